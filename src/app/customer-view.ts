@@ -1,0 +1,57 @@
+/**
+ * The public view of one customer as of a day: what `replay --customers`, the
+ * HTTP API and `inspect` print. Money as decimal strings of the base currency.
+ */
+import { formatMinorUnits } from '../contracts/money.js';
+import type { DomainConfig } from '../domain/config.js';
+import type { Profile } from '../domain/profile.js';
+import type { CustomerState } from '../domain/state.js';
+import { dayToDate } from '../domain/time.js';
+
+export function customerView(s: CustomerState, p: Profile, config: DomainConfig) {
+  const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
+  const scale = Number(formatMinorUnits(1, config.baseCurrency)) || 1;
+  return {
+    customer_id: s.customerId,
+    as_of: dayToDate(p.day),
+    currency: config.baseCurrency,
+    x: p.summary?.x ?? 0,
+    t_x_days: p.summary?.tx ?? 0,
+    T_days: p.summary?.T ?? 0,
+    zbar: (p.summary?.zbar ?? 0) * scale,
+    first_purchase: s.firstDay === null ? null : dayToDate(s.firstDay),
+    last_purchase: s.lastDay === null ? null : dayToDate(s.lastDay),
+    recency_days: p.recencyDays,
+    frequency: p.frequency,
+    monetary: money(p.monetaryMinor),
+    r_score: p.scores?.r ?? null,
+    f_score: p.scores?.f ?? null,
+    m_score: p.scores?.m ?? null,
+    rfm_segment: p.segments.rfm_segment,
+    value_quadrant: p.segments.value_quadrant,
+    relationship: p.segments.relationship,
+    account_status: p.segments.account_status,
+    churn_level: p.churn.level,
+    churn_reasons: p.churn.reasons,
+    p_alive: p.pAlive,
+    clv_historic: money(p.historicClvMinor),
+    clv_predicted: money(p.predictedClvMinor),
+    gross_revenue: money(s.grossMinor),
+    refunds: money(s.refundMinor),
+    discounts: money(s.discountMinor),
+    contribution_margin: money(s.marginMinor - s.refundMarginMinor),
+    referral_value: money(s.referralValueMinor),
+    referrals_made: s.referralsMade,
+    successful_referrals: s.successfulReferrals,
+    referred_by: s.referredBy,
+    returns: s.returns,
+    unmatched_returns: s.unmatchedReturns,
+    nps_score: s.npsScore,
+    nps_category: p.npsCategory,
+    cancellation_reason: s.cancelReason,
+    competitor: s.competitor,
+    model_version: p.modelVersion,
+  };
+}
+
+export type CustomerView = ReturnType<typeof customerView>;

@@ -1,0 +1,43 @@
+/**
+ * A JSON-lines sink over a writable stream that respects back-pressure, so that a
+ * replay of millions of events neither buffers everything in memory nor drops lines.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+export class LineOutput {
+  private pending = '';
+  private constructor(
+    private readonly stream: Writable,
+    private readonly owned: boolean,
+  ) {}
+
+  static toFile(path: string): LineOutput {
+    return new LineOutput(createWriteStream(path), true);
+  }
+
+  static toStream(stream: Writable): LineOutput {
+    return new LineOutput(stream, false);
+  }
+
+  /** Queues one JSON line; call `flush` periodically (and always at the end). */
+  write(value: unknown): void {
+    this.pending += JSON.stringify(value) + '\n';
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending === '') return;
+    const chunk = this.pending;
+    this.pending = '';
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.owned) {
+      this.stream.end();
+      await once(this.stream, 'finish');
+    }
+  }
+}

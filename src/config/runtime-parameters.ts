@@ -1,0 +1,50 @@
+/**
+ * Turns validated settings into the parameter objects of the pure layers: the
+ * domain model's configuration and the ingest rules. Amount settings are decimal
+ * strings of the base currency; here they become minor units.
+ */
+import { toMinorUnits } from '../contracts/money.js';
+import { defaultDomainConfig, type DomainConfig } from '../domain/config.js';
+import type { IngestRules } from '../ingest/decode.js';
+import type { Settings } from './settings.js';
+
+function minor(amount: string, currency: string): number {
+  const parsed = toMinorUnits(amount, currency, true);
+  if (!parsed.ok) throw new Error(`amount ${amount} ${currency}: ${parsed.message}`);
+  return parsed.minor;
+}
+
+export function domainConfigFrom(settings: Settings): DomainConfig {
+  const base = settings.BASE_CURRENCY;
+  const exponentScale = minor('1', base);
+  return {
+    ...defaultDomainConfig,
+    baseCurrency: base,
+    marginRate: settings.MARGIN_RATE,
+    costPerOrderMinor: minor(settings.COST_PER_ORDER, base),
+    costPerReturnMinor: minor(settings.COST_PER_RETURN, base),
+    acquisitionCostMinor: minor(settings.ACQUISITION_COST, base),
+    referralValueMinor: minor(settings.REFERRAL_VALUE, base),
+    referralPurchaseShare: settings.REFERRAL_PURCHASE_SHARE,
+    referralWindowDays: settings.REFERRAL_WINDOW_DAYS,
+    retentionRate: settings.RETENTION_RATE,
+    clvHorizonDays: settings.CLV_HORIZON_DAYS,
+    annualDiscountRate: settings.CLV_ANNUAL_DISCOUNT_RATE,
+    defaultCutPoints: {
+      ...defaultDomainConfig.defaultCutPoints,
+      // The defaults are written for a two-decimal currency; rescale for others.
+      monetary: defaultDomainConfig.defaultCutPoints.monetary.map((m) => Math.round((m / 100) * exponentScale)),
+    },
+  };
+}
+
+export function ingestRulesFrom(settings: Settings): IngestRules {
+  return {
+    unknownFields: settings.EVENTS_UNKNOWN_FIELDS,
+    earliestMs: Date.parse(settings.EVENTS_EARLIEST),
+    maxFutureSkewMs: settings.EVENTS_MAX_FUTURE_SKEW_SECONDS * 1000,
+    maxMessageBytes: settings.EVENTS_MAX_MESSAGE_BYTES,
+    baseCurrency: settings.BASE_CURRENCY,
+    rates: settings.CURRENCY_RATES,
+  };
+}

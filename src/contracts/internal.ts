@@ -1,0 +1,42 @@
+/**
+ * The internal (repartition) topic: effects one customer's events have on another
+ * customer, and events that arrived on a partition their key does not hash to.
+ * Keyed by `target_customer_id`, so the record lands on the partition that owns the
+ * target's state — a reducer never writes another partition's keys.
+ */
+import { z } from 'zod';
+import { customerId, timestamp } from './primitives.js';
+
+export const INTERNAL_KINDS = ['referral_attributed', 'referral_credit'] as const;
+export type InternalKind = (typeof INTERNAL_KINDS)[number];
+
+export const referralAttributedSchema = z.strictObject({
+  kind: z.literal('referral_attributed'),
+  event_id: z.string().min(1).max(200).describe('Deterministic: `<referral event_id>:attributed`.'),
+  target_customer_id: customerId.describe('The referred customer.'),
+  referrer_customer_id: customerId,
+  occurred_at: timestamp,
+});
+
+export const referralCreditSchema = z.strictObject({
+  kind: z.literal('referral_credit'),
+  event_id: z.string().min(1).max(200).describe('Deterministic: `<source event_id>:credit`.'),
+  target_customer_id: customerId.describe('The referrer who receives the credit.'),
+  source_customer_id: customerId.describe('The referred customer whose purchase earned the credit.'),
+  value_minor: z.number().int().min(0).describe('Referral value, base-currency minor units.'),
+  occurred_at: timestamp,
+});
+
+export const rerouteSchema = z.strictObject({
+  kind: z.literal('reroute'),
+  target_customer_id: customerId,
+  source_topic: z.string().min(1).max(249),
+  payload: z.record(z.string(), z.unknown()).describe('The original inbound payload, re-validated at the target.'),
+});
+
+export const internalSchema = z.discriminatedUnion('kind', [referralAttributedSchema, referralCreditSchema, rerouteSchema]);
+
+export type ReferralAttributed = z.infer<typeof referralAttributedSchema>;
+export type ReferralCredit = z.infer<typeof referralCreditSchema>;
+export type Reroute = z.infer<typeof rerouteSchema>;
+export type InternalRecord = z.infer<typeof internalSchema>;

@@ -1,0 +1,130 @@
+/**
+ * Parameters of the customer-value model that a deployment chooses. Every rule of
+ * segments and signals reads its thresholds from here; `defaultDomainConfig` holds
+ * the documented defaults (docs/domain.md explains each).
+ */
+import type { RfmSegment } from '../contracts/segments.js';
+
+/** Upper bounds of score 1..4 (four ascending values); above the last is score 5. */
+export interface CutPoints {
+  /** Days since last purchase; fewer days → higher R score. */
+  readonly recency: readonly number[];
+  /** Purchase count (orders). */
+  readonly frequency: readonly number[];
+  /** Net revenue, base-currency minor units. */
+  readonly monetary: readonly number[];
+}
+
+export interface ChurnRules {
+  /** P(alive) lower bounds for active, cooling, at_risk, highly_at_risk (descending); below → lost. */
+  readonly pAliveThresholds: readonly [number, number, number, number];
+  /** Recency ÷ typical interval upper bounds for active, cooling, at_risk, highly_at_risk; above → lost. */
+  readonly inactivityMultipliers: readonly [number, number, number, number];
+  /** Typical inter-purchase interval assumed for one-time buyers, days. */
+  readonly oneTimeBuyerIntervalDays: number;
+  /** A detractor score (0–6) raises the level by one for this many days. */
+  readonly detractorWindowDays: number;
+  /** This many returns within `returnsSpikeWindowDays` raise the level by one. */
+  readonly returnsSpikeCount: number;
+  readonly returnsSpikeWindowDays: number;
+}
+
+export interface QuadrantRules {
+  /** Loyal: F score and R score at least these. */
+  readonly loyalMinFScore: number;
+  readonly loyalMinRScore: number;
+  /** Profitable: positive historic CLV, M score at least this, returns and discounts not dominating. */
+  readonly profitableMinMScore: number;
+  readonly maxReturnRate: number;
+  readonly maxDiscountShare: number;
+}
+
+export interface LadderRules {
+  readonly partnerMinReferrals: number;
+  readonly partnerMinMScore: number;
+}
+
+export interface DomainConfig {
+  readonly baseCurrency: string;
+  /** Contribution margin as a share of the amount when the event carries no margin. */
+  readonly marginRate: number;
+  readonly costPerOrderMinor: number;
+  readonly costPerReturnMinor: number;
+  readonly acquisitionCostMinor: number;
+  /** Credited to the referrer for the referral itself. */
+  readonly referralValueMinor: number;
+  /** Share of a referred customer's purchase margin credited to the referrer. */
+  readonly referralPurchaseShare: number;
+  readonly referralWindowDays: number;
+  /** Simple CLV: expected lifetime = 1 / (1 − retention rate) years. */
+  readonly retentionRate: number;
+  readonly clvHorizonDays: number;
+  readonly annualDiscountRate: number;
+  /** Simple CLV: purchase rate observed over at least this many days (tames new customers). */
+  readonly minObservationDays: number;
+  /** RFM segment by [R score − 1][FM score − 1]; FM = round((F + M) / 2). */
+  readonly rfmGrid: readonly (readonly RfmSegment[])[];
+  /** Used until a fitted model supplies population cut points. */
+  readonly defaultCutPoints: CutPoints;
+  readonly churn: ChurnRules;
+  readonly quadrant: QuadrantRules;
+  readonly ladder: LadderRules;
+  /** Bounded memories kept per customer (see docs/domain.md, "Out-of-order and duplicate input"). */
+  readonly memory: {
+    readonly recentEventIds: number;
+    readonly recentOrders: number;
+    /** Purchases up to this many days older than the latest are placed exactly in BTYD's x. */
+    readonly latePurchaseDays: number;
+  };
+}
+
+/**
+ * The grid reads top-down as R = 5..1 in the documentation; here row 0 is R = 1.
+ * Every cell holds exactly one segment, so no precedence rule is needed and no
+ * customer with a purchase is ever without a segment.
+ */
+export const DEFAULT_RFM_GRID: readonly (readonly RfmSegment[])[] = [
+  /* R=1 */ ['lost', 'hibernating', 'at_risk', 'cant_lose_them', 'cant_lose_them'],
+  /* R=2 */ ['hibernating', 'about_to_sleep', 'at_risk', 'at_risk', 'cant_lose_them'],
+  /* R=3 */ ['about_to_sleep', 'need_attention', 'need_attention', 'loyal_customers', 'loyal_customers'],
+  /* R=4 */ ['promising', 'potential_loyalist', 'loyal_customers', 'loyal_customers', 'champions'],
+  /* R=5 */ ['new_customers', 'potential_loyalist', 'potential_loyalist', 'champions', 'champions'],
+];
+
+export const defaultDomainConfig: DomainConfig = {
+  baseCurrency: 'USD',
+  marginRate: 0.3,
+  costPerOrderMinor: 0,
+  costPerReturnMinor: 0,
+  acquisitionCostMinor: 0,
+  referralValueMinor: 0,
+  referralPurchaseShare: 0.1,
+  referralWindowDays: 365,
+  retentionRate: 0.6,
+  clvHorizonDays: 3 * 365,
+  annualDiscountRate: 0.1,
+  minObservationDays: 90,
+  rfmGrid: DEFAULT_RFM_GRID,
+  defaultCutPoints: {
+    recency: [30, 90, 180, 365],
+    frequency: [1, 2, 3, 5],
+    monetary: [5_000, 15_000, 40_000, 100_000],
+  },
+  churn: {
+    pAliveThresholds: [0.6, 0.4, 0.3, 0.2],
+    inactivityMultipliers: [1.5, 2.5, 4, 6],
+    oneTimeBuyerIntervalDays: 90,
+    detractorWindowDays: 180,
+    returnsSpikeCount: 3,
+    returnsSpikeWindowDays: 30,
+  },
+  quadrant: {
+    loyalMinFScore: 3,
+    loyalMinRScore: 3,
+    profitableMinMScore: 3,
+    maxReturnRate: 0.3,
+    maxDiscountShare: 0.5,
+  },
+  ladder: { partnerMinReferrals: 3, partnerMinMScore: 5 },
+  memory: { recentEventIds: 16, recentOrders: 16, latePurchaseDays: 384 },
+};

@@ -1,0 +1,84 @@
+/**
+ * Builds the outbound events for what changed between the last published values
+ * and a new profile. Ids are `seg:<customer>:<n>` / `churn:<customer>:<n>`, n the
+ * customer's emission sequence, so the same input history always yields the same
+ * ids and subscribers can drop repeats.
+ */
+import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
+import { CHURN_LEVELS, SEGMENT_DIMENSIONS } from '../contracts/segments.js';
+import type { DomainConfig } from './config.js';
+import type { Profile } from './profile.js';
+import type { CustomerState } from './state.js';
+
+export function snapshotOf(p: Profile, config: DomainConfig): ValueSnapshot {
+  return {
+    recency_days: p.recencyDays,
+    frequency: p.frequency,
+    monetary_minor: p.monetaryMinor,
+    r_score: p.scores?.r ?? null,
+    f_score: p.scores?.f ?? null,
+    m_score: p.scores?.m ?? null,
+    clv_historic_minor: p.historicClvMinor,
+    clv_predicted_minor: p.predictedClvMinor,
+    p_alive: p.pAlive,
+    churn_level: p.churn.level,
+    currency: config.baseCurrency,
+  };
+}
+
+/**
+ * Compares `s` (last published values) with `p`, appends events to `out` and
+ * updates `s` to the new values and sequence. Mutates `s` (the reducer's copy).
+ */
+export function emitChanges(
+  s: CustomerState,
+  p: Profile,
+  cause: EmissionCause,
+  occurredAt: string,
+  config: DomainConfig,
+  out: OutboundEvent[],
+): void {
+  let snapshot: ValueSnapshot | undefined;
+  for (const dimension of SEGMENT_DIMENSIONS) {
+    const from = s.segments[dimension];
+    const to = p.segments[dimension];
+    if (from === to || to === null) continue;
+    snapshot ??= snapshotOf(p, config);
+    s.emitted += 1;
+    const event: SegmentChanged = {
+      type: 'segment-changed',
+      event_id: `seg:${s.customerId}:${s.emitted}`,
+      customer_id: s.customerId,
+      occurred_at: occurredAt,
+      dimension,
+      from,
+      to,
+      cause,
+      snapshot,
+      model_version: p.modelVersion,
+    };
+    out.push(event);
+  }
+  s.segments = { ...p.segments };
+  const previous = s.churnLevel;
+  if (previous !== p.churn.level) {
+    snapshot ??= snapshotOf(p, config);
+    s.emitted += 1;
+    const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
+    const event: ChurnRisk = {
+      type: 'churn-risk',
+      event_id: `churn:${s.customerId}:${s.emitted}`,
+      customer_id: s.customerId,
+      occurred_at: occurredAt,
+      level: p.churn.level,
+      previous_level: previous,
+      direction: rising ? 'rising' : 'recovering',
+      reasons: rising ? p.churn.reasons : [],
+      cause,
+      snapshot,
+      model_version: p.modelVersion,
+    };
+    out.push(event);
+    s.churnLevel = p.churn.level;
+  }
+}

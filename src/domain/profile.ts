@@ -1,0 +1,78 @@
+/**
+ * Everything derived about a customer as of a day: R/F/M and scores, BTYD summary,
+ * P(alive), CLV, segments and churn level. Recomputed from the state on every event
+ * and every due timer; nothing here is stored except what `reducer.ts` keeps to
+ * detect changes.
+ */
+import type { NpsCategory } from '../contracts/segments.js';
+import { btydSummary, type BtydSummary } from './btyd.js';
+import { assessChurn, type ChurnAssessment } from './churn.js';
+import { historicClvMinor, simplePredictedClvMinor } from './clv.js';
+import type { DomainConfig } from './config.js';
+import type { ModelSnapshot } from './model-snapshot.js';
+import { npsCategory } from './nps.js';
+import { relationshipLevel } from './relationship.js';
+import { frequencyScore, monetaryScore, recencyScore, rfmSegment, type Score } from './rfm.js';
+import { modelPredictedClvMinor, pAliveOf } from './scoring.js';
+import type { CustomerState, SegmentValues } from './state.js';
+import { valueQuadrant } from './value-quadrant.js';
+
+export interface Profile {
+  readonly day: number;
+  readonly summary: BtydSummary | null;
+  readonly recencyDays: number | null;
+  readonly frequency: number;
+  readonly monetaryMinor: number;
+  readonly scores: { readonly r: Score; readonly f: Score; readonly m: Score } | null;
+  readonly segments: SegmentValues;
+  readonly churn: ChurnAssessment;
+  readonly pAlive: number | null;
+  readonly historicClvMinor: number;
+  readonly predictedClvMinor: number;
+  readonly npsCategory: NpsCategory | null;
+  readonly modelVersion: string;
+}
+
+export function isCancelled(s: CustomerState): boolean {
+  return s.cancelledAt !== null && (s.lastPurchaseAt === null || s.lastPurchaseAt <= s.cancelledAt);
+}
+
+export function accountStatus(s: CustomerState): SegmentValues['account_status'] {
+  if (s.cancelledAt === null) return 'active';
+  return isCancelled(s) ? 'cancelled' : 'reactivated';
+}
+
+export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig): Profile {
+  const summary = btydSummary(s, day);
+  const cuts = model.cutPoints ?? config.defaultCutPoints;
+  const monetaryMinor = s.grossMinor - s.refundMinor;
+  const recencyDays = s.lastDay === null ? null : Math.max(0, day - s.lastDay);
+  const scores =
+    recencyDays === null
+      ? null
+      : { r: recencyScore(recencyDays, cuts), f: frequencyScore(s.orders, cuts), m: monetaryScore(monetaryMinor, cuts) };
+  const historic = historicClvMinor(s, config);
+  const pAlive = summary === null ? null : pAliveOf(model, summary);
+  const modelClv = summary === null ? null : modelPredictedClvMinor(s, summary, model, config);
+  const cancelled = isCancelled(s);
+  return {
+    day,
+    summary,
+    recencyDays,
+    frequency: s.orders,
+    monetaryMinor,
+    scores,
+    segments: {
+      rfm_segment: scores === null ? null : rfmSegment(scores.r, scores.f, scores.m, config.rfmGrid),
+      value_quadrant: scores === null ? null : valueQuadrant(s, scores, historic, config.quadrant),
+      relationship: relationshipLevel(s, scores?.m ?? null, config.ladder),
+      account_status: accountStatus(s),
+    },
+    churn: assessChurn(s, day, summary, pAlive, cancelled, config.churn),
+    pAlive,
+    historicClvMinor: historic,
+    predictedClvMinor: modelClv ?? simplePredictedClvMinor(s, summary, config),
+    npsCategory: s.npsScore === null ? null : npsCategory(s.npsScore),
+    modelVersion: model.version,
+  };
+}

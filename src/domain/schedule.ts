@@ -1,0 +1,64 @@
+/**
+ * When must this customer be looked at again if nothing happens? The earliest
+ * future day on which a time-driven rule can change its outcome:
+ * - the R score drops (recency crosses a cut point) — RFM segment and quadrant;
+ * - the inactivity ratio crosses the next multiplier, or P(alive) falls below the
+ *   next threshold (closed form, below) — churn level;
+ * - a detractor answer or a returns spike stops counting — churn level recovers.
+ * Null when no rule can change by time alone.
+ */
+import { CHURN_LEVELS } from '../contracts/segments.js';
+import { isDetractorActive, levelFromInactivity, typicalIntervalDays } from './churn.js';
+import type { DomainConfig } from './config.js';
+import type { ModelSnapshot } from './model-snapshot.js';
+import type { Profile } from './profile.js';
+import { nextRecencyDrop } from './rfm.js';
+import type { CustomerState } from './state.js';
+
+const LOST = CHURN_LEVELS.indexOf('lost');
+
+export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
+  const day = p.day;
+  let next = Infinity;
+  const consider = (candidate: number | null): void => {
+    if (candidate !== null && candidate > day && candidate < next) next = candidate;
+  };
+  const cuts = model.cutPoints ?? config.defaultCutPoints;
+  if (s.lastDay !== null && p.recencyDays !== null && p.summary !== null) {
+    const drop = nextRecencyDrop(p.recencyDays, cuts);
+    consider(drop === null ? null : s.lastDay + drop);
+    if (p.churn.level !== 'churned') {
+      if (model.bgnbd !== null && p.summary.x > 0) {
+        consider(nextPAliveDrop(s, p, model, config));
+      } else {
+        const typical = typicalIntervalDays(p.summary, config.churn);
+        const index = levelFromInactivity(p.recencyDays, typical, config.churn);
+        const multiplier = config.churn.inactivityMultipliers[index];
+        if (index < LOST && multiplier !== undefined) consider(s.lastDay + Math.floor(typical * multiplier) + 1);
+      }
+    }
+  }
+  if (isDetractorActive(s, day, config.churn) && s.npsDay !== null) consider(s.npsDay + config.churn.detractorWindowDays);
+  for (const d of s.recentReturnDays) consider(d + config.churn.returnsSpikeWindowDays);
+  return Number.isFinite(next) ? next : null;
+}
+
+/**
+ * For a repeat buyer, BG/NBD gives P(alive) = 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)),
+ * decreasing in T. It falls below a threshold θ once
+ *   T > (α + t_x) · ((1/θ − 1) · (b+x−1)/a)^(1/(r+x)) − α,
+ * so the day of the next level change is found without searching.
+ */
+function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
+  const params = model.bgnbd;
+  if (params === null || p.summary === null || s.firstDay === null || p.pAlive === null) return null;
+  const { x, tx } = p.summary;
+  const thresholds = config.churn.pAliveThresholds;
+  const theta = thresholds.find((t) => p.pAlive !== null && p.pAlive >= t);
+  if (theta === undefined) return null;
+  const { r, alpha, a, b } = params;
+  const base = ((1 / theta - 1) * (b + x - 1)) / a;
+  const tCross = (alpha + tx) * Math.pow(base, 1 / (r + x)) - alpha;
+  if (!Number.isFinite(tCross)) return null;
+  return s.firstDay + Math.floor(tCross) + 1;
+}

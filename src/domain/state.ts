@@ -1,0 +1,132 @@
+/**
+ * Everything kept per customer. Plain data (numbers, strings, arrays) so that the
+ * state store can pack it compactly; every derived figure (R/F/M, scores, CLV,
+ * P(alive)) is recomputed from these fields, except the last emitted segment
+ * values and churn level, which are kept to detect changes.
+ */
+import type { CancellationReason } from '../contracts/inbound.js';
+import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
+
+export const STATE_VERSION = 1;
+
+export interface RecentOrder {
+  readonly orderId: string;
+  readonly day: number;
+  readonly amountMinor: number;
+  readonly marginMinor: number;
+}
+
+export interface SegmentValues {
+  rfm_segment: RfmSegment | null;
+  value_quadrant: ValueQuadrant | null;
+  relationship: RelationshipLevel;
+  account_status: AccountStatus;
+}
+
+export interface CustomerState {
+  customerId: string;
+  /** Latest day the customer was evaluated at; time never moves backwards. */
+  asOfDay: number;
+
+  // Purchases (BTYD summary and money). Money in base-currency minor units.
+  orders: number;
+  /** Distinct purchase days: BTYD x = purchaseDays − 1. */
+  purchaseDays: number;
+  firstDay: number | null;
+  /** Total bought on the first purchase day: excluded from zbar (CDNOW convention). */
+  firstDayAmountMinor: number;
+  lastDay: number | null;
+  lastPurchaseAt: number | null;
+  /** Bitmap of purchase days: bit i of the set ⇔ a purchase on day lastDay − i. */
+  dayBits: number[];
+  grossMinor: number;
+  discountMinor: number;
+  marginMinor: number;
+  refundMinor: number;
+  refundMarginMinor: number;
+  returns: number;
+  unmatchedReturns: number;
+  latePurchasesBeyondWindow: number;
+  recentOrders: RecentOrder[];
+  /** Days of the latest returns, newest last (returns-spike rule). */
+  recentReturnDays: number[];
+
+  // Referrals
+  referralsMade: number;
+  successfulReferrals: number;
+  referralValueMinor: number;
+  referredBy: string | null;
+  referredAtDay: number | null;
+  referralCreditedPurchases: number;
+
+  // Feedback
+  npsScore: number | null;
+  npsAt: number | null;
+  npsDay: number | null;
+
+  // Cancellation
+  cancelledAt: number | null;
+  cancelReason: CancellationReason | null;
+  competitor: string | null;
+
+  // Last published values, the per-customer emission sequence and the next check.
+  segments: SegmentValues;
+  churnLevel: ChurnLevel;
+  nextCheckDay: number | null;
+  emitted: number;
+  /** 48-bit hashes of the latest event ids, newest last (duplicate detection). */
+  recentIds: number[];
+}
+
+export function emptyState(customerId: string): CustomerState {
+  return {
+    customerId,
+    asOfDay: Number.MIN_SAFE_INTEGER,
+    orders: 0,
+    purchaseDays: 0,
+    firstDay: null,
+    firstDayAmountMinor: 0,
+    lastDay: null,
+    lastPurchaseAt: null,
+    dayBits: [],
+    grossMinor: 0,
+    discountMinor: 0,
+    marginMinor: 0,
+    refundMinor: 0,
+    refundMarginMinor: 0,
+    returns: 0,
+    unmatchedReturns: 0,
+    latePurchasesBeyondWindow: 0,
+    recentOrders: [],
+    recentReturnDays: [],
+    referralsMade: 0,
+    successfulReferrals: 0,
+    referralValueMinor: 0,
+    referredBy: null,
+    referredAtDay: null,
+    referralCreditedPurchases: 0,
+    npsScore: null,
+    npsAt: null,
+    npsDay: null,
+    cancelledAt: null,
+    cancelReason: null,
+    competitor: null,
+    segments: { rfm_segment: null, value_quadrant: null, relationship: 'prospect', account_status: 'active' },
+    churnLevel: 'active',
+    nextCheckDay: null,
+    emitted: 0,
+    recentIds: [],
+  };
+}
+
+/** A copy the reducer may change without touching its input (arrays copied, records shared). */
+export function cloneState(s: CustomerState): CustomerState {
+  return {
+    ...s,
+    dayBits: s.dayBits.slice(),
+    recentOrders: s.recentOrders.slice(),
+    recentReturnDays: s.recentReturnDays.slice(),
+    segments: { ...s.segments },
+    recentIds: s.recentIds.slice(),
+  };
+}

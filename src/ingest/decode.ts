@@ -1,0 +1,186 @@
+/**
+ * Wire → domain: parses a message's bytes, validates it against its contract and
+ * the deployment's rules, and converts it to a `DomainInput` in base-currency minor
+ * units. Every rejection is data — a `Rejection` with a code, a message and the
+ * offending fields — never an exception: it goes to the dead-letter topic.
+ */
+import type { z } from 'zod';
+import type { DeadLetterCode, FieldIssue } from '../contracts/dead-letter.js';
+import { inboundSchemas, isInboundType, lenientInboundSchemas, type InboundEvent, type InboundType } from '../contracts/inbound.js';
+import { toMinorUnits } from '../contracts/money.js';
+import type { DecimalAmount } from '../contracts/primitives.js';
+import type { DomainInput } from '../domain/input.js';
+import { convertToBase, type RateTable } from '../domain/money.js';
+import { localDayOf } from '../domain/time.js';
+
+export interface IngestRules {
+  readonly unknownFields: 'reject' | 'ignore';
+  /** Epoch ms: events before it are rejected as absurdly old. */
+  readonly earliestMs: number;
+  readonly maxFutureSkewMs: number;
+  readonly maxMessageBytes: number;
+  readonly baseCurrency: string;
+  readonly rates: RateTable;
+}
+
+export interface Rejection {
+  readonly code: DeadLetterCode;
+  readonly message: string;
+  readonly issues: FieldIssue[];
+}
+
+export type Decoded = { ok: true; event: InboundEvent; input: DomainInput } | { ok: false; rejection: Rejection };
+
+const reject = (code: DeadLetterCode, message: string, issues: FieldIssue[] = []): Decoded => ({
+  ok: false,
+  rejection: { code, message, issues },
+});
+
+/**
+ * Decodes raw bytes (a JSON document). `expected` is the type of the topic the
+ * message came from; null accepts any inbound type (a replay file).
+ */
+export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
+  if (bytes === null || bytes.length === 0) return reject('malformed_json', 'empty message value (tombstone)');
+  if (bytes.length > rules.maxMessageBytes) {
+    return reject('oversized', `message is ${bytes.length} bytes; the limit is ${rules.maxMessageBytes} (EVENTS_MAX_MESSAGE_BYTES)`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (cause) {
+    return reject('malformed_json', `not valid JSON: ${(cause as Error).message}`);
+  }
+  return decodeValue(value, expected, rules, nowMs);
+}
+
+export function decodeValue(value: unknown, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject('not_an_object', 'the payload must be a JSON object');
+  }
+  const type = (value as Record<string, unknown>)['type'];
+  if (!isInboundType(type)) {
+    return reject('unknown_event_type', `unknown event type ${JSON.stringify(type)}; expected one of purchase, return, referral, cancellation, feedback`, [
+      { field: 'type', rule: 'enum', message: 'must be purchase, return, referral, cancellation or feedback' },
+    ]);
+  }
+  if (expected !== null && type !== expected) {
+    return reject('topic_mismatch', `a ${type} event on the ${expected} topic`, [
+      { field: 'type', rule: 'topic', message: `must be ${expected} on this topic` },
+    ]);
+  }
+  const schemas = rules.unknownFields === 'reject' ? inboundSchemas : lenientInboundSchemas;
+  const parsed = (schemas[type] as z.ZodType<InboundEvent>).safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => toFieldIssue(issue, value));
+    return reject('invalid_event', describe(type, issues), issues);
+  }
+  return normalise(parsed.data, rules, nowMs);
+}
+
+function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Decoded {
+  const at = Date.parse(event.occurred_at);
+  if (at < rules.earliestMs) {
+    return outOfWindow(`is before ${new Date(rules.earliestMs).toISOString()} (EVENTS_EARLIEST)`);
+  }
+  if (at > nowMs + rules.maxFutureSkewMs) {
+    return outOfWindow(`is more than ${rules.maxFutureSkewMs / 1000} s in the future (EVENTS_MAX_FUTURE_SKEW_SECONDS)`);
+  }
+  const base = { eventId: event.event_id, customerId: event.customer_id, at, day: localDayOf(event.occurred_at) };
+  switch (event.type) {
+    case 'purchase': {
+      // Zero is a purchase too (a free order still counts as a transaction, as in CDNOW).
+      const amount = money(event.amount, event.currency, 'amount', true, rules);
+      if (!amount.ok) return amount.failure;
+      const discount = money(event.discount ?? 0, event.currency, 'discount', true, rules);
+      if (!discount.ok) return discount.failure;
+      const margin = event.margin === undefined ? null : money(event.margin, event.currency, 'margin', true, rules);
+      if (margin !== null && !margin.ok) return margin.failure;
+      if (margin !== null && margin.minor > amount.minor) {
+        const issue = { field: 'margin', rule: 'max', message: 'must not exceed amount' };
+        return reject('invalid_event', `purchase: margin ${issue.message}`, [issue]);
+      }
+      return ok(event, {
+        kind: 'purchase',
+        ...base,
+        orderId: event.order_id ?? event.event_id,
+        amountMinor: amount.minor,
+        discountMinor: discount.minor,
+        marginMinor: margin === null ? null : margin.minor,
+      });
+    }
+    case 'return': {
+      const amount = money(event.amount, event.currency, 'amount', false, rules);
+      if (!amount.ok) return amount.failure;
+      return ok(event, { kind: 'return', ...base, orderId: event.order_id ?? null, amountMinor: amount.minor });
+    }
+    case 'referral':
+      return ok(event, { kind: 'referral', ...base, referredCustomerId: event.referred_customer_id });
+    case 'cancellation':
+      return ok(event, { kind: 'cancellation', ...base, reason: event.reason, competitor: event.competitor ?? null });
+    case 'feedback':
+      return ok(event, { kind: 'feedback', ...base, score: event.score });
+  }
+}
+
+type Money = { ok: true; minor: number } | { ok: false; failure: Decoded };
+
+function money(amount: DecimalAmount, currency: string, field: string, allowZero: boolean, rules: IngestRules): Money {
+  const parsed = toMinorUnits(amount, currency, allowZero);
+  if (!parsed.ok) {
+    const issue = { field: parsed.rule === 'currency' ? 'currency' : field, rule: parsed.rule, message: parsed.message };
+    return { ok: false, failure: reject('invalid_event', `${issue.field} ${issue.message}`, [issue]) };
+  }
+  const converted = convertToBase(parsed.minor, currency, rules.baseCurrency, rules.rates);
+  if (!converted.ok) {
+    const issue = { field: 'currency', rule: 'convertible', message: converted.message };
+    return { ok: false, failure: reject('unconvertible_currency', converted.message, [issue]) };
+  }
+  return { ok: true, minor: converted.minor };
+}
+
+function outOfWindow(what: string): Decoded {
+  const issue = { field: 'occurred_at', rule: 'time_window', message: what };
+  return reject('out_of_time_window', `occurred_at ${what}`, [issue]);
+}
+
+function ok(event: InboundEvent, input: DomainInput): Decoded {
+  return { ok: true, event, input };
+}
+
+const RULE_BY_CODE: Record<string, string> = {
+  too_big: 'max',
+  too_small: 'min',
+  invalid_type: 'type',
+  invalid_format: 'format',
+  invalid_value: 'enum',
+  unrecognized_keys: 'unknown_field',
+  invalid_union: 'type',
+  custom: 'rule',
+};
+
+function toFieldIssue(issue: z.core.$ZodIssue, payload: unknown): FieldIssue {
+  if (issue.code === 'unrecognized_keys') {
+    return { field: issue.keys.join(','), rule: 'unknown_field', message: 'is not a field of this event (EVENTS_UNKNOWN_FIELDS=reject)' };
+  }
+  const field = issue.path.map(String).join('.');
+  const missing = issue.code === 'invalid_type' && valueAt(payload, issue.path) === undefined;
+  return {
+    field,
+    rule: missing ? 'required' : (RULE_BY_CODE[issue.code] ?? issue.code),
+    message: missing ? 'is required' : issue.message,
+  };
+}
+
+function valueAt(payload: unknown, path: readonly PropertyKey[]): unknown {
+  let current = payload;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function describe(type: string, issues: readonly FieldIssue[]): string {
+  return `${type}: ` + issues.map((i) => `${i.field || '(payload)'} ${i.message} [${i.rule}]`).join('; ');
+}
