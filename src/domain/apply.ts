@@ -14,6 +14,7 @@ import type {
   ReturnInput,
 } from './input.js';
 import { placePurchaseDay } from './purchase-days.js';
+import { hashEventId } from './recent-ids.js';
 import type { CustomerState, RecentOrder } from './state.js';
 
 export type Flag = 'duplicate' | 'unmatched_return' | 'late_beyond_window' | 'late';
@@ -39,7 +40,7 @@ export function applyPurchase(s: CustomerState, e: PurchaseInput, config: Domain
   s.discountMinor += e.discountMinor;
   s.marginMinor += margin;
   if (s.lastPurchaseAt === null || e.at > s.lastPurchaseAt) s.lastPurchaseAt = e.at;
-  const order: RecentOrder = { orderId: e.orderId, day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
+  const order: RecentOrder = { orderKey: hashEventId(e.orderId), day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
   rememberOrder(s.recentOrders, order, config.memory.recentOrders);
   if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, order, e.at, config, out);
 }
@@ -47,7 +48,8 @@ export function applyPurchase(s: CustomerState, e: PurchaseInput, config: Domain
 export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainConfig, out: ApplyOutput): void {
   s.returns += 1;
   s.refundMinor += e.amountMinor;
-  const order = e.orderId === null ? undefined : s.recentOrders.find((o) => o.orderId === e.orderId);
+  const key = e.orderId === null ? null : hashEventId(e.orderId);
+  const order = key === null ? undefined : s.recentOrders.find((o) => o.orderKey === key);
   if (order === undefined) {
     s.unmatchedReturns += 1;
     s.refundMarginMinor += Math.round(e.amountMinor * config.marginRate);
@@ -119,7 +121,7 @@ function creditReferrer(s: CustomerState, order: RecentOrder, at: number, config
   if (s.referredBy === null) return;
   out.internal.push({
     kind: 'referral_credit',
-    eventId: `credit:${s.customerId}:${order.orderId}`,
+    eventId: `credit:${s.customerId}:${order.orderKey.toString(36)}`,
     customerId: s.referredBy,
     at,
     day: order.day,
@@ -134,13 +136,14 @@ function creditReferrer(s: CustomerState, order: RecentOrder, at: number, config
 function rememberOrder(orders: RecentOrder[], order: RecentOrder, capacity: number): void {
   let i = orders.length;
   while (i > 0 && compareOrders(orders[i - 1], order) > 0) i--;
-  orders.splice(i, 0, order);
-  if (orders.length > capacity) orders.splice(0, orders.length - capacity);
+  if (i === orders.length) orders.push(order);
+  else orders.splice(i, 0, order);
+  while (orders.length > capacity) orders.shift();
 }
 
 function compareOrders(a: RecentOrder | undefined, b: RecentOrder): number {
   if (a === undefined) return -1;
-  return a.day - b.day || (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0);
+  return a.day - b.day || a.orderKey - b.orderKey;
 }
 
 function insertSorted(days: number[], day: number): void {

@@ -126,5 +126,5 @@ export const defaultDomainConfig: DomainConfig = {
     maxDiscountShare: 0.5,
   },
   ladder: { partnerMinReferrals: 3, partnerMinMScore: 5 },
-  memory: { recentEventIds: 16, recentOrders: 16, latePurchaseDays: 384 },
+  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384 },
 };

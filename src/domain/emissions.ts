@@ -34,16 +34,18 @@ export function emitChanges(
   s: CustomerState,
   p: Profile,
   cause: EmissionCause,
-  occurredAt: string,
+  occurredAtMs: number,
   config: DomainConfig,
   out: OutboundEvent[],
 ): void {
   let snapshot: ValueSnapshot | undefined;
+  let occurredAt: string | undefined;
   for (const dimension of SEGMENT_DIMENSIONS) {
     const from = s.segments[dimension];
     const to = p.segments[dimension];
     if (from === to || to === null) continue;
     snapshot ??= snapshotOf(p, config);
+    occurredAt ??= new Date(occurredAtMs).toISOString();
     s.emitted += 1;
     const event: SegmentChanged = {
       type: 'segment-changed',
@@ -59,10 +61,11 @@ export function emitChanges(
     };
     out.push(event);
   }
-  s.segments = { ...p.segments };
+  if (snapshot !== undefined) s.segments = { ...p.segments };
   const previous = s.churnLevel;
   if (previous !== p.churn.level) {
     snapshot ??= snapshotOf(p, config);
+    occurredAt ??= new Date(occurredAtMs).toISOString();
     s.emitted += 1;
     const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
     const event: ChurnRisk = {

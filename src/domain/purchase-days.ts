@@ -21,18 +21,17 @@ function setBit(bits: number[], i: number): void {
   bits[w] = ((bits[w] ?? 0) | (1 << (i & 31))) >>> 0;
 }
 
-/** Ages every bit by `k` days (toward higher indexes), dropping what leaves the window. */
-function age(bits: number[], k: number, words: number): number[] {
-  const out = new Array<number>(words).fill(0);
+/** Ages every bit by `k` days (toward higher indexes) in place, dropping what leaves the window. */
+function age(bits: number[], k: number, words: number): void {
+  while (bits.length < words) bits.push(0);
   const wordShift = Math.floor(k / WORD);
   const bitShift = k % WORD;
-  for (let w = words - 1; w >= wordShift; w--) {
+  for (let w = words - 1; w >= 0; w--) {
     const src = w - wordShift;
-    let v = ((bits[src] ?? 0) << bitShift) >>> 0;
+    let v = src >= 0 ? ((bits[src] ?? 0) << bitShift) >>> 0 : 0;
     if (bitShift > 0 && src > 0) v = (v | ((bits[src - 1] ?? 0) >>> (WORD - bitShift))) >>> 0;
-    out[w] = v;
+    bits[w] = v;
   }
-  return out;
 }
 
 /**
@@ -64,7 +63,7 @@ export function placePurchaseDay(s: CustomerState, day: number, amountMinor: num
     return 'new-day';
   }
   if (day > s.lastDay) {
-    s.dayBits = age(s.dayBits, day - s.lastDay, words);
+    age(s.dayBits, day - s.lastDay, words);
     s.lastDay = day;
     setBit(s.dayBits, 0);
     s.purchaseDays += 1;

@@ -25,7 +25,7 @@ import { evaluate, type Profile } from './profile.js';
 import { hashEventId, remember, seenRecently } from './recent-ids.js';
 import { nextCheckDay } from './schedule.js';
 import { cloneState, emptyState, type CustomerState } from './state.js';
-import { dayToIso } from './time.js';
+import { DAY_MS, dayToIso } from './time.js';
 
 export interface ReduceContext {
   readonly model: ModelSnapshot;
@@ -47,20 +47,37 @@ export interface Reduction {
 }
 
 export function reduce(previous: CustomerState | undefined, input: DomainInput, ctx: ReduceContext): Reduction {
-  const before = previous ?? emptyState(input.customerId);
+  return reduceWith(previous, input, ctx, cloneState);
+}
+
+/**
+ * `reduce` for a caller that owns the state object and will not look at the old
+ * value again (the runtime's freshly decoded states, the replay store): the
+ * state is changed in place, saving a copy per event on the hot path.
+ */
+export function reduceInPlace(owned: CustomerState | undefined, input: DomainInput, ctx: ReduceContext): Reduction {
+  return reduceWith(owned, input, ctx, (s) => s);
+}
+
+function reduceWith(
+  previous: CustomerState | undefined,
+  input: DomainInput,
+  ctx: ReduceContext,
+  draftOf: (s: CustomerState) => CustomerState,
+): Reduction {
   const idHash = hashEventId(input.eventId);
-  if (seenRecently(before.recentIds, idHash)) {
+  if (previous !== undefined && seenRecently(previous.recentIds, idHash)) {
     return {
-      state: before,
+      state: previous,
       emits: [],
       internal: [],
-      nextCheckDay: before.nextCheckDay,
+      nextCheckDay: previous.nextCheckDay,
       applied: false,
       flags: ['duplicate'],
       profile: null,
     };
   }
-  const s = cloneState(before);
+  const s = previous === undefined ? emptyState(input.customerId) : draftOf(previous);
   remember(s.recentIds, idHash, ctx.config.memory.recentEventIds);
   const out: ApplyOutput = { flags: [], internal: [] };
   switch (input.kind) {
@@ -87,7 +104,7 @@ export function reduce(previous: CustomerState | undefined, input: DomainInput, 
       break;
   }
   const cause: EmissionCause = { kind: 'event', event_id: input.eventId, event_type: input.kind };
-  return settle(s, Math.max(s.asOfDay, input.day), cause, new Date(input.at).toISOString(), ctx, out);
+  return settle(s, Math.max(s.asOfDay, input.day), cause, input.at, ctx, out);
 }
 
 /**
@@ -97,21 +114,21 @@ export function reduce(previous: CustomerState | undefined, input: DomainInput, 
 export function onTimer(previous: CustomerState, dueDay: number, ctx: ReduceContext): Reduction {
   const s = cloneState(previous);
   const cause: EmissionCause = { kind: 'timer', due_at: dayToIso(dueDay) };
-  return settle(s, Math.max(s.asOfDay, dueDay), cause, dayToIso(dueDay), ctx, { flags: [], internal: [] });
+  return settle(s, Math.max(s.asOfDay, dueDay), cause, dueDay * DAY_MS, ctx, { flags: [], internal: [] });
 }
 
 function settle(
   s: CustomerState,
   day: number,
   cause: EmissionCause,
-  occurredAt: string,
+  occurredAtMs: number,
   ctx: ReduceContext,
   out: ApplyOutput,
 ): Reduction {
   s.asOfDay = day;
   const profile = evaluate(s, day, ctx.model, ctx.config);
   const emits: OutboundEvent[] = [];
-  emitChanges(s, profile, cause, occurredAt, ctx.config, emits);
+  emitChanges(s, profile, cause, occurredAtMs, ctx.config, emits);
   s.nextCheckDay = nextCheckDay(s, profile, ctx.model, ctx.config);
   return { state: s, emits, internal: out.internal, nextCheckDay: s.nextCheckDay, applied: true, flags: out.flags, profile };
 }

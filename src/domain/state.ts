@@ -10,7 +10,8 @@ import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQua
 export const STATE_VERSION = 1;
 
 export interface RecentOrder {
-  readonly orderId: string;
+  /** 48-bit hash of the order id (see recent-ids.ts): matching needs no more. */
+  readonly orderKey: number;
   readonly day: number;
   readonly amountMinor: number;
   readonly marginMinor: number;

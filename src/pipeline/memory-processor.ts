@@ -12,7 +12,7 @@
 import type { OutboundEvent } from '../contracts/outbound.js';
 import type { DomainInput } from '../domain/input.js';
 import { evaluate, type Profile } from '../domain/profile.js';
-import { onTimer, reduce, type ReduceContext, type Reduction } from '../domain/reducer.js';
+import { onTimer, reduceInPlace, type ReduceContext, type Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -44,8 +44,10 @@ export class MemoryProcessor {
     const queue: DomainInput[] = [input];
     for (let routed = 0; queue.length > 0 && routed < MAX_ROUTED_PER_INPUT; routed++) {
       const next = queue.shift() as DomainInput;
-      const reduction = reduce(this.states.get(next.customerId), next, this.ctx);
-      this.record(next, reduction);
+      const owned = this.states.get(next.customerId);
+      const previousCheck = owned?.nextCheckDay ?? null; // read before the in-place change
+      const reduction = reduceInPlace(owned, next, this.ctx);
+      this.record(next, reduction, previousCheck);
       queue.push(...reduction.internal);
     }
     // A late input may schedule a check the watermark has already passed.
@@ -63,7 +65,7 @@ export class MemoryProcessor {
     for (let due = this.timers.popDue(day); due !== undefined; due = this.timers.popDue(day)) {
       const state = this.states.get(due.customerId);
       if (state === undefined || state.nextCheckDay !== due.day) continue; // stale entry
-      this.record(null, onTimer(state, due.day, this.ctx));
+      this.record(null, onTimer(state, due.day, this.ctx), due.day);
     }
   }
 
@@ -75,12 +77,11 @@ export class MemoryProcessor {
     })(this.states);
   }
 
-  private record(input: DomainInput | null, reduction: Reduction): void {
+  private record(input: DomainInput | null, reduction: Reduction, previousCheck: number | null): void {
     if (!reduction.applied) {
       this.observer.onReduction?.(input, reduction);
       return;
     }
-    const previousCheck = this.states.get(reduction.state.customerId)?.nextCheckDay ?? null;
     this.states.set(reduction.state.customerId, reduction.state);
     if (reduction.nextCheckDay !== null && reduction.nextCheckDay !== previousCheck) {
       this.timers.push({ day: reduction.nextCheckDay, customerId: reduction.state.customerId });
