@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'infra/**', 'coverage/**', '.infra/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'out/**', 'node_modules/**', 'infra/**', 'coverage/**', '.infra/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

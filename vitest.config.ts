@@ -22,6 +22,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // Resolves the endpoints once per run (.infra/env, env vars or
+          // testcontainers) and provides them to the workers.
+          globalSetup: ['test/support/global-setup.ts'],
         },
       },
     ],

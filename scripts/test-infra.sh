@@ -1,0 +1,474 @@
+#!/usr/bin/env bash
+# Local test infrastructure for clvstream's integration tests, without Docker:
+#   - one standalone redis-server (no persistence)
+#   - a 3-master Redis Cluster (3 redis-server processes, no replicas)
+#   - a Kafka-protocol mock broker (librdkafka's mock cluster, see
+#     infra/mock-kafka/README.md) with a control channel for fault injection
+#
+# Usage: scripts/test-infra.sh start|stop|status|env
+#
+# start   installs what is missing (Debian packages via apt-get, librdkafka +
+#         the mock broker built into a cache outside the repo), starts all
+#         servers on free 127.0.0.1 ports and writes .infra/env. Idempotent:
+#         if everything recorded is still up and answering, it does nothing.
+#         On failure it stops whatever it started, writes the reason to
+#         .infra/start-error (integration tests use it as their skip reason)
+#         and exits non-zero.
+# stop    kills exactly the processes recorded in .infra/*.pid.
+# status  reports each recorded process; exit 0 only if all are healthy.
+# env     prints .infra/env as `export` lines: eval "$(scripts/test-infra.sh env)"
+#
+# Environment:
+#   CLVSTREAM_CACHE_DIR      build cache (default ~/.cache/clvstream)
+#   CLVSTREAM_MOCK_KAFKA_ARGS  extra arguments for mock_broker (e.g. "--brokers 1")
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+INFRA="$ROOT/.infra"
+ENV_FILE="$INFRA/env"
+ERROR_FILE="$INFRA/start-error"
+CACHE="${CLVSTREAM_CACHE_DIR:-$HOME/.cache/clvstream}"
+
+# librdkafka comes from the npm tarball of the Confluent JS client, which
+# vendors it under deps/librdkafka; the registry is the only network we have.
+KJS_PKG="@confluentinc/kafka-javascript"
+KJS_VERSION="1.10.1"
+KJS_TGZ="confluentinc-kafka-javascript-${KJS_VERSION}.tgz"
+KJS_SHA256="ada7d703bb1d3237e2292bfabf438d663b6160c9f1ac2a2406b5dc4257c81b66"
+RDK_VERSION="2.15.1"
+RDK_VERSION_HEX="0x020f01ff" # RD_KAFKA_VERSION in rdkafka.h for 2.15.1
+RDK_DIR="$CACHE/librdkafka-$RDK_VERSION"
+MOCK_SRC="$ROOT/infra/mock-kafka"
+
+# Ports: pick from below Linux's ephemeral range (32768+) so that nothing that
+# binds port 0 (the mock's brokers, outgoing connections) can take ours, and
+# so that a Redis Cluster node's bus port (port + 10000) also stays below it.
+PORT_MIN=20000
+PORT_MAX=22700
+
+WAIT_SECS=20 # per-server readiness bound
+
+log() { printf '[test-infra] %s\n' "$*" >&2; }
+
+fail() {
+  log "ERROR: $*"
+  mkdir -p "$INFRA"
+  printf '%s\n' "$*" >"$ERROR_FILE"
+  exit 1
+}
+
+# ---------------------------------------------------------------- packages --
+
+APT_UPDATED=0
+apt_install() {
+  # Only ever called for packages that are actually missing.
+  local pkgs=("$@") sudo=()
+  if ! command -v apt-get >/dev/null 2>&1; then
+    fail "missing ${pkgs[*]} and apt-get is not available; install them manually"
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      fail "missing ${pkgs[*]}; run as root or install them: apt-get install ${pkgs[*]}"
+    fi
+  fi
+  mkdir -p "$INFRA"
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    log "apt-get update (log: .infra/apt.log)"
+    "${sudo[@]}" apt-get update >>"$INFRA/apt.log" 2>&1 ||
+      fail "apt-get update failed, see .infra/apt.log"
+    APT_UPDATED=1
+  fi
+  log "apt-get install ${pkgs[*]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
+    "${pkgs[@]}" >>"$INFRA/apt.log" 2>&1 ||
+    fail "apt-get install ${pkgs[*]} failed, see .infra/apt.log"
+}
+
+ensure_redis() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+}
+
+ensure_build_deps() {
+  local missing=()
+  command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+  command -v make >/dev/null 2>&1 || missing+=(make)
+  [[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
+  command -v tar >/dev/null 2>&1 || missing+=(tar)
+  command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+}
+
+# ------------------------------------------------------------------- build --
+
+mock_hash() {
+  # The binary depends on our source and its Makefile; key the cache on both
+  # so a changed mock_broker.c never runs a stale binary.
+  cat "$MOCK_SRC/mock_broker.c" "$MOCK_SRC/Makefile" | sha256sum | cut -c1-16
+}
+
+build_librdkafka() {
+  [[ -f "$RDK_DIR/.built" ]] && return 0
+  ensure_build_deps
+  command -v npm >/dev/null 2>&1 || fail "npm is needed to download $KJS_PKG"
+  mkdir -p "$CACHE/dl"
+  local tgz="$CACHE/dl/$KJS_TGZ"
+  if [[ ! -f "$tgz" ]]; then
+    log "downloading $KJS_PKG@$KJS_VERSION (npm pack)"
+    (cd "$CACHE/dl" && npm pack "$KJS_PKG@$KJS_VERSION" >>"$INFRA/build.log" 2>&1) ||
+      fail "npm pack $KJS_PKG@$KJS_VERSION failed, see .infra/build.log"
+  fi
+  if [[ $(sha256sum "$tgz" | cut -d' ' -f1) != "$KJS_SHA256" ]]; then
+    rm -f "$tgz"
+    fail "$KJS_TGZ has an unexpected sha256 (deleted; rerun to download again)"
+  fi
+
+  log "building librdkafka $RDK_VERSION (about a minute; log: .infra/build.log)"
+  # Leftovers of an interrupted build (we hold the build lock).
+  rm -rf "$CACHE"/.tmp-librdkafka-*
+  local tmp="$CACHE/.tmp-librdkafka-$$"
+  mkdir -p "$tmp"
+  tar -xzf "$tgz" -C "$tmp" package/deps/librdkafka ||
+    fail "cannot extract deps/librdkafka from $KJS_TGZ"
+  local src="$tmp/package/deps/librdkafka"
+  grep -q "define RD_KAFKA_VERSION *$RDK_VERSION_HEX" "$src/src/rdkafka.h" ||
+    fail "$KJS_TGZ does not contain librdkafka $RDK_VERSION"
+  # Only what the mock needs: no TLS/SASL/curl/zstd, static library.
+  (cd "$src" &&
+    ./configure --disable-ssl --disable-gssapi --disable-sasl --disable-curl \
+      --disable-zstd --disable-lz4-ext --enable-static &&
+    make -j"$(nproc)" -C src lib) >>"$INFRA/build.log" 2>&1 ||
+    fail "librdkafka build failed, see .infra/build.log"
+  # Keep only what linking the mock needs (~30 MB instead of ~190 MB of
+  # build tree); the sources stay in the cached tarball.
+  local keep="$tmp/keep"
+  mkdir -p "$keep/src"
+  cp "$src/src/rdkafka.h" "$src/src/rdkafka_mock.h" "$src/src/librdkafka.a" "$keep/src/"
+  cp "$src/LICENSES.txt" "$keep/"
+  touch "$keep/.built"
+  rm -rf "$RDK_DIR"
+  # Same filesystem, so the cache entry appears atomically.
+  mv "$keep" "$RDK_DIR"
+  rm -rf "$tmp"
+}
+
+# Prints the path of the mock broker binary, building it if needed.
+mock_binary() {
+  local dir="$CACHE/mock-broker/rdk$RDK_VERSION-$(mock_hash)"
+  if [[ ! -x "$dir/mock_broker" ]]; then
+    mkdir -p "$CACHE"
+    # Two checkouts starting at once must not build into the same place.
+    exec 8>"$CACHE/.build.lock"
+    flock -w 900 8 || fail "timed out waiting for another build ($CACHE/.build.lock)"
+    if [[ ! -x "$dir/mock_broker" ]]; then
+      build_librdkafka
+      ensure_build_deps
+      log "building mock_broker -> $dir"
+      mkdir -p "$dir"
+      make -s -C "$MOCK_SRC" LIBRDKAFKA_DIR="$RDK_DIR" OUT="$dir/mock_broker.tmp" \
+        >>"$INFRA/build.log" 2>&1 || fail "mock_broker build failed, see .infra/build.log"
+      mv "$dir/mock_broker.tmp" "$dir/mock_broker"
+    fi
+    flock -u 8
+    exec 8>&-
+  fi
+  printf '%s\n' "$dir/mock_broker"
+}
+
+# ----------------------------------------------------------------- servers --
+
+port_in_use() {
+  # A successful connect means something listens there.
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Prints a port p such that p (and p+10000 if $1 = cluster) look free.
+# Another process can still grab it before we bind; callers retry.
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((PORT_MIN + RANDOM % (PORT_MAX - PORT_MIN)))
+    port_in_use "$p" && continue
+    [[ ${1:-} == cluster ]] && port_in_use $((p + 10000)) && continue
+    printf '%s\n' "$p"
+    return 0
+  done
+  fail "no free port found in $PORT_MIN-$PORT_MAX"
+}
+
+# A zombie (exited, not yet reaped by its new parent) counts as dead.
+pid_alive() {
+  local stat
+  [[ ${1:-} =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the state letter follows the last ')' (comm may hold spaces)
+  [[ ${stat:0:1} != Z ]]
+}
+
+# Guards against PID reuse: the pid must still run the program we started.
+pid_is() {
+  local pid=$1 name=$2
+  pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name"
+}
+
+redis_ping() {
+  [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]
+}
+
+# Starts one redis-server in the background; prints "pid port".
+start_redis() {
+  local kind=$1 attempt port dir pid reported deadline
+  local args=()
+  for ((attempt = 0; attempt < 5; attempt++)); do
+    if [[ $kind == standalone ]]; then
+      port=$(free_port)
+      dir="$INFRA/redis-standalone"
+      args=()
+    else
+      port=$(free_port cluster)
+      dir="$INFRA/redis-cluster/$port"
+      args=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf"
+        --cluster-node-timeout 5000)
+    fi
+    rm -rf "$dir" && mkdir -p "$dir"
+    # No persistence at all: test data must never survive a restart.
+    # The server must not inherit our lock fds (8, 9), or the locks would be
+    # held for as long as it runs.
+    setsid redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" \
+      --save '' --appendonly no --daemonize no --protected-mode yes \
+      --logfile "$INFRA/redis-$kind-$port.log" "${args[@]}" </dev/null >/dev/null 2>&1 8>&- 9>&- &
+    pid=$!
+    deadline=$((SECONDS + WAIT_SECS))
+    while ((SECONDS < deadline)) && pid_alive "$pid" && ! redis_ping "$port"; do
+      sleep 0.1
+    done
+    if pid_alive "$pid" && redis_ping "$port"; then
+      # setsid normally execs in place, but trust the server's own answer.
+      reported=$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" info server |
+        tr -d '\r' | sed -n 's/^process_id://p')
+      [[ -n $reported ]] && pid=$reported
+      printf '%s %s\n' "$pid" "$port"
+      return 0
+    fi
+    pid_alive "$pid" && kill "$pid" 2>/dev/null || true
+    log "redis-server ($kind) did not come up on port $port, retrying (log: .infra/redis-$kind-$port.log)"
+  done
+  fail "redis-server ($kind) failed to start, see .infra/redis-$kind-*.log"
+}
+
+control_cmd() {
+  # One line in, one line out, bounded by timeout.
+  local hostport=$1 cmd=$2
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" && printf "%s\n" "$2" >&3 && head -n1 <&3' \
+    _ "$hostport" "$cmd" 2>/dev/null | tr -d '\r'
+}
+
+start_mock() {
+  local bin=$1 menv="$INFRA/mock-kafka.env" deadline pid
+  rm -f "$menv"
+  # shellcheck disable=SC2086 # word splitting of extra args is intended
+  setsid "$bin" --brokers 3 --partitions 3 --env-file "$menv" \
+    ${CLVSTREAM_MOCK_KAFKA_ARGS:-} </dev/null >>"$INFRA/mock-kafka.log" 2>&1 8>&- 9>&- &
+  pid=$!
+  # The program writes its env file only once everything listens.
+  deadline=$((SECONDS + WAIT_SECS))
+  while ((SECONDS < deadline)) && pid_alive "$pid" && [[ ! -f $menv ]]; do
+    sleep 0.1
+  done
+  [[ -f $menv ]] || {
+    pid_alive "$pid" && kill "$pid" 2>/dev/null
+    fail "mock broker did not start, see .infra/mock-kafka.log"
+  }
+  local mpid control
+  mpid=$(sed -n 's/^KAFKA_MOCK_PID=//p' "$menv")
+  control=$(sed -n 's/^KAFKA_MOCK_CONTROL=//p' "$menv")
+  echo "$mpid" >"$INFRA/mock-kafka.pid"
+  [[ $(control_cmd "$control" ping) == "ok pong" ]] ||
+    fail "mock broker control channel $control does not answer, see .infra/mock-kafka.log"
+}
+
+form_cluster() {
+  local ports=("$@") nodes=() p deadline ok
+  for p in "${ports[@]}"; do nodes+=("127.0.0.1:$p"); done
+  timeout 60 redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes \
+    >>"$INFRA/redis-cluster-create.log" 2>&1 ||
+    fail "redis-cli --cluster create failed, see .infra/redis-cluster-create.log"
+  # Slots are assigned at once, but every node must also learn about the
+  # others (gossip) before clients see a consistent cluster.
+  deadline=$((SECONDS + 30))
+  while ((SECONDS < deadline)); do
+    ok=1
+    for p in "${ports[@]}"; do
+      local info
+      info=$(timeout 2 redis-cli -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | tr -d '\r')
+      grep -q '^cluster_state:ok' <<<"$info" && grep -q '^cluster_known_nodes:3' <<<"$info" || ok=0
+    done
+    ((ok)) && return 0
+    sleep 0.2
+  done
+  fail "Redis Cluster did not reach cluster_state:ok within 30s"
+}
+
+# --------------------------------------------------------------- lifecycle --
+
+env_get() { sed -n "s/^$1=//p" "$ENV_FILE" 2>/dev/null | head -n1; }
+
+# Checks every recorded process; prints problems; returns 0 if all healthy.
+check_all() {
+  local bad=0 f pid name port
+  [[ -f $ENV_FILE ]] || { echo "not running (no .infra/env)"; return 1; }
+  shopt -s nullglob
+  local pidfiles=("$INFRA"/*.pid)
+  shopt -u nullglob
+  ((${#pidfiles[@]})) || { echo "no pid files"; return 1; }
+  for f in "${pidfiles[@]}"; do
+    pid=$(<"$f")
+    name=$(basename "$f" .pid)
+    case $name in
+      mock-kafka)
+        if pid_is "$pid" mock_broker &&
+          [[ $(control_cmd "$(env_get KAFKA_MOCK_CONTROL)" ping) == "ok pong" ]]; then
+          echo "mock-kafka pid $pid: up (brokers $(env_get KAFKA_BROKERS), control $(env_get KAFKA_MOCK_CONTROL))"
+        else
+          echo "mock-kafka pid $pid: DOWN"
+          bad=1
+        fi
+        ;;
+      redis-*)
+        port=${name##*-}
+        if pid_is "$pid" redis-server && redis_ping "$port"; then
+          echo "$name pid $pid: up"
+        else
+          echo "$name pid $pid: DOWN"
+          bad=1
+        fi
+        ;;
+    esac
+  done
+  local p
+  for p in $(env_get REDIS_CLUSTER_NODES | tr ',' ' '); do
+    if ! timeout 2 redis-cli -h "${p%:*}" -p "${p##*:}" cluster info 2>/dev/null |
+      grep -q '^cluster_state:ok'; then
+      echo "redis cluster node $p: cluster_state not ok"
+      bad=1
+    fi
+  done
+  return "$bad"
+}
+
+stop_all() {
+  local f pid name expect deadline
+  shopt -s nullglob
+  local pidfiles=("$INFRA"/*.pid)
+  shopt -u nullglob
+  for f in "${pidfiles[@]}"; do
+    pid=$(<"$f")
+    name=$(basename "$f" .pid)
+    [[ $name == mock-kafka ]] && expect=mock_broker || expect=redis-server
+    if pid_is "$pid" "$expect"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      deadline=$((SECONDS + 10))
+      while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.1; done
+      if pid_alive "$pid"; then
+        log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+      log "stopped $name (pid $pid)"
+    else
+      log "$name (pid $pid) was not running"
+    fi
+    rm -f "$f"
+  done
+  rm -f "$ENV_FILE" "$INFRA/mock-kafka.env"
+  rm -rf "$INFRA/redis-cluster" "$INFRA/redis-standalone"
+}
+
+cmd_start() {
+  mkdir -p "$INFRA"
+  exec 9>"$INFRA/.lock"
+  flock -w 300 9 || fail "another test-infra.sh is running (lock .infra/.lock)"
+
+  if [[ -f $ENV_FILE ]]; then
+    if check_all >/dev/null 2>&1; then
+      log "already running"
+      cat "$ENV_FILE"
+      return 0
+    fi
+    log "previous infrastructure is partly down; restarting it"
+    stop_all
+  fi
+  rm -f "$ERROR_FILE"
+  # Logs are per run (server logs are named by port and would pile up).
+  rm -f "$INFRA"/redis-*.log
+  : >"$INFRA/mock-kafka.log"
+
+  # Whatever fails from here on: leave nothing running behind us.
+  trap 'rc=$?; if ((rc != 0)); then log "start failed; stopping what was started"; stop_all; fi' EXIT
+
+  local t0=$SECONDS
+  ensure_redis
+  local bin
+  bin=$(mock_binary)
+  log "mock broker binary: $bin ($((SECONDS - t0))s so far)"
+
+  local pid port cluster_ports=() i
+  read -r pid port < <(start_redis standalone)
+  [[ -n ${pid:-} ]] || fail "redis-server (standalone) failed to start"
+  echo "$pid" >"$INFRA/redis-standalone-$port.pid"
+  local redis_port=$port
+  for ((i = 0; i < 3; i++)); do
+    pid='' port=''
+    read -r pid port < <(start_redis cluster)
+    [[ -n ${pid:-} ]] || fail "redis-server (cluster) failed to start"
+    echo "$pid" >"$INFRA/redis-cluster-$port.pid"
+    cluster_ports+=("$port")
+  done
+  form_cluster "${cluster_ports[@]}"
+
+  start_mock "$bin"
+
+  local nodes
+  nodes=$(printf '127.0.0.1:%s,' "${cluster_ports[@]}")
+  {
+    echo "# written by scripts/test-infra.sh start; removed by stop"
+    grep '^KAFKA_BROKERS=' "$INFRA/mock-kafka.env"
+    grep '^KAFKA_MOCK_CONTROL=' "$INFRA/mock-kafka.env"
+    echo "REDIS_URL=redis://127.0.0.1:$redis_port"
+    echo "REDIS_CLUSTER_NODES=${nodes%,}"
+  } >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  trap - EXIT
+  log "started in $((SECONDS - t0))s; endpoints in .infra/env:"
+  cat "$ENV_FILE"
+}
+
+cmd_stop() {
+  mkdir -p "$INFRA"
+  exec 9>"$INFRA/.lock"
+  flock -w 300 9 || fail "another test-infra.sh is running (lock .infra/.lock)"
+  stop_all
+}
+
+cmd_status() {
+  check_all
+}
+
+cmd_env() {
+  [[ -f $ENV_FILE ]] || { log "not running; use: $0 start"; return 1; }
+  grep -E '^[A-Z_]+=' "$ENV_FILE" | sed 's/^/export /'
+}
+
+case ${1:-} in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  *)
+    echo "usage: $0 start|stop|status|env" >&2
+    exit 2
+    ;;
+esac

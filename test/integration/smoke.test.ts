@@ -1,0 +1,164 @@
+// Proves the integration path end to end: kafkajs producer → topic →
+// consumer group → ioredis → read back; plus fault injection through the mock
+// broker's control channel and recovery from it.
+import type { Consumer, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
+import type { Cluster, Redis } from 'ioredis';
+import { afterEach, expect, it } from 'vitest';
+import {
+  TEST_CONSUMER_TIMINGS,
+  createTestKafka,
+  createTestRedis,
+  createTestRedisCluster,
+  createTopic,
+  deleteKeysByPrefix,
+  deleteTopic,
+  describeWithInfra,
+  mockControl,
+  uniqueGroupId,
+  uniqueRedisPrefix,
+  uniqueSuffix,
+  uniqueTopic,
+  waitFor,
+} from '../support/infra.js';
+
+describeWithInfra('integration smoke: kafka → redis', (infra) => {
+  // Everything a test opens is registered here and closed even if it fails.
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.warn(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  });
+
+  async function connectedProducer(options: ProducerConfig = {}): Promise<Producer> {
+    const producer = createTestKafka(infra).producer(options);
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    return producer;
+  }
+
+  async function freshTopic(label: string, partitions = 1): Promise<string> {
+    const topic = uniqueTopic(label);
+    await createTopic(infra, topic, { partitions });
+    cleanups.push(() => deleteTopic(infra, topic));
+    return topic;
+  }
+
+  function redisClient(): Redis {
+    const redis = createTestRedis(infra);
+    cleanups.push(() => redis.quit());
+    return redis;
+  }
+
+  it('a purchase event produced to a fresh topic is consumed by a group, stored in Redis and read back', async () => {
+    const topic = await freshTopic('smoke');
+    const event = {
+      type: 'purchase',
+      event_id: `evt-${uniqueSuffix()}`,
+      customer_id: 'c-1',
+      occurred_at: '2026-01-01T10:00:00+00:00',
+      amount: '12.50',
+      currency: 'USD',
+    };
+
+    const producer = await connectedProducer({ idempotent: true, maxInFlightRequests: 1 });
+    const [sent] = await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: event.customer_id, value: JSON.stringify(event) }],
+    });
+    expect(sent?.errorCode).toBe(0);
+
+    const consumer: Consumer = createTestKafka(infra).consumer({
+      groupId: uniqueGroupId('smoke'),
+      ...TEST_CONSUMER_TIMINGS,
+    });
+    await consumer.connect();
+    cleanups.push(() => consumer.disconnect());
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const received: KafkaMessage[] = [];
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        received.push(message);
+        return Promise.resolve();
+      },
+    });
+    const message = await waitFor(() => received[0], { timeoutMs: 30_000, what: 'the purchase event' });
+    expect(message.key?.toString()).toBe('c-1');
+    const consumed: unknown = JSON.parse(message.value?.toString() ?? 'null');
+
+    const redis = redisClient();
+    const prefix = uniqueRedisPrefix('smoke');
+    cleanups.push(() => deleteKeysByPrefix(redis, prefix));
+    const key = `${prefix}event:${event.event_id}`;
+    await redis.set(key, JSON.stringify(consumed));
+
+    const stored = await redis.get(key);
+    expect(stored).not.toBeNull();
+    expect(JSON.parse(stored ?? 'null')).toEqual(event);
+    expect(received).toHaveLength(1);
+  });
+
+  it.skipIf(!infra.kafkaMockControl)(
+    'produce fails under injected faults and succeeds after recovery (mock control channel)',
+    async () => {
+      const control = mockControl(infra);
+      if (!control) throw new Error('unreachable: test runs only with the mock broker');
+      await control.ping();
+      const topic = await freshTopic('faults');
+
+      // retries: 0 makes every fault visible as a rejected send.
+      const strict = await connectedProducer({ retry: { retries: 0 } });
+      await control.requestErrors('Produce', ['NOT_LEADER_FOR_PARTITION']);
+      await expect(strict.send({ topic, acks: -1, messages: [{ value: 'rejected' }] })).rejects.toThrow(
+        /leader/i,
+      );
+      // The injected error was consumed by that one request.
+      await strict.send({ topic, acks: -1, messages: [{ value: 'after-injected-error' }] });
+
+      // Take the partition leader down; a send with retries rides it out once
+      // the broker is back.
+      const admin = createTestKafka(infra).admin();
+      await admin.connect();
+      cleanups.push(() => admin.disconnect());
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const leader = metadata.topics[0]?.partitions[0]?.leader;
+      if (leader === undefined) throw new Error(`no leader for ${topic}`);
+
+      const resilient = await connectedProducer();
+      await control.brokerDown(leader);
+      cleanups.push(() => control.brokerUp(leader)); // never leave a broker down for later tests
+      await expect(strict.send({ topic, acks: -1, messages: [{ value: 'broker-down' }] })).rejects.toThrow();
+
+      const pending = resilient.send({ topic, acks: -1, messages: [{ value: 'sent-during-outage' }] });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await control.brokerUp(leader);
+      const [recovered] = await pending;
+      expect(recovered?.errorCode).toBe(0);
+
+      // Exactly the two successful sends are in the log.
+      const offsets = await admin.fetchTopicOffsets(topic);
+      expect(offsets).toEqual([expect.objectContaining({ partition: 0, high: '2', low: '0' })]);
+    },
+  );
+
+  it.skipIf(!infra.redisClusterNodes)('the Redis Cluster serves keys spread over all masters', async () => {
+    const cluster = createTestRedisCluster(infra) as Cluster;
+    cleanups.push(() => cluster.quit());
+    const prefix = uniqueRedisPrefix('cluster');
+    cleanups.push(() => deleteKeysByPrefix(cluster, prefix));
+
+    const keys = Array.from({ length: 60 }, (_, i) => `${prefix}${i}`);
+    for (const key of keys) await cluster.set(key, key);
+    expect(await Promise.all(keys.map((key) => cluster.get(key)))).toEqual(keys);
+
+    const masters = cluster.nodes('master');
+    expect(masters).toHaveLength(3);
+    const perMaster = await Promise.all(masters.map((node) => node.dbsize()));
+    expect(perMaster.every((n) => n > 0)).toBe(true);
+  });
+});
