@@ -4,11 +4,12 @@
  */
 import { formatMinorUnits } from '../contracts/money.js';
 import type { DomainConfig } from '../domain/config.js';
-import type { Profile } from '../domain/profile.js';
+import type { ModelSnapshot } from '../domain/model-snapshot.js';
+import { predictedClvMinor, type Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
 
-export function customerView(s: CustomerState, p: Profile, config: DomainConfig) {
+export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig) {
   const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
   const scale = Number(formatMinorUnits(1, config.baseCurrency)) || 1;
   return {
@@ -35,7 +36,7 @@ export function customerView(s: CustomerState, p: Profile, config: DomainConfig)
     churn_reasons: p.churn.reasons,
     p_alive: p.pAlive,
     clv_historic: money(p.historicClvMinor),
-    clv_predicted: money(p.predictedClvMinor),
+    clv_predicted: money(predictedClvMinor(s, p, model, config)),
     gross_revenue: money(s.grossMinor),
     refunds: money(s.refundMinor),
     discounts: money(s.discountMinor),

@@ -7,6 +7,7 @@
 import { parse as parseCsv } from 'csv-parse';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { timestamp } from '../contracts/primitives.js';
 import type { LineOutput } from './line-output.js';
 
 export type Delimiter = 'whitespace' | 'comma' | 'semicolon' | 'tab';
@@ -52,9 +53,7 @@ export const PRESETS = {
 export async function importTable(options: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { rows: 0, events: 0, rejected: 0 };
   let resolveColumn: ((spec: string) => number) | undefined;
-  let line = 0;
-  for await (const cells of rows(options)) {
-    line++;
+  for await (const { cells, line } of rows(options)) {
     if (options.header && resolveColumn === undefined) {
       resolveColumn = byName(cells);
       continue;
@@ -70,23 +69,28 @@ export async function importTable(options: ImportOptions): Promise<ImportSummary
       summary.events++;
       options.output.write(event);
     }
-    if (line % 10_000 === 0) await options.output.flush();
+    if (summary.rows % 10_000 === 0) await options.output.flush();
   }
   await Promise.all([options.output.close(), options.errors.close()]);
   return summary;
 }
 
-async function* rows(options: ImportOptions): AsyncGenerator<string[]> {
+/** Rows with their line number in the file (for a multi-line quoted CSV record: its last line). */
+async function* rows(options: ImportOptions): AsyncGenerator<{ cells: string[]; line: number }> {
   if (options.delimiter === 'whitespace') {
+    let line = 0;
     for await (const text of createInterface({ input: options.input, crlfDelay: Infinity })) {
       const trimmed = text.trim();
-      yield trimmed === '' ? [] : trimmed.split(/\s+/);
+      yield { cells: trimmed === '' ? [] : trimmed.split(/\s+/), line: ++line };
     }
     return;
   }
   const delimiter = { comma: ',', semicolon: ';', tab: '\t' }[options.delimiter];
-  const parser = options.input.pipe(parseCsv({ delimiter, relax_column_count: true, skip_empty_lines: true, trim: true }));
-  for await (const record of parser) yield record as string[];
+  // `info` gives each record's line: skipped empty lines must not shift the numbers.
+  const parser = options.input.pipe(parseCsv({ delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }));
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    yield { cells: record, line: info.lines };
+  }
 }
 
 function byIndex(spec: string): number {
@@ -99,7 +103,8 @@ function byName(header: readonly string[]): (spec: string) => number {
   return (spec) => {
     const named = header.indexOf(spec);
     if (named >= 0) return named;
-    return byIndex(spec);
+    if (/^\d+$/.test(spec)) return byIndex(spec);
+    throw new Error(`column "${spec}" is not in the header (${header.join(', ')})`);
   };
 }
 
@@ -139,6 +144,12 @@ function toPurchase(
 }
 
 export function toIsoTimestamp(date: string, utcOffset: string): string | null {
+  const iso = isoTimestampOf(date, utcOffset);
+  // The patterns check the shape only: 19970230 or hour 25 must not become an event.
+  return iso !== null && timestamp.safeParse(iso).success ? iso : null;
+}
+
+function isoTimestampOf(date: string, utcOffset: string): string | null {
   let match = /^(\d{4})(\d{2})(\d{2})$/.exec(date) ?? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (match) return `${match[1]}-${match[2]}-${match[3]}T00:00:00${utcOffset === '+00:00' ? 'Z' : utcOffset}`;
   match = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(date);

@@ -54,8 +54,12 @@ export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainConf
     s.unmatchedReturns += 1;
     s.refundMarginMinor += Math.round(e.amountMinor * config.marginRate);
     out.flags.push('unmatched_return');
+  } else if (order.amountMinor > 0) {
+    // Pro rata, and never more than the order earned (a refund above the order amount).
+    s.refundMarginMinor += Math.min(order.marginMinor, Math.round((e.amountMinor * order.marginMinor) / order.amountMinor));
   } else {
-    s.refundMarginMinor += Math.round((e.amountMinor * order.marginMinor) / order.amountMinor);
+    // A free order (amount 0 is a valid purchase) has no pro rata share: take back its whole margin.
+    s.refundMarginMinor += order.marginMinor;
   }
   // Keep the latest days only: the spike rule counts the last N returns.
   insertSorted(s.recentReturnDays, e.day);
@@ -76,15 +80,19 @@ export function applyReferral(s: CustomerState, e: ReferralInput, config: Domain
   });
 }
 
+/** The latest cancellation wins; at equal times the smaller reason, so arrival order never decides. */
 export function applyCancellation(s: CustomerState, e: CancellationInput): void {
-  if (s.cancelledAt !== null && e.at <= s.cancelledAt) return;
+  if (s.cancelledAt !== null && e.at < s.cancelledAt) return;
+  if (s.cancelledAt === e.at && s.cancelReason !== null && s.cancelReason <= e.reason) return;
   s.cancelledAt = e.at;
   s.cancelReason = e.reason;
   s.competitor = e.competitor;
 }
 
+/** The latest answer wins; at equal times the lower score (the cautious reading), whatever arrives first. */
 export function applyFeedback(s: CustomerState, e: FeedbackInput): void {
   if (s.npsAt !== null && e.at < s.npsAt) return;
+  if (s.npsAt === e.at && s.npsScore !== null && s.npsScore <= e.score) return;
   s.npsScore = e.score;
   s.npsAt = e.at;
   s.npsDay = e.day;

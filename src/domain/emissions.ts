@@ -7,10 +7,11 @@
 import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
 import { CHURN_LEVELS, SEGMENT_DIMENSIONS } from '../contracts/segments.js';
 import type { DomainConfig } from './config.js';
-import type { Profile } from './profile.js';
+import type { ModelSnapshot } from './model-snapshot.js';
+import { predictedClvMinor, type Profile } from './profile.js';
 import type { CustomerState } from './state.js';
 
-export function snapshotOf(p: Profile, config: DomainConfig): ValueSnapshot {
+export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): ValueSnapshot {
   return {
     recency_days: p.recencyDays,
     frequency: p.frequency,
@@ -19,7 +20,7 @@ export function snapshotOf(p: Profile, config: DomainConfig): ValueSnapshot {
     f_score: p.scores?.f ?? null,
     m_score: p.scores?.m ?? null,
     clv_historic_minor: p.historicClvMinor,
-    clv_predicted_minor: p.predictedClvMinor,
+    clv_predicted_minor: predictedClvMinor(s, p, model, config),
     p_alive: p.pAlive,
     churn_level: p.churn.level,
     currency: config.baseCurrency,
@@ -35,6 +36,7 @@ export function emitChanges(
   p: Profile,
   cause: EmissionCause,
   occurredAtMs: number,
+  model: ModelSnapshot,
   config: DomainConfig,
   out: OutboundEvent[],
 ): void {
@@ -44,7 +46,7 @@ export function emitChanges(
     const from = s.segments[dimension];
     const to = p.segments[dimension];
     if (from === to || to === null) continue;
-    snapshot ??= snapshotOf(p, config);
+    snapshot ??= snapshotOf(s, p, model, config);
     occurredAt ??= new Date(occurredAtMs).toISOString();
     s.emitted += 1;
     const event: SegmentChanged = {
@@ -64,7 +66,7 @@ export function emitChanges(
   if (snapshot !== undefined) s.segments = { ...p.segments };
   const previous = s.churnLevel;
   if (previous !== p.churn.level) {
-    snapshot ??= snapshotOf(p, config);
+    snapshot ??= snapshotOf(s, p, model, config);
     occurredAt ??= new Date(occurredAtMs).toISOString();
     s.emitted += 1;
     const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);

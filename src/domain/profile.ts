@@ -28,7 +28,6 @@ export interface Profile {
   readonly churn: ChurnAssessment;
   readonly pAlive: number | null;
   readonly historicClvMinor: number;
-  readonly predictedClvMinor: number;
   readonly npsCategory: NpsCategory | null;
   readonly modelVersion: string;
 }
@@ -42,6 +41,16 @@ export function accountStatus(s: CustomerState): SegmentValues['account_status']
   return isCancelled(s) ? 'cancelled' : 'reactivated';
 }
 
+/**
+ * Predicted CLV is not part of `evaluate`: no segment or signal depends on it, and
+ * the model form costs a hypergeometric function per period. It is computed only
+ * where it is shown — emission snapshots and customer views.
+ */
+export function predictedClvMinor(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number {
+  const modelClv = p.summary === null ? null : modelPredictedClvMinor(s, p.summary, model, config);
+  return modelClv ?? simplePredictedClvMinor(s, p.summary, config);
+}
+
 export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig): Profile {
   const summary = btydSummary(s, day);
   const cuts = model.cutPoints ?? config.defaultCutPoints;
@@ -53,7 +62,6 @@ export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, co
       : { r: recencyScore(recencyDays, cuts), f: frequencyScore(s.orders, cuts), m: monetaryScore(monetaryMinor, cuts) };
   const historic = historicClvMinor(s, config);
   const pAlive = summary === null ? null : pAliveOf(model, summary);
-  const modelClv = summary === null ? null : modelPredictedClvMinor(s, summary, model, config);
   const cancelled = isCancelled(s);
   return {
     day,
@@ -71,7 +79,6 @@ export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, co
     churn: assessChurn(s, day, summary, pAlive, cancelled, config.churn),
     pAlive,
     historicClvMinor: historic,
-    predictedClvMinor: modelClv ?? simplePredictedClvMinor(s, summary, config),
     npsCategory: s.npsScore === null ? null : npsCategory(s.npsScore),
     modelVersion: model.version,
   };

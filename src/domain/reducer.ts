@@ -128,7 +128,7 @@ function settle(
   s.asOfDay = day;
   const profile = evaluate(s, day, ctx.model, ctx.config);
   const emits: OutboundEvent[] = [];
-  emitChanges(s, profile, cause, occurredAtMs, ctx.config, emits);
+  emitChanges(s, profile, cause, occurredAtMs, ctx.model, ctx.config, emits);
   s.nextCheckDay = nextCheckDay(s, profile, ctx.model, ctx.config);
   return { state: s, emits, internal: out.internal, nextCheckDay: s.nextCheckDay, applied: true, flags: out.flags, profile };
 }

@@ -41,22 +41,26 @@ const reject = (code: DeadLetterCode, message: string, issues: FieldIssue[] = []
  * message came from; null accepts any inbound type (a replay file).
  */
 export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
-  if (bytes === null || bytes.length === 0) return reject('malformed_json', 'empty message value (tombstone)');
+  if (bytes === null || bytes.length === 0) {
+    return reject('malformed_json', 'empty message value (tombstone)', [payloadIssue('json', 'must be a JSON document, not empty')]);
+  }
   if (bytes.length > rules.maxMessageBytes) {
-    return reject('oversized', `message is ${bytes.length} bytes; the limit is ${rules.maxMessageBytes} (EVENTS_MAX_MESSAGE_BYTES)`);
+    const message = `message is ${bytes.length} bytes; the limit is ${rules.maxMessageBytes} (EVENTS_MAX_MESSAGE_BYTES)`;
+    return reject('oversized', message, [payloadIssue('max_bytes', message)]);
   }
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
-    return reject('malformed_json', `not valid JSON: ${(cause as Error).message}`);
+    const message = `not valid JSON: ${(cause as Error).message}`;
+    return reject('malformed_json', message, [payloadIssue('json', message)]);
   }
   return decodeValue(value, expected, rules, nowMs);
 }
 
 export function decodeValue(value: unknown, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return reject('not_an_object', 'the payload must be a JSON object');
+    return reject('not_an_object', 'the payload must be a JSON object', [payloadIssue('object', 'must be a JSON object')]);
   }
   const type = (value as Record<string, unknown>)['type'];
   if (!isInboundType(type)) {
@@ -139,6 +143,11 @@ function money(amount: DecimalAmount, currency: string, field: string, allowZero
   return { ok: true, minor: converted.minor };
 }
 
+/** An issue about the payload as a whole: the empty field name means "the message". */
+function payloadIssue(rule: string, message: string): FieldIssue {
+  return { field: '', rule, message };
+}
+
 function outOfWindow(what: string): Decoded {
   const issue = { field: 'occurred_at', rule: 'time_window', message: what };
   return reject('out_of_time_window', `occurred_at ${what}`, [issue]);
@@ -156,7 +165,7 @@ const RULE_BY_CODE: Record<string, string> = {
   invalid_value: 'enum',
   unrecognized_keys: 'unknown_field',
   invalid_union: 'type',
-  custom: 'rule',
+  custom: 'consistency',
 };
 
 function toFieldIssue(issue: z.core.$ZodIssue, payload: unknown): FieldIssue {
@@ -164,7 +173,8 @@ function toFieldIssue(issue: z.core.$ZodIssue, payload: unknown): FieldIssue {
     return { field: issue.keys.join(','), rule: 'unknown_field', message: 'is not a field of this event (EVENTS_UNKNOWN_FIELDS=reject)' };
   }
   const field = issue.path.map(String).join('.');
-  const missing = issue.code === 'invalid_type' && valueAt(payload, issue.path) === undefined;
+  // A missing union-typed field (amount: string or number) fails as invalid_union, not invalid_type.
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && valueAt(payload, issue.path) === undefined;
   return {
     field,
     rule: missing ? 'required' : (RULE_BY_CODE[issue.code] ?? issue.code),

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { btydSummary } from '../../src/domain/btyd.js';
+import { costToServeMinor, customerMarginRate, historicClvMinor, simplePredictedClvMinor } from '../../src/domain/clv.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { predictedClvMinor } from '../../src/domain/profile.js';
+import { emptyState } from '../../src/domain/state.js';
+import { ctxWith, DAY0, fold, purchase, returned, timerAt } from './fixtures.js';
+
+const costs = ctxWith({ costPerOrderMinor: 200, costPerReturnMinor: 500, acquisitionCostMinor: 1000 });
+
+describe('historic CLV', () => {
+  const { state } = fold(
+    [
+      purchase('c', 0, 10_000, { orderId: 'A' }), // margin 3000
+      purchase('c', 1, 2500, { orderId: 'B', marginMinor: 1000 }),
+      returned('c', 2, 4000, 'A'), // refund margin 1200
+      returned('c', 3, 1000, null), // refund margin 300
+    ],
+    costs,
+  );
+
+  it('cost to serve = orders × cost per order + returns × cost per return', () => {
+    // 2 × 200 + 2 × 500 = 1400
+    expect(costToServeMinor(state, costs.config)).toBe(1400);
+  });
+
+  it('= net margin − cost to serve + referral value − acquisition cost', () => {
+    // net margin = 4000 − 1500 = 2500; 2500 − 1400 + 0 − 1000 = 100
+    expect(historicClvMinor(state, costs.config)).toBe(100);
+    const withReferrals = { ...state, referralValueMinor: 750 };
+    expect(historicClvMinor(withReferrals, costs.config)).toBe(850);
+  });
+
+  it('charges the acquisition cost only once the customer has bought', () => {
+    const prospect = { ...emptyState('p'), referralValueMinor: 300 };
+    expect(historicClvMinor(prospect, costs.config)).toBe(300);
+  });
+
+  it('is what the profile reports', () => {
+    expect(timerAt(state, 10, costs).profile?.historicClvMinor).toBe(100);
+  });
+});
+
+describe('simple predicted CLV (no fitted model)', () => {
+  it('margin per order × purchase days per year × 1 / (1 − retention)', () => {
+    const { state } = fold([
+      purchase('c', 0, 10_000), // margin 3000
+      purchase('c', 0, 5000), // margin 1500
+      purchase('c', 100, 5000), // margin 1500
+    ]);
+    const summary = btydSummary(state, DAY0 + 200);
+    // margin per order = 6000 / 3 = 2000
+    // per year = 2 purchase days / max(T + 1 = 201, 90) × 365 = 3.6318…
+    // lifetime = 1 / (1 − 0.6) = 2.5 years
+    // 2000 × 3.631840796 × 2.5 = 18159.20 → 18159
+    expect(simplePredictedClvMinor(state, summary, defaultDomainConfig)).toBe(18_159);
+    const at200 = timerAt(state, 200);
+    expect(at200.profile && predictedClvMinor(at200.state, at200.profile, UNFITTED_MODEL, defaultDomainConfig)).toBe(18_159);
+  });
+
+  it('observes a new customer over at least minObservationDays', () => {
+    const { state } = fold([purchase('c', 0, 10_000)]);
+    // 3000 × (1 / max(1, 90) × 365) × 2.5 = 30416.67 → 30417
+    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(30_417);
+  });
+
+  it('is 0 for a prospect', () => {
+    expect(simplePredictedClvMinor(emptyState('p'), null, defaultDomainConfig)).toBe(0);
+  });
+
+  it('uses net margin (refunds taken back)', () => {
+    const { state } = fold([purchase('c', 0, 10_000, { orderId: 'A' }), returned('c', 0, 5000, 'A')]);
+    // net margin = 3000 − 1500 = 1500 → 1500 × 365 / 90 × 2.5 = 15208.33 → 15208
+    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(15_208);
+  });
+});
+
+describe('customer margin rate', () => {
+  it('is margin / gross, or the configured rate before any revenue', () => {
+    const { state } = fold([purchase('c', 0, 2000, { marginMinor: 500 })]);
+    expect(customerMarginRate(state, defaultDomainConfig)).toBe(0.25);
+    expect(customerMarginRate(emptyState('p'), defaultDomainConfig)).toBe(0.3);
+  });
+});

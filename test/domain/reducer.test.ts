@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { ReferralCreditInput, ReferralAttributedInput } from '../../src/domain/input.js';
+import { reduce, reduceInPlace } from '../../src/domain/reducer.js';
+import { cloneState, emptyState } from '../../src/domain/state.js';
+import { ctx, ctxWith, DAY0, feedback, fold, purchase, referral, returned } from './fixtures.js';
+
+describe('duplicates', () => {
+  const original = purchase('c', 0, 10_000, { eventId: 'dup' });
+  const once = fold([original, purchase('c', 3, 500)]).state;
+
+  it.each([
+    ['the same purchase', original],
+    ['another kind with the same event id', returned('c', 4, 100, null, { eventId: 'dup' })],
+  ])('%s → applied: false, state unchanged, no emissions', (_what, input) => {
+    const before = structuredClone(once);
+    const r = reduce(once, input, ctx);
+    expect(r.applied).toBe(false);
+    expect(r.flags).toEqual(['duplicate']);
+    expect(r.emits).toEqual([]);
+    expect(r.internal).toEqual([]);
+    expect(r.state).toBe(once);
+    expect(r.nextCheckDay).toBe(once.nextCheckDay);
+    expect(once).toEqual(before);
+  });
+
+  it('remembers the last recentEventIds ids only (documented bound)', () => {
+    const c = ctxWith({ memory: { ...ctx.config.memory, recentEventIds: 3 } });
+    const s = fold([original, feedback('c', 1, 9), feedback('c', 2, 9), feedback('c', 3, 9)], c).state;
+    expect(reduce(s, original, c).applied).toBe(true); // forgotten after 3 newer ids
+    const t = fold([original, feedback('c', 1, 9), feedback('c', 2, 9)], c).state;
+    expect(reduce(t, original, c).applied).toBe(false);
+  });
+});
+
+describe('purity and time', () => {
+  it('reduce never changes its input state', () => {
+    const s = fold([purchase('c', 0, 100), returned('c', 1, 10, null)]).state;
+    const copy = structuredClone(s);
+    reduce(s, purchase('c', 5, 200), ctx);
+    reduce(s, returned('c', 6, 20, null), ctx);
+    expect(s).toEqual(copy);
+  });
+
+  it('reduceInPlace gives the same result as reduce', () => {
+    const s = fold([purchase('c', 0, 100), feedback('c', 1, 3)]).state;
+    const next = purchase('c', 50, 20_000, { eventId: 'same' });
+    const pure = reduce(s, next, ctx);
+    const inPlace = reduceInPlace(cloneState(s), next, ctx);
+    expect(inPlace.state).toEqual(pure.state);
+    expect(inPlace.emits).toEqual(pure.emits);
+  });
+
+  it('an input dated before the latest evaluation does not move time back', () => {
+    const s = fold([purchase('c', 10, 100), purchase('c', 2, 100)]).state;
+    expect(s.asOfDay).toBe(DAY0 + 10);
+  });
+
+  it('the state is plain data: a JSON round trip is lossless', () => {
+    const s = fold([purchase('c', 0, 100, { orderId: 'A' }), returned('c', 1, 10, 'A'), feedback('c', 2, 5), referral('c', 3, 'd')]).state;
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+    expect(JSON.parse(JSON.stringify(emptyState('x')))).toEqual(emptyState('x'));
+  });
+});
+
+describe('referrals', () => {
+  const c = ctxWith({ referralValueMinor: 500 }); // share 0.1, window 365 days
+
+  it('a referral credits the referrer with the configured value and attributes the referred customer', () => {
+    const input = referral('a', 5, 'b', { eventId: 'ref-1' });
+    const r = fold([input], c).last;
+    expect(r.state.referralsMade).toBe(1);
+    expect(r.state.referralValueMinor).toBe(500);
+    expect(r.internal).toEqual([
+      { kind: 'referral_attributed', eventId: 'ref-1:attributed', customerId: 'b', at: input.at, day: DAY0 + 5, referrerId: 'a' },
+    ]);
+  });
+
+  const attributed: ReferralAttributedInput = {
+    kind: 'referral_attributed',
+    eventId: 'ref-1:attributed',
+    customerId: 'b',
+    at: 0,
+    day: DAY0 + 5,
+    referrerId: 'a',
+  };
+
+  it("a referred customer's purchases inside the window credit round(margin × share); the first one is a success", () => {
+    const { reductions, state } = fold(
+      [
+        attributed,
+        purchase('b', 5, 10_000, { orderId: 'o1' }), // margin 3000 → 300, same day as the referral: inside
+        purchase('b', 6, 2500, { orderId: 'o2', marginMinor: 1006 }), // round(100.6) = 101
+        purchase('b', 5 + 365, 1000, { orderId: 'o3' }), // margin 300 → 30, last day of the window
+        purchase('b', 5 + 366, 1000, { orderId: 'o4' }), // outside
+        purchase('b', 4, 1000, { orderId: 'o5' }), // before the referral: outside
+      ],
+      c,
+    );
+    expect(state.referredBy).toBe('a');
+    const credits = reductions.flatMap((r) => r.internal) as ReferralCreditInput[];
+    expect(credits.map((x) => [x.customerId, x.sourceCustomerId, x.valueMinor, x.firstPurchase, x.day - DAY0])).toEqual([
+      ['a', 'b', 300, true, 5],
+      ['a', 'b', 101, false, 6],
+      ['a', 'b', 30, false, 370],
+    ]);
+    expect(new Set(credits.map((x) => x.eventId)).size).toBe(3);
+    expect(credits.every((x) => x.eventId.startsWith('credit:b:'))).toBe(true);
+  });
+
+  it('a late attribution credits the recent orders already inside the window', () => {
+    const { reductions } = fold(
+      [
+        purchase('b', 7, 10_000, { orderId: 'o1' }),
+        purchase('b', 3, 10_000, { orderId: 'o0' }), // before the referral day (5): not credited
+        purchase('b', 8, 2000, { orderId: 'o2' }),
+        attributed,
+      ],
+      c,
+    );
+    expect(reductions.slice(0, 3).flatMap((r) => r.internal)).toEqual([]);
+    const credits = reductions[3]?.internal as ReferralCreditInput[];
+    expect(credits.map((x) => [x.valueMinor, x.firstPurchase, x.day - DAY0])).toEqual([
+      [300, true, 7], // 10000 × 0.3 × 0.1
+      [60, false, 8], // 2000 × 0.3 × 0.1
+    ]);
+  });
+
+  it('the first attribution wins', () => {
+    const { state, last } = fold([attributed, { ...attributed, eventId: 'ref-2:attributed', referrerId: 'z' }, purchase('b', 9, 100)], c);
+    expect(state.referredBy).toBe('a');
+    expect((last.internal[0] as ReferralCreditInput).customerId).toBe('a');
+  });
+
+  it('credits add to the referrer: value always, a successful referral on the first purchase only', () => {
+    const credit = (id: string, valueMinor: number, firstPurchase: boolean): ReferralCreditInput => ({
+      kind: 'referral_credit',
+      eventId: id,
+      customerId: 'a',
+      at: 0,
+      day: DAY0,
+      sourceCustomerId: 'b',
+      valueMinor,
+      firstPurchase,
+    });
+    const { state } = fold([purchase('a', 0, 100), credit('k1', 300, true), credit('k2', 101, false), credit('k1', 300, true)], c);
+    expect(state.referralValueMinor).toBe(401); // the repeated k1 is a duplicate
+    expect(state.successfulReferrals).toBe(1);
+    expect(state.segments.relationship).toBe('advocate');
+  });
+});
