@@ -35,7 +35,9 @@ export const deadLetterSchema = z.strictObject({
   }),
   key_base64: z.string().nullable(),
   value_base64: z.string().nullable(),
-  headers: z.record(z.string(), z.string()).describe('Original headers, values base64-encoded.'),
+  headers: z
+    .array(z.strictObject({ key: z.string(), value_base64: z.string().nullable() }))
+    .describe('Original headers in order (a repeated header appears once per value), values base64-encoded.'),
   error: z.strictObject({
     code: z.enum(DEAD_LETTER_CODES),
     message: z.string(),
