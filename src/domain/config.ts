@@ -59,6 +59,8 @@ export interface DomainConfig {
   /** Simple CLV: expected lifetime = 1 / (1 − retention rate) years. */
   readonly retentionRate: number;
   readonly clvHorizonDays: number;
+  /** Model CLV discounts expected purchases period by period; this is the period length. */
+  readonly clvPeriodDays: number;
   readonly annualDiscountRate: number;
   /** Simple CLV: purchase rate observed over at least this many days (tames new customers). */
   readonly minObservationDays: number;
@@ -102,6 +104,7 @@ export const defaultDomainConfig: DomainConfig = {
   referralWindowDays: 365,
   retentionRate: 0.6,
   clvHorizonDays: 3 * 365,
+  clvPeriodDays: 30,
   annualDiscountRate: 0.1,
   minObservationDays: 90,
   rfmGrid: DEFAULT_RFM_GRID,

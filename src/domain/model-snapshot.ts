@@ -5,19 +5,9 @@
  * fitted yet": the reducer then uses the simple CLV and the inactivity rule.
  */
 import type { CutPoints } from './config.js';
+import type { BgNbdParams, GammaGammaParams } from './models/index.js';
 
-export interface BgNbdParams {
-  readonly r: number;
-  readonly alpha: number;
-  readonly a: number;
-  readonly b: number;
-}
-
-export interface GammaGammaParams {
-  readonly p: number;
-  readonly q: number;
-  readonly v: number;
-}
+export type { BgNbdParams, GammaGammaParams };
 
 export interface ModelSnapshot {
   readonly version: string;

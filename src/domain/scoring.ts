@@ -2,27 +2,43 @@
  * The bridge from a customer's BTYD summary to the fitted population model:
  * P(alive) and model-based predicted CLV, or null when the model is not fitted
  * (the reducer then falls back to the inactivity rule and the simple CLV).
+ * Model parameters are in days and base-currency minor units.
  */
 import type { BtydSummary } from './btyd.js';
+import { customerMarginRate } from './clv.js';
 import type { DomainConfig } from './config.js';
 import type { ModelSnapshot } from './model-snapshot.js';
+import { clvSchedule, predictedClv, probabilityAlive, type ClvSchedule } from './models/index.js';
 import type { CustomerState } from './state.js';
 
 export function pAliveOf(model: ModelSnapshot, summary: BtydSummary): number | null {
-  const p = model.bgnbd;
-  if (p === null) return null;
-  if (summary.x === 0) return 1;
-  const { x, tx, T } = summary;
-  const odds = (p.a / (p.b + x - 1)) * Math.exp((p.r + x) * Math.log((p.alpha + T) / (p.alpha + tx)));
-  return 1 / (1 + odds);
+  return model.bgnbd === null ? null : probabilityAlive(model.bgnbd, summary.x, summary.tx, summary.T);
 }
 
+/** Discount factors and period ends depend only on the configuration: computed once per configuration. */
+const schedules = new WeakMap<DomainConfig, ClvSchedule>();
+
+function scheduleFor(config: DomainConfig): ClvSchedule {
+  let schedule = schedules.get(config);
+  if (schedule === undefined) {
+    schedule = clvSchedule({
+      horizonDays: config.clvHorizonDays,
+      periodDays: config.clvPeriodDays,
+      annualDiscountRate: config.annualDiscountRate,
+    });
+    schedules.set(config, schedule);
+  }
+  return schedule;
+}
+
+/** BG/NBD × Gamma-Gamma × the customer's margin rate, discounted; null before both models are fitted. */
 export function modelPredictedClvMinor(
-  _s: CustomerState,
-  _summary: BtydSummary,
+  s: CustomerState,
+  summary: BtydSummary,
   model: ModelSnapshot,
-  _config: DomainConfig,
+  config: DomainConfig,
 ): number | null {
   if (model.bgnbd === null || model.gammaGamma === null) return null;
-  return null;
+  const value = predictedClv(model.bgnbd, model.gammaGamma, summary, customerMarginRate(s, config), scheduleFor(config));
+  return Math.round(value);
 }

@@ -1,0 +1,51 @@
+/**
+ * Predictive customer-base models, pure TypeScript: BG/NBD (purchase and
+ * dropout), Gamma-Gamma (spend), their maximum-likelihood fits and the
+ * discounted predicted CLV. Unit-agnostic maths; the clvstream domain uses days
+ * for time and minor currency units for money.
+ */
+export {
+  type BgNbdParams,
+  isValidBgNbdParams,
+  bgnbdLogLikelihood,
+  probabilityAlive,
+  conditionalExpectedPurchases,
+  conditionalExpectedPurchasesAt,
+  expectedPurchases,
+} from './bgnbd.js';
+export {
+  type GammaGammaParams,
+  isValidGammaGammaParams,
+  gammaGammaLogLikelihood,
+  conditionalExpectedSpend,
+  expectedSpend,
+} from './gamma-gamma.js';
+export { type BgNbdData, type BgNbdFitOptions, aggregateBgNbd, bgnbdDataLogLikelihood, fitBgNbd } from './bgnbd-fit.js';
+export {
+  type SpendData,
+  type GammaGammaFitOptions,
+  aggregateSpend,
+  gammaGammaDataLogLikelihood,
+  fitGammaGamma,
+} from './gamma-gamma-fit.js';
+export { type FitOptions, type FitResult, DEFAULT_MIN_REPEAT_BUYERS } from './maximum-likelihood.js';
+export type { BgNbdObservation, SpendObservation } from './observations.js';
+export {
+  type ClvSchedule,
+  type ClvScheduleOptions,
+  type ClvCustomer,
+  clvSchedule,
+  discountedExpectedPurchases,
+  predictedClv,
+} from './clv.js';
+export { logGamma, logBeta, digamma } from './special.js';
+export { logHyp2f1, hyp2f1 } from './hypergeometric.js';
+export {
+  type Random,
+  type SimulatedCustomer,
+  seededRandom,
+  gammaDraw,
+  betaDraw,
+  simulateBgNbdCustomer,
+  simulateMeanSpend,
+} from './simulate.js';
