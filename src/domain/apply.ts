@@ -27,7 +27,13 @@ export interface ApplyOutput {
   readonly internal: CrossCustomerInput[];
 }
 
-export function applyPurchase(s: CustomerState, e: PurchaseInput, config: DomainConfig, out: ApplyOutput): void {
+export function applyPurchase(
+  s: CustomerState,
+  e: PurchaseInput,
+  idHash: number,
+  config: DomainConfig,
+  out: ApplyOutput,
+): void {
   if (s.lastDay !== null && e.day < s.lastDay) out.flags.push('late');
   const placement = placePurchaseDay(s, e.day, e.amountMinor, config.memory.latePurchaseDays);
   if (placement === 'new-day-unverified') {
@@ -40,7 +46,9 @@ export function applyPurchase(s: CustomerState, e: PurchaseInput, config: Domain
   s.discountMinor += e.discountMinor;
   s.marginMinor += margin;
   if (s.lastPurchaseAt === null || e.at > s.lastPurchaseAt) s.lastPurchaseAt = e.at;
-  const order: RecentOrder = { orderKey: hashEventId(e.orderId), day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
+  // Orders without their own id use the event id: hash it once.
+  const orderKey = e.orderId === e.eventId ? idHash : hashEventId(e.orderId);
+  const order: RecentOrder = { orderKey, day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
   rememberOrder(s.recentOrders, order, config.memory.recentOrders);
   if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, order, e.at, config, out);
 }

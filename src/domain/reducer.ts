@@ -82,7 +82,7 @@ function reduceWith(
   const out: ApplyOutput = { flags: [], internal: [] };
   switch (input.kind) {
     case 'purchase':
-      applyPurchase(s, input, ctx.config, out);
+      applyPurchase(s, input, idHash, ctx.config, out);
       break;
     case 'return':
       applyReturn(s, input, ctx.config, out);

@@ -19,28 +19,34 @@ const LOST = CHURN_LEVELS.indexOf('lost');
 
 export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
   const day = p.day;
+  // The earliest candidate after `day`; written without a closure: this runs on every event.
   let next = Infinity;
-  const consider = (candidate: number | null): void => {
-    if (candidate !== null && candidate > day && candidate < next) next = candidate;
-  };
   const cuts = model.cutPoints ?? config.defaultCutPoints;
   if (s.lastDay !== null && p.recencyDays !== null && p.summary !== null) {
     const drop = nextRecencyDrop(p.recencyDays, cuts);
-    consider(drop === null ? null : s.lastDay + drop);
+    if (drop !== null) next = earliestAfter(day, next, s.lastDay + drop);
     if (p.churn.level !== 'churned') {
       if (model.bgnbd !== null && p.summary.x > 0) {
-        consider(nextPAliveDrop(s, p, model, config));
+        next = earliestAfter(day, next, nextPAliveDrop(s, p, model, config));
       } else {
         const typical = typicalIntervalDays(p.summary, config.churn);
         const index = levelFromInactivity(p.recencyDays, typical, config.churn);
         const multiplier = config.churn.inactivityMultipliers[index];
-        if (index < LOST && multiplier !== undefined) consider(s.lastDay + Math.floor(typical * multiplier) + 1);
+        if (index < LOST && multiplier !== undefined) {
+          next = earliestAfter(day, next, s.lastDay + Math.floor(typical * multiplier) + 1);
+        }
       }
     }
   }
-  if (isDetractorActive(s, day, config.churn) && s.npsDay !== null) consider(s.npsDay + config.churn.detractorWindowDays);
-  for (const d of s.recentReturnDays) consider(d + config.churn.returnsSpikeWindowDays);
+  if (s.npsDay !== null && isDetractorActive(s, day, config.churn)) {
+    next = earliestAfter(day, next, s.npsDay + config.churn.detractorWindowDays);
+  }
+  for (const d of s.recentReturnDays) next = earliestAfter(day, next, d + config.churn.returnsSpikeWindowDays);
   return Number.isFinite(next) ? next : null;
+}
+
+function earliestAfter(day: number, current: number, candidate: number | null): number {
+  return candidate !== null && candidate > day && candidate < current ? candidate : current;
 }
 
 /**
