@@ -1,0 +1,490 @@
+/**
+ * Compact, versioned binary packing of a CustomerState (one Redis string per
+ * customer). Exact: `decodeState(encodeState(s), s.customerId)` deep-equals `s`
+ * for every valid state. Layout of version 1 (docs/state.md has the full table):
+ *
+ *   u8       version (1)
+ *   u8 × 3   presence mask, 24 bits: bit 0 = absolute mode, bits 1–23 = optional fields
+ *   u8       churnLevel (3 bits) | relationship (3 bits) << 3 | account_status (2 bits) << 6
+ *   u8       rfm_segment (4 bits, 0 = null) | value_quadrant (3 bits, 0 = null) << 4
+ *   sv       asOfDay, orders, purchaseDays, grossMinor, marginMinor, emitted
+ *   …        the optional fields whose mask bit is set, in bit order
+ *   arrays   dayBits, recentOrders, recentReturnDays, recentIds (length-prefixed)
+ *
+ * Encodings: `sv` is a zigzag varint (sign in bit 0 of the first byte, LEB128
+ * groups; computed by arithmetic so every safe integer round-trips, including
+ * Number.MIN_SAFE_INTEGER); `uv` an unsigned LEB128 varint; hashes (order keys,
+ * event ids) are 6 little-endian bytes; strings are UTF-8 with a `uv` byte length.
+ * No field of CustomerState is fractional (money in minor units, days, counts,
+ * epoch milliseconds, NPS 0–10), so there are no doubles.
+ *
+ * Compaction (the customer id is NOT stored: it is the key's suffix):
+ * - nullable fields cost one mask bit when null; counters one bit when zero;
+ * - in relative mode (the normal case) every day is written as a difference to
+ *   asOfDay and every timestamp as a difference to asOfDay's midnight, in whole
+ *   seconds when it has no milliseconds (a tag bit says which); absolute mode is
+ *   the exact fallback when a difference would leave the safe-integer range;
+ * - dayBits is written either as raw 32-bit words or as the gaps between its set
+ *   bits, whichever is shorter.
+ *
+ * Enum codes are frozen per version in the tables below (append-only; a test
+ * checks they cover the contract vocabularies).
+ */
+import type { CancellationReason } from '../contracts/inbound.js';
+import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
+import type { CustomerState, RecentOrder } from '../domain/state.js';
+import { Reader, Writer, corrupt, uvarintSize } from './binary.js';
+import { StateCodecError } from './errors.js';
+
+export const CODEC_VERSION = 1;
+
+const DAY_MS = 86_400_000;
+const TWO_POW_32 = 0x1_0000_0000;
+const TWO_POW_48 = 0x1_0000_0000_0000;
+
+// ------------------------------------------------------------- enum tables --
+
+/** Frozen code tables of version 1. Append only; never reorder. */
+export const CODE_TABLES = {
+  churnLevel: ['active', 'cooling', 'at_risk', 'highly_at_risk', 'lost', 'churned'] as readonly ChurnLevel[],
+  relationship: ['prospect', 'customer', 'client', 'supporter', 'advocate', 'partner'] as readonly RelationshipLevel[],
+  accountStatus: ['active', 'cancelled', 'reactivated'] as readonly AccountStatus[],
+  rfmSegment: [
+    'champions',
+    'loyal_customers',
+    'potential_loyalist',
+    'new_customers',
+    'promising',
+    'need_attention',
+    'about_to_sleep',
+    'at_risk',
+    'cant_lose_them',
+    'hibernating',
+    'lost',
+  ] as readonly RfmSegment[],
+  valueQuadrant: ['true_friends', 'butterflies', 'barnacles', 'strangers'] as readonly ValueQuadrant[],
+  cancelReason: [
+    'price',
+    'competitor',
+    'service',
+    'product',
+    'moved',
+    'no_longer_needed',
+    'payment_failed',
+    'other',
+  ] as readonly CancellationReason[],
+} as const;
+
+/** Bits available per enum in the packed enum bytes (nullable ones reserve code 0 for null). */
+const ENUM_BITS = { churnLevel: 3, relationship: 3, accountStatus: 2, rfmSegment: 4, valueQuadrant: 3 } as const;
+
+function indexOf<T extends string>(table: readonly T[]): ReadonlyMap<T, number> {
+  return new Map(table.map((v, i) => [v, i]));
+}
+
+const CHURN_INDEX = indexOf(CODE_TABLES.churnLevel);
+const RELATIONSHIP_INDEX = indexOf(CODE_TABLES.relationship);
+const ACCOUNT_INDEX = indexOf(CODE_TABLES.accountStatus);
+const RFM_INDEX = indexOf(CODE_TABLES.rfmSegment);
+const QUADRANT_INDEX = indexOf(CODE_TABLES.valueQuadrant);
+const CANCEL_INDEX = indexOf(CODE_TABLES.cancelReason);
+
+// The tables must fit their bit widths; checked once at load, so a vocabulary
+// that outgrows a field fails loudly instead of corrupting states.
+for (const [name, bits] of Object.entries(ENUM_BITS)) {
+  const size = CODE_TABLES[name as keyof typeof ENUM_BITS].length + (name === 'rfmSegment' || name === 'valueQuadrant' ? 1 : 0);
+  if (size > 1 << bits) throw new Error(`codec: enum ${name} has ${size} codes, more than ${bits} bits hold`);
+}
+
+// ------------------------------------------------------------- mask bits --
+
+const BIT = {
+  absolute: 0,
+  firstDay: 1,
+  lastDay: 2,
+  lastPurchaseAt: 3,
+  nextCheckDay: 4,
+  firstDayAmountMinor: 5,
+  discountMinor: 6,
+  refundMinor: 7,
+  refundMarginMinor: 8,
+  returns: 9,
+  unmatchedReturns: 10,
+  latePurchasesBeyondWindow: 11,
+  referralsMade: 12,
+  successfulReferrals: 13,
+  referralValueMinor: 14,
+  referredBy: 15,
+  referredAtDay: 16,
+  referralCreditedPurchases: 17,
+  npsScore: 18,
+  npsAt: 19,
+  npsDay: 20,
+  cancelledAt: 21,
+  cancelReason: 22,
+  competitor: 23,
+} as const;
+
+// ----------------------------------------------------------------- helpers --
+
+/** Thrown inside the encoder when a relative difference is not a safe integer. */
+class NeedAbsolute extends Error {}
+
+function invalid(what: string): StateCodecError {
+  return new StateCodecError('CODEC_INVALID_STATE', `cannot encode customer state: ${what}`);
+}
+
+// ----------------------------------------------------------------- encode --
+
+function checkInt(x: number, field: string): number {
+  if (!Number.isSafeInteger(x)) throw invalid(`${field} = ${String(x)} is not a safe integer`);
+  return x;
+}
+
+function checkHash(x: number, field: string): number {
+  if (!Number.isInteger(x) || x < 0 || x >= TWO_POW_48) throw invalid(`${field} = ${String(x)} is not a 48-bit hash`);
+  return x;
+}
+
+function checkString(s: string, field: string): string {
+  if (typeof s !== 'string' || !s.isWellFormed()) throw invalid(`${field} is not a well-formed string`);
+  return s;
+}
+
+function enumCode<T>(index: ReadonlyMap<T, number>, value: T, field: string): number {
+  const code = index.get(value);
+  if (code === undefined) throw invalid(`${field} = '${String(value)}' has no code in version ${CODEC_VERSION}`);
+  return code;
+}
+
+/** Packs a customer state. The customer id is not stored (it is part of the key). Throws StateCodecError. */
+export function encodeState(s: CustomerState): Buffer {
+  checkInt(s.asOfDay, 'asOfDay');
+  try {
+    return encodeWith(s, true);
+  } catch (err) {
+    if (err instanceof NeedAbsolute) return encodeWith(s, false);
+    throw err;
+  }
+}
+
+function encodeWith(s: CustomerState, relative: boolean): Buffer {
+  const w = new Writer();
+  const base = relative ? s.asOfDay : 0;
+  const anchorMs = relative ? s.asOfDay * DAY_MS : 0;
+  if (!Number.isSafeInteger(anchorMs)) throw new NeedAbsolute();
+
+  const day = (d: number, field: string): void => {
+    const delta = checkInt(d, field) - base;
+    if (!Number.isSafeInteger(delta)) throw new NeedAbsolute();
+    w.svarint(delta);
+  };
+  const time = (t: number, field: string): void => {
+    const delta = checkInt(t, field) - anchorMs;
+    if (!Number.isSafeInteger(delta)) throw new NeedAbsolute();
+    if (delta % 1000 === 0) w.svarint(delta / 1000, 1, 1);
+    else w.svarint(delta, 1, 0);
+  };
+  const int = (x: number, field: string): void => w.svarint(checkInt(x, field));
+
+  w.byte(CODEC_VERSION);
+  let mask = relative ? 0 : 1 << BIT.absolute;
+  const set = (bit: number, present: boolean): void => {
+    if (present) mask |= 1 << bit;
+  };
+  set(BIT.firstDay, s.firstDay !== null);
+  set(BIT.lastDay, s.lastDay !== null);
+  set(BIT.lastPurchaseAt, s.lastPurchaseAt !== null);
+  set(BIT.nextCheckDay, s.nextCheckDay !== null);
+  set(BIT.firstDayAmountMinor, s.firstDayAmountMinor !== 0);
+  set(BIT.discountMinor, s.discountMinor !== 0);
+  set(BIT.refundMinor, s.refundMinor !== 0);
+  set(BIT.refundMarginMinor, s.refundMarginMinor !== 0);
+  set(BIT.returns, s.returns !== 0);
+  set(BIT.unmatchedReturns, s.unmatchedReturns !== 0);
+  set(BIT.latePurchasesBeyondWindow, s.latePurchasesBeyondWindow !== 0);
+  set(BIT.referralsMade, s.referralsMade !== 0);
+  set(BIT.successfulReferrals, s.successfulReferrals !== 0);
+  set(BIT.referralValueMinor, s.referralValueMinor !== 0);
+  set(BIT.referredBy, s.referredBy !== null);
+  set(BIT.referredAtDay, s.referredAtDay !== null);
+  set(BIT.referralCreditedPurchases, s.referralCreditedPurchases !== 0);
+  set(BIT.npsScore, s.npsScore !== null);
+  set(BIT.npsAt, s.npsAt !== null);
+  set(BIT.npsDay, s.npsDay !== null);
+  set(BIT.cancelledAt, s.cancelledAt !== null);
+  set(BIT.cancelReason, s.cancelReason !== null);
+  set(BIT.competitor, s.competitor !== null);
+  w.byte(mask & 0xff);
+  w.byte((mask >>> 8) & 0xff);
+  w.byte((mask >>> 16) & 0xff);
+
+  const seg = s.segments;
+  w.byte(
+    enumCode(CHURN_INDEX, s.churnLevel, 'churnLevel') |
+      (enumCode(RELATIONSHIP_INDEX, seg.relationship, 'segments.relationship') << 3) |
+      (enumCode(ACCOUNT_INDEX, seg.account_status, 'segments.account_status') << 6),
+  );
+  w.byte(
+    (seg.rfm_segment === null ? 0 : enumCode(RFM_INDEX, seg.rfm_segment, 'segments.rfm_segment') + 1) |
+      ((seg.value_quadrant === null ? 0 : enumCode(QUADRANT_INDEX, seg.value_quadrant, 'segments.value_quadrant') + 1) << 4),
+  );
+
+  w.svarint(s.asOfDay);
+  int(s.orders, 'orders');
+  int(s.purchaseDays, 'purchaseDays');
+  int(s.grossMinor, 'grossMinor');
+  int(s.marginMinor, 'marginMinor');
+  int(s.emitted, 'emitted');
+
+  if (s.firstDay !== null) day(s.firstDay, 'firstDay');
+  if (s.lastDay !== null) day(s.lastDay, 'lastDay');
+  if (s.lastPurchaseAt !== null) time(s.lastPurchaseAt, 'lastPurchaseAt');
+  if (s.nextCheckDay !== null) day(s.nextCheckDay, 'nextCheckDay');
+  if (s.firstDayAmountMinor !== 0) int(s.firstDayAmountMinor, 'firstDayAmountMinor');
+  if (s.discountMinor !== 0) int(s.discountMinor, 'discountMinor');
+  if (s.refundMinor !== 0) int(s.refundMinor, 'refundMinor');
+  if (s.refundMarginMinor !== 0) int(s.refundMarginMinor, 'refundMarginMinor');
+  if (s.returns !== 0) int(s.returns, 'returns');
+  if (s.unmatchedReturns !== 0) int(s.unmatchedReturns, 'unmatchedReturns');
+  if (s.latePurchasesBeyondWindow !== 0) int(s.latePurchasesBeyondWindow, 'latePurchasesBeyondWindow');
+  if (s.referralsMade !== 0) int(s.referralsMade, 'referralsMade');
+  if (s.successfulReferrals !== 0) int(s.successfulReferrals, 'successfulReferrals');
+  if (s.referralValueMinor !== 0) int(s.referralValueMinor, 'referralValueMinor');
+  if (s.referredBy !== null) w.string(checkString(s.referredBy, 'referredBy'));
+  if (s.referredAtDay !== null) day(s.referredAtDay, 'referredAtDay');
+  if (s.referralCreditedPurchases !== 0) int(s.referralCreditedPurchases, 'referralCreditedPurchases');
+  if (s.npsScore !== null) int(s.npsScore, 'npsScore');
+  if (s.npsAt !== null) time(s.npsAt, 'npsAt');
+  if (s.npsDay !== null) day(s.npsDay, 'npsDay');
+  if (s.cancelledAt !== null) time(s.cancelledAt, 'cancelledAt');
+  if (s.cancelReason !== null) w.byte(enumCode(CANCEL_INDEX, s.cancelReason, 'cancelReason'));
+  if (s.competitor !== null) w.string(checkString(s.competitor, 'competitor'));
+
+  writeDayBits(w, s.dayBits);
+
+  w.uvarint(s.recentOrders.length);
+  for (const o of s.recentOrders) {
+    w.uint48(checkHash(o.orderKey, 'recentOrders[].orderKey'));
+    day(o.day, 'recentOrders[].day');
+    int(o.amountMinor, 'recentOrders[].amountMinor');
+    int(o.marginMinor, 'recentOrders[].marginMinor');
+  }
+  w.uvarint(s.recentReturnDays.length);
+  for (const d of s.recentReturnDays) day(d, 'recentReturnDays[]');
+  w.uvarint(s.recentIds.length);
+  for (const h of s.recentIds) w.uint48(checkHash(h, 'recentIds[]'));
+
+  return w.finish();
+}
+
+/** dayBits: uv (length·2 + mode); mode 0: length × u32 LE; mode 1: uv count, count × uv gap. */
+function writeDayBits(w: Writer, words: readonly number[]): void {
+  const positions: number[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as number;
+    if (!Number.isInteger(word) || word < 0 || word >= TWO_POW_32) {
+      throw invalid(`dayBits[${i}] = ${String(word)} is not a 32-bit unsigned integer`);
+    }
+    if (word === 0) continue;
+    for (let b = 0; b < 32; b++) if (((word >>> b) & 1) === 1) positions.push(i * 32 + b);
+  }
+  let sparseSize = uvarintSize(positions.length);
+  let prev = -1;
+  for (const pos of positions) {
+    sparseSize += uvarintSize(pos - prev - 1);
+    prev = pos;
+  }
+  if (sparseSize < words.length * 4) {
+    w.uvarint(words.length * 2 + 1);
+    w.uvarint(positions.length);
+    prev = -1;
+    for (const pos of positions) {
+      w.uvarint(pos - prev - 1);
+      prev = pos;
+    }
+  } else {
+    w.uvarint(words.length * 2);
+    for (const word of words) w.uint32(word);
+  }
+}
+
+// ----------------------------------------------------------------- decode --
+
+function decodeEnum<T>(table: readonly T[], code: number, field: string): T {
+  const v = table[code];
+  if (v === undefined) throw corrupt(`unknown ${field} code ${code}`);
+  return v;
+}
+
+/** The codec version byte of a stored value, or undefined for an empty buffer. */
+export function storedVersion(buf: Uint8Array): number | undefined {
+  return buf[0];
+}
+
+/**
+ * Unpacks a customer state written by `encodeState`; `customerId` is the id the
+ * key was built from. Throws StateCodecError (CODEC_UNKNOWN_VERSION, CODEC_CORRUPT).
+ */
+export function decodeState(buf: Uint8Array, customerId: string): CustomerState {
+  const version = buf[0];
+  if (version === undefined) throw corrupt('empty value');
+  if (version !== CODEC_VERSION) {
+    throw new StateCodecError(
+      'CODEC_UNKNOWN_VERSION',
+      `customer state has codec version ${version}; this build reads version ${CODEC_VERSION}`,
+    );
+  }
+  const r = new Reader(buf);
+  r.pos = 1;
+  const mask = r.byte() | (r.byte() << 8) | (r.byte() << 16);
+  const has = (bit: number): boolean => ((mask >>> bit) & 1) === 1;
+  const relative = !has(BIT.absolute);
+
+  const enumsA = r.byte();
+  const enumsB = r.byte();
+  if ((enumsB & 0x80) !== 0) throw corrupt('reserved enum bit set');
+  const churnLevel = decodeEnum(CODE_TABLES.churnLevel, enumsA & 0x07, 'churnLevel');
+  const relationship = decodeEnum(CODE_TABLES.relationship, (enumsA >>> 3) & 0x07, 'relationship');
+  const accountStatus = decodeEnum(CODE_TABLES.accountStatus, (enumsA >>> 6) & 0x03, 'account_status');
+  const rfmCode = enumsB & 0x0f;
+  const quadrantCode = (enumsB >>> 4) & 0x07;
+  const rfmSegment = rfmCode === 0 ? null : decodeEnum(CODE_TABLES.rfmSegment, rfmCode - 1, 'rfm_segment');
+  const valueQuadrant = quadrantCode === 0 ? null : decodeEnum(CODE_TABLES.valueQuadrant, quadrantCode - 1, 'value_quadrant');
+
+  const asOfDay = r.svarint();
+  const base = relative ? asOfDay : 0;
+  const anchorMs = relative ? asOfDay * DAY_MS : 0;
+  if (!Number.isSafeInteger(anchorMs)) throw corrupt('relative mode with an out-of-range asOfDay');
+
+  const day = (): number => {
+    const d = base + r.svarint();
+    if (!Number.isSafeInteger(d)) throw corrupt(`day out of range at byte ${r.pos}`);
+    return d;
+  };
+  const time = (): number => {
+    const v = r.svarint(1);
+    const t = anchorMs + (r.lastTag === 1 ? v * 1000 : v);
+    if (!Number.isSafeInteger(t)) throw corrupt(`timestamp out of range at byte ${r.pos}`);
+    return t;
+  };
+  const nonZero = (bit: number, field: string): number => {
+    if (!has(bit)) return 0;
+    const v = r.svarint();
+    if (v === 0) throw corrupt(`${field} flagged non-zero but stored as 0`);
+    return v;
+  };
+
+  const orders = r.svarint();
+  const purchaseDays = r.svarint();
+  const grossMinor = r.svarint();
+  const marginMinor = r.svarint();
+  const emitted = r.svarint();
+
+  const firstDay = has(BIT.firstDay) ? day() : null;
+  const lastDay = has(BIT.lastDay) ? day() : null;
+  const lastPurchaseAt = has(BIT.lastPurchaseAt) ? time() : null;
+  const nextCheckDay = has(BIT.nextCheckDay) ? day() : null;
+  const firstDayAmountMinor = nonZero(BIT.firstDayAmountMinor, 'firstDayAmountMinor');
+  const discountMinor = nonZero(BIT.discountMinor, 'discountMinor');
+  const refundMinor = nonZero(BIT.refundMinor, 'refundMinor');
+  const refundMarginMinor = nonZero(BIT.refundMarginMinor, 'refundMarginMinor');
+  const returns = nonZero(BIT.returns, 'returns');
+  const unmatchedReturns = nonZero(BIT.unmatchedReturns, 'unmatchedReturns');
+  const latePurchasesBeyondWindow = nonZero(BIT.latePurchasesBeyondWindow, 'latePurchasesBeyondWindow');
+  const referralsMade = nonZero(BIT.referralsMade, 'referralsMade');
+  const successfulReferrals = nonZero(BIT.successfulReferrals, 'successfulReferrals');
+  const referralValueMinor = nonZero(BIT.referralValueMinor, 'referralValueMinor');
+  const referredBy = has(BIT.referredBy) ? r.string() : null;
+  const referredAtDay = has(BIT.referredAtDay) ? day() : null;
+  const referralCreditedPurchases = nonZero(BIT.referralCreditedPurchases, 'referralCreditedPurchases');
+  const npsScore = has(BIT.npsScore) ? r.svarint() : null;
+  const npsAt = has(BIT.npsAt) ? time() : null;
+  const npsDay = has(BIT.npsDay) ? day() : null;
+  const cancelledAt = has(BIT.cancelledAt) ? time() : null;
+  const cancelReason = has(BIT.cancelReason) ? decodeEnum(CODE_TABLES.cancelReason, r.byte(), 'cancelReason') : null;
+  const competitor = has(BIT.competitor) ? r.string() : null;
+
+  const dayBits = readDayBits(r);
+
+  const orderCount = r.length(9, 'recentOrders');
+  const recentOrders: RecentOrder[] = new Array<RecentOrder>(orderCount);
+  for (let i = 0; i < orderCount; i++) {
+    const orderKey = r.uint48();
+    const d = day();
+    const amountMinor = r.svarint();
+    const margin = r.svarint();
+    recentOrders[i] = { orderKey, day: d, amountMinor, marginMinor: margin };
+  }
+  const returnCount = r.length(1, 'recentReturnDays');
+  const recentReturnDays = new Array<number>(returnCount);
+  for (let i = 0; i < returnCount; i++) recentReturnDays[i] = day();
+  const idCount = r.length(6, 'recentIds');
+  const recentIds = new Array<number>(idCount);
+  for (let i = 0; i < idCount; i++) recentIds[i] = r.uint48();
+
+  if (r.remaining !== 0) throw corrupt(`${r.remaining} trailing bytes`);
+
+  // Same key order as emptyState(), so decoded states share one object shape.
+  return {
+    customerId,
+    asOfDay,
+    orders,
+    purchaseDays,
+    firstDay,
+    firstDayAmountMinor,
+    lastDay,
+    lastPurchaseAt,
+    dayBits,
+    grossMinor,
+    discountMinor,
+    marginMinor,
+    refundMinor,
+    refundMarginMinor,
+    returns,
+    unmatchedReturns,
+    latePurchasesBeyondWindow,
+    recentOrders,
+    recentReturnDays,
+    referralsMade,
+    successfulReferrals,
+    referralValueMinor,
+    referredBy,
+    referredAtDay,
+    referralCreditedPurchases,
+    npsScore,
+    npsAt,
+    npsDay,
+    cancelledAt,
+    cancelReason,
+    competitor,
+    segments: { rfm_segment: rfmSegment, value_quadrant: valueQuadrant, relationship, account_status: accountStatus },
+    churnLevel,
+    nextCheckDay,
+    emitted,
+    recentIds,
+  };
+}
+
+function readDayBits(r: Reader): number[] {
+  const head = r.uvarint();
+  const len = Math.floor(head / 2);
+  if ((head & 1) === 0) {
+    if (len * 4 > r.remaining) throw corrupt(`dayBits length ${len} exceeds the remaining ${r.remaining} bytes`);
+    const words = new Array<number>(len);
+    for (let i = 0; i < len; i++) words[i] = r.uint32();
+    return words;
+  }
+  // Sparse: the length is not bounded by the bytes left, so bound it by the format (≤ 2^20 words).
+  if (len > 1 << 20) throw corrupt(`dayBits length ${len} is implausible`);
+  const count = r.length(1, 'dayBits positions');
+  const words = new Array<number>(len).fill(0);
+  let pos = -1;
+  for (let i = 0; i < count; i++) {
+    pos += r.uvarint() + 1;
+    if (pos >= len * 32) throw corrupt(`dayBits position ${pos} beyond ${len} words`);
+    const w = pos >>> 5;
+    words[w] = ((words[w] as number) | (1 << (pos & 31))) >>> 0;
+  }
+  return words;
+}

@@ -1,0 +1,84 @@
+/**
+ * Builds the Redis client and the PartitionStore from settings: a Redis Cluster
+ * client when REDIS_CLUSTER_NODES is set (credentials and TLS taken from
+ * REDIS_URL), else a standalone client on REDIS_URL. The key prefix goes to the
+ * KeySpace, never to ioredis' `keyPrefix` (script arguments are not prefixed).
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Settings } from '../config/settings.js';
+import { KeySpace } from './keys.js';
+import { registerScripts } from './scripts.js';
+import { PartitionStore, type RedisClient } from './store.js';
+
+export type RedisSettings = Pick<Settings, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_KEY_PREFIX'>;
+
+export interface ConnectOptions {
+  /** Extra ioredis options (tests shorten timeouts); `keyPrefix` is refused. */
+  readonly redisOptions?: RedisOptions;
+  readonly clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
+}
+
+export interface StateConnection {
+  readonly redis: RedisClient;
+  readonly keys: KeySpace;
+  readonly store: PartitionStore;
+  /** QUIT (waits for pending replies). */
+  close(): Promise<void>;
+}
+
+const BASE_OPTIONS: RedisOptions = {
+  connectTimeout: 10_000,
+  // A command waiting through reconnects fails after this many tries instead of
+  // hanging the batch; the caller's retry decides what happens next.
+  maxRetriesPerRequest: 5,
+};
+
+/** Host and port of one `host:port` entry. */
+function hostPort(entry: string): { host: string; port: number } {
+  const i = entry.lastIndexOf(':');
+  const port = Number(entry.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RangeError(`REDIS_CLUSTER_NODES: '${entry}' is not host:port`);
+  }
+  return { host: entry.slice(0, i), port };
+}
+
+/** Username, password and TLS of a redis:// or rediss:// URL, for the cluster nodes. */
+function credentialsOf(url: string): RedisOptions {
+  const u = new URL(url);
+  const out: RedisOptions = {};
+  if (u.username) out.username = decodeURIComponent(u.username);
+  if (u.password) out.password = decodeURIComponent(u.password);
+  if (u.protocol === 'rediss:') out.tls = {};
+  return out;
+}
+
+export function createRedisClient(settings: RedisSettings, options: ConnectOptions = {}): RedisClient {
+  if (options.redisOptions?.keyPrefix) {
+    throw new RangeError('ioredis keyPrefix is not supported: set REDIS_KEY_PREFIX instead');
+  }
+  const redisOptions: RedisOptions = { ...BASE_OPTIONS, ...options.redisOptions };
+  const nodes = settings.REDIS_CLUSTER_NODES ?? [];
+  const client: RedisClient =
+    nodes.length > 0
+      ? new Cluster(nodes.map(hostPort), {
+          ...options.clusterOptions,
+          redisOptions: { ...credentialsOf(settings.REDIS_URL), ...redisOptions },
+        })
+      : new Redis(settings.REDIS_URL, redisOptions);
+  registerScripts(client);
+  return client;
+}
+
+export function connectState(settings: RedisSettings, options: ConnectOptions = {}): StateConnection {
+  const redis = createRedisClient(settings, options);
+  const keys = new KeySpace(settings.REDIS_KEY_PREFIX);
+  return {
+    redis,
+    keys,
+    store: new PartitionStore(redis, keys),
+    close: async () => {
+      await redis.quit();
+    },
+  };
+}

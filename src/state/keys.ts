@@ -1,0 +1,123 @@
+/**
+ * The one place that builds Redis key names (and the field names of the
+ * partition's meta hash). No other module writes a key string.
+ *
+ * Layout (prefix `clv`, partition 7; see docs/state.md):
+ *
+ *   clv:{p7}:c:<customerId>   string  packed CustomerState (codec.ts)
+ *   clv:{p7}:meta             hash    epoch, off:<topic> (next offset), wm (watermark day)
+ *   clv:{p7}:outbox           stream  emitted records waiting for the relay
+ *   clv:{p7}:timers           zset    member customerId, score next-check day
+ *   clv:model:current                 fitted model parameters (outside partitions)
+ *
+ * Every key of partition p carries the hash tag `{p<p>}`: Redis Cluster hashes
+ * only the text between the first `{` and the next `}`, so all of a partition's
+ * keys live in one slot and one Lua script may touch them all atomically. The
+ * prefix therefore must not contain `{` or `}`; customer ids may (they come after
+ * the tag, which is already closed).
+ */
+
+export const DEFAULT_KEY_PREFIX = 'clv';
+
+/** Field names of the meta hash. `epoch` and `wm` are also written literally in lua/*.lua. */
+export const META_FIELDS = {
+  epoch: 'epoch',
+  watermark: 'wm',
+  offsetPrefix: 'off:',
+} as const;
+
+/** Field names of an outbox stream entry. Also written literally in lua/commit-3.lua. */
+export const OUTBOX_FIELDS = {
+  id: 'i',
+  topic: 't',
+  key: 'k',
+  value: 'v',
+} as const;
+
+/** Highest partition number accepted (Kafka partitions are int32; this is generous). */
+export const MAX_PARTITION = 1_000_000;
+
+export function assertPartition(p: number): void {
+  if (!Number.isInteger(p) || p < 0 || p > MAX_PARTITION) {
+    throw new RangeError(`invalid partition ${String(p)}: an integer between 0 and ${MAX_PARTITION}`);
+  }
+}
+
+/** Meta-hash field holding the next offset to consume from `topic`. */
+export function offsetField(topic: string): string {
+  if (topic.length === 0) throw new RangeError('empty topic name');
+  return `${META_FIELDS.offsetPrefix}${topic}`;
+}
+
+/** The topic of an offset field, or undefined if `field` is not one. */
+export function topicOfOffsetField(field: string): string | undefined {
+  return field.startsWith(META_FIELDS.offsetPrefix) && field.length > META_FIELDS.offsetPrefix.length
+    ? field.slice(META_FIELDS.offsetPrefix.length)
+    : undefined;
+}
+
+/** Escapes Redis glob metacharacters so `s` matches itself in SCAN MATCH. */
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+export class KeySpace {
+  /** The prefix without a trailing ':' (a test prefix like `clvtest:x:y:` is accepted). */
+  readonly prefix: string;
+
+  constructor(prefix: string = DEFAULT_KEY_PREFIX) {
+    const p = prefix.endsWith(':') ? prefix.slice(0, -1) : prefix;
+    if (p.length === 0 || p.length > 200 || /[{}\s]/.test(p)) {
+      throw new RangeError(`invalid Redis key prefix '${prefix}': 1–200 characters, no '{', '}' or whitespace`);
+    }
+    this.prefix = p;
+  }
+
+  /** The hash tag shared by every key of partition p, e.g. `{p7}`. */
+  tag(p: number): string {
+    assertPartition(p);
+    return `{p${p}}`;
+  }
+
+  private base(p: number): string {
+    return `${this.prefix}:${this.tag(p)}:`;
+  }
+
+  customer(p: number, customerId: string): string {
+    if (customerId.length === 0) throw new RangeError('empty customer id');
+    return `${this.base(p)}c:${customerId}`;
+  }
+
+  /** SCAN MATCH pattern of every customer key of partition p. */
+  customerPattern(p: number): string {
+    return `${globEscape(this.base(p))}c:*`;
+  }
+
+  /** The customer id of a key built by `customer(p, id)`, else undefined. */
+  customerIdOf(p: number, key: string): string | undefined {
+    const head = `${this.base(p)}c:`;
+    return key.startsWith(head) && key.length > head.length ? key.slice(head.length) : undefined;
+  }
+
+  meta(p: number): string {
+    return `${this.base(p)}meta`;
+  }
+
+  outbox(p: number): string {
+    return `${this.base(p)}outbox`;
+  }
+
+  timers(p: number): string {
+    return `${this.base(p)}timers`;
+  }
+
+  /** Every fixed (non-customer) key of partition p. */
+  partitionKeys(p: number): { meta: string; outbox: string; timers: string } {
+    return { meta: this.meta(p), outbox: this.outbox(p), timers: this.timers(p) };
+  }
+
+  /** The current model parameters: one key for the whole population, no hash tag. */
+  model(): string {
+    return `${this.prefix}:model:current`;
+  }
+}

@@ -1,0 +1,201 @@
+--[[
+  commit: apply one processed batch of a partition atomically, if the caller still
+  owns the partition (its epoch is the current one). All or nothing: every argument
+  and key type is checked before the first write, because Redis does not roll a
+  script back when it fails halfway.
+
+  KEYS[1]  meta hash      (<prefix>:{p<n>}:meta)    epoch, off:<topic>, wm
+  KEYS[2]  outbox stream  (<prefix>:{p<n>}:outbox)
+  KEYS[3]  timers zset    (<prefix>:{p<n>}:timers)
+  Customer keys travel in ARGV (a batch has thousands); they must carry the same
+  hash tag as KEYS[1] (checked), so in Redis Cluster they live in the same slot.
+
+  ARGV, in order (every count is a decimal integer, then that many groups):
+    epoch                      the caller's epoch (from claim)
+    watermark                  watermark day, or '' to leave it; only moves forward
+    nOffsets, nOffsets  x (field, nextOffset)   field = off:<topic>; a decimal
+                               offset, stored only if it moves forward
+    nStates,  nStates   x (customerKey, packed state | '' to delete the key)
+    nOutbox,  nOutbox   x (id, topic, key, value)  appended with XADD * as fields
+                               i, t, k, v (id = deterministic record id)
+    nTimerSet, nTimerSet x (customerId, day)        ZADD timers day customerId
+    nTimerDel, nTimerDel x customerId                ZREM timers customerId
+
+  Returns  {0, 1, staleField...}  applied; the listed offset fields did not move
+                                  forward (left as they were; normally none)
+           {0, 0, staleField...}  not applied: the batch carries offsets and none of
+                                  them moves forward, i.e. it was committed already
+                                  (a retry after a lost reply); nothing written
+           {1, currentEpoch}      FENCED: another owner claimed the partition
+           {2}                    NOT_CLAIMED: the partition has no epoch
+           {3, reason}            BAD_ARGUMENTS
+           {4, which}             WRONG_TYPE: a partition key has the wrong type
+  Every reply but {0, 1, ...} means nothing was written.
+]]
+local OK, FENCED, NOT_CLAIMED, BAD_ARGUMENTS, WRONG_TYPE = 0, 1, 2, 3, 4
+local CHUNK = 200 -- pairs per ZADD/ZREM call: far below Lua's unpack limit
+
+local meta, outbox, timers = KEYS[1], KEYS[2], KEYS[3]
+local n = #ARGV
+
+local function bad(reason)
+  return {BAD_ARGUMENTS, reason}
+end
+
+-- The text between the first '{' and the next '}' (what Redis Cluster hashes).
+local function tag_of(key)
+  local open = string.find(key, '{', 1, true)
+  if not open then return nil end
+  local close = string.find(key, '}', open + 1, true)
+  if not close or close == open + 1 then return nil end
+  return string.sub(key, open + 1, close - 1)
+end
+
+local function is_count(s)
+  return s ~= nil and string.match(s, '^%d+$') ~= nil and #s <= 9
+end
+
+local function is_offset(s)
+  return s == '0' or string.match(s, '^[1-9]%d*$') ~= nil
+end
+
+local function is_int(s)
+  return string.match(s, '^%-?%d+$') ~= nil and #s <= 16
+end
+
+-- a > b for canonical non-negative decimals of any length (no precision loss).
+local function ahead(a, b)
+  if #a ~= #b then return #a > #b end
+  for k = 1, #a do
+    local x, y = string.byte(a, k), string.byte(b, k)
+    if x ~= y then return x > y end
+  end
+  return false
+end
+
+-- 1. Parse and validate (no writes) ---------------------------------------------
+local tag = tag_of(meta)
+if tag == nil or tag_of(outbox) ~= tag or tag_of(timers) ~= tag then
+  return bad('KEYS do not share one hash tag')
+end
+if n < 3 then return bad('missing epoch, watermark or counts') end
+local epoch, watermark = ARGV[1], ARGV[2]
+if watermark ~= '' and not is_int(watermark) then return bad('watermark is not an integer') end
+
+local i = 3
+-- Reads the count at i and returns the index of the section's first argument
+-- and the count; nil when the count is malformed or the section runs past ARGV.
+local function section(width)
+  if not is_count(ARGV[i]) then return nil end
+  local count = tonumber(ARGV[i])
+  local first = i + 1
+  i = first + width * count
+  if i - 1 > n then return nil end
+  return first, count
+end
+
+local offsetsAt, nOffsets = section(2)
+if offsetsAt == nil then return bad('offsets section') end
+for j = offsetsAt, offsetsAt + 2 * nOffsets - 1, 2 do
+  if not is_offset(ARGV[j + 1]) then return bad('not an offset: ' .. ARGV[j + 1]) end
+end
+
+local statesAt, nStates = section(2)
+if statesAt == nil then return bad('states section') end
+for j = statesAt, statesAt + 2 * nStates - 1, 2 do
+  if tag_of(ARGV[j]) ~= tag then return bad('customer key outside the partition: ' .. ARGV[j]) end
+end
+
+local outboxAt, nOutbox = section(4)
+if outboxAt == nil then return bad('outbox section') end
+
+local setAt, nSet = section(2)
+if setAt == nil then return bad('timer set section') end
+for j = setAt, setAt + 2 * nSet - 1, 2 do
+  if not is_int(ARGV[j + 1]) then return bad('timer day is not an integer: ' .. ARGV[j + 1]) end
+end
+
+local delAt, nDel = section(1)
+if delAt == nil then return bad('timer delete section') end
+if i - 1 ~= n then return bad('expected ' .. (i - 1) .. ' arguments, got ' .. n) end
+
+-- 2. Key types and the fence (no writes) ----------------------------------------
+local kind = redis.call('TYPE', meta).ok
+if kind == 'none' then return {NOT_CLAIMED} end
+if kind ~= 'hash' then return {WRONG_TYPE, 'meta'} end
+kind = redis.call('TYPE', outbox).ok
+if kind ~= 'stream' and kind ~= 'none' then return {WRONG_TYPE, 'outbox'} end
+kind = redis.call('TYPE', timers).ok
+if kind ~= 'zset' and kind ~= 'none' then return {WRONG_TYPE, 'timers'} end
+
+local current = redis.call('HGET', meta, 'epoch')
+if not current then return {NOT_CLAIMED} end
+if current ~= epoch then return {FENCED, current} end
+
+local advance, stale = {}, {}
+for j = offsetsAt, offsetsAt + 2 * nOffsets - 1, 2 do
+  local stored = redis.call('HGET', meta, ARGV[j])
+  if not stored or ahead(ARGV[j + 1], stored) then
+    advance[#advance + 1] = j
+  else
+    stale[#stale + 1] = ARGV[j]
+  end
+end
+if nOffsets > 0 and #advance == 0 then
+  local reply = {OK, 0}
+  for _, field in ipairs(stale) do
+    reply[#reply + 1] = field
+  end
+  return reply
+end
+
+-- 3. Write ----------------------------------------------------------------------
+for _, j in ipairs(advance) do
+  redis.call('HSET', meta, ARGV[j], ARGV[j + 1])
+end
+
+if watermark ~= '' then
+  local stored = redis.call('HGET', meta, 'wm')
+  if not stored or tonumber(watermark) > tonumber(stored) then
+    redis.call('HSET', meta, 'wm', watermark)
+  end
+end
+
+for j = statesAt, statesAt + 2 * nStates - 1, 2 do
+  if ARGV[j + 1] == '' then
+    redis.call('DEL', ARGV[j])
+  else
+    redis.call('SET', ARGV[j], ARGV[j + 1])
+  end
+end
+
+for j = outboxAt, outboxAt + 4 * nOutbox - 1, 4 do
+  redis.call('XADD', outbox, '*', 'i', ARGV[j], 't', ARGV[j + 1], 'k', ARGV[j + 2], 'v', ARGV[j + 3])
+end
+
+local j = setAt
+local setEnd = setAt + 2 * nSet - 1
+while j <= setEnd do
+  local args = {}
+  local last = math.min(j + 2 * CHUNK - 1, setEnd)
+  for k = j, last, 2 do
+    args[#args + 1] = ARGV[k + 1]
+    args[#args + 1] = ARGV[k]
+  end
+  redis.call('ZADD', timers, unpack(args))
+  j = last + 1
+end
+
+j = delAt
+local delEnd = delAt + nDel - 1
+while j <= delEnd do
+  local last = math.min(j + CHUNK - 1, delEnd)
+  redis.call('ZREM', timers, unpack(ARGV, j, last))
+  j = last + 1
+end
+
+local reply = {OK, 1}
+for _, field in ipairs(stale) do
+  reply[#reply + 1] = field
+end
+return reply

@@ -1,0 +1,410 @@
+// PartitionStore against real servers: the standalone Redis and, when the
+// infrastructure has one, the 3-master Redis Cluster. Each test uses its own key
+// prefix and deletes its keys afterwards.
+import { Cluster, type Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CustomerState } from '../../src/domain/state.js';
+import { encodeState } from '../../src/state/codec.js';
+import { FencedError, StateError } from '../../src/state/errors.js';
+import { KeySpace, META_FIELDS, offsetField } from '../../src/state/keys.js';
+import { connectState } from '../../src/state/connect.js';
+import { runScript } from '../../src/state/scripts.js';
+import { PartitionStore, type OutboxRecord } from '../../src/state/store.js';
+import {
+  createTestRedis,
+  createTestRedisCluster,
+  deleteKeysByPrefix,
+  describeWithInfra,
+  uniqueRedisPrefix,
+  type InfraEndpoints,
+} from '../support/infra.js';
+import { heavyState, typicalState } from '../state/fixtures.js';
+
+type Client = Redis | Cluster;
+
+interface Target {
+  readonly name: string;
+  readonly connect: (infra: InfraEndpoints) => Client;
+}
+
+const TARGETS: Target[] = [
+  { name: 'standalone Redis', connect: (infra) => createTestRedis(infra) },
+  {
+    name: 'Redis Cluster',
+    connect: (infra) => {
+      const cluster = createTestRedisCluster(infra);
+      if (!cluster) throw new Error('no cluster');
+      return cluster;
+    },
+  },
+];
+
+const TOPIC_A = 'clv.purchases';
+const TOPIC_B = 'clv.returns';
+
+function withDay(s: CustomerState, nextCheckDay: number | null): CustomerState {
+  return { ...s, nextCheckDay };
+}
+
+function record(i: number, customerId = `C-${i}`): OutboxRecord {
+  const id = `seg:${customerId}:${i}`;
+  return { id, topic: 'clv.segment-changed', key: customerId, value: JSON.stringify({ type: 'segment-changed', event_id: id, n: i }) };
+}
+
+describeWithInfra('state store: PartitionStore on Redis', (infra) => {
+  const targets = TARGETS.filter((t) => t.name !== 'Redis Cluster' || infra.redisClusterNodes !== undefined);
+
+  describe.each(targets)('on $name', (target) => {
+    let redis: Client;
+    let prefix: string;
+    let keys: KeySpace;
+    let store: PartitionStore;
+
+    beforeAll(() => {
+      redis = target.connect(infra);
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+    beforeEach(() => {
+      prefix = uniqueRedisPrefix('state');
+      keys = new KeySpace(prefix);
+      store = new PartitionStore(redis, keys);
+    });
+    afterEach(async () => {
+      await deleteKeysByPrefix(redis, prefix);
+    });
+
+    /** Everything stored for partition p (and the given customers), for before/after comparisons. */
+    async function snapshot(p: number, ids: readonly string[]) {
+      return {
+        meta: await redis.hgetall(keys.meta(p)),
+        states: await Promise.all(ids.map(async (id) => (await redis.getBuffer(keys.customer(p, id)))?.toString('hex') ?? null)),
+        outbox: await redis.xrange(keys.outbox(p), '-', '+'),
+        timers: await redis.zrange(keys.timers(p), 0, '-1', 'WITHSCORES'),
+      };
+    }
+
+    it('claim bumps the fencing epoch and returns the stored offsets and watermark', async () => {
+      const first = await store.claim(3);
+      expect(first).toEqual({ partition: 3, epoch: 1, nextOffsets: new Map(), watermarkDay: null });
+      await store.commit(3, 1, { nextOffsets: new Map([[TOPIC_A, 42n]]), watermarkDay: 20_100 });
+      const second = await store.claim(3);
+      expect(second.epoch).toBe(2);
+      expect(second.nextOffsets).toEqual(new Map([[TOPIC_A, '42']]));
+      expect(second.watermarkDay).toBe(20_100);
+      expect(await redis.hget(keys.meta(3), META_FIELDS.epoch)).toBe('2');
+      // Partitions are independent.
+      expect((await store.claim(4)).epoch).toBe(1);
+    });
+
+    it('commit writes states, offsets, watermark, outbox and timers, and they read back equal', async () => {
+      const p = 7;
+      const { epoch } = await store.claim(p);
+      const a = withDay(typicalState('C-a'), 20_300);
+      const b = withDay(heavyState('C-b'), 20_250);
+      const c = withDay(typicalState('C-c'), null);
+      const outbox = [record(1, 'C-a'), record(2, 'C-b'), record(3, 'C-a')];
+      const result = await store.commit(p, epoch, {
+        states: new Map([
+          ['C-a', a],
+          ['C-b', b],
+          ['C-c', c],
+        ]),
+        nextOffsets: new Map<string, string | number>([
+          [TOPIC_A, '1001'],
+          [TOPIC_B, 17],
+        ]),
+        watermarkDay: 20_210,
+        outbox,
+      });
+      expect(result).toEqual({ applied: true, staleTopics: [] });
+
+      const loaded = await store.loadStates(p, ['C-a', 'C-b', 'C-c', 'C-missing']);
+      expect([...loaded.keys()].sort()).toEqual(['C-a', 'C-b', 'C-c']);
+      expect(loaded.get('C-a')).toStrictEqual(a);
+      expect(loaded.get('C-b')).toStrictEqual(b);
+      expect(loaded.get('C-c')).toStrictEqual(c);
+
+      expect(await redis.hget(keys.meta(p), offsetField(TOPIC_A))).toBe('1001');
+      expect(await redis.hget(keys.meta(p), offsetField(TOPIC_B))).toBe('17');
+      expect(await redis.hget(keys.meta(p), META_FIELDS.watermark)).toBe('20210');
+
+      const entries = await store.readOutbox(p, 10);
+      expect(entries.map(({ id, topic, key, value }) => ({ id, topic, key, value: value.toString() }))).toEqual(outbox);
+      expect(await store.outboxLength(p)).toBe(3);
+
+      expect(await redis.zrange(keys.timers(p), 0, '-1', 'WITHSCORES')).toEqual(['C-b', '20250', 'C-a', '20300']);
+    });
+
+    it('rejects a commit with a stale epoch with FencedError and changes nothing', async () => {
+      const p = 11;
+      const ids = ['C-1', 'C-2', 'C-3'];
+      const old = await store.claim(p);
+      await store.commit(p, old.epoch, {
+        states: new Map(ids.map((id, i) => [id, withDay(typicalState(id), 20_300 + i)])),
+        nextOffsets: new Map([[TOPIC_A, '500']]),
+        watermarkDay: 20_200,
+        outbox: [record(1)],
+      });
+      const current = await store.claim(p); // another owner took over
+      const before = await snapshot(p, [...ids, 'C-new']);
+
+      const attempt = store.commit(p, old.epoch, {
+        states: new Map<string, CustomerState | null>([
+          ['C-1', withDay(heavyState('C-1'), 20_400)],
+          ['C-2', null],
+          ['C-new', typicalState('C-new')],
+        ]),
+        nextOffsets: new Map([[TOPIC_A, '900']]),
+        watermarkDay: 20_500,
+        outbox: [record(2), record(3)],
+      });
+      const err = await attempt.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(FencedError);
+      const fenced = err as FencedError;
+      expect(fenced.code).toBe('FENCED');
+      expect(fenced.retriable).toBe(false);
+      expect(fenced.callerEpoch).toBe(old.epoch);
+      expect(fenced.currentEpoch).toBe(current.epoch);
+      expect(await snapshot(p, [...ids, 'C-new'])).toEqual(before);
+
+      // The current owner commits fine.
+      await expect(store.commit(p, current.epoch, { nextOffsets: new Map([[TOPIC_A, '501']]) })).resolves.toEqual({
+        applied: true,
+        staleTopics: [],
+      });
+    });
+
+    it('refuses a commit before any claim and a commit into a key of the wrong type, writing nothing', async () => {
+      const notClaimed = await store.commit(12, 1, { states: new Map([['C-1', typicalState('C-1')]]) }).catch((e: unknown) => e);
+      expect(notClaimed).toBeInstanceOf(StateError);
+      expect((notClaimed as StateError).code).toBe('NOT_CLAIMED');
+      expect(await redis.exists(keys.customer(12, 'C-1'))).toBe(0);
+
+      const { epoch } = await store.claim(12);
+      await redis.set(keys.timers(12), 'not a zset');
+      const wrongType = await store
+        .commit(12, epoch, { states: new Map([['C-1', typicalState('C-1')]]), outbox: [record(1)] })
+        .catch((e: unknown) => e);
+      expect((wrongType as StateError).code).toBe('WRONG_TYPE');
+      expect(await redis.exists(keys.customer(12, 'C-1'), keys.outbox(12))).toBe(0);
+    });
+
+    it('never moves offsets or the watermark backwards, and skips a batch that was committed already', async () => {
+      const p = 5;
+      const { epoch } = await store.claim(p);
+      await store.commit(p, epoch, {
+        nextOffsets: new Map([
+          [TOPIC_A, '100'],
+          [TOPIC_B, '50'],
+        ]),
+        watermarkDay: 20_000,
+      });
+      const mixed = await store.commit(p, epoch, {
+        nextOffsets: new Map([
+          [TOPIC_A, '90'],
+          [TOPIC_B, '60'],
+        ]),
+        watermarkDay: 19_990,
+        states: new Map([['C-1', typicalState('C-1')]]),
+      });
+      expect(mixed).toEqual({ applied: true, staleTopics: [TOPIC_A] });
+      let claim = await store.claim(p);
+      expect(claim.nextOffsets).toEqual(
+        new Map([
+          [TOPIC_A, '100'],
+          [TOPIC_B, '60'],
+        ]),
+      );
+      expect(claim.watermarkDay).toBe(20_000);
+
+      // A retry of a committed batch (no offset moves forward) writes nothing.
+      const replay = await store.commit(p, claim.epoch, {
+        nextOffsets: new Map([[TOPIC_A, '100']]),
+        states: new Map([['C-2', typicalState('C-2')]]),
+        outbox: [record(1)],
+      });
+      expect(replay).toEqual({ applied: false, staleTopics: [TOPIC_A] });
+      expect(await redis.exists(keys.customer(p, 'C-2'), keys.outbox(p))).toBe(0);
+
+      // Offsets beyond 2^53 compare exactly (strings, not doubles).
+      await store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, 9_223_372_036_854_775_806n]]) });
+      const beyond = await store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '9223372036854775807']]) });
+      expect(beyond.applied).toBe(true);
+      const back = await store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '9223372036854775806']]) });
+      expect(back.applied).toBe(false);
+      claim = await store.claim(p);
+      expect(claim.nextOffsets.get(TOPIC_A)).toBe('9223372036854775807');
+
+      await expect(store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '-1']]) })).rejects.toMatchObject({
+        code: 'BAD_ARGUMENTS',
+      });
+    });
+
+    it('acks outbox entries idempotently, also after a rebalance', async () => {
+      const p = 2;
+      const { epoch } = await store.claim(p);
+      const records = Array.from({ length: 5 }, (_, i) => record(i));
+      await store.commit(p, epoch, { outbox: records });
+
+      const firstThree = await store.readOutbox(p, 3);
+      expect(firstThree.map((e) => e.id)).toEqual(records.slice(0, 3).map((r) => r.id));
+      const nextTwo = await store.readOutbox(p, 10, firstThree.at(-1)?.streamId);
+      expect(nextTwo.map((e) => e.id)).toEqual(records.slice(3).map((r) => r.id));
+
+      const ids = firstThree.map((e) => e.streamId);
+      expect(await store.ackOutbox(p, ids)).toBe(3);
+      expect(await store.ackOutbox(p, ids)).toBe(0);
+      await store.claim(p); // a new owner; the old relay's late ack is still harmless
+      expect(await store.ackOutbox(p, [...ids, nextTwo[0]?.streamId ?? ''])).toBe(1);
+      expect((await store.readOutbox(p, 10)).map((e) => e.id)).toEqual([records[4]?.id]);
+      expect(await store.ackOutbox(p, [])).toBe(0);
+      await expect(store.ackOutbox(p, ['not-an-id'])).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
+      // Acking on a partition without an outbox is fine too.
+      expect(await store.ackOutbox(p + 100, ids)).toBe(0);
+    });
+
+    it('returns due timers up to a day, earliest first, and follows state changes', async () => {
+      const p = 9;
+      const { epoch } = await store.claim(p);
+      await store.commit(p, epoch, {
+        states: new Map([
+          ['C-10', withDay(typicalState('C-10'), 10)],
+          ['C-20', withDay(typicalState('C-20'), 20)],
+          ['C-30', withDay(typicalState('C-30'), 30)],
+          ['C-none', withDay(typicalState('C-none'), null)],
+        ]),
+      });
+      expect(await store.dueTimers(p, 9, 10)).toEqual([]);
+      expect(await store.dueTimers(p, 20, 10)).toEqual([
+        { customerId: 'C-10', day: 10 },
+        { customerId: 'C-20', day: 20 },
+      ]);
+      expect(await store.dueTimers(p, 1_000, 1)).toEqual([{ customerId: 'C-10', day: 10 }]);
+
+      // The timer path re-schedules C-10, C-20 stops needing a check, C-30 is deleted.
+      await store.commit(p, epoch, {
+        states: new Map<string, CustomerState | null>([
+          ['C-10', withDay(typicalState('C-10'), 40)],
+          ['C-20', withDay(typicalState('C-20'), null)],
+          ['C-30', null],
+        ]),
+      });
+      expect(await store.dueTimers(p, 1_000, 10)).toEqual([{ customerId: 'C-10', day: 40 }]);
+      expect(await redis.exists(keys.customer(p, 'C-30'))).toBe(0);
+      expect((await store.loadStates(p, ['C-20'])).get('C-20')?.nextCheckDay).toBeNull();
+    });
+
+    it('commits a batch of 5,000 customers in one call', async () => {
+      const p = 1;
+      const { epoch } = await store.claim(p);
+      const template = typicalState('template');
+      const states = new Map<string, CustomerState>();
+      for (let i = 0; i < 5_000; i++) {
+        const id = `C-${String(i).padStart(8, '0')}`;
+        states.set(id, { ...template, customerId: id, nextCheckDay: 20_000 + (i % 300), grossMinor: template.grossMinor + i });
+      }
+      const outbox = Array.from({ length: 5_000 }, (_, i) => record(i));
+      const started = performance.now();
+      const result = await store.commit(p, epoch, { states, outbox, nextOffsets: new Map([[TOPIC_A, '5000']]), watermarkDay: 20_150 });
+      const commitMs = performance.now() - started;
+      expect(result.applied).toBe(true);
+
+      const loadStarted = performance.now();
+      const loaded = await store.loadStates(p, states.keys());
+      const loadMs = performance.now() - loadStarted;
+      console.log(
+        `[state] ${target.name}: commit of 5,000 states + 5,000 outbox records ${commitMs.toFixed(0)} ms; loadStates (MGET) ${loadMs.toFixed(0)} ms`,
+      );
+      expect(loaded.size).toBe(5_000);
+      for (const [id, s] of states) expect(loaded.get(id)).toStrictEqual(s);
+      expect(await redis.zcard(keys.timers(p))).toBe(5_000);
+      expect(await store.outboxLength(p)).toBe(5_000);
+      expect((await store.dueTimers(p, 20_000, 10_000)).length).toBe(Math.ceil(5_000 / 300));
+    });
+
+    it('keeps a realistic customer within 300 bytes of Redis memory (MEMORY USAGE)', async () => {
+      const p = 6;
+      const { epoch } = await store.claim(p);
+      // 1,000 customers: enough for the timer set to leave its compact (listpack) encoding.
+      const ids = Array.from({ length: 1_000 }, (_, i) => `C-${String(100_000 + i)}`);
+      const typical = new Map(ids.map((id) => [id, typicalState(id)]));
+      await store.commit(p, epoch, { states: typical });
+      const heavyId = 'C-9f8e7d6c-5b4a-3210-aaaa-bbbbccccdddd';
+      await store.commit(p, epoch, { states: new Map([[heavyId, heavyState(heavyId)]]) });
+
+      const sampled = await store.bytesPerCustomer(p); // random members of the timer set
+      const typicalUsage = await store.bytesPerCustomer(p, ids);
+      const heavyUsage = await store.bytesPerCustomer(p, [heavyId]);
+      const value = encodeState(typicalState(ids[0])).length;
+      console.log(
+        `[state] ${target.name}: MEMORY USAGE typical customer ${typicalUsage.avgMemoryBytes} B ` +
+          `(value ${typicalUsage.avgValueBytes} B, key ${typicalUsage.avgKeyBytes} B; packed ${value} B); ` +
+          `heavy customer ${heavyUsage.avgMemoryBytes} B (value ${heavyUsage.avgValueBytes} B); ` +
+          `sample of ${sampled.samples}: ${sampled.avgMemoryBytes} B; timer set ${typicalUsage.timerBytesPerCustomer} B per scheduled customer`,
+      );
+      expect(typicalUsage.samples).toBe(1_000);
+      // The test prefix makes keys ~25 bytes longer than production's `clv:{p6}:c:<id>`.
+      expect(typicalUsage.avgMemoryBytes).toBeLessThanOrEqual(300);
+      expect(typicalUsage.timerBytesPerCustomer).toBeGreaterThan(0);
+      expect(sampled.samples).toBeGreaterThan(0);
+    });
+
+    it('rejects malformed commit arguments, and customer keys of another partition, before writing', async () => {
+      const p = 13;
+      const { epoch } = await store.claim(p);
+      const fixed = [keys.meta(p), keys.outbox(p), keys.timers(p)];
+      const value = encodeState(typicalState('C-1'));
+      const malformed: (string | Buffer)[][] = [
+        [String(epoch), '', '0', '1', keys.customer(p, 'C-1'), value, '0', '0'], // missing the last count
+        [String(epoch), '', '0', '1', keys.customer(p, 'C-1'), value, '0', '0', '0', 'extra'],
+        [String(epoch), 'x', '0', '0', '0', '0', '0'],
+        [String(epoch), '', '1', offsetField(TOPIC_A), '01', '0', '0', '0', '0'],
+        // The second customer key belongs to partition p + 1: in a cluster another slot.
+        [String(epoch), '', '0', '2', keys.customer(p, 'C-1'), value, keys.customer(p + 1, 'C-2'), value, '0', '0', '0'],
+        [String(epoch), '', '0', '1', keys.customer(p, 'C-1'), value, '0', '1', 'C-1', 'soon', '0'],
+      ];
+      for (const args of malformed) {
+        const err = await runScript(redis, 'commit', fixed, args, { partition: p, epoch }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(StateError);
+        expect((err as StateError).code).toBe('BAD_ARGUMENTS');
+      }
+      expect(await redis.exists(keys.customer(p, 'C-1'), keys.timers(p), keys.outbox(p))).toBe(0);
+      expect(await redis.exists(keys.customer(p + 1, 'C-2'))).toBe(0);
+      expect(await redis.hgetall(keys.meta(p))).toEqual({ [META_FIELDS.epoch]: String(epoch) });
+    });
+
+    it('keeps partitions apart: one owner per partition, fenced independently', async () => {
+      const a = await store.claim(20);
+      const b = await store.claim(21);
+      await store.claim(20); // partition 20 moves to another owner
+      await expect(store.commit(20, a.epoch, { states: new Map([['C-1', typicalState('C-1')]]) })).rejects.toBeInstanceOf(FencedError);
+      await expect(store.commit(21, b.epoch, { states: new Map([['C-1', typicalState('C-1')]]) })).resolves.toMatchObject({ applied: true });
+      expect((await store.loadStates(20, ['C-1'])).size).toBe(0);
+      expect((await store.loadStates(21, ['C-1'])).size).toBe(1);
+    });
+  });
+
+  it('connectState builds a working store from the Redis settings (standalone and cluster)', async () => {
+    const variants: (string[] | undefined)[] = [undefined];
+    if (infra.redisClusterNodes) variants.push(infra.redisClusterNodes.map((n) => `${n.host}:${n.port}`));
+    for (const nodes of variants) {
+      const prefix = uniqueRedisPrefix('state-connect');
+      const conn = connectState({ REDIS_URL: infra.redisUrl, REDIS_CLUSTER_NODES: nodes, REDIS_KEY_PREFIX: prefix });
+      try {
+        const { epoch } = await conn.store.claim(0);
+        await conn.store.commit(0, epoch, { states: new Map([['C-1', typicalState('C-1')]]) });
+        expect((await conn.store.loadStates(0, ['C-1'])).get('C-1')).toStrictEqual(typicalState('C-1'));
+        expect(conn.keys.meta(0).startsWith(prefix)).toBe(true);
+        expect(conn.redis instanceof Cluster).toBe(nodes !== undefined);
+      } finally {
+        await deleteKeysByPrefix(conn.redis, prefix);
+        await conn.close();
+      }
+    }
+  });
+});
