@@ -3,7 +3,7 @@
  * the model back, print the time and the recovered parameters. Then the same
  * for the Gamma-Gamma on the repeat buyers' simulated spend.
  *
- *   npx tsx benchmarks/fit.bench.ts [customers]
+ *   npm run bench:fit -- [customers]
  *
  * Two BG/NBD runs: times in whole days as the domain keeps them (identical
  * rows aggregate), and continuous times (every row distinct: the worst case

@@ -3,7 +3,7 @@
  * expectation (1-year and 10-year horizons), per unconditional expectation and
  * per predicted CLV (12 monthly periods, and 120 for 10 years).
  *
- *   npx tsx benchmarks/models.bench.ts
+ *   npm run bench:models
  *
  * Customers are drawn from the model itself (CDNOW parameters converted to days,
  * first purchases spread over two years) so the mix of x, t_x, T — and hence of
