@@ -16,8 +16,7 @@ import { type AggregatedRows, type BgNbdObservation, RowAggregator, checkCount, 
 import {
   type FitOptions,
   type FitResult,
-  minimizeRobustly,
-  penalised,
+  fitOnLogParameters,
   resolveMinRepeatBuyers,
 } from './maximum-likelihood.js';
 
@@ -163,26 +162,15 @@ export function fitBgNbd(input: Iterable<BgNbdObservation> | BgNbdData, options:
   // α scales with the time unit, so does its default start: the fit is then
   // the same optimisation path whatever the unit.
   const alpha0 = data.weightedX > 0 ? data.weightedT / data.weightedX : Math.max(data.weightedT / data.customers, 1);
-  const start = options.initial ?? { r: 1, alpha: alpha0, a: 1, b: 1 };
-  const theta0 = Float64Array.from([start.r, start.alpha, start.a, start.b], Math.log);
-  const outcome = minimizeRobustly(penalised(meanNegative, options.l2Penalty ?? 0), theta0, options);
-  const params = toParams(outcome.x);
-  const logLikelihood = bgnbdDataLogLikelihood(params, data);
-  if (!Number.isFinite(logLikelihood) || !Object.values(params).every(Number.isFinite)) {
-    return { status: 'failed', reason: `optimiser ended at a non-finite point (log-likelihood ${logLikelihood})` };
-  }
-  return {
-    status: 'fitted',
-    params,
-    logLikelihood,
-    converged: outcome.converged,
-    iterations: outcome.iterations,
-    evaluations: outcome.evaluations,
-    gradientNorm: outcome.gradientNorm,
-    customers: data.customers,
-    repeatBuyers: data.repeatBuyers,
-    distinctRows: data.rows,
-  };
+  const { r, alpha, a, b } = options.initial ?? { r: 1, alpha: alpha0, a: 1, b: 1 };
+  return fitOnLogParameters(
+    meanNegative,
+    [r, alpha, a, b],
+    toParams,
+    (params) => bgnbdDataLogLikelihood(params, data),
+    { customers: data.customers, repeatBuyers: data.repeatBuyers, distinctRows: data.rows },
+    options,
+  );
 }
 
 function isBgNbdData(input: Iterable<BgNbdObservation> | BgNbdData): input is BgNbdData {

@@ -11,8 +11,7 @@ import { type AggregatedRows, RowAggregator, type SpendObservation, checkCount, 
 import {
   type FitOptions,
   type FitResult,
-  minimizeRobustly,
-  penalised,
+  fitOnLogParameters,
   resolveMinRepeatBuyers,
 } from './maximum-likelihood.js';
 
@@ -123,26 +122,16 @@ export function fitGammaGamma(
     gradient[2] = scale * natural[2]! * params.v;
     return scale * ll;
   };
-  const start = options.initial ?? { p: 1, q: 2, v: data.weightedSpend / data.customers };
-  const theta0 = Float64Array.from([start.p, start.q, start.v], Math.log);
-  const outcome = minimizeRobustly(penalised(meanNegative, options.l2Penalty ?? 0), theta0, options);
-  const params = toParams(outcome.x);
-  const logLikelihood = gammaGammaDataLogLikelihood(params, data);
-  if (!Number.isFinite(logLikelihood) || !Object.values(params).every(Number.isFinite)) {
-    return { status: 'failed', reason: `optimiser ended at a non-finite point (log-likelihood ${logLikelihood})` };
-  }
-  return {
-    status: 'fitted',
-    params,
-    logLikelihood,
-    converged: outcome.converged,
-    iterations: outcome.iterations,
-    evaluations: outcome.evaluations,
-    gradientNorm: outcome.gradientNorm,
-    customers: data.customers,
-    repeatBuyers: data.customers,
-    distinctRows: data.rows,
-  };
+  const { p, q, v } = options.initial ?? { p: 1, q: 2, v: data.weightedSpend / data.customers };
+  return fitOnLogParameters(
+    meanNegative,
+    [p, q, v],
+    toParams,
+    (params) => gammaGammaDataLogLikelihood(params, data),
+    // Every spend row is a repeat buyer.
+    { customers: data.customers, repeatBuyers: data.customers, distinctRows: data.rows },
+    options,
+  );
 }
 
 function isSpendData(input: Iterable<SpendObservation> | SpendData): input is SpendData {

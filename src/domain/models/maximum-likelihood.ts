@@ -99,3 +99,35 @@ export function minimizeRobustly(objective: Objective, start: Float64Array, opti
 export function resolveMinRepeatBuyers(options: FitOptions): number {
   return options.minRepeatBuyers ?? DEFAULT_MIN_REPEAT_BUYERS;
 }
+
+/**
+ * The shared end of both fits: minimise the penalised objective from `start`
+ * (natural parameter values in `toParams` order, optimised on their logs),
+ * check the result is finite and report it with its diagnostics.
+ */
+export function fitOnLogParameters<P extends object>(
+  objective: Objective,
+  start: readonly number[],
+  toParams: (logParams: Float64Array) => P,
+  logLikelihoodAt: (params: P) => number,
+  counts: { readonly customers: number; readonly repeatBuyers: number; readonly distinctRows: number },
+  options: FitOptions & { readonly l2Penalty?: number },
+): FitResult<P> {
+  const theta0 = Float64Array.from(start, Math.log);
+  const outcome = minimizeRobustly(penalised(objective, options.l2Penalty ?? 0), theta0, options);
+  const params = toParams(outcome.x);
+  const logLikelihood = logLikelihoodAt(params);
+  if (!Number.isFinite(logLikelihood) || !Object.values(params).every((v) => Number.isFinite(v))) {
+    return { status: 'failed', reason: `optimiser ended at a non-finite point (log-likelihood ${logLikelihood})` };
+  }
+  return {
+    status: 'fitted',
+    params,
+    logLikelihood,
+    converged: outcome.converged,
+    iterations: outcome.iterations,
+    evaluations: outcome.evaluations,
+    gradientNorm: outcome.gradientNorm,
+    ...counts,
+  };
+}
