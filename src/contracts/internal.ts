@@ -24,6 +24,9 @@ export const referralCreditSchema = z.strictObject({
   target_customer_id: customerId.describe('The referrer who receives the credit.'),
   source_customer_id: customerId.describe('The referred customer whose purchase earned the credit.'),
   value_minor: z.number().int().min(0).describe('Referral value, base-currency minor units.'),
+  first_purchase: z
+    .boolean()
+    .describe("True for the referred customer's first credited purchase: it makes the referral successful."),
   occurred_at: timestamp,
 });
 

@@ -1,0 +1,238 @@
+/**
+ * One partition's batch step, independent of Kafka: load the touched customers
+ * with one MGET, reduce the records in merge order, and commit states, next
+ * offsets, watermark and outbox in one fenced script. The Kafka runner feeds it
+ * decoded records and relays the outbox; everything here is deterministic given
+ * the stored state and the records, which is what makes a redelivered or
+ * re-merged batch end in the same place.
+ *
+ * Time follows MemoryProcessor: the watermark is the latest event day; checks of
+ * the loaded customers fire as it passes them, before events of that day. Checks
+ * of customers the batch does not touch are left to `sweep`. So that a customer's
+ * result never depends on which batch moved the watermark, an input for a
+ * customer whose check is due by the input's day fires that check first.
+ *
+ * Nothing is applied to another customer's state from here: cross-customer
+ * effects (referrals) and inputs keyed to another partition go to the internal
+ * topic, keyed by their target, and come back through the owner's merge.
+ */
+import type { Settings } from '../config/settings.js';
+import type { DeadLetterRecord } from '../contracts/dead-letter.js';
+import type { InternalRecord } from '../contracts/internal.js';
+import type { OutboundEvent } from '../contracts/outbound.js';
+import type { CrossCustomerInput } from '../domain/apply.js';
+import type { DomainInput } from '../domain/input.js';
+import { onTimer, reduceInPlace, type ReduceContext, type Reduction } from '../domain/reducer.js';
+import type { CustomerState } from '../domain/state.js';
+import type { Decoded } from '../ingest/decode.js';
+import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
+import { partitionOfKey } from '../kafka/key-partition.js';
+import { TimerHeap } from '../pipeline/timer-heap.js';
+import type { CommitResult, OutboxRecord, PartitionStore } from '../state/store.js';
+import { internalRecordOf, rerouteRecordOf } from './internal-wire.js';
+
+export type OutputTopics = Pick<Settings, 'TOPIC_SEGMENT_CHANGED' | 'TOPIC_CHURN_RISK' | 'TOPIC_DEAD_LETTER' | 'TOPIC_INTERNAL'>;
+
+export interface PartitionProcessorOptions {
+  readonly ctx: ReduceContext;
+  readonly topics: OutputTopics;
+  /** Partitions of the co-partitioned topics: decides which customers partition p owns. */
+  readonly partitionCount: number;
+  /** Written into dead-letter records. */
+  readonly version: string;
+  readonly now?: () => number;
+}
+
+export interface BatchRecord {
+  readonly topic: string;
+  readonly offset: bigint;
+  /** An inbound (or re-routed) message as decoded, or a cross-customer input read from the internal topic. */
+  readonly decoded: Decoded | CrossCustomerInput;
+  /** The message as received, for its dead-letter record. */
+  readonly message: SourceMessage;
+}
+
+export interface BatchOutcome extends CommitResult {
+  /** The partition's watermark after the batch (carry it into the next batch). */
+  readonly watermarkDay: number | null;
+  readonly outboxRecords: number;
+  readonly deadLetters: number;
+  readonly forwarded: number;
+  readonly timersFired: number;
+}
+
+export interface SweepOutcome {
+  readonly customers: number;
+  readonly timersFired: number;
+  readonly outboxRecords: number;
+  /** True when the due set held `limit` customers: call again. */
+  readonly more: boolean;
+}
+
+/** A check whose reduction schedules another check already due fires again; the bound guards a model bug. */
+const MAX_CHAINED_CHECKS = 1_000;
+
+export class PartitionProcessor {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: PartitionStore,
+    private readonly options: PartitionProcessorOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Processes `records` (merge order) of partition p and commits them. Throws
+   * FencedError when `epoch` is no longer p's: the caller has lost the partition.
+   */
+  async processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome> {
+    const work = new Work(this.options, watermarkDay);
+    const nextOffsets = new Map<string, bigint>();
+    const owned: { record: BatchRecord; input: DomainInput }[] = [];
+    for (const record of records) {
+      const next = record.offset + 1n;
+      if ((nextOffsets.get(record.topic) ?? -1n) < next) nextOffsets.set(record.topic, next);
+      const { decoded } = record;
+      if ('kind' in decoded) {
+        if (this.owns(p, decoded.customerId)) owned.push({ record, input: decoded });
+        else work.forward(decoded.customerId, decoded.eventId, internalRecordOf(decoded));
+      } else if (!decoded.ok) {
+        work.deadLetter(record.message, deadLetterRecord(record.message, decoded.rejection, this.now(), this.options.version));
+      } else if (this.owns(p, decoded.input.customerId)) {
+        owned.push({ record, input: decoded.input });
+      } else {
+        work.forward(decoded.input.customerId, `reroute:${decoded.input.eventId}`, rerouteRecordOf(decoded.event, record.topic));
+      }
+    }
+    work.load(await this.store.loadStates(p, owned.map((o) => o.input.customerId)));
+    for (const { input } of owned) work.apply(input);
+
+    const result = await this.store.commit(p, epoch, {
+      nextOffsets,
+      states: work.dirty(),
+      outbox: work.outbox,
+      watermarkDay: work.watermarkDay,
+    });
+    return { ...result, ...work.counts(), watermarkDay: work.watermarkDay };
+  }
+
+  /**
+   * Fires the checks of partition p due by `watermarkDay` for customers no batch
+   * has touched since (an idle partition, or an idle customer), at most `limit`
+   * customers per call. Commits without offsets: a retry re-applies the same values.
+   */
+  async sweep(p: number, epoch: number, watermarkDay: number, limit = 1_000): Promise<SweepOutcome> {
+    const due = await this.store.dueTimers(p, watermarkDay, limit);
+    if (due.length === 0) return { customers: 0, timersFired: 0, outboxRecords: 0, more: false };
+    const work = new Work(this.options, watermarkDay);
+    work.load(await this.store.loadStates(p, due.map((d) => d.customerId)));
+    await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox });
+    const { timersFired, outboxRecords } = work.counts();
+    return { customers: due.length, timersFired, outboxRecords, more: due.length === limit };
+  }
+
+  private owns(p: number, customerId: string): boolean {
+    return partitionOfKey(customerId, this.options.partitionCount) === p;
+  }
+}
+
+/** The in-memory side of one batch or sweep: loaded states, their timers, the outbox being built. */
+class Work {
+  readonly outbox: OutboxRecord[] = [];
+  private readonly states = new Map<string, CustomerState>();
+  private readonly changed = new Set<string>();
+  private readonly timers = new TimerHeap();
+  private deadLetters = 0;
+  private forwarded = 0;
+  private timersFired = 0;
+
+  constructor(
+    private readonly options: PartitionProcessorOptions,
+    public watermarkDay: number | null,
+  ) {}
+
+  /** Takes the loaded states and fires whatever the current watermark has already passed. */
+  load(states: Map<string, CustomerState>): void {
+    for (const [id, state] of states) {
+      this.states.set(id, state);
+      if (state.nextCheckDay !== null) this.timers.push({ day: state.nextCheckDay, customerId: id });
+    }
+    this.fireDue();
+  }
+
+  apply(input: DomainInput): void {
+    if (this.watermarkDay === null || input.day > this.watermarkDay) this.watermarkDay = input.day;
+    this.fireDue();
+    this.fireOwnChecks(input.customerId, input.day);
+    const owned = this.states.get(input.customerId);
+    const previousCheck = owned?.nextCheckDay ?? null; // read before the in-place change
+    this.record(reduceInPlace(owned, input, this.options.ctx), previousCheck);
+    // A late input may schedule a check the watermark has already passed.
+    this.fireDue();
+  }
+
+  deadLetter(message: SourceMessage, value: DeadLetterRecord): void {
+    this.deadLetters++;
+    this.outbox.push({
+      id: `dlq:${message.topic}:${message.partition}:${message.offset}`,
+      topic: this.options.topics.TOPIC_DEAD_LETTER,
+      key: message.key?.toString('utf8') ?? '',
+      value: JSON.stringify(value),
+    });
+  }
+
+  forward(targetCustomerId: string, id: string, value: InternalRecord): void {
+    this.forwarded++;
+    this.outbox.push({ id, topic: this.options.topics.TOPIC_INTERNAL, key: targetCustomerId, value: JSON.stringify(value) });
+  }
+
+  dirty(): Map<string, CustomerState> {
+    const out = new Map<string, CustomerState>();
+    for (const id of this.changed) out.set(id, this.states.get(id) as CustomerState);
+    return out;
+  }
+
+  counts(): { outboxRecords: number; deadLetters: number; forwarded: number; timersFired: number } {
+    return { outboxRecords: this.outbox.length, deadLetters: this.deadLetters, forwarded: this.forwarded, timersFired: this.timersFired };
+  }
+
+  private fireDue(): void {
+    const day = this.watermarkDay;
+    if (day === null) return;
+    for (let due = this.timers.popDue(day); due !== undefined; due = this.timers.popDue(day)) {
+      const state = this.states.get(due.customerId);
+      if (state === undefined || state.nextCheckDay !== due.day) continue; // stale entry
+      this.fireOwnChecks(due.customerId, day);
+    }
+  }
+
+  /** Fires the customer's checks due by `day`, oldest first (a check may schedule another). */
+  private fireOwnChecks(customerId: string, day: number): void {
+    for (let i = 0; i < MAX_CHAINED_CHECKS; i++) {
+      const state = this.states.get(customerId);
+      if (state === undefined || state.nextCheckDay === null || state.nextCheckDay > day) return;
+      this.timersFired++;
+      this.record(onTimer(state, state.nextCheckDay, this.options.ctx), state.nextCheckDay);
+    }
+  }
+
+  private record(reduction: Reduction, previousCheck: number | null): void {
+    if (!reduction.applied) return;
+    const { state } = reduction;
+    this.states.set(state.customerId, state);
+    this.changed.add(state.customerId);
+    if (reduction.nextCheckDay !== null && reduction.nextCheckDay !== previousCheck) {
+      this.timers.push({ day: reduction.nextCheckDay, customerId: state.customerId });
+    }
+    for (const event of reduction.emits) this.outbox.push(this.emission(event));
+    for (const internal of reduction.internal) {
+      this.forward(internal.customerId, internal.eventId, internalRecordOf(internal));
+    }
+  }
+
+  private emission(event: OutboundEvent): OutboxRecord {
+    const topic = event.type === 'segment-changed' ? this.options.topics.TOPIC_SEGMENT_CHANGED : this.options.topics.TOPIC_CHURN_RISK;
+    return { id: event.event_id, topic, key: event.customer_id, value: JSON.stringify(event) };
+  }
+}

@@ -1,0 +1,289 @@
+// PartitionProcessor against real servers (standalone Redis and, when present, the
+// Redis Cluster): a batch step must end where MemoryProcessor ends, however the
+// records are split into batches and however often a batch is redelivered.
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deadLetterSchema } from '../../src/contracts/dead-letter.js';
+import type { InboundType } from '../../src/contracts/inbound.js';
+import { internalSchema } from '../../src/contracts/internal.js';
+import type { OutboundEvent } from '../../src/contracts/outbound.js';
+import { localDayOf } from '../../src/domain/time.js';
+import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
+import type { SourceMessage } from '../../src/kafka/dead-letter-record.js';
+import { partitionOfKey } from '../../src/kafka/key-partition.js';
+import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
+import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../../src/service/partition-processor.js';
+import { FencedError } from '../../src/state/errors.js';
+import { KeySpace } from '../../src/state/keys.js';
+import { PartitionStore } from '../../src/state/store.js';
+import { ctx } from '../domain/fixtures.js';
+import {
+  createTestRedis,
+  createTestRedisCluster,
+  deleteKeysByPrefix,
+  describeWithInfra,
+  uniqueRedisPrefix,
+  type InfraEndpoints,
+} from '../support/infra.js';
+
+type Client = Redis | Cluster;
+
+const TARGETS: { name: string; connect: (infra: InfraEndpoints) => Client }[] = [
+  { name: 'standalone Redis', connect: (infra) => createTestRedis(infra) },
+  {
+    name: 'Redis Cluster',
+    connect: (infra) => {
+      const cluster = createTestRedisCluster(infra);
+      if (!cluster) throw new Error('no cluster');
+      return cluster;
+    },
+  },
+];
+
+const PARTITIONS = 4;
+const P = 2;
+const NOW = Date.parse('2027-01-01T00:00:00Z');
+const TOPICS: OutputTopics = {
+  TOPIC_SEGMENT_CHANGED: 'clv.segment-changed',
+  TOPIC_CHURN_RISK: 'clv.churn-risk',
+  TOPIC_DEAD_LETTER: 'clv.dead-letter',
+  TOPIC_INTERNAL: 'clv.internal',
+};
+const SOURCE: Record<InboundType, string> = {
+  purchase: 'clv.purchases',
+  return: 'clv.returns',
+  referral: 'clv.referrals',
+  cancellation: 'clv.cancellations',
+  feedback: 'clv.feedback',
+};
+const RULES: IngestRules = {
+  unknownFields: 'reject',
+  earliestMs: Date.parse('1990-01-01T00:00:00Z'),
+  maxFutureSkewMs: 300_000,
+  maxMessageBytes: 4096,
+  baseCurrency: 'USD',
+  rates: {},
+};
+
+/** Customer ids `<label>-<n>` whose key hashes to partition `p` (or, with `other`, does not). */
+function customerOn(label: string, p: number, other = false): string {
+  for (let n = 0; ; n++) {
+    const id = `${label}-${n}`;
+    if ((partitionOfKey(id, PARTITIONS) === p) !== other) return id;
+  }
+}
+const A = customerOn('A', P);
+const B = customerOn('B', P);
+const C = customerOn('C', P);
+const ELSEWHERE = customerOn('X', P, true);
+
+/** Noon UTC of day `day` of 2026 (0 = 1 January). */
+const iso = (day: number): string => new Date(Date.UTC(2026, 0, 1 + day, 12)).toISOString();
+
+class Feed {
+  private readonly offsets = new Map<string, bigint>();
+  private n = 0;
+
+  raw(type: InboundType, value: Buffer, key: string | null): BatchRecord {
+    const topic = SOURCE[type];
+    const offset = this.offsets.get(topic) ?? 100n;
+    this.offsets.set(topic, offset + 1n);
+    const message: SourceMessage = {
+      topic,
+      partition: P,
+      offset: offset.toString(),
+      timestamp: String(NOW),
+      key: key === null ? null : Buffer.from(key),
+      value,
+      headers: { trace: 'abc' },
+    };
+    return { topic, offset, message, decoded: decodeBytes(value, type, RULES, NOW) };
+  }
+
+  event(type: InboundType, customer: string, occurredAt: string, fields: Record<string, unknown>): BatchRecord {
+    const event = { type, event_id: `e-${++this.n}`, customer_id: customer, occurred_at: occurredAt, ...fields };
+    return this.raw(type, Buffer.from(JSON.stringify(event)), customer);
+  }
+  purchase(customer: string, day: number, amount: string, orderId?: string): BatchRecord {
+    return this.event('purchase', customer, iso(day), { amount, currency: 'USD', ...(orderId ? { order_id: orderId } : {}) });
+  }
+  returned(customer: string, day: number, amount: string, orderId: string): BatchRecord {
+    return this.event('return', customer, iso(day), { amount, currency: 'USD', order_id: orderId });
+  }
+  feedback(customer: string, day: number, score: number): BatchRecord {
+    return this.event('feedback', customer, iso(day), { score });
+  }
+}
+
+/** Purchases, returns and feedback of three customers over four months, in merge (time) order. */
+function scenario(): BatchRecord[] {
+  const f = new Feed();
+  return [
+    f.purchase(A, 0, '100.00', 'oa1'),
+    f.purchase(B, 0, '50.00', 'ob1'),
+    f.feedback(C, 2, 3),
+    f.purchase(A, 10, '80.00'),
+    f.returned(B, 12, '20.00', 'ob1'),
+    f.purchase(C, 20, '35.50'),
+    f.feedback(A, 40, 9),
+    f.purchase(B, 45, '60.00'),
+    f.returned(A, 50, '100.00', 'oa1'),
+    f.purchase(C, 95, '12.00'),
+    f.purchase(A, 120, '240.00'),
+    f.feedback(B, 121, 10),
+  ];
+}
+
+function reference(records: readonly BatchRecord[]): { memory: MemoryProcessor; emits: OutboundEvent[] } {
+  const emits: OutboundEvent[] = [];
+  const memory = new MemoryProcessor(ctx, { onEmit: (e) => emits.push(e) });
+  for (const r of records) {
+    if ('kind' in r.decoded || !r.decoded.ok) throw new Error('reference takes valid inbound records only');
+    memory.apply(r.decoded.input);
+  }
+  return { memory, emits };
+}
+
+describeWithInfra('PartitionProcessor on Redis', (infra) => {
+  const targets = TARGETS.filter((t) => t.name !== 'Redis Cluster' || infra.redisClusterNodes !== undefined);
+
+  describe.each(targets)('on $name', (target) => {
+    let redis: Client;
+    let prefix: string;
+    let store: PartitionStore;
+    let processor: PartitionProcessor;
+
+    beforeAll(() => {
+      redis = target.connect(infra);
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+    beforeEach(() => {
+      prefix = uniqueRedisPrefix('pproc');
+      store = new PartitionStore(redis, new KeySpace(prefix));
+      processor = new PartitionProcessor(store, { ctx, topics: TOPICS, partitionCount: PARTITIONS, version: '0.1.0-test', now: () => NOW });
+    });
+    afterEach(async () => {
+      await deleteKeysByPrefix(redis, prefix);
+    });
+
+    const outbox = () => store.readOutbox(P, 10_000);
+    const states = () => store.loadStates(P, [A, B, C, ELSEWHERE]);
+
+    it('ends where MemoryProcessor ends, with every emission in the outbox under its deterministic id', async () => {
+      const records = scenario();
+      const { epoch } = await store.claim(P);
+      const outcome = await processor.processBatch(P, epoch, null, records);
+      const { memory, emits } = reference(records);
+
+      expect(outcome.applied).toBe(true);
+      expect(outcome.watermarkDay).toBe(memory.watermark);
+      expect(outcome.timersFired).toBeGreaterThan(0); // the scenario does cross check days
+      expect(await states()).toEqual(memory.states);
+      expect(emits.length).toBeGreaterThan(0);
+      const entries = await outbox();
+      expect(new Set(entries.map((e) => e.id))).toEqual(new Set(emits.map((e) => e.event_id)));
+      expect(entries).toHaveLength(emits.length);
+      for (const event of emits) {
+        const entry = entries.find((e) => e.id === event.event_id);
+        expect(entry?.topic).toBe(event.type === 'segment-changed' ? TOPICS.TOPIC_SEGMENT_CHANGED : TOPICS.TOPIC_CHURN_RISK);
+        expect(entry?.key).toBe(event.customer_id);
+        expect(JSON.parse(entry?.value.toString('utf8') ?? 'null')).toEqual(event);
+      }
+      const claim = await store.claim(P);
+      expect(Object.fromEntries(claim.nextOffsets)).toEqual({ 'clv.purchases': '107', 'clv.returns': '102', 'clv.feedback': '103' });
+      expect(claim.watermarkDay).toBe(memory.watermark);
+    });
+
+    it('ends in the same state when the records come in several batches (with sweeps between them)', async () => {
+      const records = scenario();
+      const { epoch } = await store.claim(P);
+      let watermark: number | null = null;
+      for (const batch of [records.slice(0, 3), records.slice(3, 4), records.slice(4, 9), records.slice(9)]) {
+        watermark = (await processor.processBatch(P, epoch, watermark, batch)).watermarkDay;
+        if (watermark !== null) while ((await processor.sweep(P, epoch, watermark, 2)).more);
+      }
+      const { memory, emits } = reference(records);
+      expect(await states()).toEqual(memory.states);
+      expect(new Set((await outbox()).map((e) => e.id))).toEqual(new Set(emits.map((e) => e.event_id)));
+    });
+
+    it('changes nothing when a committed batch is delivered again', async () => {
+      const records = scenario();
+      const { epoch } = await store.claim(P);
+      await processor.processBatch(P, epoch, null, records.slice(0, 6));
+      const second = await processor.processBatch(P, epoch, null, records.slice(6));
+      const before = { states: await states(), outbox: await outbox() };
+      const again = await processor.processBatch(P, epoch, second.watermarkDay, records.slice(6));
+      expect(again.applied).toBe(false);
+      expect({ states: await states(), outbox: await outbox() }).toEqual(before);
+    });
+
+    it('refuses a commit with a stale epoch and writes nothing', async () => {
+      const records = scenario();
+      const old = await store.claim(P);
+      const current = await store.claim(P);
+      await expect(processor.processBatch(P, old.epoch, null, records)).rejects.toBeInstanceOf(FencedError);
+      expect((await states()).size).toBe(0);
+      expect(await outbox()).toEqual([]);
+      expect((await store.claim(P)).nextOffsets.size).toBe(0);
+      expect(current.epoch).toBe(old.epoch + 1);
+    });
+
+    it('dead-letters a rejected message with its original bytes', async () => {
+      const f = new Feed();
+      const bad = f.raw('purchase', Buffer.from([0x7b, 0xff, 0x00, 0x22]), A);
+      const { epoch } = await store.claim(P);
+      const outcome = await processor.processBatch(P, epoch, null, [bad, f.purchase(B, 0, '5.00')]);
+      expect(outcome.deadLetters).toBe(1);
+      const [dead] = (await outbox()).filter((e) => e.topic === TOPICS.TOPIC_DEAD_LETTER);
+      expect(dead?.key).toBe(A);
+      expect(dead?.id).toBe(`dlq:clv.purchases:${P}:100`);
+      const record = deadLetterSchema.parse(JSON.parse(dead?.value.toString('utf8') ?? 'null'));
+      expect(record.value_base64).toBe(Buffer.from([0x7b, 0xff, 0x00, 0x22]).toString('base64'));
+      expect(record.key_base64).toBe(Buffer.from(A).toString('base64'));
+      expect(record.error.code).toBe('malformed_json');
+      expect(record.source).toEqual({ topic: 'clv.purchases', partition: P, offset: '100', timestamp: String(NOW) });
+      expect(record.rejected_at).toBe(new Date(NOW).toISOString());
+      expect((await store.claim(P)).nextOffsets.get('clv.purchases')).toBe('102');
+    });
+
+    it('re-routes an event whose customer belongs to another partition instead of applying it', async () => {
+      const f = new Feed();
+      const stray = f.purchase(ELSEWHERE, 3, '10.00');
+      const { epoch } = await store.claim(P);
+      const outcome = await processor.processBatch(P, epoch, null, [stray]);
+      expect(outcome.forwarded).toBe(1);
+      expect((await states()).size).toBe(0);
+      const entries = await outbox();
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ topic: TOPICS.TOPIC_INTERNAL, key: ELSEWHERE, id: 'reroute:e-1' });
+      const record = internalSchema.parse(JSON.parse(entries[0]?.value.toString('utf8') ?? 'null'));
+      expect(record).toEqual({
+        kind: 'reroute',
+        target_customer_id: ELSEWHERE,
+        source_topic: 'clv.purchases',
+        payload: JSON.parse((stray.message.value as Buffer).toString('utf8')) as unknown,
+      });
+      expect((await store.claim(P)).nextOffsets.get('clv.purchases')).toBe('101');
+    });
+
+    it('sends a referral attribution to the internal topic, keyed by the referred customer, on the same local day', async () => {
+      const f = new Feed();
+      const occurredAt = '2026-01-05T23:30:00-05:00'; // already 6 January in UTC
+      const ref = f.event('referral', A, occurredAt, { referred_customer_id: ELSEWHERE });
+      const { epoch } = await store.claim(P);
+      await processor.processBatch(P, epoch, null, [ref]);
+      const internal = (await outbox()).filter((e) => e.topic === TOPICS.TOPIC_INTERNAL);
+      expect(internal).toHaveLength(1);
+      expect(internal[0]).toMatchObject({ key: ELSEWHERE, id: 'e-1:attributed' });
+      const record = internalSchema.parse(JSON.parse(internal[0]?.value.toString('utf8') ?? 'null'));
+      expect(record).toMatchObject({ kind: 'referral_attributed', event_id: 'e-1:attributed', target_customer_id: ELSEWHERE, referrer_customer_id: A });
+      if (record.kind !== 'referral_attributed') throw new Error('unreachable');
+      expect(Date.parse(record.occurred_at)).toBe(Date.parse(occurredAt));
+      expect(localDayOf(record.occurred_at)).toBe(localDayOf(occurredAt));
+      expect((await states()).get(A)?.referralsMade).toBe(1);
+    });
+  });
+});
