@@ -104,7 +104,7 @@ export const defaultDomainConfig: DomainConfig = {
   referralWindowDays: 365,
   retentionRate: 0.6,
   clvHorizonDays: 3 * 365,
-  clvPeriodDays: 30,
+  clvPeriodDays: 91,
   annualDiscountRate: 0.1,
   minObservationDays: 90,
   rfmGrid: DEFAULT_RFM_GRID,

@@ -29,7 +29,7 @@ describe('scoring with a fitted model', () => {
   it('predicts CLV with BG/NBD × Gamma-Gamma × the customer margin rate over the configured schedule', () => {
     const { state } = fold(history, ctxWith({}, fitted));
     const p = evaluate(state, DAY0 + 90, fitted, defaultDomainConfig);
-    const schedule = clvSchedule({ horizonDays: 1095, periodDays: 30, annualDiscountRate: 0.1 });
+    const schedule = clvSchedule({ horizonDays: 1095, periodDays: defaultDomainConfig.clvPeriodDays, annualDiscountRate: 0.1 });
     const summary = btydSummary(state, DAY0 + 90)!;
     // margin rate = 1800 / 6000 = 0.3; zbar = (3000 + 1000) / 2 = 2000 cents
     const expected = Math.round(predictedClv(fitted.bgnbd!, fitted.gammaGamma!, summary, 0.3, schedule));
