@@ -18,27 +18,14 @@ import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore } from '../../src/state/store.js';
 import { ctx } from '../domain/fixtures.js';
 import {
-  createTestRedis,
-  createTestRedisCluster,
   deleteKeysByPrefix,
   describeWithInfra,
+  redisTargets,
   uniqueRedisPrefix,
-  type InfraEndpoints,
 } from '../support/infra.js';
 
 type Client = Redis | Cluster;
 
-const TARGETS: { name: string; connect: (infra: InfraEndpoints) => Client }[] = [
-  { name: 'standalone Redis', connect: (infra) => createTestRedis(infra) },
-  {
-    name: 'Redis Cluster',
-    connect: (infra) => {
-      const cluster = createTestRedisCluster(infra);
-      if (!cluster) throw new Error('no cluster');
-      return cluster;
-    },
-  },
-];
 
 const PARTITIONS = 4;
 const P = 2;
@@ -145,16 +132,14 @@ function reference(records: readonly BatchRecord[]): { memory: MemoryProcessor; 
 }
 
 describeWithInfra('PartitionProcessor on Redis', (infra) => {
-  const targets = TARGETS.filter((t) => t.name !== 'Redis Cluster' || infra.redisClusterNodes !== undefined);
-
-  describe.each(targets)('on $name', (target) => {
+  describe.each(redisTargets(infra))('on $name', (target) => {
     let redis: Client;
     let prefix: string;
     let store: PartitionStore;
     let processor: PartitionProcessor;
 
     beforeAll(() => {
-      redis = target.connect(infra);
+      redis = target.connect();
     });
     afterAll(async () => {
       await redis.quit();

@@ -11,33 +11,15 @@ import { connectState } from '../../src/state/connect.js';
 import { runScript } from '../../src/state/scripts.js';
 import { PartitionStore, type OutboxRecord } from '../../src/state/store.js';
 import {
-  createTestRedis,
-  createTestRedisCluster,
   deleteKeysByPrefix,
   describeWithInfra,
+  redisTargets,
   uniqueRedisPrefix,
-  type InfraEndpoints,
 } from '../support/infra.js';
 import { heavyState, typicalState } from '../state/fixtures.js';
 
 type Client = Redis | Cluster;
 
-interface Target {
-  readonly name: string;
-  readonly connect: (infra: InfraEndpoints) => Client;
-}
-
-const TARGETS: Target[] = [
-  { name: 'standalone Redis', connect: (infra) => createTestRedis(infra) },
-  {
-    name: 'Redis Cluster',
-    connect: (infra) => {
-      const cluster = createTestRedisCluster(infra);
-      if (!cluster) throw new Error('no cluster');
-      return cluster;
-    },
-  },
-];
 
 const TOPIC_A = 'clv.purchases';
 const TOPIC_B = 'clv.returns';
@@ -52,16 +34,14 @@ function record(i: number, customerId = `C-${i}`): OutboxRecord {
 }
 
 describeWithInfra('state store: PartitionStore on Redis', (infra) => {
-  const targets = TARGETS.filter((t) => t.name !== 'Redis Cluster' || infra.redisClusterNodes !== undefined);
-
-  describe.each(targets)('on $name', (target) => {
+  describe.each(redisTargets(infra))('on $name', (target) => {
     let redis: Client;
     let prefix: string;
     let keys: KeySpace;
     let store: PartitionStore;
 
     beforeAll(() => {
-      redis = target.connect(infra);
+      redis = target.connect();
     });
     afterAll(async () => {
       await redis.quit();

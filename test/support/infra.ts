@@ -210,6 +210,27 @@ export function createTestRedisCluster(infra: InfraEndpoints): Cluster | undefin
   });
 }
 
+export interface RedisTarget {
+  readonly name: string;
+  readonly connect: () => Redis | Cluster;
+}
+
+/** The Redis deployments a state test runs on: standalone, and the 3-master cluster when it is up. */
+export function redisTargets(infra: InfraEndpoints): RedisTarget[] {
+  const targets: RedisTarget[] = [{ name: 'standalone Redis', connect: () => createTestRedis(infra) }];
+  if (infra.redisClusterNodes !== undefined) {
+    targets.push({
+      name: 'Redis Cluster',
+      connect: () => {
+        const cluster = createTestRedisCluster(infra);
+        if (!cluster) throw new Error('REDIS_CLUSTER_NODES is set but no cluster client could be built');
+        return cluster;
+      },
+    });
+  }
+  return targets;
+}
+
 const MAX_SCAN_ROUNDS = 10_000;
 
 async function deleteOnNode(node: Redis, pattern: string, perKey: boolean): Promise<number> {
