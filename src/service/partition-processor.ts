@@ -6,11 +6,10 @@
  * the stored state and the records, which is what makes a redelivered or
  * re-merged batch end in the same place.
  *
- * Time follows MemoryProcessor: the watermark is the latest event day; checks of
- * the loaded customers fire as it passes them, before events of that day. Checks
- * of customers the batch does not touch are left to `sweep`. So that a customer's
- * result never depends on which batch moved the watermark, an input for a
- * customer whose check is due by the input's day fires that check first.
+ * Time follows `TimedStates`, the same rule as the replay: checks of the loaded
+ * customers fire as the watermark passes them, and a customer's own due check
+ * fires before its next input. Checks of customers the batch does not touch are
+ * left to `sweep`.
  *
  * Nothing is applied to another customer's state from here: cross-customer
  * effects (referrals) and inputs keyed to another partition go to the internal
@@ -22,12 +21,12 @@ import type { InternalRecord } from '../contracts/internal.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
 import type { CrossCustomerInput } from '../domain/apply.js';
 import type { DomainInput } from '../domain/input.js';
-import { onTimer, reduceInPlace, type ReduceContext, type Reduction } from '../domain/reducer.js';
+import type { ReduceContext, Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
 import type { Decoded } from '../ingest/decode.js';
 import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
-import { TimerHeap } from '../pipeline/timer-heap.js';
+import { TimedStates } from '../pipeline/timed-states.js';
 import type { CommitResult, OutboxRecord, PartitionStore } from '../state/store.js';
 import { internalRecordOf, rerouteRecordOf } from './internal-wire.js';
 
@@ -68,9 +67,6 @@ export interface SweepOutcome {
   /** True when the due set held `limit` customers: call again. */
   readonly more: boolean;
 }
-
-/** A check whose reduction schedules another check already due fires again; the bound guards a model bug. */
-const MAX_CHAINED_CHECKS = 1_000;
 
 export class PartitionProcessor {
   private readonly now: () => number;
@@ -137,39 +133,33 @@ export class PartitionProcessor {
   }
 }
 
-/** The in-memory side of one batch or sweep: loaded states, their timers, the outbox being built. */
+/** The in-memory side of one batch or sweep: loaded states under the shared time rule, the outbox being built. */
 class Work {
   readonly outbox: OutboxRecord[] = [];
-  private readonly states = new Map<string, CustomerState>();
+  private readonly timed: TimedStates;
   private readonly changed = new Set<string>();
-  private readonly timers = new TimerHeap();
   private deadLetters = 0;
   private forwarded = 0;
   private timersFired = 0;
 
   constructor(
     private readonly options: PartitionProcessorOptions,
-    public watermarkDay: number | null,
-  ) {}
+    watermarkDay: number | null,
+  ) {
+    this.timed = new TimedStates(options.ctx, (input, reduction) => this.record(input, reduction), watermarkDay);
+  }
+
+  get watermarkDay(): number | null {
+    return this.timed.watermark;
+  }
 
   /** Takes the loaded states and fires whatever the current watermark has already passed. */
   load(states: Map<string, CustomerState>): void {
-    for (const [id, state] of states) {
-      this.states.set(id, state);
-      if (state.nextCheckDay !== null) this.timers.push({ day: state.nextCheckDay, customerId: id });
-    }
-    this.fireDue();
+    this.timed.adopt(states);
   }
 
   apply(input: DomainInput): void {
-    if (this.watermarkDay === null || input.day > this.watermarkDay) this.watermarkDay = input.day;
-    this.fireDue();
-    this.fireOwnChecks(input.customerId, input.day);
-    const owned = this.states.get(input.customerId);
-    const previousCheck = owned?.nextCheckDay ?? null; // read before the in-place change
-    this.record(reduceInPlace(owned, input, this.options.ctx), previousCheck);
-    // A late input may schedule a check the watermark has already passed.
-    this.fireDue();
+    this.timed.apply(input);
   }
 
   deadLetter(message: SourceMessage, value: DeadLetterRecord): void {
@@ -189,7 +179,7 @@ class Work {
 
   dirty(): Map<string, CustomerState> {
     const out = new Map<string, CustomerState>();
-    for (const id of this.changed) out.set(id, this.states.get(id) as CustomerState);
+    for (const id of this.changed) out.set(id, this.timed.states.get(id) as CustomerState);
     return out;
   }
 
@@ -197,34 +187,11 @@ class Work {
     return { outboxRecords: this.outbox.length, deadLetters: this.deadLetters, forwarded: this.forwarded, timersFired: this.timersFired };
   }
 
-  private fireDue(): void {
-    const day = this.watermarkDay;
-    if (day === null) return;
-    for (let due = this.timers.popDue(day); due !== undefined; due = this.timers.popDue(day)) {
-      const state = this.states.get(due.customerId);
-      if (state === undefined || state.nextCheckDay !== due.day) continue; // stale entry
-      this.fireOwnChecks(due.customerId, day);
-    }
-  }
-
-  /** Fires the customer's checks due by `day`, oldest first (a check may schedule another). */
-  private fireOwnChecks(customerId: string, day: number): void {
-    for (let i = 0; i < MAX_CHAINED_CHECKS; i++) {
-      const state = this.states.get(customerId);
-      if (state === undefined || state.nextCheckDay === null || state.nextCheckDay > day) return;
-      this.timersFired++;
-      this.record(onTimer(state, state.nextCheckDay, this.options.ctx), state.nextCheckDay);
-    }
-  }
-
-  private record(reduction: Reduction, previousCheck: number | null): void {
+  /** Effects of a reduction leave through the outbox; nothing is applied to another customer here. */
+  private record(input: DomainInput | null, reduction: Reduction): void {
     if (!reduction.applied) return;
-    const { state } = reduction;
-    this.states.set(state.customerId, state);
-    this.changed.add(state.customerId);
-    if (reduction.nextCheckDay !== null && reduction.nextCheckDay !== previousCheck) {
-      this.timers.push({ day: reduction.nextCheckDay, customerId: state.customerId });
-    }
+    if (input === null) this.timersFired++;
+    this.changed.add(reduction.state.customerId);
     for (const event of reduction.emits) this.outbox.push(this.emission(event));
     for (const internal of reduction.internal) {
       this.forward(internal.customerId, internal.eventId, internalRecordOf(internal));
