@@ -62,6 +62,26 @@ const rateTable = z
 
 const fraction = (fallback: number) => number(0, 1, fallback);
 
+/** `true` or `false` (a YAML boolean in the configuration file reads the same). */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { message: 'true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
+
+/** A file path (e.g. a mounted CA bundle); the file is read when the client is built. */
+const path = z.string().min(1, { message: 'a file path' }).max(4096, { message: 'a file path' }).optional();
+
+/** A credential: any non-empty text without line breaks (a `*_FILE` secret has its final newline removed). */
+const secret = (what: string) =>
+  z
+    .string()
+    .regex(/^[^\r\n]{1,1024}$/, { message: `${what} (1–1024 characters, one line)` })
+    .optional();
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
 export const settingsSchema = z.strictObject({
   // Kafka
   KAFKA_BROKERS: list(z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'host:port' }), 'host:port').default(['127.0.0.1:9092']),
@@ -77,6 +97,16 @@ export const settingsSchema = z.strictObject({
   TOPIC_DEAD_LETTER: topicName('dead-letter'),
   TOPIC_INTERNAL: topicName('internal'),
   SCHEMA_REGISTRY_URL: z.url({ message: 'an http(s) URL' }).optional(),
+  SCHEMA_REGISTRY_USERNAME: secret('a non-empty user name'),
+  SCHEMA_REGISTRY_PASSWORD: secret('a non-empty password'),
+  // Kafka security (docs/operations.md)
+  KAFKA_SSL: flag(false),
+  KAFKA_SSL_CA_FILE: path,
+  KAFKA_SASL_MECHANISM: z
+    .enum(SASL_MECHANISMS, { message: 'one of plain, scram-sha-256, scram-sha-512' })
+    .optional(),
+  KAFKA_SASL_USERNAME: secret('a non-empty user name'),
+  KAFKA_SASL_PASSWORD: secret('a non-empty password'),
   // Redis
   REDIS_URL: z
     .string()
@@ -87,6 +117,7 @@ export const settingsSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, { message: '1–32 of A–Z a–z 0–9 _ -' })
     .default('clv'),
+  REDIS_TLS_CA_FILE: path,
   // Input rules
   EVENTS_UNKNOWN_FIELDS: z.enum(['reject', 'ignore'], { message: 'reject or ignore' }).default('reject'),
   EVENTS_EARLIEST: z.iso.datetime({ offset: true, message: 'an ISO-8601 date-time with offset' }).default('1990-01-01T00:00:00Z'),
@@ -109,10 +140,65 @@ export const settingsSchema = z.strictObject({
   RETENTION_RATE: number(0, 0.99, 0.6),
   CLV_HORIZON_DAYS: integer(1, 3650, 365 * 3),
   CLV_ANNUAL_DISCOUNT_RATE: number(0, 1, 0.1),
+  // Streaming runtime (clvstream run)
+  KAFKA_SESSION_TIMEOUT_MS: integer(3_000, 300_000, 30_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 60_000, 3_000),
+  /** Longest a fetch waits for data: bounds latency on quiet topics. */
+  KAFKA_FETCH_MAX_WAIT_MS: integer(10, 10_000, 500),
+  /** How often Kafka's committed offsets are brought up to the state in Redis (lag tools read them). */
+  KAFKA_OFFSET_COMMIT_INTERVAL_MS: integer(100, 600_000, 1_000),
+  /** Records per partition batch: one state read and one atomic commit each. */
+  RUN_BATCH_MAX_RECORDS: integer(1, 100_000, 5_000),
+  /** Records buffered per topic-partition before its fetching is paused. */
+  RUN_MAX_BUFFERED_RECORDS: integer(100, 1_000_000, 20_000),
+  /** How long the merge waits for a topic whose fetch is late before passing it over. */
+  RUN_MERGE_MAX_WAIT_MS: integer(0, 600_000, 2_000),
+  /** How often due checks are swept and the outbox is relayed, per partition. */
+  RUN_SWEEP_INTERVAL_MS: integer(50, 600_000, 1_000),
+  /** A partition idle this long lets wall-clock time move its watermark (0: never). */
+  RUN_IDLE_WATERMARK_SECONDS: integer(0, 86_400 * 30, 3_600),
+  /** Bound on a graceful stop (SIGTERM): finish the batch, commit, relay, leave the group. */
+  RUN_SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600, 30),
   // Runtime / operations
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'a pino level' }).default('info'),
   HTTP_PORT: integer(0, 65_535, 8080),
+  HTTP_BEARER_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,512}$/, { message: '16–512 printable ASCII characters without spaces' })
+    .optional(),
+}).superRefine((s, ctx) => {
+  // Settings that only make sense together; each issue names the setting to fix.
+  const need = (name: SecuritySetting, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+  if (s.KAFKA_SASL_MECHANISM !== undefined) {
+    const why = `set when KAFKA_SASL_MECHANISM is ${s.KAFKA_SASL_MECHANISM}`;
+    if (s.KAFKA_SASL_USERNAME === undefined) need('KAFKA_SASL_USERNAME', `a user name ${why}`);
+    if (s.KAFKA_SASL_PASSWORD === undefined) need('KAFKA_SASL_PASSWORD', `a password ${why}`);
+  } else {
+    if (s.KAFKA_SASL_USERNAME !== undefined) need('KAFKA_SASL_MECHANISM', 'plain, scram-sha-256 or scram-sha-512 when KAFKA_SASL_USERNAME is set');
+    else if (s.KAFKA_SASL_PASSWORD !== undefined) need('KAFKA_SASL_MECHANISM', 'plain, scram-sha-256 or scram-sha-512 when KAFKA_SASL_PASSWORD is set');
+  }
+  if (s.KAFKA_SSL_CA_FILE !== undefined && s.KAFKA_SSL !== true) need('KAFKA_SSL', 'true when KAFKA_SSL_CA_FILE is set');
+  if ((s.SCHEMA_REGISTRY_USERNAME === undefined) !== (s.SCHEMA_REGISTRY_PASSWORD === undefined)) {
+    if (s.SCHEMA_REGISTRY_USERNAME === undefined) need('SCHEMA_REGISTRY_USERNAME', 'a user name when SCHEMA_REGISTRY_PASSWORD is set');
+    else need('SCHEMA_REGISTRY_PASSWORD', 'a password when SCHEMA_REGISTRY_USERNAME is set');
+  }
+  if (s.SCHEMA_REGISTRY_USERNAME !== undefined && s.SCHEMA_REGISTRY_URL === undefined) {
+    need('SCHEMA_REGISTRY_URL', 'an http(s) URL when SCHEMA_REGISTRY_USERNAME is set');
+  }
+  if (s.REDIS_TLS_CA_FILE !== undefined && typeof s.REDIS_URL === 'string' && !s.REDIS_URL.startsWith('rediss://')) {
+    need('REDIS_URL', 'a rediss:// URL when REDIS_TLS_CA_FILE is set');
+  }
 });
+
+type SecuritySetting =
+  | 'KAFKA_SSL'
+  | 'KAFKA_SASL_MECHANISM'
+  | 'KAFKA_SASL_USERNAME'
+  | 'KAFKA_SASL_PASSWORD'
+  | 'SCHEMA_REGISTRY_URL'
+  | 'SCHEMA_REGISTRY_USERNAME'
+  | 'SCHEMA_REGISTRY_PASSWORD'
+  | 'REDIS_URL';
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingName = keyof Settings;

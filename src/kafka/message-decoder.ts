@@ -24,7 +24,7 @@ export class RegistryUnavailableError extends Error {
 
 export class MessageDecoder {
   constructor(
-    private readonly rules: IngestRules,
+    readonly rules: IngestRules,
     private readonly registry: SchemaRegistry | null,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,11 +1,13 @@
 /**
- * Domain → wire for the internal topic: the records a partition sends to the
- * owner of another customer (see contracts/internal.ts).
+ * The internal topic's wire format, both ways: the records a partition sends to
+ * the owner of another customer, and what the owner makes of them (see
+ * contracts/internal.ts).
  */
 import type { InboundEvent } from '../contracts/inbound.js';
-import type { InternalRecord, Reroute } from '../contracts/internal.js';
+import { internalSchema, type InternalRecord, type Reroute } from '../contracts/internal.js';
 import type { CrossCustomerInput } from '../domain/apply.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, localDayOf } from '../domain/time.js';
+import { decodeValue, type Decoded, type IngestRules } from '../ingest/decode.js';
 
 const MINUTE_MS = 60_000;
 const MAX_OFFSET_MS = 14 * 60 * MINUTE_MS;
@@ -55,4 +57,51 @@ export function isoOnDay(at: number, day: number): string {
   const hh = String(Math.floor(abs / 60)).padStart(2, '0');
   const mm = String(abs % 60).padStart(2, '0');
   return `${local}${offset > 0 ? '+' : '-'}${hh}:${mm}`;
+}
+
+/**
+ * Wire → domain for a record read from the internal topic: a referral effect
+ * becomes the cross-customer input it encodes; a re-routed event is validated
+ * again (the owner's rules decide, exactly as if it had arrived on its own
+ * partition). A record that fails its contract is a rejection like any other.
+ */
+export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: number): Decoded | CrossCustomerInput {
+  let value: unknown;
+  try {
+    value = JSON.parse((bytes ?? Buffer.alloc(0)).toString('utf8'));
+  } catch (cause) {
+    const message = `internal record is not valid JSON: ${(cause as Error).message}`;
+    return { ok: false, rejection: { code: 'malformed_json', message, issues: [{ field: '', rule: 'json', message }] } };
+  }
+  const parsed = internalSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.'), rule: i.code, message: i.message }));
+    const message = `invalid internal record: ${issues.map((i) => `${i.field || '(record)'}: ${i.message}`).join('; ')}`;
+    return { ok: false, rejection: { code: 'invalid_event', message, issues } };
+  }
+  const record = parsed.data;
+  switch (record.kind) {
+    case 'reroute':
+      return decodeValue(record.payload, null, rules, nowMs);
+    case 'referral_attributed':
+      return {
+        kind: 'referral_attributed',
+        eventId: record.event_id,
+        customerId: record.target_customer_id,
+        referrerId: record.referrer_customer_id,
+        at: Date.parse(record.occurred_at),
+        day: localDayOf(record.occurred_at),
+      };
+    case 'referral_credit':
+      return {
+        kind: 'referral_credit',
+        eventId: record.event_id,
+        customerId: record.target_customer_id,
+        sourceCustomerId: record.source_customer_id,
+        valueMinor: record.value_minor,
+        firstPurchase: record.first_purchase,
+        at: Date.parse(record.occurred_at),
+        day: localDayOf(record.occurred_at),
+      };
+  }
 }

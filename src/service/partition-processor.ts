@@ -69,12 +69,15 @@ export interface SweepOutcome {
 }
 
 export class PartitionProcessor {
+  /** Configuration and model the next batch or sweep reduces with (the runner swaps in new model versions). */
+  context: ReduceContext;
   private readonly now: () => number;
 
   constructor(
     private readonly store: PartitionStore,
     private readonly options: PartitionProcessorOptions,
   ) {
+    this.context = options.ctx;
     this.now = options.now ?? Date.now;
   }
 
@@ -83,7 +86,7 @@ export class PartitionProcessor {
    * FencedError when `epoch` is no longer p's: the caller has lost the partition.
    */
   async processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome> {
-    const work = new Work(this.options, watermarkDay);
+    const work = new Work(this.options, this.context, watermarkDay);
     const nextOffsets = new Map<string, bigint>();
     const owned: { record: BatchRecord; input: DomainInput }[] = [];
     for (const record of records) {
@@ -117,13 +120,19 @@ export class PartitionProcessor {
    * Fires the checks of partition p due by `watermarkDay` for customers no batch
    * has touched since (an idle partition, or an idle customer), at most `limit`
    * customers per call. Commits without offsets: a retry re-applies the same values.
+   * `storeWatermark` also stores `watermarkDay` as the partition's watermark (it
+   * only moves forward): the runner's wall-clock fallback for an idle partition.
    */
-  async sweep(p: number, epoch: number, watermarkDay: number, limit = 1_000): Promise<SweepOutcome> {
+  async sweep(p: number, epoch: number, watermarkDay: number, limit = 1_000, storeWatermark = false): Promise<SweepOutcome> {
     const due = await this.store.dueTimers(p, watermarkDay, limit);
-    if (due.length === 0) return { customers: 0, timersFired: 0, outboxRecords: 0, more: false };
-    const work = new Work(this.options, watermarkDay);
+    const stored = storeWatermark ? watermarkDay : null;
+    if (due.length === 0) {
+      if (storeWatermark) await this.store.commit(p, epoch, { watermarkDay: stored });
+      return { customers: 0, timersFired: 0, outboxRecords: 0, more: false };
+    }
+    const work = new Work(this.options, this.context, watermarkDay);
     work.load(await this.store.loadStates(p, due.map((d) => d.customerId)));
-    await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox });
+    await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox, watermarkDay: stored });
     const { timersFired, outboxRecords } = work.counts();
     return { customers: due.length, timersFired, outboxRecords, more: due.length === limit };
   }
@@ -144,9 +153,10 @@ class Work {
 
   constructor(
     private readonly options: PartitionProcessorOptions,
+    ctx: ReduceContext,
     watermarkDay: number | null,
   ) {
-    this.timed = new TimedStates(options.ctx, (input, reduction) => this.record(input, reduction), watermarkDay);
+    this.timed = new TimedStates(ctx, (input, reduction) => this.record(input, reduction), watermarkDay);
   }
 
   get watermarkDay(): number | null {

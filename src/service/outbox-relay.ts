@@ -1,0 +1,88 @@
+/**
+ * Moves a partition's outbox to Kafka: read the oldest entries, produce them with
+ * the idempotent producer (acks from all in-sync replicas), and only then delete
+ * them from the outbox. A crash between the two re-sends the entries on the next
+ * relay (by this process or the partition's next owner): delivery is at least
+ * once, and every record carries its deterministic id (the `clvstream-id`
+ * header; for emissions also the payload's `event_id`) so consumers drop repeats.
+ *
+ * One relay pass runs at a time per partition; passes of different partitions
+ * run side by side.
+ */
+import type { Producer } from 'kafkajs';
+import type { OutboxEntry, PartitionStore } from '../state/store.js';
+
+export const RECORD_ID_HEADER = 'clvstream-id';
+
+export interface RelayObserver {
+  relayed?(partition: number, entries: readonly OutboxEntry[]): void;
+  relayFailed?(partition: number, error: unknown): void;
+}
+
+export interface RelayPassResult {
+  readonly relayed: number;
+  /** False when the pass stopped because it was asked to (more may be waiting). */
+  readonly drained: boolean;
+}
+
+export class OutboxRelay {
+  private readonly running = new Map<number, Promise<RelayPassResult>>();
+
+  constructor(
+    private readonly store: PartitionStore,
+    private readonly producer: Producer,
+    private readonly batchSize = 500,
+    private readonly observer: RelayObserver = {},
+  ) {}
+
+  /**
+   * Relays partition p's outbox until it is empty or `keepGoing` says stop.
+   * A pass already running for p is joined rather than duplicated. Errors
+   * (broker or Redis down) propagate: the caller decides when to try again.
+   */
+  relay(p: number, keepGoing: () => boolean = () => true): Promise<RelayPassResult> {
+    const current = this.running.get(p);
+    if (current !== undefined) return current;
+    const pass = this.pass(p, keepGoing).finally(() => this.running.delete(p));
+    this.running.set(p, pass);
+    return pass;
+  }
+
+  /** Waits for the passes in flight (shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async pass(p: number, keepGoing: () => boolean): Promise<RelayPassResult> {
+    let relayed = 0;
+    try {
+      while (keepGoing()) {
+        const entries = await this.store.readOutbox(p, this.batchSize);
+        if (entries.length === 0) return { relayed, drained: true };
+        await this.producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(entries) });
+        await this.store.ackOutbox(
+          p,
+          entries.map((e) => e.streamId),
+        );
+        relayed += entries.length;
+        this.observer.relayed?.(p, entries);
+        if (entries.length < this.batchSize) return { relayed, drained: true };
+      }
+      return { relayed, drained: false };
+    } catch (error) {
+      this.observer.relayFailed?.(p, error);
+      throw error;
+    }
+  }
+}
+
+/** Entries grouped by topic, each topic's records in outbox order (Kafka keeps it per key's partition). */
+function topicMessagesOf(entries: readonly OutboxEntry[]): { topic: string; messages: { key: string; value: Buffer; headers: Record<string, string> }[] }[] {
+  const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+  for (const e of entries) {
+    let list = byTopic.get(e.topic);
+    if (list === undefined) byTopic.set(e.topic, (list = []));
+    list.push({ key: e.key, value: e.value, headers: { [RECORD_ID_HEADER]: e.id } });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,87 @@
+/**
+ * What the runner keeps for one assigned partition p between batches: the
+ * fencing epoch of its claim, the merge of its six input queues, per topic the
+ * next offset to accept from a fetch and the next offset stored in Redis, and a
+ * serial work chain — batches and sweeps of p load and write the same customers,
+ * so they never overlap; different partitions run side by side.
+ */
+import { PartitionMerge } from '../pipeline/partition-merge.js';
+import type { BatchRecord } from './partition-processor.js';
+
+export class PartitionTask {
+  epoch = 0;
+  watermarkDay: number | null = null;
+  readonly merge: PartitionMerge<BatchRecord>;
+  /** Next offset a fetched batch must start at, per topic (everything before is buffered or stored). */
+  readonly fetchNext = new Map<string, bigint>();
+  /** Next offset stored with the state in Redis, per topic. */
+  readonly storedNext = new Map<string, bigint>();
+  /** Last next-offset committed to Kafka's group offsets, per topic. */
+  readonly kafkaCommitted = new Map<string, bigint>();
+  /** Last high watermark a fetch reported, per topic (for lag). */
+  readonly highWatermark = new Map<string, bigint>();
+  /** Topics whose fetching is paused because the merge holds enough of them. */
+  readonly paused = new Set<string>();
+  /** A fetch started past `fetchNext` once at this offset: the broker no longer has the gap (retention). */
+  readonly gapSeen = new Map<string, bigint>();
+  /** Wall-clock ms of the last record taken in (idle detection for the wall-clock watermark). */
+  lastInputWallMs: number;
+  /** Resolves true once claimed and positioned, false if the task was closed first. */
+  readonly ready: Promise<boolean>;
+  private settleReady!: (claimed: boolean) => void;
+  private readonly abort = new AbortController();
+  private chain: Promise<void> = Promise.resolve();
+  private queued = new Set<string>();
+
+  constructor(
+    readonly partition: number,
+    queueCount: number,
+    mergeMaxWaitMs: number,
+    nowMs: number,
+  ) {
+    this.merge = new PartitionMerge(queueCount, mergeMaxWaitMs);
+    this.lastInputWallMs = nowMs;
+    this.ready = new Promise((resolve) => (this.settleReady = resolve));
+  }
+
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Aborts backoffs and pending work of this ownership. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  markReady(claimed: boolean): void {
+    this.settleReady(claimed);
+  }
+
+  /** The partition is no longer ours (revoked, fenced or shutting down): stop all work on it. */
+  close(): void {
+    this.abort.abort();
+    this.settleReady(false);
+    this.merge.clear();
+  }
+
+  /**
+   * Runs `work` after everything queued before it. Work of the same `kind`
+   * already waiting to start is not queued twice (a drain or sweep that has not
+   * begun will see the newer input anyway).
+   */
+  enqueue(kind: string, work: () => Promise<void>): Promise<void> {
+    if (this.queued.has(kind)) return this.chain;
+    this.queued.add(kind);
+    const next = this.chain.then(async () => {
+      this.queued.delete(kind);
+      if (!this.closed) await work();
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves when the work queued so far has finished. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+}

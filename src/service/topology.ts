@@ -1,0 +1,42 @@
+/**
+ * The start-up check of the topics a processor depends on. Co-partitioning is
+ * what keeps a customer's events on one owner, so the six source topics must
+ * exist with one partition count; the output topics must exist (the producer does
+ * not create topics: a typo in a topic name should stop the service, not
+ * silently create a topic nobody reads).
+ */
+import type { Admin } from 'kafkajs';
+import type { SourceTopic } from './source-topics.js';
+
+export interface Topology {
+  /** Partitions of every source topic. */
+  readonly partitionCount: number;
+}
+
+export class TopologyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopologyError';
+  }
+}
+
+export async function checkTopology(admin: Admin, sources: readonly SourceTopic[], outputs: readonly string[]): Promise<Topology> {
+  const wanted = [...new Set([...sources.map((s) => s.topic), ...outputs])];
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((t) => !existing.has(t));
+  if (missing.length > 0) {
+    throw new TopologyError(`missing Kafka topics: ${missing.join(', ')} (create them, or set the TOPIC_* settings to existing ones)`);
+  }
+  const { topics } = await admin.fetchTopicMetadata({ topics: sources.map((s) => s.topic) });
+  const counts = new Map(topics.map((t) => [t.name, t.partitions.length]));
+  const distinct = new Set(counts.values());
+  if (distinct.size !== 1) {
+    const detail = sources.map((s) => `${s.topic}=${counts.get(s.topic) ?? '?'}`).join(', ');
+    throw new TopologyError(
+      `the source topics must have the same number of partitions (a customer's events must meet on one partition number); got ${detail}`,
+    );
+  }
+  const partitionCount = distinct.values().next().value as number;
+  if (partitionCount < 1) throw new TopologyError('the source topics have no partitions');
+  return { partitionCount };
+}

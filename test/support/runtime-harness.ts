@@ -1,0 +1,328 @@
+// What the runtime's integration tests share: a fresh set of topics and a Redis
+// key prefix per test, a seeded event stream, the settings a processor runs
+// with, the reference result (the pure pipeline over the same input, one
+// MemoryProcessor per partition, in the merge's order) and read-back of Redis
+// state and of the emitted topics.
+import type { Kafka, Producer } from 'kafkajs';
+import { loadSettings, type Settings } from '../../src/config/index.js';
+import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
+import type { InboundType } from '../../src/contracts/inbound.js';
+import type { OutboundEvent } from '../../src/contracts/outbound.js';
+import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import type { ReduceContext } from '../../src/domain/reducer.js';
+import type { CustomerState } from '../../src/domain/state.js';
+import { decodeBytes } from '../../src/ingest/decode.js';
+import { partitionOfKey } from '../../src/kafka/key-partition.js';
+import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
+import { encodeState } from '../../src/state/codec.js';
+import { KeySpace } from '../../src/state/keys.js';
+import { PartitionStore, type RedisClient } from '../../src/state/store.js';
+import { createTestKafka, createTopic, deleteTopic, uniqueGroupId, uniqueSuffix, type InfraEndpoints } from './infra.js';
+
+export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback'];
+
+/** A message as produced: its topic type, key and raw value (possibly invalid on purpose). */
+export interface TestMessage {
+  readonly type: InboundType;
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+export interface TopicSet {
+  readonly env: Record<string, string>;
+  readonly byType: Record<InboundType, string>;
+  readonly internal: string;
+  readonly segmentChanged: string;
+  readonly churnRisk: string;
+  readonly deadLetter: string;
+  readonly all: readonly string[];
+}
+
+/** Creates the nine topics of one processor deployment (all with `partitions` partitions). */
+export async function createTopicSet(infra: InfraEndpoints, partitions: number, label = 'rt'): Promise<TopicSet> {
+  const id = `clvtest-${label}-${uniqueSuffix()}`;
+  const byType = {
+    purchase: `${id}.purchases`,
+    return: `${id}.returns`,
+    referral: `${id}.referrals`,
+    cancellation: `${id}.cancellations`,
+    feedback: `${id}.feedback`,
+  };
+  const set: TopicSet = {
+    byType,
+    internal: `${id}.internal`,
+    segmentChanged: `${id}.segment-changed`,
+    churnRisk: `${id}.churn-risk`,
+    deadLetter: `${id}.dead-letter`,
+    all: [],
+    env: {
+      TOPIC_PURCHASE: byType.purchase,
+      TOPIC_RETURN: byType.return,
+      TOPIC_REFERRAL: byType.referral,
+      TOPIC_CANCELLATION: byType.cancellation,
+      TOPIC_FEEDBACK: byType.feedback,
+      TOPIC_INTERNAL: `${id}.internal`,
+      TOPIC_SEGMENT_CHANGED: `${id}.segment-changed`,
+      TOPIC_CHURN_RISK: `${id}.churn-risk`,
+      TOPIC_DEAD_LETTER: `${id}.dead-letter`,
+    },
+  };
+  const all = Object.values(set.env);
+  for (const topic of all) await createTopic(infra, topic, { partitions });
+  return { ...set, all };
+}
+
+export async function deleteTopicSet(infra: InfraEndpoints, set: TopicSet): Promise<void> {
+  for (const topic of set.all) await deleteTopic(infra, topic);
+}
+
+/** Environment of a processor under test: fast group timings, no wall-clock watermark, a merge that never passes a topic over. */
+export function runtimeEnv(infra: InfraEndpoints, topics: TopicSet, redis: { url?: string; clusterNodes?: string; prefix: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    KAFKA_CLIENT_ID: `clvtest-${uniqueSuffix()}`,
+    KAFKA_GROUP_ID: uniqueGroupId('runtime'),
+    REDIS_URL: redis.url ?? infra.redisUrl,
+    ...(redis.clusterNodes ? { REDIS_CLUSTER_NODES: redis.clusterNodes } : {}),
+    REDIS_KEY_PREFIX: redis.prefix,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+    KAFKA_FETCH_MAX_WAIT_MS: '100',
+    KAFKA_OFFSET_COMMIT_INTERVAL_MS: '200',
+    RUN_SWEEP_INTERVAL_MS: '200',
+    RUN_MERGE_MAX_WAIT_MS: '600000',
+    RUN_IDLE_WATERMARK_SECONDS: '0',
+    RUN_BATCH_MAX_RECORDS: '500',
+    RUN_SHUTDOWN_TIMEOUT_SECONDS: '20',
+    LOG_LEVEL: 'silent',
+    ...topics.env,
+    ...extra,
+  };
+}
+
+export function settingsOf(env: Record<string, string>): Settings {
+  return loadSettings({ env });
+}
+
+export function contextOf(settings: Settings): ReduceContext {
+  return { model: UNFITTED_MODEL, config: domainConfigFrom(settings) };
+}
+
+// ------------------------------------------------------------------ input --
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface StreamOptions {
+  readonly seed: number;
+  readonly customers: number;
+  readonly events: number;
+  /** Include referrals (their credit reaches the referrer through the internal topic). */
+  readonly referrals?: boolean;
+  /** First event time; later events are spaced `stepMs` apart (every event time distinct). */
+  readonly startMs?: number;
+  readonly stepMs?: number;
+}
+
+/**
+ * A seeded stream of valid events over `customers` customers in increasing
+ * event time: purchases mostly, returns of earlier orders, NPS feedback, a few
+ * cancellations, optional referrals. Long enough in time for customers to
+ * lapse into "at risk" between purchases.
+ */
+export function eventStream(o: StreamOptions): TestMessage[] {
+  const random = seeded(o.seed);
+  const start = o.startMs ?? Date.parse('2023-01-01T08:00:00Z');
+  const step = o.stepMs ?? 90 * 60_000;
+  const orders = new Map<string, string[]>();
+  const out: TestMessage[] = [];
+  for (let i = 0; i < o.events; i++) {
+    const customer = `cust-${Math.floor(random() ** 1.6 * o.customers)}`;
+    const occurred_at = new Date(start + i * step).toISOString();
+    const event_id = `ev-${o.seed}-${i}`;
+    const roll = random();
+    const own = orders.get(customer) ?? [];
+    let type: InboundType;
+    let body: Record<string, unknown>;
+    if (roll < 0.1 && own.length > 0) {
+      type = 'return';
+      body = { order_id: own[Math.floor(random() * own.length)], amount: (1 + Math.floor(random() * 2000) / 100).toFixed(2), currency: 'USD' };
+    } else if (roll < 0.18) {
+      type = 'feedback';
+      body = { score: Math.floor(random() * 11) };
+    } else if (roll < 0.2) {
+      type = 'cancellation';
+      body = random() < 0.5 ? { reason: 'competitor', competitor: 'rival-shop' } : { reason: 'price' };
+    } else if (o.referrals && roll < 0.25) {
+      type = 'referral';
+      let referred = `cust-${Math.floor(random() * o.customers)}`;
+      if (referred === customer) referred = `${customer}-friend`;
+      body = { referred_customer_id: referred };
+    } else {
+      type = 'purchase';
+      const order_id = `ord-${o.seed}-${i}`;
+      own.push(order_id);
+      orders.set(customer, own);
+      body = { order_id, amount: (5 + Math.floor(random() * 20_000) / 100).toFixed(2), currency: 'USD' };
+    }
+    const value = { type, event_id, customer_id: customer, occurred_at, ...body };
+    out.push({ type, key: customer, value: Buffer.from(JSON.stringify(value)) });
+  }
+  return out;
+}
+
+/** Produces messages in order, keyed, each to its type's topic; resolves when all are acknowledged. */
+export async function produceAll(producer: Producer, topics: TopicSet, messages: readonly TestMessage[], chunk = 500): Promise<void> {
+  for (let i = 0; i < messages.length; i += chunk) {
+    const part = messages.slice(i, i + chunk);
+    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    for (const m of part) {
+      const topic = topics.byType[m.type];
+      let list = byTopic.get(topic);
+      if (list === undefined) byTopic.set(topic, (list = []));
+      list.push({ key: m.key, value: m.value });
+    }
+    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+  }
+}
+
+// -------------------------------------------------------------- reference --
+
+export interface Reference {
+  readonly states: Map<string, CustomerState>;
+  /** Every emission by event id. */
+  readonly emissions: Map<string, OutboundEvent>;
+  readonly rejected: number;
+}
+
+/**
+ * The pure pipeline over the same input: per partition, one MemoryProcessor fed
+ * the partition's valid events in event-time order (the merge's order when
+ * event times are distinct and each topic-partition was produced in time order).
+ */
+export function reference(messages: readonly TestMessage[], settings: Settings, partitions: number): Reference {
+  const ctx = contextOf(settings);
+  const rules = ingestRulesFrom(settings);
+  const emissions = new Map<string, OutboundEvent>();
+  const processors = new Map<number, MemoryProcessor>();
+  const decoded = [];
+  let rejected = 0;
+  for (const [index, m] of messages.entries()) {
+    const d = decodeBytes(m.value, m.type, rules, Date.now());
+    if (!d.ok) {
+      rejected++;
+      continue;
+    }
+    decoded.push({ index, input: d.input, queue: INBOUND.indexOf(m.type) });
+  }
+  decoded.sort((a, b) => a.input.at - b.input.at || a.queue - b.queue || a.index - b.index);
+  for (const { input } of decoded) {
+    const p = partitionOfKey(input.customerId, partitions);
+    let processor = processors.get(p);
+    if (processor === undefined) {
+      processor = new MemoryProcessor(ctx, { onEmit: (e) => emissions.set(e.event_id, e) });
+      processors.set(p, processor);
+    }
+    processor.apply(input);
+  }
+  const states = new Map<string, CustomerState>();
+  for (const processor of processors.values()) for (const [id, s] of processor.states) states.set(id, s);
+  return { states, emissions, rejected };
+}
+
+// -------------------------------------------------------------- read-back --
+
+/** Customer ids whose Redis state differs from the reference (bytes of the packed encoding), with the first few described. */
+export async function stateDifferences(redis: RedisClient, prefix: string, partitions: number, expected: Map<string, CustomerState>): Promise<string[]> {
+  const store = new PartitionStore(redis, new KeySpace(prefix));
+  const byPartition = new Map<number, string[]>();
+  for (const id of expected.keys()) {
+    const p = partitionOfKey(id, partitions);
+    byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
+  }
+  const differences: string[] = [];
+  for (const [p, ids] of byPartition) {
+    const actual = await store.loadStates(p, ids);
+    for (const id of ids) {
+      const a = actual.get(id);
+      const want = encodeState(expected.get(id) as CustomerState);
+      if (a === undefined) differences.push(`${id}: missing`);
+      else if (!encodeState(a).equals(want)) differences.push(`${id}: differs`);
+    }
+  }
+  return differences;
+}
+
+/** Reads a set of topics from the beginning into memory until stopped (a fresh group each time). */
+export class TopicReader {
+  readonly records: { topic: string; key: string | null; value: Buffer; headers: Record<string, string> }[] = [];
+  private consumer: ReturnType<Kafka['consumer']> | null = null;
+
+  constructor(
+    private readonly infra: InfraEndpoints,
+    private readonly topics: readonly string[],
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = createTestKafka(this.infra).consumer({
+      groupId: uniqueGroupId('reader'),
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+        this.records.push({ topic, key: message.key?.toString() ?? null, value: message.value ?? Buffer.alloc(0), headers });
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /** Outbound events by event id, with how many times each was received. */
+  emissions(): Map<string, { event: OutboundEvent; copies: number; identical: boolean }> {
+    const out = new Map<string, { event: OutboundEvent; copies: number; identical: boolean }>();
+    for (const r of this.records) {
+      const event = JSON.parse(r.value.toString()) as OutboundEvent;
+      if (event.type !== 'segment-changed' && event.type !== 'churn-risk') continue;
+      const seen = out.get(event.event_id);
+      if (seen === undefined) out.set(event.event_id, { event, copies: 1, identical: true });
+      else {
+        seen.copies++;
+        seen.identical &&= JSON.stringify(seen.event) === JSON.stringify(event);
+      }
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+}
+
+/** What is missing from, extra in, or different in the emitted events compared with the reference. */
+export function emissionDifferences(expected: Map<string, OutboundEvent>, received: ReturnType<TopicReader['emissions']>): string[] {
+  const problems: string[] = [];
+  for (const [id, event] of expected) {
+    const got = received.get(id);
+    if (got === undefined) problems.push(`${id}: not emitted`);
+    else if (!got.identical) problems.push(`${id}: copies differ`);
+    else if (JSON.stringify(got.event) !== JSON.stringify(event)) problems.push(`${id}: payload differs`);
+  }
+  for (const id of received.keys()) if (!expected.has(id)) problems.push(`${id}: not expected`);
+  return problems;
+}
