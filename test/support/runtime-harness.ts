@@ -3,7 +3,9 @@
 // with, the reference result (the pure pipeline over the same input, one
 // MemoryProcessor per partition, in the merge's order) and read-back of Redis
 // state and of the emitted topics.
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka, Producer } from 'kafkajs';
+import { pino } from 'pino';
 import { loadSettings, type Settings } from '../../src/config/index.js';
 import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
 import type { InboundType } from '../../src/contracts/inbound.js';
@@ -13,11 +15,13 @@ import type { ReduceContext } from '../../src/domain/reducer.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
+import { MessageDecoder } from '../../src/kafka/message-decoder.js';
+import { StreamRunner } from '../../src/service/stream-runner.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { encodeState } from '../../src/state/codec.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore, type RedisClient } from '../../src/state/store.js';
-import { createTestKafka, createTopic, deleteTopic, uniqueGroupId, uniqueSuffix, type InfraEndpoints } from './infra.js';
+import { createTestKafka, createTopic, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
 
 export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback'];
 
@@ -325,4 +329,57 @@ export function emissionDifferences(expected: Map<string, OutboundEvent>, receiv
   }
   for (const id of received.keys()) if (!expected.has(id)) problems.push(`${id}: not expected`);
   return problems;
+}
+
+// ---------------------------------------------------------------- runners --
+
+/** A StreamRunner in this process, silent, with its own kafkajs client. */
+export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store: PartitionStore, registry: SchemaRegistry | null = null): StreamRunner {
+  return new StreamRunner({
+    settings,
+    kafka: createTestKafka(infra),
+    store,
+    decoder: new MessageDecoder(ingestRulesFrom(settings), registry),
+    context: () => contextOf(settings),
+    version: 'test',
+    logger: pino({ level: process.env.CLVSTREAM_TEST_RUNNER_LOG ?? 'silent' }),
+  });
+}
+
+/** Waits (bounded) until Redis holds exactly the reference states, then returns what still differs (normally nothing). */
+export async function convergedStateDifferences(
+  redis: RedisClient,
+  prefix: string,
+  partitions: number,
+  expected: Map<string, CustomerState>,
+  timeoutMs = 60_000,
+): Promise<string[]> {
+  await waitFor(async () => (await stateDifferences(redis, prefix, partitions, expected)).length === 0, {
+    timeoutMs,
+    intervalMs: 500,
+    what: 'Redis state to equal the reference',
+  }).catch(() => undefined);
+  return (await stateDifferences(redis, prefix, partitions, expected)).slice(0, 5);
+}
+
+/** Waits (bounded) until the reader has every expected emission, then returns what still differs. */
+export async function convergedEmissionDifferences(expected: Map<string, OutboundEvent>, reader: TopicReader, timeoutMs = 30_000): Promise<string[]> {
+  await waitFor(() => emissionDifferences(expected, reader.emissions()).length === 0, {
+    timeoutMs,
+    intervalMs: 250,
+    what: 'every expected emission on Kafka',
+  }).catch(() => undefined);
+  return emissionDifferences(expected, reader.emissions()).slice(0, 5);
+}
+
+/** Sum over partitions of the stored next offsets of the inbound topics: records the state has consumed. */
+export async function storedInboundRecords(redis: RedisClient, prefix: string, partitions: number, topics: TopicSet): Promise<number> {
+  const keys = new KeySpace(prefix);
+  const inbound = new Set(Object.values(topics.byType));
+  let total = 0;
+  for (let p = 0; p < partitions; p++) {
+    const meta = await redis.hgetall(keys.meta(p));
+    for (const [field, value] of Object.entries(meta)) if (field.startsWith('off:') && inbound.has(field.slice(4))) total += Number(value);
+  }
+  return total;
 }

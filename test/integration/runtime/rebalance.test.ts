@@ -1,0 +1,120 @@
+// Exactness across rebalances: two processors share a group; one leaves and
+// rejoins mid-stream; the state still equals one clean pass. And fencing: a
+// member whose claim was taken over cannot write — its batch is refused, and it
+// continues only after claiming the partition afresh.
+import type { Producer } from 'kafkajs';
+import { afterEach, expect, it } from 'vitest';
+import type { StreamRunner } from '../../../src/service/stream-runner.js';
+import { connectState, type StateConnection } from '../../../src/state/connect.js';
+import { FencedError } from '../../../src/state/errors.js';
+import { createTestKafka, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import {
+  TopicReader,
+  convergedEmissionDifferences,
+  convergedStateDifferences,
+  createTopicSet,
+  deleteTopicSet,
+  eventStream,
+  inProcessRunner,
+  produceAll,
+  reference,
+  runtimeEnv,
+  settingsOf,
+  storedInboundRecords,
+  type TopicSet,
+} from '../../support/runtime-harness.js';
+
+const PARTITIONS = 4;
+
+describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.warn(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  });
+
+  async function setUp(label: string, extra: Record<string, string> = {}) {
+    const topics: TopicSet = await createTopicSet(infra, PARTITIONS, label);
+    cleanups.push(() => deleteTopicSet(infra, topics));
+    const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
+    const settings = settingsOf(runtimeEnv(infra, topics, { prefix }, extra));
+    const state: StateConnection = connectState(settings);
+    cleanups.push(() => state.close());
+    cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
+    const producer: Producer = createTestKafka(infra).producer();
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
+    await reader.start();
+    cleanups.push(() => reader.stop());
+    const runner = (): StreamRunner => {
+      const r = inProcessRunner(infra, settings, state.store);
+      cleanups.push(() => r.stop());
+      return r;
+    };
+    return { topics, prefix, settings, state, producer, reader, runner };
+  }
+
+  it('a member leaving and rejoining mid-stream changes nothing in the result', { timeout: 180_000 }, async () => {
+    // Small batches and a slow-ish stream so the membership changes land mid-way.
+    const t = await setUp('rebal', { RUN_BATCH_MAX_RECORDS: '50' });
+    // The whole stream is in Kafka before consuming starts: which records a
+    // partition sees together then depends on the data only, and the result
+    // can be compared with the reference byte for byte (docs/architecture.md,
+    // "Order across topics").
+    const messages = eventStream({ seed: 31, customers: 300, events: 40_000, stepMs: 10 * 60_000 });
+    await produceAll(t.producer, t.topics, messages);
+
+    const a = t.runner();
+    await a.start();
+    await waitFor(async () => (await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics)) > 500, { what: 'A to make progress' });
+    const b = t.runner();
+    await b.start();
+    await waitFor(() => b.status().assigned.length > 0 && a.status().assigned.length > 0 && a.status().assigned.length < PARTITIONS, {
+      timeoutMs: 30_000,
+      what: 'the partitions to be split between A and B',
+    });
+    const atLeave = await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
+    await b.stop(); // leaves the group: A takes everything back
+    await waitFor(() => a.status().assigned.length === PARTITIONS, { timeoutMs: 30_000, what: 'A to own every partition again' });
+    const c = t.runner(); // B comes back as a new member
+    await c.start();
+    await waitFor(() => c.status().assigned.length > 0, { timeoutMs: 30_000, what: 'the rejoined member to get partitions' });
+
+    const expected = reference(messages, t.settings, PARTITIONS);
+    expect(atLeave, 'B left before the stream was consumed').toBeLessThan(messages.length);
+    expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states, 90_000)).toEqual([]);
+    expect(await convergedEmissionDifferences(expected.emissions, t.reader)).toEqual([]);
+  });
+
+  it('a member whose partition was claimed by another cannot write; it re-claims and the result is still exact', { timeout: 120_000 }, async () => {
+    const t = await setUp('fence', { RUN_BATCH_MAX_RECORDS: '50' });
+    const messages = eventStream({ seed: 41, customers: 100, events: 6_000 });
+    await produceAll(t.producer, t.topics, messages.slice(0, 3_000));
+    const a = t.runner();
+    await a.start();
+    await waitFor(() => a.status().assigned.length === PARTITIONS && a.status().unclaimed.length === 0, { timeoutMs: 30_000, what: 'A to claim all partitions' });
+
+    // Another owner takes partition 1 (as a member that A has not heard of yet would).
+    const epochBefore = Number(await t.state.redis.hget(t.state.keys.meta(1), 'epoch'));
+    const usurper = await t.state.store.claim(1);
+    expect(usurper.epoch).toBe(epochBefore + 1);
+    // A's old epoch can no longer commit...
+    await expect(t.state.store.commit(1, epochBefore, { watermarkDay: 1 })).rejects.toBeInstanceOf(FencedError);
+    // ...and A, on its next batch for partition 1, is refused, re-claims (still assigned) and goes on.
+    await produceAll(t.producer, t.topics, messages.slice(3_000));
+    await waitFor(async () => Number(await t.state.redis.hget(t.state.keys.meta(1), 'epoch')) > usurper.epoch, {
+      timeoutMs: 30_000,
+      what: 'A to re-claim partition 1',
+    });
+
+    const expected = reference(messages, t.settings, PARTITIONS);
+    expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states)).toEqual([]);
+    expect(await convergedEmissionDifferences(expected.emissions, t.reader)).toEqual([]);
+  });
+});
