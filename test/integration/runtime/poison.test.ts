@@ -3,7 +3,7 @@
 // value and headers, its source coordinates and the specific reason — and the
 // good events around it are processed exactly as if it had not been there.
 import { afterEach, expect, it } from 'vitest';
-import { deadLetterSchema, type DeadLetterCode, type DeadLetterRecord } from '../../../src/contracts/dead-letter.js';
+import { deadLetterSchema, type DeadLetterCode } from '../../../src/contracts/dead-letter.js';
 import type { InboundType } from '../../../src/contracts/inbound.js';
 import { connectState } from '../../../src/state/connect.js';
 import { createTestKafka, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
@@ -115,7 +115,7 @@ describeWithInfra('runtime dead-letter routing', (infra: InfraEndpoints) => {
     cleanups.push(() => runner.stop());
 
     await waitFor(() => deadLetters.records.length >= POISON.length, { timeoutMs: 30_000, what: 'the dead letters' });
-    const records = deadLetters.records.map((r) => ({ raw: r, record: deadLetterSchema.parse(JSON.parse(r.value.toString())) as DeadLetterRecord }));
+    const records = deadLetters.records.map((r) => ({ raw: r, record: deadLetterSchema.parse(JSON.parse(r.value.toString())) }));
     expect(records).toHaveLength(POISON.length);
     for (const poison of POISON) {
       const found = records.find((r) => r.record.headers.some((h) => h.key === 'x-poison' && Buffer.from(h.value_base64 ?? '', 'base64').toString() === poison.label));
