@@ -70,6 +70,8 @@ export interface ScriptContext {
   readonly script: string;
   readonly partition: number;
   readonly epoch?: number;
+  /** What the script works on when it is not a partition (e.g. "the model keys"); replaces "partition n" in messages. */
+  readonly target?: string;
 }
 
 /**
@@ -77,7 +79,7 @@ export interface ScriptContext {
  * element of the reply (e.g. the current epoch for FENCED), when there is one.
  */
 export function scriptError(code: number, detail: unknown, ctx: ScriptContext): StateError {
-  const where = `${ctx.script} on partition ${ctx.partition}`;
+  const where = `${ctx.script} on ${ctx.target ?? `partition ${ctx.partition}`}`;
   switch (code as ScriptCode) {
     case ScriptCode.OK:
       return new StateError('UNKNOWN_SCRIPT_REPLY', `${where}: OK reply treated as an error (bug)`);

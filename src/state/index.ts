@@ -10,7 +10,18 @@ export {
   type ScriptContext,
   type StateErrorCode,
 } from './errors.js';
-export { DEFAULT_KEY_PREFIX, KeySpace, META_FIELDS, OUTBOX_FIELDS, offsetField, topicOfOffsetField } from './keys.js';
+export {
+  DEFAULT_KEY_PREFIX,
+  KeySpace,
+  META_FIELDS,
+  MODEL_VERSION_PATTERN,
+  OUTBOX_FIELDS,
+  assertModelVersion,
+  offsetField,
+  topicOfOffsetField,
+} from './keys.js';
+export { MODEL_FIELDS, MODEL_FORMAT, ModelStore, type ModelDiagnostics, type PublishedModel } from './model-store.js';
+export { scanCustomerStates, type ScanOptions, type ScanSummary } from './state-scan.js';
 export { ScriptCode } from './script-codes.js';
 export { SCRIPT_NAMES, SCRIPT_VERSION, commandName, registerScripts, runScript, scriptSources, type ScriptName } from './scripts.js';
 export {

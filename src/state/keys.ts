@@ -8,13 +8,16 @@
  *   clv:{p7}:meta             hash    epoch, off:<topic> (next offset), wm (watermark day)
  *   clv:{p7}:outbox           stream  emitted records waiting for the relay
  *   clv:{p7}:timers           zset    member customerId, score next-check day
- *   clv:model:current                 fitted model parameters (outside partitions)
+ *   clv:{model}:current       string  name of the current model version
+ *   clv:{model}:v:<version>   hash    one published model version (model-store.ts)
+ *   clv:{model}:versions      zset    member version, score fitted_at (epoch ms)
  *
  * Every key of partition p carries the hash tag `{p<p>}`: Redis Cluster hashes
  * only the text between the first `{` and the next `}`, so all of a partition's
  * keys live in one slot and one Lua script may touch them all atomically. The
- * prefix therefore must not contain `{` or `}`; customer ids may (they come after
- * the tag, which is already closed).
+ * model keys share the tag `{model}` for the same reason (one publish script).
+ * The prefix therefore must not contain `{` or `}`; customer ids and version
+ * names may (they come after the tag, which is already closed).
  */
 
 export const DEFAULT_KEY_PREFIX = 'clv';
@@ -116,8 +119,56 @@ export class KeySpace {
     return { meta: this.meta(p), outbox: this.outbox(p), timers: this.timers(p) };
   }
 
-  /** The current model parameters: one key for the whole population, no hash tag. */
-  model(): string {
-    return `${this.prefix}:model:current`;
+  /** SCAN MATCH pattern of every customer key of every partition (parse hits with `parseCustomerKey`). */
+  allCustomersPattern(): string {
+    return `${globEscape(this.prefix)}:{p*}:c:*`;
+  }
+
+  /** Partition and customer id of a customer key of any partition, else undefined. */
+  parseCustomerKey(key: string): { partition: number; customerId: string } | undefined {
+    const head = `${this.prefix}:{p`;
+    if (!key.startsWith(head)) return undefined;
+    const close = key.indexOf('}', head.length);
+    const digits = key.slice(head.length, close);
+    if (close < 0 || !/^(0|[1-9]\d{0,6})$/.test(digits) || !key.startsWith(':c:', close + 1)) return undefined;
+    const partition = Number(digits);
+    const customerId = key.slice(close + 4);
+    if (partition > MAX_PARTITION || customerId.length === 0) return undefined;
+    return { partition, customerId };
+  }
+
+  /** The hash tag shared by every model key: one slot, so a publish is one atomic script on a cluster too. */
+  modelTag(): string {
+    return '{model}';
+  }
+
+  /** The name of the current model version (a string key). */
+  modelCurrent(): string {
+    return `${this.prefix}:${this.modelTag()}:current`;
+  }
+
+  /** One published model version (a hash). */
+  modelVersion(version: string): string {
+    assertModelVersion(version);
+    return `${this.prefix}:${this.modelTag()}:v:${version}`;
+  }
+
+  /** Every published version (zset, score = fitted_at in epoch ms). */
+  modelVersions(): string {
+    return `${this.prefix}:${this.modelTag()}:versions`;
+  }
+
+  /** Every model key but the versions' hashes. */
+  modelKeys(): { current: string; versions: string } {
+    return { current: this.modelCurrent(), versions: this.modelVersions() };
+  }
+}
+
+/** A model version name: 1–64 of A–Z a–z 0–9 . _ : - (it travels in every event's `model_version`). */
+export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function assertModelVersion(version: string): void {
+  if (!MODEL_VERSION_PATTERN.test(version)) {
+    throw new RangeError(`invalid model version '${version}': 1–64 of A–Z a–z 0–9 . _ : -`);
   }
 }

@@ -14,7 +14,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { ScriptCode } from './script-codes.js';
 import { StateError, scriptError, wrapRedisError, type ScriptContext } from './errors.js';
 
-export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-ack', 'due-timers'] as const;
+export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-ack', 'due-timers', 'model-publish'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface ScriptSource {
@@ -120,7 +120,7 @@ export async function runScript(
   try {
     reply = await (fn as ScriptFunction).apply(client, [...keys, ...args]);
   } catch (err) {
-    throw wrapRedisError(err, `script ${name} on partition ${ctx.partition}`);
+    throw wrapRedisError(err, `script ${name} on ${ctx.target ?? `partition ${ctx.partition}`}`);
   }
   if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
     throw new StateError('UNKNOWN_SCRIPT_REPLY', `script ${name}: unexpected reply ${JSON.stringify(reply)}`);

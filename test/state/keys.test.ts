@@ -35,7 +35,9 @@ describe('state keys', () => {
     expect(k.meta(7)).toBe('clv:{p7}:meta');
     expect(k.outbox(7)).toBe('clv:{p7}:outbox');
     expect(k.timers(7)).toBe('clv:{p7}:timers');
-    expect(k.model()).toBe('clv:model:current');
+    expect(k.modelCurrent()).toBe('clv:{model}:current');
+    expect(k.modelVersion('fit-20250301T120000Z')).toBe('clv:{model}:v:fit-20250301T120000Z');
+    expect(k.modelVersions()).toBe('clv:{model}:versions');
     expect(new KeySpace('clvtest:x:abc:').meta(0)).toBe('clvtest:x:abc:{p0}:meta');
   });
 
@@ -79,8 +81,39 @@ describe('state keys', () => {
     expect(topicOfOffsetField('epoch')).toBeUndefined();
   });
 
+  it('puts every model key in one slot, apart from the partitions', () => {
+    fc.assert(
+      fc.property(prefix.filter((s) => s !== ':'), fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/), (pre, version) => {
+        const k = new KeySpace(pre);
+        const slot = keySlot(k.modelCurrent());
+        expect(keySlot(k.modelVersion(version))).toBe(slot);
+        expect(keySlot(k.modelVersions())).toBe(slot);
+        expect(clusterKeySlot(k.modelVersion(version))).toBe(slot);
+      }),
+    );
+    expect(() => new KeySpace().modelVersion('')).toThrow(RangeError);
+    expect(() => new KeySpace().modelVersion('a b')).toThrow(RangeError);
+    expect(() => new KeySpace().modelVersion('x'.repeat(65))).toThrow(RangeError);
+  });
+
+  it('parses customer keys of any partition back, and nothing else', () => {
+    fc.assert(
+      fc.property(prefix.filter((s) => s !== ':'), fc.nat(1_000_000), printable, (pre, p, id) => {
+        const k = new KeySpace(pre);
+        expect(k.parseCustomerKey(k.customer(p, id))).toEqual({ partition: p, customerId: id });
+      }),
+    );
+    const k = new KeySpace('clv');
+    expect(k.allCustomersPattern()).toBe('clv:{p*}:c:*');
+    expect(k.parseCustomerKey('clv:{p7}:c:a}:c:b')).toEqual({ partition: 7, customerId: 'a}:c:b' });
+    for (const other of ['clv:{p7}:meta', 'clv:{p7}:timers', 'clv:{model}:current', 'clv:{p07}:c:x', 'clv:{p7}:c:', 'clv:{px}:c:y', 'clvx:{p7}:c:y', 'clv:{p1000001}:c:y']) {
+      expect(k.parseCustomerKey(other), other).toBeUndefined();
+    }
+  });
+
   it('escapes glob characters of the prefix in the SCAN pattern', () => {
     expect(new KeySpace('a*b').customerPattern(3)).toBe('a\\*b:{p3}:c:*');
+    expect(new KeySpace('a*b').allCustomersPattern()).toBe('a\\*b:{p*}:c:*');
   });
 
   it('refuses prefixes that would break the hash tag, and bad partitions', () => {

@@ -14,6 +14,7 @@ describe('state scripts', () => {
     expect(sources.get('outbox-ack')?.numberOfKeys).toBe(1);
     expect(sources.get('due-timers')?.numberOfKeys).toBe(1);
     expect(sources.get('due-timers')?.readOnly).toBe(true);
+    expect(sources.get('model-publish')?.numberOfKeys).toBe(3);
     expect(SCRIPT_VERSION).toMatch(/^\d+\.\d+\.\d+/);
     expect(commandName('outbox-ack', '1.2.3-rc.1')).toBe('clvstream_outbox_ack_v1_2_3_rc_1');
     expect(sources.get('commit')?.command).toBe(commandName('commit'));

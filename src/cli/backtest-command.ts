@@ -1,0 +1,61 @@
+import { Command, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { backtest, backtestJson, backtestSvg, backtestTable } from '../app/backtest.js';
+import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
+import { dayOption, inputArgument, numberOption } from './analytics-options.js';
+import { settingsFromEnv } from './settings-from-env.js';
+import { UsageError } from './usage-error.js';
+
+interface BacktestFlags {
+  calibrationEnd: string;
+  holdoutEnd?: string;
+  chart?: string;
+  format: 'table' | 'json';
+  penalty?: string;
+  minRepeatBuyers: string;
+}
+
+export function backtestCommand(): Command {
+  return new Command('backtest')
+    .description(
+      'Calibration/holdout check of the BG/NBD on an event file: fit on the events up to --calibration-end, predict the holdout, print predicted vs actual repeat purchases per calibration frequency (0 … 7+) and in total.',
+    )
+    .argument('<events>', 'events as JSON lines (the format `import` writes); "-" reads stdin')
+    .requiredOption('--calibration-end <date>', 'last day of the calibration period (inclusive), e.g. 1997-09-30')
+    .option('--holdout-end <date>', 'last day of the holdout period (inclusive; default: the latest event day)')
+    .option('--chart <file.svg>', 'also write an SVG chart of cumulative repeat purchases per week of the holdout, actual vs predicted')
+    .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
+    .option('--penalty <l2>', 'L2 penalty λ on the log-parameters (default 0)')
+    .option('--min-repeat-buyers <n>', 'fit only with at least this many repeat buyers', String(DEFAULT_MIN_REPEAT_BUYERS))
+    .action(async (file: string, flags: BacktestFlags) => {
+      const settings = settingsFromEnv();
+      const calibrationEndDay = dayOption('--calibration-end', flags.calibrationEnd);
+      const holdoutEndDay = flags.holdoutEnd === undefined ? null : dayOption('--holdout-end', flags.holdoutEnd);
+      if (holdoutEndDay !== null && holdoutEndDay <= calibrationEndDay) throw new UsageError('--holdout-end must be after --calibration-end');
+      const result = await backtest({
+        input: inputArgument('events file', file),
+        rules: ingestRulesFrom(settings),
+        config: domainConfigFrom(settings),
+        nowMs: Date.now(),
+        calibrationEndDay,
+        holdoutEndDay,
+        minRepeatBuyers: numberOption('--min-repeat-buyers', flags.minRepeatBuyers, { min: 0, integer: true }),
+        l2Penalty: flags.penalty === undefined ? 0 : numberOption('--penalty', flags.penalty, { min: 0 }),
+      });
+      process.stdout.write(flags.format === 'json' ? JSON.stringify(backtestJson(result), null, 2) + '\n' : backtestTable(result));
+      const rejected = Object.values(result.events.rejected).reduce((a, b) => a + (b ?? 0), 0);
+      if (rejected > 0) {
+        const first = result.events.examples[0];
+        process.stderr.write(`clvstream: ${rejected} invalid event lines skipped${first ? ` (first: line ${first.line}: ${first.message})` : ''}\n`);
+      }
+      if (result.table === null) {
+        process.exitCode = 1;
+        return;
+      }
+      if (flags.chart !== undefined) {
+        const svg = backtestSvg(result);
+        if (svg !== null) await writeFile(flags.chart, svg);
+      }
+    });
+}

@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import { fitFromState } from '../app/fit-state.js';
+import { fitSummaryFile } from '../app/fit-summary.js';
+import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
+import { DAY_MS } from '../domain/time.js';
+import { connectState } from '../state/connect.js';
+import { StateError } from '../state/errors.js';
+import { ModelStore } from '../state/model-store.js';
+import { dayOption, numberOption, summaryArgument } from './analytics-options.js';
+import { settingsFromEnv } from './settings-from-env.js';
+import { UsageError } from './usage-error.js';
+
+interface FitFlags {
+  summary?: string;
+  state?: string | true;
+  asOf?: string;
+  penalty?: string;
+  minRepeatBuyers: string;
+  modelVersion?: string;
+  dryRun?: boolean;
+}
+
+export function fitCommand(): Command {
+  return new Command('fit')
+    .description(
+      'Fit the BG/NBD and Gamma-Gamma models. --summary: on a customer summary file (lifetimes layout), print the parameters as JSON. --state: on every customer state in Redis, publish a new model version that running processors pick up.',
+    )
+    .option('--summary <csv>', 'summary file: header frequency,recency,T[,monetary_value] or x,t_x,T[,zbar]; "-" reads stdin')
+    .option('--state [redis-url]', 'fit on the customer states in Redis: this URL (standalone), or REDIS_URL / REDIS_CLUSTER_NODES')
+    .option('--as-of <date>', 'with --state: the day the summaries are taken at (default: today, UTC)')
+    .option('--penalty <l2>', 'L2 penalty λ on the log-parameters (default 0: plain maximum likelihood)')
+    .option('--min-repeat-buyers <n>', 'fit (and publish) only with at least this many repeat buyers', String(DEFAULT_MIN_REPEAT_BUYERS))
+    .option('--model-version <name>', 'with --state: version name (default fit-<UTC time>)')
+    .option('--dry-run', 'with --state: fit and print, publish nothing')
+    .action(async (flags: FitFlags) => {
+      if ((flags.summary === undefined) === (flags.state === undefined)) throw new UsageError('fit needs exactly one of --summary <csv> or --state');
+      const fitOptions = {
+        minRepeatBuyers: numberOption('--min-repeat-buyers', flags.minRepeatBuyers, { min: 0, integer: true }),
+        l2Penalty: flags.penalty === undefined ? 0 : numberOption('--penalty', flags.penalty, { min: 0 }),
+      };
+      if (flags.summary !== undefined) {
+        for (const f of ['asOf', 'modelVersion', 'dryRun'] as const) {
+          if (flags[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --state only`);
+        }
+        await fitSummary(flags.summary, fitOptions);
+      } else {
+        await fitState(flags, fitOptions);
+      }
+    });
+}
+
+async function fitSummary(path: string, options: { minRepeatBuyers: number; l2Penalty: number }): Promise<void> {
+  const json = fitSummaryFile(await summaryArgument('--summary', path), options);
+  process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  if (json.bgnbd === null) {
+    process.stderr.write(`clvstream: no BG/NBD fitted: ${String((json.diagnostics['bgnbd'] as { reason?: string }).reason)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function fitState(flags: FitFlags, options: { minRepeatBuyers: number; l2Penalty: number }): Promise<void> {
+  const settings = settingsFromEnv();
+  const url = flags.state === true ? undefined : flags.state;
+  if (url !== undefined && !/^rediss?:\/\/\S+$/.test(url)) throw new UsageError(`--state ${JSON.stringify(url)} is not a redis:// or rediss:// URL`);
+  const now = new Date();
+  const asOfDay = flags.asOf === undefined ? Math.floor(now.getTime() / DAY_MS) : dayOption('--as-of', flags.asOf);
+  if (flags.modelVersion !== undefined && !/^[A-Za-z0-9._:-]{1,64}$/.test(flags.modelVersion)) {
+    throw new UsageError(`--model-version ${JSON.stringify(flags.modelVersion)}: 1–64 of A–Z a–z 0–9 . _ : -`);
+  }
+  const connection = connectState(url === undefined ? settings : { ...settings, REDIS_URL: url, REDIS_CLUSTER_NODES: undefined });
+  try {
+    const outcome = await fitFromState({
+      states: connection.store,
+      models: new ModelStore(connection.redis, connection.keys),
+      asOfDay,
+      currency: settings.BASE_CURRENCY,
+      ...options,
+      version: flags.modelVersion,
+      now,
+      dryRun: flags.dryRun === true,
+    });
+    process.stdout.write(JSON.stringify(outcome.output, null, 2) + '\n');
+    if (outcome.declined !== null) {
+      process.stderr.write(`clvstream: ${outcome.declined}; the processors keep their current model (before the first fit: the simple CLV and inactivity rules)\n`);
+      process.exitCode = 1;
+    } else if (outcome.published) {
+      process.stderr.write(`clvstream: published model version ${outcome.version} (current)\n`);
+    } else {
+      process.stderr.write('clvstream: dry run, nothing published\n');
+    }
+  } catch (err) {
+    if (!(err instanceof StateError)) throw err;
+    process.stderr.write(`clvstream: ${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,43 @@
+import { Command, Option } from 'commander';
+import { reportFromEvents, reportJson, reportTable } from '../app/report.js';
+import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
+import { dayOption, inputArgument, numberOption } from './analytics-options.js';
+import { settingsFromEnv } from './settings-from-env.js';
+
+interface ReportFlags {
+  asOf?: string;
+  format: 'json' | 'table';
+  periodDays: string;
+}
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description(
+      'Population reports from an event file: segment distribution, NPS, retention per period, lost customers (by cancellation reason, competitor, churn level) and average CLV per segment.',
+    )
+    .argument('<events>', 'events as JSON lines (the format `import` writes); "-" reads stdin')
+    .option('--as-of <date>', 'skip events of later days and report as of this day (default: the latest event day)')
+    .addOption(new Option('--format <format>', 'output').choices(['json', 'table']).default('table'))
+    .option('--period-days <n>', 'retention period length in days', '30')
+    .action(async (file: string, flags: ReportFlags) => {
+      const settings = settingsFromEnv();
+      const config = domainConfigFrom(settings);
+      const run = await reportFromEvents({
+        input: inputArgument('events file', file),
+        rules: ingestRulesFrom(settings),
+        config,
+        model: UNFITTED_MODEL,
+        nowMs: Date.now(),
+        asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
+        periodDays: numberOption('--period-days', flags.periodDays, { min: 1, integer: true }),
+      });
+      const currency = config.baseCurrency;
+      process.stdout.write(flags.format === 'json' ? JSON.stringify(reportJson(run.report, currency), null, 2) + '\n' : reportTable(run.report, currency));
+      const rejected = Object.values(run.events.rejected).reduce((a, b) => a + (b ?? 0), 0);
+      if (rejected > 0) {
+        const first = run.events.examples[0];
+        process.stderr.write(`clvstream: ${rejected} invalid event lines skipped${first ? ` (first: line ${first.line}: ${first.message})` : ''}\n`);
+      }
+    });
+}

@@ -1,0 +1,228 @@
+/**
+ * Population reports over customer states, as a pure function: what
+ * `clvstream report` prints for an event file and what the HTTP server can
+ * serve over the states in Redis. Each customer is evaluated (`evaluate`) as of
+ * the report day, or as of its own latest evaluation day if that is later.
+ *
+ * - Segments: customers per value of each segment dimension and of the churn
+ *   level (`none` where a dimension has no value: prospects have no RFM segment
+ *   or value quadrant), with NPS and average historic and predicted CLV.
+ * - NPS: over the customers whose latest answer (any age) is known,
+ *   100 × (promoters − detractors) / respondents.
+ * - Retention: see retention.ts.
+ * - Lost customers: cancelled customers (no purchase since the cancellation) by
+ *   reason and by the competitor they named, and the not-cancelled customers at
+ *   each churn level from cooling to lost, with their historic CLV and net
+ *   revenue.
+ *
+ * Money in base-currency minor units (averages are not rounded).
+ */
+import { CANCELLATION_REASONS, type CancellationReason } from '../../contracts/inbound.js';
+import {
+  ACCOUNT_STATUSES,
+  CHURN_LEVELS,
+  RELATIONSHIP_LEVELS,
+  RFM_SEGMENTS,
+  VALUE_QUADRANTS,
+  type ChurnLevel,
+  type NpsCategory,
+} from '../../contracts/segments.js';
+import type { DomainConfig } from '../config.js';
+import type { ModelSnapshot } from '../model-snapshot.js';
+import { evaluate, isCancelled, predictedClvMinor, type Profile } from '../profile.js';
+import type { CustomerState } from '../state.js';
+import { RetentionCounter, type RetentionReport } from './retention.js';
+
+export const REPORT_DIMENSIONS = ['rfm_segment', 'value_quadrant', 'relationship', 'account_status', 'churn_level'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** Every value of each dimension, in vocabulary order; `none` for the dimensions that may be empty. */
+export const DIMENSION_VALUES: Record<ReportDimension, readonly string[]> = {
+  rfm_segment: [...RFM_SEGMENTS, 'none'],
+  value_quadrant: [...VALUE_QUADRANTS, 'none'],
+  relationship: RELATIONSHIP_LEVELS,
+  account_status: ACCOUNT_STATUSES,
+  churn_level: CHURN_LEVELS,
+};
+
+export const LOSS_LEVELS = ['cooling', 'at_risk', 'highly_at_risk', 'lost'] as const satisfies readonly ChurnLevel[];
+export type LossLevel = (typeof LOSS_LEVELS)[number];
+
+export interface NpsTally {
+  respondents: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  /** 100 × (promoters − detractors) / respondents; null without respondents. */
+  nps: number | null;
+}
+
+export interface GroupStats {
+  customers: number;
+  /** Of all customers in the report. */
+  share: number;
+  nps: NpsTally;
+  historicClvMinor: number;
+  predictedClvMinor: number;
+  /** Per customer of the group; null for an empty group. */
+  avgHistoricClvMinor: number | null;
+  avgPredictedClvMinor: number | null;
+}
+
+export interface LossTally {
+  customers: number;
+  historicClvMinor: number;
+  netRevenueMinor: number;
+}
+
+export interface LostReport {
+  readonly cancelled: LossTally;
+  readonly byReason: Record<CancellationReason, LossTally>;
+  /** Cancelled customers who named a competitor, by the name as given. */
+  readonly byCompetitor: Record<string, LossTally>;
+  readonly withoutCompetitor: LossTally;
+  /** Not cancelled, by churn level (inactivity, P(alive), detractor and returns signals). */
+  readonly byChurnLevel: Record<LossLevel, LossTally>;
+}
+
+export interface PopulationReport {
+  readonly day: number;
+  readonly modelVersion: string;
+  readonly overall: GroupStats;
+  readonly segments: Record<ReportDimension, Record<string, GroupStats>>;
+  readonly retention: RetentionReport;
+  readonly lost: LostReport;
+}
+
+export interface ReportOptions {
+  /** Retention period length in days; default 30. */
+  readonly periodDays?: number;
+}
+
+const emptyNps = (): NpsTally => ({ respondents: 0, promoters: 0, passives: 0, detractors: 0, nps: null });
+const emptyLoss = (): LossTally => ({ customers: 0, historicClvMinor: 0, netRevenueMinor: 0 });
+const emptyGroup = (): GroupStats => ({
+  customers: 0,
+  share: 0,
+  nps: emptyNps(),
+  historicClvMinor: 0,
+  predictedClvMinor: 0,
+  avgHistoricClvMinor: null,
+  avgPredictedClvMinor: null,
+});
+
+function countNps(t: NpsTally, category: NpsCategory | null): void {
+  if (category === null) return;
+  t.respondents++;
+  if (category === 'promoter') t.promoters++;
+  else if (category === 'passive') t.passives++;
+  else t.detractors++;
+}
+
+function addLoss(t: LossTally, p: Profile): void {
+  t.customers++;
+  t.historicClvMinor += p.historicClvMinor;
+  t.netRevenueMinor += p.monetaryMinor;
+}
+
+function valueOf(dimension: ReportDimension, p: Profile): string {
+  return dimension === 'churn_level' ? p.churn.level : (p.segments[dimension] ?? 'none');
+}
+
+/** A copy of an accumulated group with its ratios filled in. */
+function finished(g: GroupStats, total: number): GroupStats {
+  const { respondents, promoters, detractors } = g.nps;
+  return {
+    ...g,
+    share: total === 0 ? 0 : g.customers / total,
+    nps: { ...g.nps, nps: respondents === 0 ? null : (100 * (promoters - detractors)) / respondents },
+    avgHistoricClvMinor: g.customers === 0 ? null : g.historicClvMinor / g.customers,
+    avgPredictedClvMinor: g.customers === 0 ? null : g.predictedClvMinor / g.customers,
+  };
+}
+
+/**
+ * Accumulates the report one customer at a time (e.g. page by page over a SCAN
+ * of Redis), so the states never need to be held together; `report()` may be
+ * called at any point and does not change the accumulated figures.
+ */
+export class PopulationReporter {
+  private readonly retention: RetentionCounter;
+  private readonly overall = emptyGroup();
+  private readonly segments = Object.fromEntries(
+    REPORT_DIMENSIONS.map((d) => [d, Object.fromEntries(DIMENSION_VALUES[d].map((v) => [v, emptyGroup()]))]),
+  ) as Record<ReportDimension, Record<string, GroupStats>>;
+  private readonly lost: LostReport = {
+    cancelled: emptyLoss(),
+    byReason: Object.fromEntries(CANCELLATION_REASONS.map((r) => [r, emptyLoss()])) as Record<CancellationReason, LossTally>,
+    // No prototype: a competitor named "__proto__" must be a plain entry.
+    byCompetitor: Object.create(null) as Record<string, LossTally>,
+    withoutCompetitor: emptyLoss(),
+    byChurnLevel: Object.fromEntries(LOSS_LEVELS.map((l) => [l, emptyLoss()])) as Record<LossLevel, LossTally>,
+  };
+
+  constructor(
+    readonly day: number,
+    private readonly model: ModelSnapshot,
+    private readonly config: DomainConfig,
+    options: ReportOptions = {},
+  ) {
+    const windowDays = Math.ceil(config.memory.latePurchaseDays / 32) * 32;
+    this.retention = new RetentionCounter(day, options.periodDays ?? 30, windowDays);
+  }
+
+  add(s: CustomerState): void {
+    const { model, config, lost } = this;
+    const p = evaluate(s, Math.max(this.day, s.asOfDay), model, config);
+    const predicted = predictedClvMinor(s, p, model, config);
+    const groups = [this.overall, ...REPORT_DIMENSIONS.map((d) => (this.segments[d][valueOf(d, p)] ??= emptyGroup()))];
+    for (const g of groups) {
+      g.customers++;
+      g.historicClvMinor += p.historicClvMinor;
+      g.predictedClvMinor += predicted;
+      countNps(g.nps, p.npsCategory);
+    }
+    this.retention.add(s);
+    if (isCancelled(s)) {
+      addLoss(lost.cancelled, p);
+      if (s.cancelReason !== null) addLoss(lost.byReason[s.cancelReason], p);
+      if (s.competitor === null) addLoss(lost.withoutCompetitor, p);
+      else addLoss((lost.byCompetitor[s.competitor] ??= emptyLoss()), p);
+    } else if ((LOSS_LEVELS as readonly string[]).includes(p.churn.level)) {
+      addLoss(lost.byChurnLevel[p.churn.level as LossLevel], p);
+    }
+  }
+
+  report(): PopulationReport {
+    const total = this.overall.customers;
+    const overall = finished(this.overall, total);
+    const segments = Object.fromEntries(
+      REPORT_DIMENSIONS.map((d) => [d, Object.fromEntries(Object.entries(this.segments[d]).map(([v, g]) => [v, finished(g, total)]))]),
+    ) as Record<ReportDimension, Record<string, GroupStats>>;
+    const copy = (t: LossTally): LossTally => ({ ...t });
+    const mapLoss = <K extends string>(o: Record<K, LossTally>, target: Record<K, LossTally>): Record<K, LossTally> => {
+      for (const [k, t] of Object.entries(o) as [K, LossTally][]) target[k] = copy(t);
+      return target;
+    };
+    const lost: LostReport = {
+      cancelled: copy(this.lost.cancelled),
+      byReason: mapLoss(this.lost.byReason, {} as Record<CancellationReason, LossTally>),
+      byCompetitor: mapLoss(this.lost.byCompetitor, Object.create(null) as Record<string, LossTally>),
+      withoutCompetitor: copy(this.lost.withoutCompetitor),
+      byChurnLevel: mapLoss(this.lost.byChurnLevel, {} as Record<LossLevel, LossTally>),
+    };
+    return { day: this.day, modelVersion: this.model.version, overall, segments, retention: this.retention.report(), lost };
+  }
+}
+
+export function populationReport(
+  states: Iterable<CustomerState>,
+  day: number,
+  model: ModelSnapshot,
+  config: DomainConfig,
+  options: ReportOptions = {},
+): PopulationReport {
+  const reporter = new PopulationReporter(day, model, config, options);
+  for (const s of states) reporter.add(s);
+  return reporter.report();
+}

@@ -1,0 +1,91 @@
+/**
+ * Reads every customer state of every partition: SCAN over the customer keys
+ * (on each master of a cluster), then one MGET per partition and page of keys
+ * (keys of one partition share a slot; keys of several do not). For population
+ * jobs such as `clvstream fit --state`, not for the per-event path.
+ *
+ * SCAN returns every key that exists for the whole scan at least once and may
+ * return a key twice; repeats are dropped (a set of the keys seen, ~100 bytes
+ * per customer). A customer created or deleted during the scan may or may not
+ * be seen — the scan is not a snapshot.
+ */
+import { Cluster, type Redis } from 'ioredis';
+import type { CustomerState } from '../domain/state.js';
+import { wrapRedisError } from './errors.js';
+import type { KeySpace } from './keys.js';
+import type { PartitionStore, RedisClient } from './store.js';
+
+export interface ScanOptions {
+  /** SCAN COUNT hint per call. Default 1000. */
+  readonly count?: number;
+}
+
+export interface ScanSummary {
+  /** Distinct customer keys read. */
+  readonly customers: number;
+  /** Keys that matched the pattern but are not customer keys of this prefix (left alone). */
+  readonly foreignKeys: number;
+  /** Keys that disappeared between SCAN and MGET. */
+  readonly vanished: number;
+}
+
+/** Calls `onStates` with each page of decoded states; resolves when every node has been scanned. */
+export async function scanCustomerStates(
+  store: PartitionStore,
+  onStates: (states: readonly CustomerState[]) => void | Promise<void>,
+  options: ScanOptions = {},
+): Promise<ScanSummary> {
+  const { redis, keys } = store;
+  const seen = new Set<string>();
+  let foreignKeys = 0;
+  let vanished = 0;
+  for (const node of await mastersOf(redis)) {
+    let cursor = '0';
+    do {
+      let page: string[];
+      try {
+        [cursor, page] = await node.scan(cursor, 'MATCH', keys.allCustomersPattern(), 'COUNT', options.count ?? 1000);
+      } catch (err) {
+        throw wrapRedisError(err, 'scanning the customer keys');
+      }
+      const byPartition = groupNew(keys, page, seen);
+      foreignKeys += byPartition.foreign;
+      for (const [p, ids] of byPartition.ids) {
+        const states = await store.loadStates(p, ids);
+        vanished += ids.length - states.size;
+        if (states.size > 0) await onStates([...states.values()]);
+      }
+    } while (cursor !== '0');
+  }
+  return { customers: seen.size - vanished, foreignKeys, vanished };
+}
+
+function groupNew(keys: KeySpace, page: readonly string[], seen: Set<string>): { ids: Map<number, string[]>; foreign: number } {
+  const ids = new Map<number, string[]>();
+  let foreign = 0;
+  for (const key of page) {
+    const parsed = keys.parseCustomerKey(key);
+    if (parsed === undefined) {
+      foreign++;
+      continue;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let list = ids.get(parsed.partition);
+    if (list === undefined) ids.set(parsed.partition, (list = []));
+    list.push(parsed.customerId);
+  }
+  return { ids, foreign };
+}
+
+/** The nodes to SCAN: the client itself, or every master of a cluster (after the slot map is loaded). */
+async function mastersOf(redis: RedisClient): Promise<Redis[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  try {
+    // Any command waits for the cluster to be ready, which fills the node list.
+    await redis.ping();
+  } catch (err) {
+    throw wrapRedisError(err, 'connecting to the Redis Cluster');
+  }
+  return redis.nodes('master');
+}

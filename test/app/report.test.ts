@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { reportFromEvents, reportJson, reportTable } from '../../src/app/report.js';
+import { lineChartSvg, niceTicks } from '../../src/app/svg-chart.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { localDayOf } from '../../src/domain/time.js';
+import { TEST_NOW_MS, TEST_RULES, streamOf } from '../support/cdnow-events.js';
+
+const events = [
+  { type: 'purchase', event_id: 'p1', customer_id: 'A', occurred_at: '2025-05-10T10:00:00Z', amount: '100.00', currency: 'USD' },
+  { type: 'purchase', event_id: 'p2', customer_id: 'A', occurred_at: '2025-06-20T10:00:00Z', amount: '50.00', currency: 'USD' },
+  { type: 'feedback', event_id: 'f1', customer_id: 'A', occurred_at: '2025-06-21T10:00:00Z', score: 10 },
+  { type: 'purchase', event_id: 'p3', customer_id: 'B', occurred_at: '2025-05-15T10:00:00Z', amount: '20.00', currency: 'USD' },
+  { type: 'cancellation', event_id: 'c1', customer_id: 'B', occurred_at: '2025-06-01T10:00:00Z', reason: 'competitor', competitor: 'Acme' },
+  { type: 'feedback', event_id: 'f2', customer_id: 'C', occurred_at: '2025-06-02T10:00:00Z', score: 2 },
+  { type: 'purchase', event_id: 'p4', customer_id: 'D', occurred_at: '2025-07-05T10:00:00Z', amount: '80.00', currency: 'USD' },
+];
+const text = events.map((e) => JSON.stringify(e)).join('\n') + '\nnot json\n';
+
+describe('report from an event file', () => {
+  it('skips later days and invalid lines, and presents money and dates', async () => {
+    const run = await reportFromEvents({
+      input: streamOf(text),
+      rules: TEST_RULES,
+      config: defaultDomainConfig,
+      model: UNFITTED_MODEL,
+      nowMs: TEST_NOW_MS,
+      asOfDay: localDayOf('2025-06-30'),
+    });
+    expect(run.skippedAfterAsOf).toBe(1);
+    expect(run.events.rejected).toEqual({ malformed_json: 1 });
+    expect(run.events.examples[0]).toMatchObject({ line: 8, code: 'malformed_json' });
+    const json = reportJson(run.report, 'USD');
+    expect(json).toMatchObject({ as_of: '2025-06-30', model_version: 'unfitted', currency: 'USD', customers: 3 });
+    // A 10 (promoter), C 2 (detractor): NPS 0.
+    expect(json.overall.nps).toEqual({ respondents: 2, promoters: 1, passives: 0, detractors: 1, nps: 0 });
+    // Historic CLV: A 30 % of 150.00 = 45.00, B 6.00, C 0 → 51.00 in all, 17.00 on average.
+    expect(json.overall).toMatchObject({ total_historic_clv: '51.00', avg_historic_clv: '17.00' });
+    expect(json.lost.cancelled).toEqual({ customers: 1, historic_clv: '6.00', net_revenue: '20.00' });
+    expect(json.lost.by_reason['competitor']).toEqual({ customers: 1, historic_clv: '6.00', net_revenue: '20.00' });
+    expect(json.lost.by_competitor).toEqual({ Acme: { customers: 1, historic_clv: '6.00', net_revenue: '20.00' } });
+    const last = json.retention.periods.at(-1);
+    expect(last).toEqual({ start: '2025-06-01', end: '2025-06-30', active_at_start: 2, retained: 1, rate: 0.5, unknown: 0 });
+    const table = reportTable(run.report, 'USD');
+    expect(table).toContain('as of 2025-06-30 · model unfitted · 3 customers · money in USD');
+    expect(table).toContain('NPS 0.0 (2 respondents: 1 promoters, 0 passives, 1 detractors)');
+    expect(table).toMatch(/^ {2}Acme +1 +6\.00 +20\.00$/m);
+  });
+
+  it('reports as of the latest event day by default', async () => {
+    const run = await reportFromEvents({ input: streamOf(text), rules: TEST_RULES, config: defaultDomainConfig, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: null });
+    expect(run.report.day).toBe(localDayOf('2025-07-05'));
+    expect(run.report.overall.customers).toBe(4);
+  });
+});
+
+describe('SVG line chart', () => {
+  it('chooses 1-2-5 ticks that cover the data', () => {
+    expect(niceTicks(1882)).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(niceTicks(39)).toEqual([0, 10, 20, 30, 40]);
+    expect(niceTicks(2000)).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(niceTicks(0.7)).toEqual([0, 0.2, 0.4, 0.6, 0.8]);
+    expect(niceTicks(0)).toEqual([0, 1]);
+  });
+
+  it('escapes text and draws one polyline per series', () => {
+    const svg = lineChartSvg({
+      title: 'a < b & "c"',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [{ name: 'one', color: '#000', points: [{ x: 0, y: 0 }, { x: 10, y: 5 }] }],
+    });
+    expect(svg).toContain('a &lt; b &amp; &quot;c&quot;');
+    expect(svg).toContain('points="70,370 700,40"'); // y ticks 0…5: the last point is at the top
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { parseParams } from '../../src/app/fit-result.js';
+import { writeScores, csvCell } from '../../src/app/score.js';
+import { readSummaryFile, SummaryFileError } from '../../src/app/summary-file.js';
+import { Writable } from 'node:stream';
+import { streamOf } from '../support/cdnow-events.js';
+
+const read = (text: string) => readSummaryFile(streamOf(text), 'in.csv');
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+describe('summary files (lifetimes layout)', () => {
+  it('reads frequency,recency,T,monetary_value with a pandas index column', async () => {
+    const file = await read(',frequency,recency,T,monetary_value\nc1,2,30.43,38.86,22.35\nc2,0,0,38.86,0\n');
+    expect(file).toEqual({
+      hasMonetary: true,
+      hasId: true,
+      rows: [
+        { id: 'c1', line: 2, x: 2, tx: 30.43, T: 38.86, zbar: 22.35 },
+        { id: 'c2', line: 3, x: 0, tx: 0, T: 38.86, zbar: 0 },
+      ],
+    });
+  });
+
+  it('reads x,t_x,T[,zbar] in any order and case, ignores other columns, numbers rows without an id', async () => {
+    const file = await read('T,note,X,T_X\r\n10,"a, b",1,4\r\n\r\n12,,3,12\r\n');
+    expect(file.hasMonetary).toBe(false);
+    expect(file.rows).toEqual([
+      { id: '1', line: 2, x: 1, tx: 4, T: 10, zbar: null },
+      { id: '2', line: 4, x: 3, tx: 12, T: 12, zbar: null },
+    ]);
+  });
+
+  it.each([
+    ['', /empty file/],
+    ['x,t_x,T\n', /no customer rows/],
+    ['frequency,T\n1,2\n', /line 1: the header \(frequency,T\) lacks recency \(or t_x\)/],
+    ['x,frequency,t_x,T\n1,1,2,3\n', /line 1: columns 1 \(x\) and 2 \(frequency\) both give x/],
+    ['x,t_x,T\n1,2,3\n1.5,2,3\n', /line 3: column 1 \(x\): "1.5" is not a whole number/],
+    ['x,t_x,T\n1,2,3\n\n2,-1,3\n', /line 4: column 2 \(t_x\): "-1" is not a non-negative number/],
+    ['x,t_x,T\n1,5,3\n', /line 2: columns 2 and 3: recency 5 is after T 3/],
+    ['x,t_x,T,zbar\n1,2,3\n', /line 2: column 4 \(zbar\): missing value/],
+    ['x,t_x,T\n1,2,abc\n', /line 2: column 3 \(T\): "abc"/],
+    ['x,t_x,T\n1,2,"3\n', /in\.csv: .*(quote|Quote)/],
+  ])('rejects %j naming the line and column', async (text, message) => {
+    const attempt = read(text);
+    await expect(attempt).rejects.toThrow(SummaryFileError);
+    await expect(attempt).rejects.toThrow(message);
+  });
+});
+
+describe('fit output and scores', () => {
+  it('reads the parameters printed by fit, with or without Gamma-Gamma', () => {
+    const json = JSON.stringify({ bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4, log_likelihood: -1 }, gamma_gamma: null, diagnostics: {} });
+    expect(parseParams(json, 'p.json')).toEqual({ bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, gammaGamma: null });
+    expect(() => parseParams('{"bgnbd": null}', 'p.json')).toThrow(/p\.json: not the output of `clvstream fit` with a fitted BG\/NBD: bgnbd/);
+    expect(() => parseParams('{"bgnbd": {"r": -1, "alpha": 1, "a": 1, "b": 1}}', 'p.json')).toThrow(/bgnbd\.r/);
+    expect(() => parseParams('nope', 'p.json')).toThrow(/p\.json: not JSON/);
+  });
+
+  it('writes one CSV row per customer, quoting ids where needed', async () => {
+    const file = await read('customer_id,x,t_x,T,zbar\n"a,1",2,30.43,38.86,22.35\nb,0,0,38.86,0\n');
+    const out = new Sink();
+    const params = { bgnbd: { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 }, gammaGamma: { p: 6.25, q: 3.74, v: 15.44 } };
+    expect(await writeScores(file, params, 39, out)).toBe(2);
+    const [header, first, second] = out.text.trim().split('\n');
+    expect(header).toBe('id,x,t_x,T,p_alive,expected_purchases,expected_spend');
+    expect(first).toMatch(/^"a,1",2,30\.43,38\.86,0\.72\d*,1\.22\d*,24\.6\d*$/);
+    expect(second).toMatch(/^b,0,0,38\.86,1,0\.19\d*,35\.2\d*$/); // 6.25 × 15.44 / 2.74
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+  });
+});

@@ -1,0 +1,102 @@
+// fit --summary, score, backtest and report end to end through the real command
+// line (the TypeScript sources run by tsx in a child process): output, files and
+// exit codes (0 success, 1 nothing fitted, 2 bad command line or input file).
+// `fit --state` runs against Redis in test/integration/model-fit.test.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cdnowEventLines } from '../support/cdnow-events.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+const SUMMARY = join(ROOT, 'data', 'cdnow', 'cdnow_customers_summary_with_transactions.csv');
+const scratch = mkdtempSync(join(tmpdir(), 'clvstream-analytics-'));
+const file = (name: string) => join(scratch, name);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+type Run = { status: number | null; stdout: string; stderr: string };
+
+function clvstream(args: string[]): Run {
+  const env = { ...process.env };
+  for (const name of ['CLVSTREAM_CONFIG', 'BASE_CURRENCY', 'CURRENCY_RATES', 'MARGIN_RATE']) delete env[name];
+  const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(async () => {
+  writeFileSync(file('events.jsonl'), await cdnowEventLines());
+  writeFileSync(file('bad.csv'), 'x,t_x,T\n1,2,3\n0.5,0,3\n');
+});
+
+describe('clvstream analytics commands', { timeout: 60_000 }, () => {
+  it('fit --summary prints the CDNOW parameters as JSON; score uses them', () => {
+    const fit = clvstream(['fit', '--summary', SUMMARY]);
+    expect(fit.stderr).toBe('');
+    expect(fit.status).toBe(0);
+    const json = JSON.parse(fit.stdout) as { bgnbd: Record<string, number>; gamma_gamma: Record<string, number>; diagnostics: Record<string, unknown> };
+    expect(json.bgnbd['r']).toBeCloseTo(0.2426, 4);
+    expect(json.bgnbd['alpha']).toBeCloseTo(4.4135, 4);
+    expect(json.bgnbd['log_likelihood']).toBeCloseTo(-9582.43, 2);
+    expect(json.gamma_gamma['v']).toBeCloseTo(15.45, 2);
+    expect(json.diagnostics).toMatchObject({ customers: 2357, repeat_buyers: 946, converged: true, min_repeat_buyers: 50, l2_penalty: 0 });
+    writeFileSync(file('params.json'), fit.stdout);
+
+    const score = clvstream(['score', '--params', file('params.json'), '--summary', SUMMARY, '--horizon', '39']);
+    expect(score.status).toBe(0);
+    const lines = score.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2358);
+    expect(lines[0]).toBe('id,x,t_x,T,p_alive,expected_purchases,expected_spend');
+    // Customer 1 (x 2, t_x 30.43, T 38.86): 1.226 expected purchases in 39 weeks, 24.65 per purchase (published).
+    const [id, , , , , expected, spend] = lines[1]!.split(',');
+    expect(id).toBe('1');
+    expect(Number(expected)).toBeCloseTo(1.226, 3);
+    expect(Number(spend)).toBeCloseTo(24.65, 1);
+  });
+
+  it('fit --summary with --penalty shrinks; with too few repeat buyers prints nulls and exits 1', () => {
+    const penalised = clvstream(['fit', '--summary', SUMMARY, '--penalty', '0.01']);
+    expect(penalised.status).toBe(0);
+    expect((JSON.parse(penalised.stdout) as { diagnostics: { l2_penalty: number } }).diagnostics.l2_penalty).toBe(0.01);
+    const declined = clvstream(['fit', '--summary', SUMMARY, '--min-repeat-buyers', '1000']);
+    expect(declined.status).toBe(1);
+    expect(JSON.parse(declined.stdout)).toMatchObject({ bgnbd: null, gamma_gamma: null });
+    expect(declined.stderr).toContain('no BG/NBD fitted: BG/NBD: 946 repeat buyers, at least 1000 needed');
+  });
+
+  it.each([
+    [['fit', '--summary', 'bad.csv'], /bad\.csv: line 3: column 1 \(x\): "0\.5" is not a whole number/],
+    [['fit', '--summary', 'missing.csv'], /--summary .*missing\.csv: ENOENT/],
+    [['fit'], /exactly one of --summary <csv> or --state/],
+    [['fit', '--summary', 'bad.csv', '--as-of', '2020-01-01'], /--as-of applies to --state only/],
+    [['fit', '--summary', SUMMARY, '--penalty', '-1'], /--penalty "-1" must be a number ≥ 0/],
+    [['score', '--params', 'bad.csv', '--summary', SUMMARY, '--horizon', '39'], /bad\.csv: not JSON/],
+    [['score', '--params', 'params.json', '--summary', SUMMARY, '--horizon', 'soon'], /--horizon "soon" must be a number ≥ 0/],
+    [['backtest', 'events.jsonl', '--calibration-end', '1997-02-30'], /--calibration-end "1997-02-30" is not a calendar date/],
+    [['backtest', 'events.jsonl', '--calibration-end', '1997-09-30', '--holdout-end', '1997-09-01'], /--holdout-end must be after --calibration-end/],
+    [['report', 'nowhere.jsonl'], /events file .*nowhere\.jsonl: ENOENT/],
+  ])('%j exits 2 with the reason', (args, message) => {
+    const run = clvstream(args.map((a) => (/\.(csv|json|jsonl)$/.test(a) && !a.includes('/') ? file(a) : a)));
+    expect(run.stderr).toMatch(message);
+    expect(run.status).toBe(2);
+  });
+
+  it('backtest prints the calibration/holdout table and writes the SVG chart', () => {
+    const run = clvstream(['backtest', file('events.jsonl'), '--calibration-end', '1997-09-30', '--holdout-end', '1998-06-30', '--chart', file('chart.svg')]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^total +2357 +1882 +1653\.4 /m);
+    const svg = readFileSync(file('chart.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+  });
+
+  it('report prints JSON as of a day', () => {
+    const run = clvstream(['report', file('events.jsonl'), '--as-of', '1997-09-30', '--format', 'json']);
+    expect(run.status).toBe(0);
+    const json = JSON.parse(run.stdout) as { as_of: string; customers: number; segments: Record<string, Record<string, { customers: number }>> };
+    expect(json).toMatchObject({ as_of: '1997-09-30', customers: 2357 });
+    expect(Object.values(json.segments['churn_level']!).reduce((n, g) => n + g.customers, 0)).toBe(2357);
+  });
+});
