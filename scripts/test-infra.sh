@@ -90,6 +90,8 @@ ensure_redis() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  # Not a server we start: the Prometheus scrape test runs its own instance.
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 

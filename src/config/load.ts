@@ -20,24 +20,76 @@ export interface LoadOptions {
 
 export function loadSettings(options: LoadOptions): Settings {
   const known = new Set(Object.keys(settingsSchema.shape));
+  const read = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
   const file = options.file ?? options.env['CLVSTREAM_CONFIG'];
-  if (file) Object.assign(raw, readConfigFile(file, options.readFile ?? ((p) => readFileSync(p, 'utf8'))));
+  if (file) Object.assign(raw, resolveSecretFiles(readConfigFile(file, read), known, read, problems, 'the configuration file'));
+  const fromEnv: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options.env)) {
-    if (known.has(name) && value !== undefined && value !== '') raw[name] = value;
+    if ((known.has(name) || known.has(secretFileBase(name) ?? '')) && value !== undefined && value !== '') fromEnv[name] = value;
   }
+  const env = resolveSecretFiles(fromEnv, known, read, problems, 'the environment');
+  // The environment wins over the file, also across the two spellings X and X_FILE.
+  for (const name of Object.keys(env)) delete raw[name];
+  Object.assign(raw, env);
+  if (problems.length > 0) throw new ConfigError(problems);
   const parsed = settingsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
+  for (const issue of parsed.error.issues) {
     const name = issue.path.length > 0 ? String(issue.path[0]) : '(file)';
     if (issue.code === 'unrecognized_keys') {
-      return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} in the configuration file`;
+      problems.push(`unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} in the configuration file`);
+      continue;
     }
     const value = raw[name];
+    if (value === undefined) {
+      problems.push(`${name} is not set: expected ${issue.message}`);
+      continue;
+    }
     const shown = SECRET.test(name) ? '<redacted>' : JSON.stringify(value);
-    return `${name}=${shown} is invalid: expected ${issue.message}`;
-  });
+    problems.push(`${name}=${shown} is invalid: expected ${issue.message}`);
+  }
   throw new ConfigError(problems);
+}
+
+/** `X` for a name `X_FILE`, else undefined. */
+function secretFileBase(name: string): string | undefined {
+  return name.endsWith('_FILE') && name.length > '_FILE'.length ? name.slice(0, -'_FILE'.length) : undefined;
+}
+
+/**
+ * `X_FILE=<path>` for a known setting X (typically a mounted Kubernetes or Docker
+ * secret) reads the file into X, without its final line break. Setting both X
+ * and X_FILE in one source is an error. Names that are settings themselves (e.g.
+ * KAFKA_SSL_CA_FILE, a path) are left alone.
+ */
+function resolveSecretFiles(
+  values: Record<string, unknown>,
+  known: ReadonlySet<string>,
+  read: (path: string) => string,
+  problems: string[],
+  source: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const base = secretFileBase(name);
+    if (known.has(name) || base === undefined || !known.has(base)) {
+      out[name] = value;
+      continue;
+    }
+    if (values[base] !== undefined) {
+      problems.push(`${base} and ${name} are both set in ${source}: set one of them`);
+      continue;
+    }
+    const path = String(value);
+    try {
+      out[base] = read(path).replace(/(\r?\n)+$/, '');
+    } catch (cause) {
+      problems.push(`${name}=${JSON.stringify(path)} cannot be read: ${(cause as Error).message}`);
+    }
+  }
+  return out;
 }
 
 function readConfigFile(path: string, read: (p: string) => string): Record<string, unknown> {

@@ -4,18 +4,21 @@
  * REDIS_URL), else a standalone client on REDIS_URL. The key prefix goes to the
  * KeySpace, never to ioredis' `keyPrefix` (script arguments are not prefixed).
  */
+import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Settings } from '../config/settings.js';
 import { KeySpace } from './keys.js';
 import { registerScripts } from './scripts.js';
 import { PartitionStore, type RedisClient } from './store.js';
 
-export type RedisSettings = Pick<Settings, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_KEY_PREFIX'>;
+export type RedisSettings = Pick<Settings, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_KEY_PREFIX' | 'REDIS_TLS_CA_FILE'>;
 
 export interface ConnectOptions {
   /** Extra ioredis options (tests shorten timeouts); `keyPrefix` is refused. */
   readonly redisOptions?: RedisOptions;
   readonly clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
+  /** Reads REDIS_TLS_CA_FILE; injectable for tests. */
+  readonly readFile?: (path: string) => Buffer;
 }
 
 export interface StateConnection {
@@ -53,11 +56,25 @@ function credentialsOf(url: string): RedisOptions {
   return out;
 }
 
+/**
+ * TLS options when REDIS_TLS_CA_FILE names a CA bundle (PEM) to trust instead of
+ * the system store; nothing otherwise (a rediss:// URL alone uses the system store).
+ */
+export function redisTlsOptions(settings: Pick<RedisSettings, 'REDIS_TLS_CA_FILE'>, readFile: (path: string) => Buffer = readFileSync): RedisOptions {
+  const file = settings.REDIS_TLS_CA_FILE;
+  if (file === undefined) return {};
+  try {
+    return { tls: { ca: [readFile(file)] } };
+  } catch (cause) {
+    throw new Error(`REDIS_TLS_CA_FILE=${JSON.stringify(file)} cannot be read: ${(cause as Error).message}`, { cause });
+  }
+}
+
 export function createRedisClient(settings: RedisSettings, options: ConnectOptions = {}): RedisClient {
   if (options.redisOptions?.keyPrefix) {
     throw new RangeError('ioredis keyPrefix is not supported: set REDIS_KEY_PREFIX instead');
   }
-  const redisOptions: RedisOptions = { ...BASE_OPTIONS, ...options.redisOptions };
+  const redisOptions: RedisOptions = { ...BASE_OPTIONS, ...redisTlsOptions(settings, options.readFile), ...options.redisOptions };
   const nodes = settings.REDIS_CLUSTER_NODES ?? [];
   const client: RedisClient =
     nodes.length > 0

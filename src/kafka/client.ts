@@ -1,0 +1,134 @@
+/**
+ * The Kafka and Schema Registry clients, built from settings in one place:
+ * brokers, client id, TLS (KAFKA_SSL, KAFKA_SSL_CA_FILE), SASL (KAFKA_SASL_*),
+ * registry basic auth (SCHEMA_REGISTRY_USERNAME/PASSWORD), and kafkajs' own log
+ * lines routed into the process logger one level lower (kafkajs is chatty:
+ * its INFO lines — joins, commits — become debug; its ERROR lines, which include
+ * retried connection failures, become warn; the runtime logs real failures itself).
+ *
+ * The option building is pure (`kafkaConfigFrom`, `schemaRegistryArgsFrom`) so it
+ * is tested without a broker. See docs/operations.md for the security settings.
+ */
+import { readFileSync } from 'node:fs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Level } from 'pino';
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../ops/logger.js';
+
+export type KafkaClientSettings = Pick<
+  Settings,
+  'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
+>;
+
+export type SchemaRegistrySettings = Pick<Settings, 'SCHEMA_REGISTRY_URL' | 'SCHEMA_REGISTRY_USERNAME' | 'SCHEMA_REGISTRY_PASSWORD' | 'KAFKA_CLIENT_ID'>;
+
+export interface KafkaClientOptions {
+  /** Where kafkajs logs go (one level lower); without one kafkajs logs nothing. */
+  readonly logger?: Logger;
+  /** Reads KAFKA_SSL_CA_FILE; injectable for tests. */
+  readonly readFile?: (path: string) => Buffer;
+  /** Anything else of kafkajs' configuration (timeouts, retry); wins over the settings. */
+  readonly overrides?: Partial<KafkaConfig>;
+}
+
+/** kafkajs level → the pino level its lines are logged at. */
+export function pinoLevelOfKafka(level: logLevel): Level | null {
+  switch (level) {
+    case logLevel.ERROR:
+      return 'warn';
+    case logLevel.WARN:
+      return 'info';
+    case logLevel.INFO:
+      return 'debug';
+    case logLevel.DEBUG:
+      return 'trace';
+    case logLevel.NOTHING:
+      return null;
+  }
+}
+
+/** The most verbose kafkajs level whose lines the logger would print (kafkajs skips building the rest). */
+export function kafkaLevelFor(logger: Logger | undefined): logLevel {
+  if (logger === undefined) return logLevel.NOTHING;
+  if (logger.isLevelEnabled('trace')) return logLevel.DEBUG;
+  if (logger.isLevelEnabled('debug')) return logLevel.INFO;
+  if (logger.isLevelEnabled('info')) return logLevel.WARN;
+  if (logger.isLevelEnabled('warn')) return logLevel.ERROR;
+  return logLevel.NOTHING;
+}
+
+/** A kafkajs `logCreator` writing into `logger` under `{ component: 'kafkajs', namespace }`. */
+export function kafkaLogCreator(logger: Logger): KafkaConfig['logCreator'] {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const target = pinoLevelOfKafka(level);
+      if (target === null) return;
+      const { message, timestamp: _timestamp, logger: _logger, ...extra } = log;
+      child[target]({ namespace, ...extra }, message);
+    };
+}
+
+function saslOf(settings: KafkaClientSettings): SASLOptions | undefined {
+  const mechanism = settings.KAFKA_SASL_MECHANISM;
+  if (mechanism === undefined) return undefined;
+  const username = settings.KAFKA_SASL_USERNAME;
+  const password = settings.KAFKA_SASL_PASSWORD;
+  if (username === undefined || password === undefined) {
+    // The settings schema refuses this already; a hand-built object may not.
+    throw new RangeError(`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+  }
+  return { mechanism, username, password };
+}
+
+/** The kafkajs configuration the settings describe (pure apart from reading the CA file). */
+export function kafkaConfigFrom(settings: KafkaClientSettings, options: KafkaClientOptions = {}): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: settings.KAFKA_CLIENT_ID,
+    brokers: [...settings.KAFKA_BROKERS],
+    logLevel: kafkaLevelFor(options.logger),
+  };
+  if (options.logger !== undefined) config.logCreator = kafkaLogCreator(options.logger);
+  if (settings.KAFKA_SSL) {
+    const file = settings.KAFKA_SSL_CA_FILE;
+    if (file === undefined) {
+      config.ssl = true; // the system's trust store
+    } else {
+      let ca: Buffer;
+      try {
+        ca = (options.readFile ?? readFileSync)(file);
+      } catch (cause) {
+        throw new Error(`KAFKA_SSL_CA_FILE=${JSON.stringify(file)} cannot be read: ${(cause as Error).message}`, { cause });
+      }
+      config.ssl = { ca: [ca] };
+    }
+  }
+  const sasl = saslOf(settings);
+  if (sasl !== undefined) config.sasl = sasl;
+  return { ...config, ...options.overrides };
+}
+
+/** The kafkajs client for these settings. */
+export function createKafka(settings: KafkaClientSettings, options: KafkaClientOptions = {}): Kafka {
+  return new Kafka(kafkaConfigFrom(settings, options));
+}
+
+/** Constructor arguments of the registry client, or null without SCHEMA_REGISTRY_URL. */
+export function schemaRegistryArgsFrom(
+  settings: SchemaRegistrySettings,
+): ConstructorParameters<typeof SchemaRegistry>[0] | null {
+  const host = settings.SCHEMA_REGISTRY_URL;
+  if (host === undefined) return null;
+  const args: ConstructorParameters<typeof SchemaRegistry>[0] = { host, clientId: settings.KAFKA_CLIENT_ID };
+  if (settings.SCHEMA_REGISTRY_USERNAME !== undefined && settings.SCHEMA_REGISTRY_PASSWORD !== undefined) {
+    args.auth = { username: settings.SCHEMA_REGISTRY_USERNAME, password: settings.SCHEMA_REGISTRY_PASSWORD };
+  }
+  return args;
+}
+
+/** The Schema Registry client (basic auth when configured), or null without SCHEMA_REGISTRY_URL. */
+export function createSchemaRegistry(settings: SchemaRegistrySettings): SchemaRegistry | null {
+  const args = schemaRegistryArgsFrom(settings);
+  return args === null ? null : new SchemaRegistry(args);
+}

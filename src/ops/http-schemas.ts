@@ -1,0 +1,109 @@
+/**
+ * The HTTP API's request and response shapes as zod schemas, turned into JSON
+ * Schema (draft-07, what fastify's Ajv and fast-json-stringify take) with
+ * `z.toJSONSchema`, like the event contracts in src/contracts/json-schema.ts.
+ *
+ * A response schema is also a serializer: fields it does not list are dropped.
+ * `customerViewSchema` therefore mirrors `customerView` exactly; a test checks
+ * the two agree (type and keys), so a field added to the view fails the build
+ * here instead of silently vanishing from the API.
+ */
+import { z } from 'zod';
+import { CANCELLATION_REASONS } from '../contracts/inbound.js';
+import { customerId } from '../contracts/primitives.js';
+import {
+  ACCOUNT_STATUSES,
+  CHURN_LEVELS,
+  CHURN_REASONS,
+  NPS_CATEGORIES,
+  RELATIONSHIP_LEVELS,
+  RFM_SEGMENTS,
+  SEGMENT_DIMENSIONS,
+  VALUE_QUADRANTS,
+} from '../contracts/segments.js';
+
+const money = z.string().describe('Decimal amount of the base currency, e.g. "123.45".');
+const date = z.string().describe('Calendar date, YYYY-MM-DD.');
+const score = z.literal([1, 2, 3, 4, 5]).nullable();
+
+export const customerViewSchema = z.object({
+  customer_id: z.string(),
+  as_of: date.describe('Day the time-dependent measures are evaluated at (the partition watermark).'),
+  currency: z.string(),
+  x: z.number().describe('BTYD repeat purchase days.'),
+  t_x_days: z.number(),
+  T_days: z.number(),
+  zbar: z.number().describe('Mean repeat-purchase value (major units).'),
+  first_purchase: date.nullable(),
+  last_purchase: date.nullable(),
+  recency_days: z.number().nullable(),
+  frequency: z.number(),
+  monetary: money,
+  r_score: score,
+  f_score: score,
+  m_score: score,
+  rfm_segment: z.enum(RFM_SEGMENTS).nullable(),
+  value_quadrant: z.enum(VALUE_QUADRANTS).nullable(),
+  relationship: z.enum(RELATIONSHIP_LEVELS),
+  account_status: z.enum(ACCOUNT_STATUSES),
+  churn_level: z.enum(CHURN_LEVELS),
+  churn_reasons: z.array(z.enum(CHURN_REASONS)),
+  p_alive: z.number().nullable(),
+  clv_historic: money,
+  clv_predicted: money,
+  gross_revenue: money,
+  refunds: money,
+  discounts: money,
+  contribution_margin: money,
+  referral_value: money,
+  referrals_made: z.number(),
+  successful_referrals: z.number(),
+  referred_by: z.string().nullable(),
+  returns: z.number(),
+  unmatched_returns: z.number(),
+  nps_score: z.number().nullable(),
+  nps_category: z.enum(NPS_CATEGORIES).nullable(),
+  cancellation_reason: z.enum(CANCELLATION_REASONS).nullable(),
+  competitor: z.string().nullable(),
+  model_version: z.string(),
+});
+
+export const errorSchema = z.object({ error: z.string() });
+
+export const readinessSchema = z.object({
+  ready: z.boolean(),
+  reasons: z.array(z.string()).describe('Why the process is not ready; empty when ready.'),
+});
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const customerParamsSchema = z.strictObject({ id: customerId });
+
+const countsByValue = z.record(z.string(), z.number().int().min(0));
+
+export const segmentCountsSchema = z.object({
+  customers: z.number().int().min(0),
+  segments: z.object(Object.fromEntries(SEGMENT_DIMENSIONS.map((d) => [d, countsByValue])) as Record<(typeof SEGMENT_DIMENSIONS)[number], typeof countsByValue>),
+  churn_levels: countsByValue,
+  computed_at: z.string(),
+  source: z.string(),
+});
+
+export const reportParamsSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'a report name: 1–64 of a–z 0–9 - (starting with a letter or digit)' }),
+});
+
+/** Query strings of a report: plain text values (the report validates them). */
+export const reportQuerySchema = z.record(z.string(), z.string().max(200));
+
+/** A report's body: any JSON object (the report defines it). */
+export const reportSchema = z.object({}).catchall(z.unknown());
+
+/** JSON Schema (draft-07) of a zod schema, without `$schema` (fastify compiles it inline). */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
+  const generated = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = generated;
+  return rest;
+}

@@ -1,0 +1,220 @@
+/**
+ * The operations HTTP server (fastify): health, readiness, Prometheus metrics,
+ * one customer's state, segment counts and reports. Everything it needs comes
+ * in as arguments, so it runs (and is tested) without Kafka.
+ *
+ * | route | auth | answer |
+ * |---|---|---|
+ * | `GET /healthz` | open | 200 `{status:"ok"}` while the process runs |
+ * | `GET /readyz` | open | 200 `{ready:true,reasons:[]}`, or 503 `{ready:false,reasons:[…]}` |
+ * | `GET /metrics` | bearer | Prometheus text format |
+ * | `GET /customers/:id` | bearer | the customer's view, 404 `{error}` when unknown |
+ * | `GET /segments` | bearer | customers per segment per dimension |
+ * | `GET /reports/:name` | bearer | the report provider's answer (`population`), 404 unknown, 501 without provider |
+ *
+ * Auth: with `bearerToken` (HTTP_BEARER_TOKEN) every route but /healthz and
+ * /readyz — unknown paths included — needs `Authorization: Bearer <token>`;
+ * otherwise 401 with `WWW-Authenticate: Bearer` and no data. The comparison is
+ * constant-time (SHA-256 of both sides, then `timingSafeEqual`).
+ *
+ * Every route has JSON schemas (generated from zod, http-schemas.ts): bad
+ * parameters are a 400 `{error}` before any handler runs. Request logs are at
+ * debug level and name the route pattern, never the URL (which carries a
+ * customer id); errors are logged at warn/error with name and code only, their
+ * messages (which may name a customer key) at debug.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { lookupCustomer } from '../app/customer-lookup.js';
+import type { DomainConfig } from '../domain/config.js';
+import type { ModelSnapshot } from '../domain/model-snapshot.js';
+import { StateError } from '../state/errors.js';
+import type { PartitionStore } from '../state/store.js';
+import {
+  customerParamsSchema,
+  customerViewSchema,
+  errorSchema,
+  healthSchema,
+  jsonSchemaOf,
+  readinessSchema,
+  reportParamsSchema,
+  reportQuerySchema,
+  reportSchema,
+  segmentCountsSchema,
+} from './http-schemas.js';
+import type { Logger } from './logger.js';
+import { readinessReport, type ReadinessProbe, type ReadinessReport } from './readiness.js';
+import type { ReportProvider } from './reports.js';
+import { ScanSegmentCounts, type SegmentCountsProvider } from './segment-counts.js';
+
+export { ReportRequestError, type ReportProvider } from './reports.js';
+
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  /** The registry `/metrics` exposes (`RuntimeMetrics.registry`). */
+  readonly registry: Registry;
+  readonly readiness: ReadinessProbe;
+  /** The state store `/customers/:id` reads. */
+  readonly store: PartitionStore;
+  /** Partitions of the input topics, or a getter (null while unknown → 503). */
+  readonly partitionCount: number | (() => number | null);
+  /** The model in use (scores, P(alive), predicted CLV, version). */
+  readonly model: () => ModelSnapshot;
+  readonly config: DomainConfig;
+  /** Default: `ScanSegmentCounts` over `store`. */
+  readonly segments?: SegmentCountsProvider;
+  /** Reports by name (`stateReportProvider` in reports.ts); without one, `/reports/:name` answers 501. */
+  readonly reports?: ReportProvider;
+  /** HTTP_BEARER_TOKEN; unset → no auth. */
+  readonly bearerToken?: string;
+  /** Bound on readiness probe time before answering 503; default 2 s. */
+  readonly readinessTimeoutMs?: number;
+}
+
+const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** The token of an `Authorization: Bearer <token>` header, else undefined. */
+function bearerOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+const error = jsonSchemaOf(errorSchema);
+const errors = { 400: error, 401: error, 404: error, 500: error, 503: error };
+
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const logger = options.logger.child({ component: 'http' });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Customer ids are at most 64 characters; a little room for the encoding.
+    routerOptions: { maxParamLength: 256 },
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  const segments = options.segments ?? new ScanSegmentCounts(options.store);
+  const expected = options.bearerToken === undefined ? undefined : sha256(options.bearerToken);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (expected === undefined || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
+    const given = bearerOf(request.headers.authorization);
+    // Hashing first makes the comparison constant-time whatever the lengths.
+    if (given !== undefined && timingSafeEqual(sha256(given), expected)) return;
+    const challenge = given === undefined ? 'Bearer realm="clvstream"' : 'Bearer realm="clvstream", error="invalid_token"';
+    return reply.code(401).header('WWW-Authenticate', challenge).send({ error: 'unauthorized' });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, route: request.routeOptions.url ?? '(unknown)', statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'http request',
+    );
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.validation) {
+      return reply.code(400).send({ error: `${err.validationContext ?? 'request'} ${err.message.replace(/^(params|querystring|headers|body)\/?\s*/, '')}` });
+    }
+    // Lower layers' messages may name a Redis key (and so a customer id): the
+    // message goes to debug only; warn/error lines carry the error's name and code.
+    const summary = { route: request.routeOptions.url, error: err.name, code: (err as { code?: unknown }).code };
+    if (err instanceof StateError && err.retriable) {
+      request.log.warn(summary, 'state store unavailable');
+      request.log.debug({ err }, 'state store error');
+      return reply.code(503).send({ error: 'state store unavailable' });
+    }
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status < 500) return reply.code(status).send({ error: err.message });
+    request.log.error(summary, 'request failed');
+    request.log.debug({ err }, 'request failure');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+
+  app.get('/healthz', { schema: { response: { 200: jsonSchemaOf(healthSchema) } } }, () => ({ status: 'ok' as const }));
+
+  const readiness = jsonSchemaOf(readinessSchema);
+  app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
+    const report = await probe(options.readiness, options.readinessTimeoutMs ?? 2_000).catch(
+      (err: unknown): ReadinessReport => {
+        request.log.warn({ err }, 'readiness probe failed');
+        return { ready: false, reasons: [`readiness check failed: ${(err as Error).message}`] };
+      },
+    );
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+
+  app.get('/metrics', { schema: { response: { 200: { type: 'string' }, ...errors } } }, async (_request, reply) => {
+    const text = await options.registry.metrics();
+    return reply.header('Content-Type', options.registry.contentType).send(text);
+  });
+
+  app.get(
+    '/customers/:id',
+    { schema: { params: jsonSchemaOf(customerParamsSchema, 'input'), response: { 200: jsonSchemaOf(customerViewSchema), ...errors } } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const partitionCount = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
+      if (partitionCount === null) return reply.code(503).send({ error: 'partition count not known yet' });
+      const found = await lookupCustomer(
+        { store: options.store, partitionCount, model: options.model(), config: options.config },
+        id,
+      );
+      if (found === null) return reply.code(404).send({ error: 'unknown customer' });
+      return found.view;
+    },
+  );
+
+  app.get('/segments', { schema: { response: { 200: jsonSchemaOf(segmentCountsSchema), ...errors } } }, () => segments.counts());
+
+  app.get(
+    '/reports/:name',
+    {
+      schema: {
+        params: jsonSchemaOf(reportParamsSchema, 'input'),
+        querystring: jsonSchemaOf(reportQuerySchema, 'input'),
+        response: { 200: jsonSchemaOf(reportSchema), ...errors, 501: error },
+      },
+    },
+    async (request, reply) => {
+      if (options.reports === undefined) return reply.code(501).send({ error: 'reports are not available in this process' });
+      const { name } = request.params as { name: string };
+      const report = await options.reports(name, request.query as Record<string, string>);
+      if (report === null) return reply.code(404).send({ error: 'unknown report' });
+      return report;
+    },
+  );
+
+  await app.ready();
+  return app;
+}
+
+/** The probe's report, or not-ready when it takes longer than `timeoutMs`. */
+async function probe(readiness: ReadinessProbe, timeoutMs: number): Promise<ReadinessReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ReadinessReport>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reasons: [`readiness check timed out after ${timeoutMs} ms`] }), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([Promise.resolve(readiness()).then(readinessReport), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Listens on `host:port` (port 0 picks a free one) and returns the address,
+ * e.g. `http://127.0.0.1:8080`. Close with `server.close()`.
+ */
+export async function listen(server: FastifyInstance, port: number, host = '0.0.0.0'): Promise<string> {
+  return server.listen({ port, host });
+}

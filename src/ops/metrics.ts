@@ -1,0 +1,355 @@
+/**
+ * The process's Prometheus metrics behind one typed class. The runtime calls
+ * intention-revealing methods (`batchCommitted`, `rejected`, `lag`, …) and never
+ * touches prom-client; the names are fixed in metric-names.ts (dashboards use them).
+ *
+ * Every instance has its own Registry (never prom-client's global one), so tests
+ * and several runtimes in one process do not collide. Default process/Node.js
+ * metrics are registered on it with the `clvstream_` prefix.
+ *
+ * Label values come from code, never from input data (topic names, rejection
+ * codes, event types, segment names, partition numbers), so the number of series
+ * stays bounded. Series of a partition the process no longer owns are dropped by
+ * `forgetPartition`.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OutboundEvent } from '../contracts/outbound.js';
+import { DEFAULT_METRICS_PREFIX, type MetricName } from './metric-names.js';
+
+export interface RuntimeMetricsOptions {
+  /** Registry to register on; a new one by default. */
+  readonly registry?: Registry;
+  /** Process and Node.js metrics (`clvstream_process_*`, `clvstream_nodejs_*`); default true. */
+  readonly defaultMetrics?: boolean;
+  /** Wall clock in epoch milliseconds (end-to-end delay, model age); injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** Histogram buckets, chosen for what each measures. */
+export const BUCKETS = {
+  batchRecords: [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000],
+  batchSeconds: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  // Event time → acknowledged: seconds when live, up to days while catching up.
+  endToEndSeconds: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3_600, 21_600, 86_400],
+  redisSeconds: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+} as const;
+
+/** The name, checked against the published list at compile time. */
+const metric = <N extends MetricName>(name: N): N => name;
+
+/** Monotonic clock in seconds. */
+function monotonicSeconds(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+function finiteNonNegative(n: number): number {
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+function epochMs(time: Date | number | string): number {
+  if (time instanceof Date) return time.getTime();
+  if (typeof time === 'number') return time;
+  return Date.parse(time);
+}
+
+export class RuntimeMetrics {
+  readonly registry: Registry;
+  private readonly now: () => number;
+
+  private readonly consumerLag: Gauge<'topic' | 'partition'>;
+  private readonly eventsProcessed: Counter<'type'>;
+  private readonly eventsRejected: Counter<'topic' | 'reason'>;
+  private readonly batchRecords: Histogram;
+  private readonly batchDuration: Histogram;
+  private readonly endToEndDelay: Histogram;
+  private readonly outboxDepthGauge: Gauge<'partition'>;
+  private readonly outboxRelayed: Counter<'topic'>;
+  private readonly outboxRelayErrors: Counter;
+  private readonly redisDuration: Histogram<'command'>;
+  private readonly segmentTransitions: Counter<'dimension' | 'to'>;
+  private readonly churnRisk: Counter<'level'>;
+  private readonly rebalances: Counter;
+  private readonly fencingRejections: Counter;
+  private readonly modelVersion: Gauge<'version'>;
+  private readonly assigned: Gauge;
+
+  /** Topics with a lag series per partition, so that `forgetPartition` can drop them all. */
+  private readonly lagTopics = new Map<number, Set<string>>();
+  private model: { version: string; fittedAtMs: number | null } | null = null;
+
+  constructor(options: RuntimeMetricsOptions = {}) {
+    this.registry = options.registry ?? new Registry();
+    this.now = options.now ?? Date.now;
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: DEFAULT_METRICS_PREFIX });
+
+    this.consumerLag = new Gauge({
+      name: metric('clvstream_consumer_lag'),
+      help: 'Records not yet processed per topic-partition: high watermark minus the next offset to process.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.eventsProcessed = new Counter({
+      name: metric('clvstream_events_processed_total'),
+      help: 'Inputs applied to customer state, by type (purchase, return, referral, cancellation, feedback, internal kinds).',
+      labelNames: ['type'],
+      registers,
+    });
+    this.eventsRejected = new Counter({
+      name: metric('clvstream_events_rejected_total'),
+      help: 'Messages sent to the dead-letter topic, by source topic and rejection reason.',
+      labelNames: ['topic', 'reason'],
+      registers,
+    });
+    this.batchRecords = new Histogram({
+      name: metric('clvstream_batch_records'),
+      help: 'Records per committed partition batch.',
+      buckets: [...BUCKETS.batchRecords],
+      registers,
+    });
+    this.batchDuration = new Histogram({
+      name: metric('clvstream_batch_duration_seconds'),
+      help: 'Time from a partition batch taken to its Redis commit done.',
+      buckets: [...BUCKETS.batchSeconds],
+      registers,
+    });
+    this.endToEndDelay = new Histogram({
+      name: metric('clvstream_end_to_end_delay_seconds'),
+      help: 'Event time of the cause (event occurred_at, or a timer due time) to the emission acknowledged by Kafka.',
+      buckets: [...BUCKETS.endToEndSeconds],
+      registers,
+    });
+    this.outboxDepthGauge = new Gauge({
+      name: metric('clvstream_outbox_depth'),
+      help: 'Records waiting in the partition outbox (Redis stream) for the relay.',
+      labelNames: ['partition'],
+      registers,
+    });
+    this.outboxRelayed = new Counter({
+      name: metric('clvstream_outbox_relayed_total'),
+      help: 'Outbox records acknowledged by Kafka, by destination topic.',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.outboxRelayErrors = new Counter({
+      name: metric('clvstream_outbox_relay_errors_total'),
+      help: 'Failed relay attempts (produce or outbox acknowledgement); the records stay in the outbox and are retried.',
+      registers,
+    });
+    this.redisDuration = new Histogram({
+      name: metric('clvstream_redis_command_duration_seconds'),
+      help: 'Redis command round trip, by command (scripts as script:<name>).',
+      labelNames: ['command'],
+      buckets: [...BUCKETS.redisSeconds],
+      registers,
+    });
+    this.segmentTransitions = new Counter({
+      name: metric('clvstream_segment_transitions_total'),
+      help: 'segment-changed events emitted, by dimension and new value.',
+      labelNames: ['dimension', 'to'],
+      registers,
+    });
+    this.churnRisk = new Counter({
+      name: metric('clvstream_churn_risk_emitted_total'),
+      help: 'churn-risk events emitted, by new level.',
+      labelNames: ['level'],
+      registers,
+    });
+    this.rebalances = new Counter({
+      name: metric('clvstream_rebalances_total'),
+      help: 'Consumer group rebalances this member took part in.',
+      registers,
+    });
+    this.fencingRejections = new Counter({
+      name: metric('clvstream_fencing_rejections_total'),
+      help: 'Commits refused because another member owns the partition now (FencedError).',
+      registers,
+    });
+    this.modelVersion = new Gauge({
+      name: metric('clvstream_model_version_info'),
+      help: 'The customer-value model in use: 1 for the current version.',
+      labelNames: ['version'],
+      registers,
+    });
+    // Computed at scrape time from the fit time of the model in use.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    new Gauge({
+      name: metric('clvstream_model_age_seconds'),
+      help: 'Seconds since the model in use was fitted; NaN while no fitted model is loaded.',
+      registers,
+      collect() {
+        const fitted = self.model?.fittedAtMs ?? null;
+        this.set(fitted === null ? Number.NaN : Math.max(0, (self.now() - fitted) / 1000));
+      },
+    });
+    this.assigned = new Gauge({
+      name: metric('clvstream_assigned_partitions'),
+      help: 'Partitions of the co-partitioned topics assigned to this member.',
+      registers,
+    });
+  }
+
+  // ------------------------------------------------------------ consumer --
+
+  /** Records of topic-partition not yet processed. */
+  lag(topic: string, partition: number, lag: number | bigint): void {
+    this.consumerLag.set({ topic, partition: String(partition) }, finiteNonNegative(Number(lag)));
+    let topics = this.lagTopics.get(partition);
+    if (topics === undefined) this.lagTopics.set(partition, (topics = new Set()));
+    topics.add(topic);
+  }
+
+  /** Lag from the partition's high watermark and the next offset to process (Kafka offsets as decimal strings). */
+  lagFromOffsets(topic: string, partition: number, highWatermark: string | bigint, nextOffset: string | bigint): void {
+    const lag = BigInt(highWatermark) - BigInt(nextOffset);
+    this.lag(topic, partition, lag > 0n ? lag : 0n);
+  }
+
+  /** Inputs of one type applied to state. */
+  processed(type: string, count = 1): void {
+    if (count > 0) this.eventsProcessed.inc({ type }, count);
+  }
+
+  /** Messages of a topic sent to the dead-letter topic for `reason` (the rejection code). */
+  rejected(topic: string, reason: string, count = 1): void {
+    if (count > 0) this.eventsRejected.inc({ topic, reason }, count);
+  }
+
+  /** A partition batch committed to Redis: its size and how long it took. */
+  batchCommitted(records: number, seconds: number): void {
+    this.batchRecords.observe(finiteNonNegative(records));
+    this.batchDuration.observe(finiteNonNegative(seconds));
+  }
+
+  /** A stopwatch: call the returned function to get the seconds elapsed (monotonic clock). */
+  startTimer(): () => number {
+    const start = monotonicSeconds();
+    return () => monotonicSeconds() - start;
+  }
+
+  // ---------------------------------------------------------------- group --
+
+  rebalanced(): void {
+    this.rebalances.inc();
+  }
+
+  /** How many partitions this member owns now. */
+  assignedPartitions(count: number): void {
+    this.assigned.set(finiteNonNegative(count));
+  }
+
+  /** A commit refused with FencedError. */
+  fenced(): void {
+    this.fencingRejections.inc();
+  }
+
+  /** Drops the per-partition series (lag of every topic, outbox depth) of a revoked partition. */
+  forgetPartition(partition: number): void {
+    const label = String(partition);
+    for (const topic of this.lagTopics.get(partition) ?? []) this.consumerLag.remove({ topic, partition: label });
+    this.lagTopics.delete(partition);
+    this.outboxDepthGauge.remove({ partition: label });
+  }
+
+  // ------------------------------------------------------------ emissions --
+
+  /** Counts an emitted event (at commit time: once per event, whatever the relay repeats). */
+  emitted(event: Pick<OutboundEvent, 'type'> & { dimension?: string; to?: string; level?: string }): void {
+    if (event.type === 'segment-changed' && event.dimension !== undefined && event.to !== undefined) {
+      this.segmentTransition(event.dimension, event.to);
+    } else if (event.type === 'churn-risk' && event.level !== undefined) {
+      this.churnRiskEmitted(event.level);
+    }
+  }
+
+  segmentTransition(dimension: string, to: string): void {
+    this.segmentTransitions.inc({ dimension, to });
+  }
+
+  churnRiskEmitted(level: string): void {
+    this.churnRisk.inc({ level });
+  }
+
+  // --------------------------------------------------------------- outbox --
+
+  /** Records waiting in partition p's outbox. */
+  outboxDepth(partition: number, depth: number): void {
+    this.outboxDepthGauge.set({ partition: String(partition) }, finiteNonNegative(depth));
+  }
+
+  /**
+   * An outbox record acknowledged by Kafka. For segment-changed / churn-risk
+   * records pass the event time of the cause (`occurred_at`, see `eventTimeOf`)
+   * to observe the end-to-end delay; dead letters and internal records pass none.
+   */
+  emissionRelayed(topic: string, eventTime?: Date | number | string | null, ackedAtMs: number = this.now()): void {
+    this.outboxRelayed.inc({ topic });
+    if (eventTime === undefined || eventTime === null) return;
+    const at = epochMs(eventTime);
+    if (Number.isFinite(at)) this.endToEndDelay.observe(Math.max(0, (ackedAtMs - at) / 1000));
+  }
+
+  /** A relay attempt that failed (produce or ack); the records are retried. */
+  relayError(count = 1): void {
+    if (count > 0) this.outboxRelayErrors.inc(count);
+  }
+
+  // ---------------------------------------------------------------- redis --
+
+  /** One Redis command's round trip (see redis-timing.ts for automatic timing of a client). */
+  redisCommand(command: string, seconds: number): void {
+    this.redisDuration.observe({ command }, finiteNonNegative(seconds));
+  }
+
+  /** Times `work` (a promise, or a function returning one) as Redis command `command`; rethrows its error. */
+  async observeRedis<T>(command: string, work: Promise<T> | (() => Promise<T>)): Promise<T> {
+    const elapsed = this.startTimer();
+    try {
+      return await (typeof work === 'function' ? work() : work);
+    } finally {
+      this.redisCommand(command, elapsed());
+    }
+  }
+
+  // ---------------------------------------------------------------- model --
+
+  /** The model now in use; `fittedAt` null for the unfitted default (age reads NaN). */
+  modelLoaded(version: string, fittedAt: Date | number | string | null = null): void {
+    this.modelVersion.reset();
+    this.modelVersion.set({ version }, 1);
+    const ms = fittedAt === null ? null : epochMs(fittedAt);
+    this.model = { version, fittedAtMs: ms !== null && Number.isFinite(ms) ? ms : null };
+  }
+
+  // ----------------------------------------------------------- exposition --
+
+  /** Content type of `render()` (Prometheus text format 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Every metric of the registry in the Prometheus text format. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * The event time (`occurred_at`, epoch ms) of an outbox record's value when it
+ * is a segment-changed or churn-risk event, else null. Never throws.
+ */
+export function eventTimeOf(value: Buffer | string): number | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const { type, occurred_at: occurredAt } = parsed as { type?: unknown; occurred_at?: unknown };
+  if ((type !== 'segment-changed' && type !== 'churn-risk') || typeof occurredAt !== 'string') return null;
+  const ms = Date.parse(occurredAt);
+  return Number.isFinite(ms) ? ms : null;
+}
+

@@ -1,0 +1,119 @@
+import { logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/index.js';
+import {
+  kafkaConfigFrom,
+  kafkaLevelFor,
+  kafkaLogCreator,
+  pinoLevelOfKafka,
+  schemaRegistryArgsFrom,
+} from '../../src/kafka/client.js';
+import { captureLogger } from '../ops/capture-logger.js';
+
+function collectingLogger(level: 'info' | 'debug' | 'trace' | 'warn' = 'info') {
+  return captureLogger(level);
+}
+
+describe('kafkaConfigFrom', () => {
+  it('builds brokers and client id without TLS or SASL by default', () => {
+    const config = kafkaConfigFrom(loadSettings({ env: { KAFKA_BROKERS: 'k1:9092,k2:9093', KAFKA_CLIENT_ID: 'clv-a' } }));
+    expect(config.brokers).toEqual(['k1:9092', 'k2:9093']);
+    expect(config.clientId).toBe('clv-a');
+    expect(config.ssl).toBeUndefined();
+    expect(config.sasl).toBeUndefined();
+    expect(config.logLevel).toBe(logLevel.NOTHING);
+    expect(config.logCreator).toBeUndefined();
+  });
+
+  it('uses the system trust store with KAFKA_SSL=true and the CA file when given', () => {
+    expect(kafkaConfigFrom(loadSettings({ env: { KAFKA_SSL: 'true' } })).ssl).toBe(true);
+    const reads: string[] = [];
+    const config = kafkaConfigFrom(loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' } }), {
+      readFile: (path) => {
+        reads.push(path);
+        return Buffer.from('-----BEGIN CERTIFICATE-----\n');
+      },
+    });
+    expect(reads).toEqual(['/etc/kafka/ca.pem']);
+    expect(config.ssl).toEqual({ ca: [Buffer.from('-----BEGIN CERTIFICATE-----\n')] });
+  });
+
+  it('names an unreadable CA file', () => {
+    const settings = loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nope.pem' } });
+    expect(() =>
+      kafkaConfigFrom(settings, {
+        readFile: () => {
+          throw new Error('ENOENT');
+        },
+      }),
+    ).toThrow('KAFKA_SSL_CA_FILE="/nope.pem" cannot be read: ENOENT');
+  });
+
+  it('passes the SASL mechanism and credentials', () => {
+    for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
+      const config = kafkaConfigFrom(
+        loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'clv', KAFKA_SASL_PASSWORD: 'pw' } }),
+      );
+      expect(config.sasl).toEqual({ mechanism, username: 'clv', password: 'pw' });
+      expect(config.ssl).toBe(true);
+    }
+  });
+
+  it('lets overrides win', () => {
+    const config = kafkaConfigFrom(loadSettings({ env: {} }), { overrides: { connectionTimeout: 1234, clientId: 'x' } });
+    expect(config.connectionTimeout).toBe(1234);
+    expect(config.clientId).toBe('x');
+  });
+});
+
+describe('kafkajs logs into pino', () => {
+  it('maps every kafkajs level one step lower', () => {
+    expect(pinoLevelOfKafka(logLevel.ERROR)).toBe('warn');
+    expect(pinoLevelOfKafka(logLevel.WARN)).toBe('info');
+    expect(pinoLevelOfKafka(logLevel.INFO)).toBe('debug');
+    expect(pinoLevelOfKafka(logLevel.DEBUG)).toBe('trace');
+    expect(pinoLevelOfKafka(logLevel.NOTHING)).toBeNull();
+  });
+
+  it('asks kafkajs only for lines the logger prints', () => {
+    expect(kafkaLevelFor(collectingLogger('info').logger)).toBe(logLevel.WARN);
+    expect(kafkaLevelFor(collectingLogger('debug').logger)).toBe(logLevel.INFO);
+    expect(kafkaLevelFor(collectingLogger('trace').logger)).toBe(logLevel.DEBUG);
+    expect(kafkaLevelFor(collectingLogger('warn').logger)).toBe(logLevel.ERROR);
+    const { logger } = collectingLogger('info');
+    expect(kafkaConfigFrom(loadSettings({ env: {} }), { logger }).logLevel).toBe(logLevel.WARN);
+  });
+
+  it('writes kafkajs entries with namespace and extras, secrets redacted', () => {
+    const { logger, lines } = collectingLogger('debug');
+    const log = kafkaLogCreator(logger)!(logLevel.INFO);
+    log({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 'now', logger: 'kafkajs', message: 'Connection error', broker: 'k1:9092', password: 'hunter2' },
+    });
+    log({ namespace: 'Runner', level: logLevel.INFO, label: 'INFO', log: { timestamp: 'now', message: 'joined', groupId: 'g' } });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'warn', component: 'kafkajs', namespace: 'Connection', msg: 'Connection error', broker: 'k1:9092', password: '[redacted]' });
+    expect(lines[0]).not.toHaveProperty('timestamp');
+    expect(lines[1]).toMatchObject({ level: 'debug', namespace: 'Runner', msg: 'joined', groupId: 'g' });
+  });
+});
+
+describe('schemaRegistryArgsFrom', () => {
+  it('is null without a URL', () => {
+    expect(schemaRegistryArgsFrom(loadSettings({ env: {} }))).toBeNull();
+  });
+
+  it('adds basic auth when configured', () => {
+    expect(schemaRegistryArgsFrom(loadSettings({ env: { SCHEMA_REGISTRY_URL: 'https://sr.example:8081' } }))).toEqual({
+      host: 'https://sr.example:8081',
+      clientId: 'clvstream',
+    });
+    const args = schemaRegistryArgsFrom(
+      loadSettings({ env: { SCHEMA_REGISTRY_URL: 'https://sr.example:8081', SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD: 'secret' } }),
+    );
+    expect(args?.auth).toEqual({ username: 'key', password: 'secret' });
+  });
+});

@@ -1,0 +1,279 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { customerView, type CustomerView } from '../../src/app/customer-view.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { evaluate } from '../../src/domain/profile.js';
+import type { CustomerState } from '../../src/domain/state.js';
+import { partitionOfKey } from '../../src/kafka/key-partition.js';
+import { customerViewSchema } from '../../src/ops/http-schemas.js';
+import { createHttpServer, ReportRequestError, type HttpServerOptions } from '../../src/ops/http-server.js';
+import { RuntimeMetrics } from '../../src/ops/metrics.js';
+import type { ReadinessChecks } from '../../src/ops/readiness.js';
+import type { SegmentCounts } from '../../src/ops/segment-counts.js';
+import { StateError } from '../../src/state/errors.js';
+import { KeySpace } from '../../src/state/keys.js';
+import type { PartitionStore } from '../../src/state/store.js';
+import { heavyState, typicalState } from '../state/fixtures.js';
+import { captureLogger } from './capture-logger.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const PARTITIONS = 12;
+const READY: ReadinessChecks = { kafkaGroupJoined: true, redisReachable: true, modelLoaded: true };
+
+/** A PartitionStore stand-in holding `states` (per partition, as the real one would find them). */
+function fakeStore(states: CustomerState[], options: { watermarkDay?: number; failing?: boolean } = {}): PartitionStore {
+  const byPartition = new Map(states.map((s) => [`${partitionOfKey(s.customerId, PARTITIONS)}/${s.customerId}`, s]));
+  return {
+    keys: new KeySpace(),
+    redis: { hget: () => Promise.resolve(options.watermarkDay === undefined ? null : String(options.watermarkDay)) },
+    loadStates: (p: number, ids: Iterable<string>) => {
+      if (options.failing) return Promise.reject(new StateError('REDIS_UNAVAILABLE', 'connection refused', { retriable: true }));
+      const out = new Map<string, CustomerState>();
+      for (const id of ids) {
+        const s = byPartition.get(`${p}/${id}`);
+        if (s !== undefined) out.set(id, s);
+      }
+      return Promise.resolve(out);
+    },
+  } as unknown as PartitionStore;
+}
+
+const COUNTS: SegmentCounts = {
+  customers: 2,
+  segments: {
+    rfm_segment: { champions: 1, none: 1 },
+    value_quadrant: { true_friends: 1, none: 1 },
+    relationship: { customer: 2 },
+    account_status: { active: 2 },
+  },
+  churn_levels: { active: 2 },
+  computed_at: '2025-03-01T00:00:00.000Z',
+  source: 'test',
+};
+
+const servers: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function server(overrides: Partial<HttpServerOptions> = {}) {
+  const metrics = new RuntimeMetrics({ defaultMetrics: false });
+  const log = captureLogger('debug');
+  const app = await createHttpServer({
+    logger: log.logger,
+    registry: metrics.registry,
+    readiness: () => READY,
+    store: fakeStore([typicalState('C-000123'), heavyState()]),
+    partitionCount: PARTITIONS,
+    model: () => UNFITTED_MODEL,
+    config: defaultDomainConfig,
+    segments: { counts: () => Promise.resolve(COUNTS) },
+    ...overrides,
+  });
+  servers.push(app);
+  return { app, metrics, log };
+}
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('GET /healthz and /readyz', () => {
+  it('answers 200 while alive', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when Kafka, Redis and the model are', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ ready: true, reasons: [] });
+  });
+
+  it('answers 503 with every reason otherwise', async () => {
+    const { app } = await server({
+      readiness: () => Promise.resolve({ kafkaGroupJoined: false, redisReachable: false, modelLoaded: false, reasons: ['stopping'] }),
+    });
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({
+      ready: false,
+      reasons: ['kafka consumer group not joined', 'redis not reachable', 'model not loaded', 'stopping'],
+    });
+  });
+
+  it('answers 503 when the probe fails or hangs', async () => {
+    const failing = await server({ readiness: () => Promise.reject(new Error('boom')) });
+    const res = await failing.app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ ready: false, reasons: ['readiness check failed: boom'] });
+    const hanging = await server({ readiness: () => new Promise<ReadinessChecks>(() => undefined), readinessTimeoutMs: 50 });
+    const slow = await hanging.app.inject({ method: 'GET', url: '/readyz' });
+    expect(slow.statusCode).toBe(503);
+    expect(slow.json()).toEqual({ ready: false, reasons: ['readiness check timed out after 50 ms'] });
+  });
+});
+
+describe('bearer token', () => {
+  it('leaves health and readiness open', async () => {
+    const { app } = await server({ bearerToken: TOKEN });
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/healthz?x=1' })).statusCode).toBe(200);
+  });
+
+  it.each(['/metrics', '/customers/C-000123', '/segments', '/reports/x', '/no-such-route'])(
+    'refuses %s without a token, with a wrong one, and serves it with the right one',
+    async (url) => {
+      const { app } = await server({ bearerToken: TOKEN, reports: () => Promise.resolve({ ok: true }) });
+      const missing = await app.inject({ method: 'GET', url });
+      expect(missing.statusCode).toBe(401);
+      expect(missing.headers['www-authenticate']).toBe('Bearer realm="clvstream"');
+      expect(missing.json()).toEqual({ error: 'unauthorized' });
+      for (const authorization of [`Bearer ${TOKEN}x`, 'Bearer short', `Basic ${TOKEN}`, `Bearer`, TOKEN]) {
+        const wrong = await app.inject({ method: 'GET', url, headers: { authorization } });
+        expect(wrong.statusCode).toBe(401);
+        expect(wrong.headers['www-authenticate']).toMatch(/^Bearer realm="clvstream"/);
+        expect(wrong.json()).toEqual({ error: 'unauthorized' });
+      }
+      const right = await app.inject({ method: 'GET', url, headers: auth });
+      expect(right.statusCode).toBe(url === '/no-such-route' ? 404 : 200);
+      const lower = await app.inject({ method: 'GET', url, headers: { authorization: `bearer ${TOKEN}` } });
+      expect(lower.statusCode).toBe(right.statusCode);
+    },
+  );
+
+  it('names an invalid token in the challenge', async () => {
+    const { app } = await server({ bearerToken: TOKEN });
+    const res = await app.inject({ method: 'GET', url: '/segments', headers: { authorization: 'Bearer nope' } });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="clvstream", error="invalid_token"');
+  });
+
+  it('needs no token when none is configured', async () => {
+    const { app } = await server();
+    expect((await app.inject({ method: 'GET', url: '/segments' })).statusCode).toBe(200);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('serves the registry in the Prometheus text format', async () => {
+    const { app, metrics } = await server();
+    metrics.lag('clv.purchases', 2, 17);
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.body).toContain('# TYPE clvstream_consumer_lag gauge');
+    expect(res.body).toContain('clvstream_consumer_lag{topic="clv.purchases",partition="2"} 17');
+  });
+});
+
+describe('GET /customers/:id', () => {
+  it("answers the customer's view, evaluated at the partition watermark", async () => {
+    const state = typicalState('C-000123');
+    const watermark = state.asOfDay + 30;
+    const { app } = await server({ store: fakeStore([state], { watermarkDay: watermark }) });
+    const res = await app.inject({ method: 'GET', url: '/customers/C-000123' });
+    expect(res.statusCode).toBe(200);
+    const expected = customerView(state, evaluate(state, watermark, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+    expect(res.json()).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(res.json()).toMatchObject({ customer_id: 'C-000123', frequency: 3, model_version: 'unfitted', recency_days: 30 });
+  });
+
+  it('answers 404 for an unknown customer', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/customers/C-unknown' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: 'unknown customer' });
+  });
+
+  it('answers 400 for an id the contract refuses', async () => {
+    const { app } = await server();
+    for (const url of [`/customers/${'x'.repeat(65)}`, '/customers/has%20space', '/customers/%C3%A9']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json()).toHaveProperty('error');
+      expect(Object.keys(res.json<object>())).toEqual(['error']);
+    }
+  });
+
+  it('answers 503 while the partition count is unknown or Redis is down', async () => {
+    const unknown = await server({ partitionCount: () => null });
+    expect((await unknown.app.inject({ method: 'GET', url: '/customers/C-000123' })).statusCode).toBe(503);
+    const down = await server({ store: fakeStore([], { failing: true }) });
+    const res = await down.app.inject({ method: 'GET', url: '/customers/C-000123' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: 'state store unavailable' });
+  });
+
+  it('never logs the customer id or the URL at info level', async () => {
+    const { app, log } = await server();
+    await app.inject({ method: 'GET', url: '/customers/C-000123' });
+    await app.inject({ method: 'GET', url: '/customers/C-unknown' });
+    const infoAndAbove = log.lines.filter((l) => l['level'] !== 'debug' && l['level'] !== 'trace');
+    expect(JSON.stringify(infoAndAbove)).not.toContain('C-000');
+    expect(JSON.stringify(log.lines)).not.toContain('C-000123');
+    expect(log.lines.some((l) => l['route'] === '/customers/:id' && l['level'] === 'debug')).toBe(true);
+  });
+});
+
+describe('GET /segments', () => {
+  it('answers the provider counts', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/segments' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(COUNTS);
+  });
+});
+
+describe('GET /reports/:name', () => {
+  it('answers 501 without a provider', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/reports/cohorts' });
+    expect(res.statusCode).toBe(501);
+  });
+
+  it('delegates to the provider with the query, 404 for unknown names, 400 for bad parameters', async () => {
+    const calls: [string, Record<string, string>][] = [];
+    const { app } = await server({
+      reports: (name, query) => {
+        calls.push([name, { ...query }]);
+        if (name === 'bad') return Promise.reject(new ReportRequestError('as_of must be a date'));
+        return Promise.resolve(name === 'cohorts' ? { name, rows: [{ month: '2025-01', customers: 3 }] } : null);
+      },
+    });
+    const ok = await app.inject({ method: 'GET', url: '/reports/cohorts?as_of=2025-03-01' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ name: 'cohorts', rows: [{ month: '2025-01', customers: 3 }] });
+    expect(calls[0]).toEqual(['cohorts', { as_of: '2025-03-01' }]);
+    expect((await app.inject({ method: 'GET', url: '/reports/nope' })).statusCode).toBe(404);
+    const bad = await app.inject({ method: 'GET', url: '/reports/bad' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({ error: 'as_of must be a date' });
+    expect((await app.inject({ method: 'GET', url: '/reports/Not_A_Name' })).statusCode).toBe(400);
+  });
+
+  it('hides internal errors', async () => {
+    const { app, log } = await server({ reports: () => Promise.reject(new Error('secret internals')) });
+    const res = await app.inject({ method: 'GET', url: '/reports/x' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: 'internal error' });
+    const errors = log.lines.filter((l) => l['level'] === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ route: '/reports/:name', error: 'Error', msg: 'request failed' });
+    expect(JSON.stringify(errors)).not.toContain('secret internals');
+  });
+});
+
+describe('customerViewSchema', () => {
+  it('mirrors customerView exactly (type and fields)', () => {
+    expectTypeOf<z.infer<typeof customerViewSchema>>().toEqualTypeOf<CustomerView>();
+    for (const state of [typicalState(), heavyState()]) {
+      const view = customerView(state, evaluate(state, state.asOfDay, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+      expect(Object.keys(customerViewSchema.shape).sort()).toEqual(Object.keys(view).sort());
+      expect(customerViewSchema.parse(view)).toEqual(view);
+    }
+  });
+});
