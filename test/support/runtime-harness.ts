@@ -148,6 +148,7 @@ export function eventStream(o: StreamOptions): TestMessage[] {
   const start = o.startMs ?? Date.parse('2023-01-01T08:00:00Z');
   const step = o.stepMs ?? 90 * 60_000;
   const orders = new Map<string, string[]>();
+  const referred = new Set<string>();
   const out: TestMessage[] = [];
   for (let i = 0; i < o.events; i++) {
     const customer = `cust-${Math.floor(random() ** 1.6 * o.customers)}`;
@@ -166,11 +167,14 @@ export function eventStream(o: StreamOptions): TestMessage[] {
     } else if (roll < 0.2) {
       type = 'cancellation';
       body = random() < 0.5 ? { reason: 'competitor', competitor: 'rival-shop' } : { reason: 'price' };
-    } else if (o.referrals && roll < 0.25) {
+    } else if (o.referrals && roll < 0.25 && !referred.has(`cust-${Math.floor(roll * 1e6) % o.customers}`)) {
+      // Each customer is referred once: with several referrers the first
+      // attribution to arrive wins, which depends on timing (docs/architecture.md).
       type = 'referral';
-      let referred = `cust-${Math.floor(random() * o.customers)}`;
-      if (referred === customer) referred = `${customer}-friend`;
-      body = { referred_customer_id: referred };
+      let target = `cust-${Math.floor(roll * 1e6) % o.customers}`;
+      if (target === customer) target = `${customer}-friend`;
+      referred.add(target);
+      body = { referred_customer_id: target };
     } else {
       type = 'purchase';
       const order_id = `ord-${o.seed}-${i}`;
@@ -212,8 +216,11 @@ export interface Reference {
  * The pure pipeline over the same input: per partition, one MemoryProcessor fed
  * the partition's valid events in event-time order (the merge's order when
  * event times are distinct and each topic-partition was produced in time order).
+ * Referral effects cross partitions: with `perPartition: false` one processor
+ * takes everything (timers then follow the global watermark, not each partition's).
  */
-export function reference(messages: readonly TestMessage[], settings: Settings, partitions: number): Reference {
+export function reference(messages: readonly TestMessage[], settings: Settings, partitions: number, options: { perPartition?: boolean } = {}): Reference {
+  const perPartition = options.perPartition ?? true;
   const ctx = contextOf(settings);
   const rules = ingestRulesFrom(settings);
   const emissions = new Map<string, OutboundEvent>();
@@ -230,7 +237,7 @@ export function reference(messages: readonly TestMessage[], settings: Settings, 
   }
   decoded.sort((a, b) => a.input.at - b.input.at || a.queue - b.queue || a.index - b.index);
   for (const { input } of decoded) {
-    const p = partitionOfKey(input.customerId, partitions);
+    const p = perPartition ? partitionOfKey(input.customerId, partitions) : 0;
     let processor = processors.get(p);
     if (processor === undefined) {
       processor = new MemoryProcessor(ctx, { onEmit: (e) => emissions.set(e.event_id, e) });
