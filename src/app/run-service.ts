@@ -1,81 +1,164 @@
 /**
- * The composition root of `clvstream run`: settings → Redis, Kafka, decoder and
- * the stream runner; an abort of `stopSignal` (the CLI's SIGTERM/SIGINT) → graceful
- * stop. `done` resolves when the service has stopped cleanly and rejects when it
- * failed (the CLI turns that into exit 1).
+ * The composition root of `clvstream run`: settings → Redis, Kafka, decoder,
+ * the stream runner, metrics and the HTTP server; the current model version is
+ * polled from Redis and swapped in without a restart. An abort of `stopSignal`
+ * (the CLI's SIGTERM/SIGINT) stops gracefully; `done` resolves when the service
+ * has stopped cleanly and rejects when it failed (the CLI turns that into exit 1).
  */
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import type { Settings } from '../config/settings.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import type { ReduceContext } from '../domain/reducer.js';
+import { createKafka, createSchemaRegistry } from '../kafka/client.js';
 import { MessageDecoder } from '../kafka/message-decoder.js';
-import { StreamRunner, type RunnerObserver } from '../service/stream-runner.js';
+import { createHttpServer, listen } from '../ops/http-server.js';
+import { settingsForLog } from '../ops/logger.js';
+import { RuntimeMetrics } from '../ops/metrics.js';
+import { createReadinessProbe } from '../ops/readiness.js';
+import { instrumentRedis } from '../ops/redis-timing.js';
+import { stateReportProvider } from '../ops/reports.js';
+import { runnerMetrics } from '../ops/runner-metrics.js';
+import { StreamRunner } from '../service/stream-runner.js';
 import { connectState } from '../state/connect.js';
+import { ModelStore } from '../state/model-store.js';
 
 export interface RunServiceOptions {
   readonly settings: Settings;
   readonly logger: Logger;
   readonly version: string;
-  readonly observer?: RunnerObserver;
   /** Aborting it stops the service gracefully (the CLI aborts on SIGTERM/SIGINT, even during start-up). */
   readonly stopSignal?: AbortSignal;
+  /** Where the HTTP server listens (default all interfaces; tests pass 127.0.0.1). */
+  readonly httpHost?: string;
 }
 
 export interface RunningService {
   readonly runner: StreamRunner;
+  readonly metrics: RuntimeMetrics;
+  /** The HTTP server's address (`http://host:port`). */
+  readonly httpAddress: string;
   /** Stops gracefully (idempotent). */
   stop(): Promise<void>;
   /** Settles when the service has stopped: resolves after a graceful stop, rejects on failure. */
   readonly done: Promise<void>;
 }
 
+/** How often outbox depths are sampled for the metrics. */
+const OUTBOX_SAMPLE_MS = 5_000;
+
 export async function startService(options: RunServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
+  logger.info({ settings: settingsForLog(settings), version: options.version }, 'starting');
   const state = connectState(settings);
-  const kafka = new Kafka({
-    clientId: settings.KAFKA_CLIENT_ID,
-    brokers: settings.KAFKA_BROKERS,
-    logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log }) => {
-      const { message, ...rest } = log;
-      if (level <= logLevel.ERROR) logger.error({ kafkajs: rest }, message);
-      else logger.debug({ kafkajs: rest }, message);
-    },
-  });
-  const registry = settings.SCHEMA_REGISTRY_URL ? new SchemaRegistry({ host: settings.SCHEMA_REGISTRY_URL }) : null;
-  const context: ReduceContext = { model: UNFITTED_MODEL, config: domainConfigFrom(settings) };
+  const metrics = new RuntimeMetrics();
+  const uninstrument = instrumentRedis(state.redis, metrics);
+  const config = domainConfigFrom(settings);
+  const models = new ModelStore(state.redis, state.keys);
+  let context: ReduceContext = { model: UNFITTED_MODEL, config };
+  let modelChecked = false;
+
+  /** Loads the current model version if it changed; keeps the old one when Redis cannot tell. */
+  const refreshModel = async (): Promise<void> => {
+    try {
+      const version = await models.currentVersion();
+      if (version !== null && version !== context.model.version) {
+        const published = await models.current();
+        if (published !== null) {
+          context = { model: published.snapshot, config };
+          metrics.modelLoaded(published.snapshot.version, published.fittedAt);
+          logger.info({ model: published.snapshot.version, fittedAt: published.fittedAt }, 'model version loaded');
+        }
+      } else if (version === null) {
+        metrics.modelLoaded(UNFITTED_MODEL.version);
+      }
+      modelChecked = true;
+    } catch (error) {
+      logger.warn({ err: error }, 'model version lookup failed; keeping the current model');
+    }
+  };
+  await refreshModel();
+
   const runner = new StreamRunner({
     settings,
-    kafka,
+    kafka: createKafka(settings, { logger }),
     store: state.store,
-    decoder: new MessageDecoder(ingestRulesFrom(settings), registry),
+    decoder: new MessageDecoder(ingestRulesFrom(settings), createSchemaRegistry(settings)),
     context: () => context,
     version: options.version,
     logger,
-    observer: options.observer,
+    observer: runnerMetrics(metrics, { segmentChanged: settings.TOPIC_SEGMENT_CHANGED, churnRisk: settings.TOPIC_CHURN_RISK }),
   });
 
   let stopping: Promise<void> = Promise.resolve();
   let stopAsked = false;
+  let http: FastifyInstance | null = null;
+  const intervals: NodeJS.Timeout[] = [];
   let stopRequested!: () => void;
   const stopCalled = new Promise<void>((resolve) => (stopRequested = resolve));
   const stop = (): Promise<void> => {
     if (!stopAsked) {
       stopAsked = true;
+      for (const timer of intervals) clearInterval(timer);
       stopping = runner.stop();
       stopRequested();
     }
     return stopping;
   };
+
+  const release = async (): Promise<void> => {
+    for (const timer of intervals) clearInterval(timer);
+    await http?.close().catch(() => undefined);
+    uninstrument();
+    await state.close().catch(() => undefined);
+  };
+
+  let httpAddress: string;
   try {
+    const partitionCount = (): number | null => runner.status().partitionCount || null;
+    http = await createHttpServer({
+      logger,
+      registry: metrics.registry,
+      readiness: createReadinessProbe({
+        kafkaGroupJoined: () => runner.status().joined,
+        modelLoaded: () => modelChecked,
+        redis: state.redis,
+        reasons: () => {
+          const s = runner.status();
+          const reasons: string[] = [];
+          if (s.state !== 'running') reasons.push(`runner ${s.state}`);
+          if (s.unclaimed.length > 0) reasons.push(`partitions not yet claimed in Redis: ${s.unclaimed.join(', ')}`);
+          return reasons;
+        },
+      }),
+      store: state.store,
+      partitionCount,
+      model: () => context.model,
+      config,
+      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config }),
+      bearerToken: settings.HTTP_BEARER_TOKEN,
+    });
+    // Health answers while the consumer joins (liveness must not wait on Kafka).
+    httpAddress = await listen(http, settings.HTTP_PORT, options.httpHost);
+    logger.info({ address: httpAddress }, 'http listening');
     await runner.start();
   } catch (error) {
-    await state.close().catch(() => undefined);
+    await release();
     throw error;
   }
+
+  intervals.push(setInterval(() => void refreshModel(), settings.MODEL_POLL_SECONDS * 1000));
+  intervals.push(
+    setInterval(() => {
+      for (const p of runner.status().assigned) {
+        state.store.outboxLength(p).then(
+          (depth) => metrics.outboxDepth(p, depth),
+          () => undefined,
+        );
+      }
+    }, OUTBOX_SAMPLE_MS),
+  );
 
   const onAbort = (): void => {
     logger.info('stopping');
@@ -90,9 +173,9 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       await stopping;
     } finally {
       options.stopSignal?.removeEventListener('abort', onAbort);
-      await state.close().catch(() => undefined);
+      await release();
     }
   })();
   done.catch(() => undefined); // the caller observes it
-  return { runner, stop, done };
+  return { runner, metrics, httpAddress, stop, done };
 }

@@ -159,6 +159,8 @@ export const settingsSchema = z.strictObject({
   RUN_IDLE_WATERMARK_SECONDS: integer(0, 86_400 * 30, 3_600),
   /** Bound on a graceful stop (SIGTERM): finish the batch, commit, relay, leave the group. */
   RUN_SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600, 30),
+  /** How often a running processor looks for a new model version in Redis (`clvstream fit` publishes one). */
+  MODEL_POLL_SECONDS: integer(1, 3_600, 15),
   // Runtime / operations
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'a pino level' }).default('info'),
   HTTP_PORT: integer(0, 65_535, 8080),

@@ -99,6 +99,7 @@ export function runtimeEnv(infra: InfraEndpoints, topics: TopicSet, redis: { url
     RUN_BATCH_MAX_RECORDS: '500',
     RUN_SHUTDOWN_TIMEOUT_SECONDS: '20',
     LOG_LEVEL: 'silent',
+    HTTP_PORT: '0',
     ...topics.env,
     ...extra,
   };

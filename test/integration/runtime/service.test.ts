@@ -1,0 +1,110 @@
+// `clvstream run` as a whole: the HTTP surface over a running processor
+// (readiness, metrics with lag, a customer's state), a new model version picked
+// up without a restart and named in later emissions, and the fatal
+// configuration paths of the command (missing or mismatched topics → exit 2).
+import { afterEach, expect, it } from 'vitest';
+import { startService, type RunningService } from '../../../src/app/run-service.js';
+import type { OutboundEvent } from '../../../src/contracts/outbound.js';
+import { loggerFromSettings } from '../../../src/ops/logger.js';
+import { connectState } from '../../../src/state/connect.js';
+import { ModelStore } from '../../../src/state/model-store.js';
+import { createTestKafka, createTopic, deleteKeysByPrefix, deleteTopic, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import { ProcessorProcess } from '../../support/processor-process.js';
+import { TopicReader, createTopicSet, deleteTopicSet, eventStream, produceAll, runtimeEnv, settingsOf } from '../../support/runtime-harness.js';
+
+const PARTITIONS = 2;
+const TOKEN = 'test-token-0123456789';
+
+describeWithInfra('clvstream run: HTTP, metrics, model versions, fatal configuration', (infra: InfraEndpoints) => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.warn(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  });
+
+  it('serves readiness, metrics with lag and customer state; picks up a new model version', { timeout: 120_000 }, async () => {
+    const topics = await createTopicSet(infra, PARTITIONS, 'svc');
+    cleanups.push(() => deleteTopicSet(infra, topics));
+    const prefix = `clvtest-svc-${uniqueSuffix()}`.slice(0, 32);
+    const settings = settingsOf(runtimeEnv(infra, topics, { prefix }, { MODEL_POLL_SECONDS: '1', HTTP_BEARER_TOKEN: TOKEN }));
+    const state = connectState(settings);
+    cleanups.push(() => state.close());
+    cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
+    const producer = createTestKafka(infra).producer();
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
+    await reader.start();
+    cleanups.push(() => reader.stop());
+
+    const messages = eventStream({ seed: 3, customers: 20, events: 400 });
+    await produceAll(producer, topics, messages.slice(0, 200));
+    const service: RunningService = await startService({ settings, logger: loggerFromSettings(settings), version: 'test', httpHost: '127.0.0.1' });
+    cleanups.push(() => service.stop());
+    const get = (path: string, token: string | null = TOKEN) =>
+      fetch(`${service.httpAddress}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+
+    expect((await get('/healthz', null)).status).toBe(200);
+    await waitFor(async () => (await get('/readyz', null)).status === 200, { timeoutMs: 30_000, what: '/readyz 200' });
+    await waitFor(async () => (await get('/customers/cust-0')).status === 200, { timeoutMs: 30_000, what: 'cust-0 in Redis' });
+    const customer = (await (await get('/customers/cust-0')).json()) as Record<string, unknown>;
+    expect(customer).toMatchObject({ customer_id: 'cust-0' });
+    expect((await get('/customers/cust-0', null)).status).toBe(401);
+    expect((await get('/customers/nobody-here')).status).toBe(404);
+
+    await waitFor(async () => /clvstream_events_processed_total\{type="purchase"\} \d+/.test(await (await get('/metrics')).text()), { what: 'processed counter' });
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toMatch(new RegExp(`clvstream_consumer_lag\\{topic="${topics.byType.purchase.replace(/\./g, '\\.')}",partition="[01]"\\} 0`));
+    expect(metrics).toMatch(/clvstream_batch_duration_seconds_count \d+/);
+    expect(metrics).toMatch(/clvstream_assigned_partitions 2/);
+
+    // A model version published to Redis is picked up and named by later emissions.
+    await new ModelStore(state.redis, state.keys).publish(
+      { version: 'svc-test-v2', bgnbd: { r: 0.243, alpha: 30.9, a: 0.793, b: 2.426 }, gammaGamma: { p: 6.25, q: 3.74, v: 1544 }, cutPoints: null },
+      { fittedAt: new Date().toISOString(), asOf: '2023-06-30', customers: 20, repeatBuyers: 15, logLikelihood: -100, iterations: 10, converged: true, currency: 'USD' },
+    );
+    await waitFor(async () => /clvstream_model_version_info\{version="svc-test-v2"\} 1/.test(await (await get('/metrics')).text()), {
+      timeoutMs: 10_000,
+      what: 'the new model version to be loaded',
+    });
+    const before = reader.records.length;
+    await produceAll(producer, topics, messages.slice(200));
+    await waitFor(() => reader.records.length > before + 10, { timeoutMs: 30_000, what: 'emissions after the model change' });
+    const later = reader.records.slice(before).map((r) => JSON.parse(r.value.toString()) as OutboundEvent);
+    expect(new Set(later.map((e) => e.model_version))).toEqual(new Set(['svc-test-v2']));
+    expect(reader.records.slice(0, before).every((r) => (JSON.parse(r.value.toString()) as OutboundEvent).model_version === 'unfitted')).toBe(true);
+
+    await service.stop();
+    await service.done;
+    expect(service.runner.status().state).toBe('stopped');
+  });
+
+  it('exits 2 with a clear message when topics are missing or not co-partitioned', { timeout: 60_000 }, async () => {
+    const topics = await createTopicSet(infra, PARTITIONS, 'svcbad');
+    cleanups.push(() => deleteTopicSet(infra, topics));
+    const base = runtimeEnv(infra, topics, { prefix: `clvtest-bad-${uniqueSuffix()}`.slice(0, 32) });
+
+    const missing = new ProcessorProcess({ ...base, TOPIC_FEEDBACK: `clvtest-nothere-${uniqueSuffix()}` });
+    cleanups.push(() => missing.ensureDead());
+    expect(await missing.exited).toEqual({ code: 2, signal: null });
+    expect(missing.stderr.join('')).toMatch(/missing Kafka topics: clvtest-nothere-/);
+
+    const odd = `clvtest-odd-${uniqueSuffix()}`;
+    await createTopic(infra, odd, { partitions: PARTITIONS + 1 });
+    cleanups.push(() => deleteTopic(infra, odd));
+    const mismatched = new ProcessorProcess({ ...base, TOPIC_RETURN: odd });
+    cleanups.push(() => mismatched.ensureDead());
+    expect(await mismatched.exited).toEqual({ code: 2, signal: null });
+    expect(mismatched.stderr.join('')).toMatch(/same number of partitions.*=3/);
+
+    const badSetting = new ProcessorProcess({ ...base, RUN_BATCH_MAX_RECORDS: 'lots' });
+    cleanups.push(() => badSetting.ensureDead());
+    expect(await badSetting.exited).toEqual({ code: 2, signal: null });
+    expect(badSetting.stderr.join('')).toMatch(/RUN_BATCH_MAX_RECORDS/);
+  });
+});
