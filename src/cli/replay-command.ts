@@ -2,7 +2,11 @@ import { Command, Option } from 'commander';
 import { createReadStream } from 'node:fs';
 import { timestamp } from '../contracts/primitives.js';
 import { LineOutput } from '../app/line-output.js';
+import { backfill } from '../app/redis-backfill.js';
 import { replay } from '../app/replay.js';
+import { loadSettings } from '../config/index.js';
+import { connectState } from '../state/connect.js';
+import { basename } from 'node:path';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import { settingsFromEnv } from './settings-from-env.js';
@@ -18,7 +22,18 @@ export function replayCommand(): Command {
     .option('-c, --customers <file>', "write each customer's final state as JSON lines")
     .option('-d, --dead-letter <file>', 'write rejected lines (with reason) here instead of stderr')
     .addOption(new Option('--as-of <time>', 'ISO-8601 time: skip later events and evaluate time-dependent measures at it'))
-    .action(async (file: string | undefined, opts: { out?: string; customers?: string; deadLetter?: string; asOf?: string }) => {
+    .addOption(
+      new Option(
+        '--state <redis-url>',
+        "back-fill the service's Redis state instead (redis:// or rediss://; REDIS_CLUSTER_NODES selects a cluster): same result as consuming the file from Kafka; emissions wait in the outbox for `clvstream run`",
+      ),
+    )
+    .addOption(new Option('--partitions <n>', 'with --state: partitions of the inbound topics (decides which partition owns a customer)').argParser(positiveInteger))
+    .action(async (file: string | undefined, opts: { out?: string; customers?: string; deadLetter?: string; asOf?: string; state?: string; partitions?: number }) => {
+      if (opts.state !== undefined) {
+        await backfillCommand(file, opts.state, opts);
+        return;
+      }
       const settings = settingsFromEnv();
       const summary = await replay({
         input: file === undefined || file === '-' ? process.stdin : createReadStream(file),
@@ -34,6 +49,38 @@ export function replayCommand(): Command {
       if (process.stderr.isTTY) process.stderr.write('\n');
       process.stderr.write(JSON.stringify({ replay: summary }, null, 2) + '\n');
     });
+}
+
+async function backfillCommand(file: string | undefined, url: string, opts: { deadLetter?: string; partitions?: number; out?: string; customers?: string; asOf?: string }): Promise<void> {
+  if (opts.partitions === undefined) throw new UsageError('--state needs --partitions <n>: the partition count of the inbound topics');
+  if (opts.out !== undefined || opts.customers !== undefined || opts.asOf !== undefined) {
+    throw new UsageError('--state writes to Redis; --out, --customers and --as-of apply to the in-memory replay only');
+  }
+  const settings = loadSettings({ env: { ...process.env, REDIS_URL: url } });
+  const state = connectState(settings);
+  try {
+    const summary = await backfill({
+      input: file === undefined || file === '-' ? process.stdin : createReadStream(file),
+      sourceName: file === undefined || file === '-' ? 'stdin' : basename(file),
+      store: state.store,
+      partitionCount: opts.partitions,
+      topics: settings,
+      ctx: { model: UNFITTED_MODEL, config: domainConfigFrom(settings) },
+      rules: ingestRulesFrom(settings),
+      deadLetters: opts.deadLetter ? LineOutput.toFile(opts.deadLetter) : LineOutput.toStream(process.stderr),
+      nowMs: Date.now(),
+      version: 'backfill',
+    });
+    process.stderr.write(JSON.stringify({ backfill: summary }, null, 2) + '\n');
+  } finally {
+    await state.close();
+  }
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,6}$/.test(value) || n < 1) throw new UsageError(`--partitions ${JSON.stringify(value)} is not a positive integer`);
+  return n;
 }
 
 /** A bare date means the end of that day (UTC); a time must carry its offset. */

@@ -1,0 +1,88 @@
+// `clvstream replay --state redis://…` back-fills Redis with the result the
+// service reaches consuming the same events from Kafka (the end-to-end test
+// checks the service against the same reference), on a standalone Redis and on
+// the cluster; a second run of the same file changes nothing.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, expect, it } from 'vitest';
+import { connectState } from '../../../src/state/connect.js';
+import { KeySpace } from '../../../src/state/keys.js';
+import { deleteKeysByPrefix, describeWithInfra, uniqueSuffix, type InfraEndpoints } from '../../support/infra.js';
+import { eventStream, reference, settingsOf, stateDifferences } from '../../support/runtime-harness.js';
+
+const PARTITIONS = 3;
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const run = promisify(execFile);
+
+interface Summary {
+  backfill: { applied: number; already_stored: number; rejected: Record<string, number>; outbox_waiting: number };
+}
+
+/** The summary JSON on stderr, after the dead-letter lines. */
+function summaryOf(stderr: string): Summary {
+  return JSON.parse(stderr.split('\n').filter((l) => !l.startsWith('{"line"')).join('\n')) as Summary;
+}
+
+describeWithInfra('replay --state: back-fill into Redis', (infra: InfraEndpoints) => {
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.warn(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  });
+
+  const targets = [
+    { name: 'standalone Redis', cluster: undefined as string | undefined },
+    ...(infra.redisClusterNodes ? [{ name: 'Redis Cluster', cluster: infra.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',') }] : []),
+  ];
+
+  for (const target of targets) {
+    it(`${target.name}: the state equals the pure pipeline's; a second run is a no-op`, { timeout: 120_000 }, async () => {
+      const prefix = `clvtest-fill-${uniqueSuffix()}`.slice(0, 32);
+      const env = { REDIS_KEY_PREFIX: prefix, ...(target.cluster ? { REDIS_CLUSTER_NODES: target.cluster } : {}) };
+      const settings = settingsOf({ ...env, REDIS_URL: infra.redisUrl });
+      const state = connectState(settings);
+      cleanups.push(() => state.close());
+      cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
+
+      const messages = eventStream({ seed: 17, customers: 80, events: 3_000 });
+      const dir = mkdtempSync(join(tmpdir(), 'clvtest-fill-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'history.jsonl');
+      writeFileSync(file, [...messages.map((m) => m.value.toString()), '{"type":"purchase","broken":', ''].join('\n'));
+
+      const cli = (): Promise<{ stderr: string }> =>
+        run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', file, '--state', infra.redisUrl, '--partitions', String(PARTITIONS)], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', ...env },
+          maxBuffer: 16 * 1024 * 1024,
+        });
+      const first = summaryOf((await cli()).stderr);
+      expect(first.backfill.applied).toBe(messages.length);
+      expect(first.backfill.rejected).toEqual({ malformed_json: 1 });
+      expect(first.backfill.outbox_waiting).toBeGreaterThan(0);
+
+      const expected = reference(messages, settings, PARTITIONS);
+      expect((await stateDifferences(state.redis, prefix, PARTITIONS, expected.states)).slice(0, 5)).toEqual([]);
+      const keys = new KeySpace(prefix);
+      let outbox = 0;
+      for (let p = 0; p < PARTITIONS; p++) outbox += await state.redis.xlen(keys.outbox(p));
+      expect(outbox).toBe(expected.emissions.size);
+
+      const second = summaryOf((await cli()).stderr);
+      expect(second.backfill).toMatchObject({ applied: 0, already_stored: messages.length });
+      expect((await stateDifferences(state.redis, prefix, PARTITIONS, expected.states)).slice(0, 5)).toEqual([]);
+      let after = 0;
+      for (let p = 0; p < PARTITIONS; p++) after += await state.redis.xlen(keys.outbox(p));
+      expect(after).toBe(outbox);
+    });
+  }
+});
