@@ -28,18 +28,23 @@ export interface ScriptSource {
 
 const READ_ONLY: ReadonlySet<ScriptName> = new Set(['due-timers']);
 
+/** The first of `candidates` (relative to this module) that exists: src/, dist/ and dist-bench/src/ layouts. */
+function nearby(candidates: readonly string[], what: string): string {
+  for (const candidate of candidates) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`clvstream ${what} not found next to the state module`);
+}
+
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(nearby(['../../package.json', '../../../package.json'], 'package.json'), 'utf8')) as { version?: unknown };
   if (typeof pkg.version !== 'string' || pkg.version === '') throw new Error('package.json has no version');
   return pkg.version;
 }
 
 function luaDirectory(): string {
-  for (const candidate of ['./lua/', '../../src/state/lua/']) {
-    const dir = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(dir)) return dir;
-  }
-  throw new Error('clvstream state scripts not found: expected src/state/lua next to the state module');
+  return nearby(['./lua/', '../../src/state/lua/', '../../../src/state/lua/'], 'state scripts (src/state/lua)');
 }
 
 export const SCRIPT_VERSION = packageVersion();
