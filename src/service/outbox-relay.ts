@@ -19,6 +19,16 @@ export interface RelayObserver {
   relayFailed?(partition: number, error: unknown): void;
 }
 
+/** A send the broker has not answered in this long is abandoned and the producer replaced. */
+const SEND_TIMEOUT_MS = 30_000;
+
+export class RelayTimeoutError extends Error {
+  constructor() {
+    super(`the broker did not acknowledge an outbox batch within ${SEND_TIMEOUT_MS / 1000} s`);
+    this.name = 'RelayTimeoutError';
+  }
+}
+
 export interface RelayPassResult {
   readonly relayed: number;
   /** False when the pass stopped because it was asked to (more may be waiting). */
@@ -27,13 +37,45 @@ export interface RelayPassResult {
 
 export class OutboxRelay {
   private readonly running = new Map<number, Promise<RelayPassResult>>();
+  private producer: Promise<Producer> | null = null;
 
+  /**
+   * `createProducer` makes an idempotent producer; the relay connects it on first
+   * use and replaces it after a failed send (a producer whose sequence state no
+   * longer matches the broker's, or a send that hangs, is not used again).
+   */
   constructor(
     private readonly store: PartitionStore,
-    private readonly producer: Producer,
+    private readonly createProducer: () => Producer,
     private readonly batchSize = 500,
     private readonly observer: RelayObserver = {},
   ) {}
+
+  /** Disconnects the current producer (shutdown). */
+  async close(): Promise<void> {
+    const current = this.producer;
+    this.producer = null;
+    if (current !== null) await current.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  private connected(): Promise<Producer> {
+    if (this.producer === null) {
+      const producer = this.createProducer();
+      const connecting = producer.connect().then(() => producer);
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = null;
+      });
+      this.producer = connecting;
+    }
+    return this.producer;
+  }
+
+  /** Drops a producer that failed; the next pass makes a new one. */
+  private discard(failed: Promise<Producer>): void {
+    if (this.producer !== failed) return;
+    this.producer = null;
+    void failed.then((p) => p.disconnect()).catch(() => undefined);
+  }
 
   /**
    * Relays partition p's outbox until it is empty or `keepGoing` says stop.
@@ -59,7 +101,7 @@ export class OutboxRelay {
       while (keepGoing()) {
         const entries = await this.store.readOutbox(p, this.batchSize);
         if (entries.length === 0) return { relayed, drained: true };
-        await this.producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(entries) });
+        await this.send(entries);
         await this.store.ackOutbox(
           p,
           entries.map((e) => e.streamId),
@@ -72,6 +114,22 @@ export class OutboxRelay {
     } catch (error) {
       this.observer.relayFailed?.(p, error);
       throw error;
+    }
+  }
+
+  private async send(entries: readonly OutboxEntry[]): Promise<void> {
+    const producer = this.connected();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        producer.then((p) => p.sendBatch({ acks: -1, topicMessages: topicMessagesOf(entries) })),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RelayTimeoutError()), SEND_TIMEOUT_MS))),
+      ]);
+    } catch (error) {
+      this.discard(producer);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

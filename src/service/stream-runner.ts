@@ -23,7 +23,6 @@ import {
   type EachBatchPayload,
   type Kafka,
   type KafkaMessage,
-  type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
@@ -115,7 +114,6 @@ export class StreamRunner {
   private readonly sources: SourceTopic[];
   private readonly byTopic: Map<string, SourceTopic>;
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly relay: OutboxRelay;
   private readonly now: () => number;
@@ -149,9 +147,13 @@ export class StreamRunner {
       allowAutoTopicCreation: false,
       readUncommitted: false,
     });
-    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.admin = options.kafka.admin();
-    this.relay = new OutboxRelay(options.store, this.producer, 500, options.observer);
+    this.relay = new OutboxRelay(
+      options.store,
+      () => options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      500,
+      options.observer,
+    );
     this.failure = new Promise<never>((_, reject) => (this.settleFailure = reject));
     this.failure.catch(() => undefined); // observed through `failure` or `status`
   }
@@ -188,7 +190,6 @@ export class StreamRunner {
         version: this.options.version,
         now: this.now,
       });
-      await this.producer.connect();
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: this.sources.map((t) => t.topic), fromBeginning: true });
     } catch (error) {
@@ -278,7 +279,7 @@ export class StreamRunner {
   }
 
   private async disconnectQuietly(): Promise<void> {
-    await Promise.allSettled([this.consumer.disconnect(), this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.consumer.disconnect(), this.relay.close(), this.admin.disconnect()]);
   }
 
   // ------------------------------------------------------------------ assignment

@@ -350,7 +350,11 @@ export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store
     decoder: new MessageDecoder(ingestRulesFrom(settings), registry),
     context: () => contextOf(settings),
     version: 'test',
-    logger: pino({ level: process.env.CLVSTREAM_TEST_RUNNER_LOG ?? 'silent' }),
+    // CLVSTREAM_TEST_RUNNER_LOG=<level> (and _FILE=<path>) shows what the runner did.
+    logger: pino(
+      { level: process.env.CLVSTREAM_TEST_RUNNER_LOG ?? 'silent' },
+      process.env.CLVSTREAM_TEST_RUNNER_LOG_FILE ? pino.destination({ dest: process.env.CLVSTREAM_TEST_RUNNER_LOG_FILE, append: true, sync: true }) : undefined,
+    ),
   });
 }
 
