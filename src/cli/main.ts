@@ -38,6 +38,10 @@ const program = new Command('clvstream')
   .addCommand(backtestCommand())
   .addCommand(reportCommand());
 
+// Subcommands do not inherit exitOverride: without it a bad option value of a
+// subcommand would exit 1 through commander instead of 2 through exitCodeFor.
+for (const command of program.commands) command.exitOverride();
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -100,3 +100,13 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     expect(Object.values(json.segments['churn_level']!).reduce((n, g) => n + g.customers, 0)).toBe(2357);
   });
 });
+
+describe('exit codes of every subcommand', () => {
+  it('an unknown option or a missing option value exits 2, whichever subcommand it is given to', () => {
+    for (const args of [['replay', '--bogus'], ['import', '--delimiter'], ['fit', '--no-such-flag'], ['run', '--extra']]) {
+      const run = clvstream(args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(/error: (unknown option|option .* argument missing|too many arguments)/);
+    }
+  });
+});
