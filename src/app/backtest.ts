@@ -41,6 +41,8 @@ export interface BacktestOptions {
   readonly holdoutEndDay: number | null;
   readonly minRepeatBuyers?: number;
   readonly l2Penalty?: number;
+  /** Called now and then with the lines read so far (a progress line on a TTY). */
+  readonly onProgress?: (count: number) => void;
 }
 
 export interface BacktestResult {
@@ -73,7 +75,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
       if (days === undefined) later.set(input.customerId, (days = new Set()));
       days.add(input.day);
     }
-  });
+  }, options.onProgress);
   const holdoutEnd = options.holdoutEndDay ?? latestDay;
   if (holdoutEnd <= calEnd) {
     throw new RangeError(`the holdout end ${dayToDate(holdoutEnd)} is not after the calibration end ${dayToDate(calEnd)}`);

@@ -25,10 +25,12 @@ export async function readEventFile(
   rules: IngestRules,
   nowMs: number,
   onInput: (input: DomainInput) => void,
+  onProgress?: (lines: number) => void,
 ): Promise<EventFileSummary> {
   const summary: EventFileSummary = { lines: 0, inputs: 0, rejected: {}, examples: [] };
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     summary.lines++;
+    if (onProgress !== undefined && summary.lines % 10_000 === 0) onProgress(summary.lines);
     if (line.trim() === '') continue;
     const decoded = decodeBytes(Buffer.from(line, 'utf8'), null, rules, nowMs);
     if (!decoded.ok) {

@@ -32,6 +32,8 @@ export interface FitStateOptions {
   readonly now: Date;
   /** Fit and report, publish nothing. */
   readonly dryRun?: boolean;
+  /** Called now and then with the customer states read so far (a progress line on a TTY). */
+  readonly onProgress?: (count: number) => void;
 }
 
 export interface FitStateOutcome {
@@ -48,8 +50,12 @@ export function defaultVersionName(now: Date): string {
 
 export async function fitFromState(options: FitStateOptions): Promise<FitStateOutcome> {
   const sample = new PopulationSample(options.asOfDay);
+  let read = 0;
   const scan = await scanCustomerStates(options.states, (states) => {
     for (const s of states) sample.add(s);
+    const before = read;
+    read += states.length;
+    if (options.onProgress !== undefined && Math.floor(read / 10_000) > Math.floor(before / 10_000)) options.onProgress(read);
   });
   const fit = fitPopulation(sample.summaries, { minRepeatBuyers: options.minRepeatBuyers, l2Penalty: options.l2Penalty });
   const cutPoints = sample.rfm.cutPoints();

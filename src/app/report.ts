@@ -30,6 +30,8 @@ export interface ReportFromEventsOptions {
   /** Events on later days are skipped; null → the latest event day. */
   readonly asOfDay: number | null;
   readonly periodDays?: number;
+  /** Called now and then with the lines read so far (a progress line on a TTY). */
+  readonly onProgress?: (count: number) => void;
 }
 
 export interface ReportRun {
@@ -51,7 +53,7 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
     }
     latest = latest === null ? input.day : Math.max(latest, input.day);
     processor.apply(input);
-  });
+  }, options.onProgress);
   const day = options.asOfDay ?? latest ?? 0;
   processor.advanceTo(day);
   const report = populationReport(processor.states.values(), day, options.model, options.config, { periodDays: options.periodDays });

@@ -4,6 +4,7 @@ import { backtest, backtestJson, backtestSvg, backtestTable } from '../app/backt
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
 import { dayOption, inputArgument, numberOption } from './analytics-options.js';
+import { ttyProgress } from './tty-progress.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
 
@@ -33,6 +34,7 @@ export function backtestCommand(): Command {
       const calibrationEndDay = dayOption('--calibration-end', flags.calibrationEnd);
       const holdoutEndDay = flags.holdoutEnd === undefined ? null : dayOption('--holdout-end', flags.holdoutEnd);
       if (holdoutEndDay !== null && holdoutEndDay <= calibrationEndDay) throw new UsageError('--holdout-end must be after --calibration-end');
+      const progress = ttyProgress('backtest', 'lines');
       const result = await backtest({
         input: inputArgument('events file', file),
         rules: ingestRulesFrom(settings),
@@ -41,8 +43,10 @@ export function backtestCommand(): Command {
         calibrationEndDay,
         holdoutEndDay,
         minRepeatBuyers: numberOption('--min-repeat-buyers', flags.minRepeatBuyers, { min: 0, integer: true }),
+        onProgress: progress.onProgress,
         l2Penalty: flags.penalty === undefined ? 0 : numberOption('--penalty', flags.penalty, { min: 0 }),
       });
+      progress.done();
       process.stdout.write(flags.format === 'json' ? JSON.stringify(backtestJson(result), null, 2) + '\n' : backtestTable(result));
       const rejected = Object.values(result.events.rejected).reduce((a, b) => a + (b ?? 0), 0);
       if (rejected > 0) {

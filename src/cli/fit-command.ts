@@ -7,6 +7,7 @@ import { connectState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
 import { dayOption, numberOption, summaryArgument } from './analytics-options.js';
+import { ttyProgress } from './tty-progress.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
 
@@ -69,6 +70,7 @@ async function fitState(flags: FitFlags, options: { minRepeatBuyers: number; l2P
   }
   const connection = connectState(url === undefined ? settings : { ...settings, REDIS_URL: url, REDIS_CLUSTER_NODES: undefined });
   try {
+    const progress = ttyProgress('fit', 'customer states');
     const outcome = await fitFromState({
       states: connection.store,
       models: new ModelStore(connection.redis, connection.keys),
@@ -77,8 +79,10 @@ async function fitState(flags: FitFlags, options: { minRepeatBuyers: number; l2P
       ...options,
       version: flags.modelVersion,
       now,
+      onProgress: progress.onProgress,
       dryRun: flags.dryRun === true,
     });
+    progress.done();
     process.stdout.write(JSON.stringify(outcome.output, null, 2) + '\n');
     if (outcome.declined !== null) {
       process.stderr.write(`clvstream: ${outcome.declined}; the processors keep their current model (before the first fit: the simple CLV and inactivity rules)\n`);

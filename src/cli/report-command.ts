@@ -3,6 +3,7 @@ import { reportFromEvents, reportJson, reportTable } from '../app/report.js';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import { dayOption, inputArgument, numberOption } from './analytics-options.js';
+import { ttyProgress } from './tty-progress.js';
 import { settingsFromEnv } from './settings-from-env.js';
 
 interface ReportFlags {
@@ -23,6 +24,7 @@ export function reportCommand(): Command {
     .action(async (file: string, flags: ReportFlags) => {
       const settings = settingsFromEnv();
       const config = domainConfigFrom(settings);
+      const progress = ttyProgress('report', 'lines');
       const run = await reportFromEvents({
         input: inputArgument('events file', file),
         rules: ingestRulesFrom(settings),
@@ -30,8 +32,10 @@ export function reportCommand(): Command {
         model: UNFITTED_MODEL,
         nowMs: Date.now(),
         asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
+        onProgress: progress.onProgress,
         periodDays: numberOption('--period-days', flags.periodDays, { min: 1, integer: true }),
       });
+      progress.done();
       const currency = config.baseCurrency;
       process.stdout.write(flags.format === 'json' ? JSON.stringify(reportJson(run.report, currency), null, 2) + '\n' : reportTable(run.report, currency));
       const rejected = Object.values(run.events.rejected).reduce((a, b) => a + (b ?? 0), 0);
