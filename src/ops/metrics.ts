@@ -280,7 +280,7 @@ export class RuntimeMetrics {
 
   /**
    * An outbox record acknowledged by Kafka. For segment-changed / churn-risk
-   * records pass the event time of the cause (`occurred_at`, see `eventTimeOf`)
+   * records pass the event time of the cause (their `occurred_at`)
    * to observe the end-to-end delay; dead letters and internal records pass none.
    */
   emissionRelayed(topic: string, eventTime?: Date | number | string | null, ackedAtMs: number = this.now()): void {
@@ -333,23 +333,5 @@ export class RuntimeMetrics {
   render(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-/**
- * The event time (`occurred_at`, epoch ms) of an outbox record's value when it
- * is a segment-changed or churn-risk event, else null. Never throws.
- */
-export function eventTimeOf(value: Buffer | string): number | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const { type, occurred_at: occurredAt } = parsed as { type?: unknown; occurred_at?: unknown };
-  if ((type !== 'segment-changed' && type !== 'churn-risk') || typeof occurredAt !== 'string') return null;
-  const ms = Date.parse(occurredAt);
-  return Number.isFinite(ms) ? ms : null;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { OutboundEvent } from '../contracts/outbound.js';
 import type { RunnerObserver } from '../service/stream-runner.js';
-import { eventTimeOf, type RuntimeMetrics } from './metrics.js';
+import type { RuntimeMetrics } from './metrics.js';
 
 export interface RunnerMetricsTopics {
   readonly segmentChanged: string;
@@ -40,20 +40,24 @@ export function runnerMetrics(metrics: RuntimeMetrics, topics: RunnerMetricsTopi
     relayed(_partition, entries) {
       const ackedAt = Date.now();
       for (const entry of entries) {
-        const emission = entry.topic === topics.segmentChanged || entry.topic === topics.churnRisk;
-        if (emission) {
-          try {
-            metrics.emitted(JSON.parse(entry.value.toString('utf8')) as OutboundEvent);
-          } catch {
-            // not an outbound event (cannot happen for records we wrote); skip the breakdown
-          }
-        }
-        // End-to-end delay only for emissions: dead letters and internal records have no cause time.
-        metrics.emissionRelayed(entry.topic, emission ? eventTimeOf(entry.value) : null, ackedAt);
+        // Dead letters and internal records are counted but have no cause time.
+        const event = entry.topic === topics.segmentChanged || entry.topic === topics.churnRisk ? outboundEventOf(entry.value) : null;
+        if (event !== null) metrics.emitted(event);
+        metrics.emissionRelayed(entry.topic, event?.occurred_at ?? null, ackedAt);
       }
     },
     relayFailed() {
       metrics.relayError();
     },
   };
+}
+
+/** An outbox value on an emission topic, parsed once for the breakdown and the end-to-end delay. */
+function outboundEventOf(value: Buffer): OutboundEvent | null {
+  try {
+    const parsed = JSON.parse(value.toString('utf8')) as OutboundEvent | null;
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.occurred_at === 'string' ? parsed : null;
+  } catch {
+    return null; // not an outbound event (cannot happen for records we wrote)
+  }
 }

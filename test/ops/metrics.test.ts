@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/ops/metric-names.js';
-import { RuntimeMetrics, eventTimeOf } from '../../src/ops/metrics.js';
+import { RuntimeMetrics } from '../../src/ops/metrics.js';
 
 /** The sample lines of `name` in the text exposition (no HELP/TYPE). */
 async function samples(m: RuntimeMetrics, name: string): Promise<string[]> {
@@ -117,20 +117,5 @@ describe('RuntimeMetrics', () => {
 
   it('exposes the Prometheus content type', () => {
     expect(new RuntimeMetrics({ defaultMetrics: false }).contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-  });
-});
-
-describe('eventTimeOf', () => {
-  it('reads occurred_at of outbound events only', () => {
-    expect(eventTimeOf(Buffer.from(JSON.stringify({ type: 'churn-risk', occurred_at: '2025-03-01T00:00:00Z' })))).toBe(
-      Date.parse('2025-03-01T00:00:00Z'),
-    );
-    expect(eventTimeOf(JSON.stringify({ type: 'segment-changed', occurred_at: '2025-03-01T10:00:00+02:00' }))).toBe(
-      Date.parse('2025-03-01T08:00:00Z'),
-    );
-    expect(eventTimeOf(JSON.stringify({ kind: 'referral', occurred_at: '2025-03-01T00:00:00Z' }))).toBeNull();
-    expect(eventTimeOf('not json')).toBeNull();
-    expect(eventTimeOf('null')).toBeNull();
-    expect(eventTimeOf(JSON.stringify({ type: 'churn-risk', occurred_at: 'yesterday' }))).toBeNull();
   });
 });
