@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Consumer, Kafka } from 'kafkajs';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { inboundTopicsOf, kafkaEventSink, type InboundTopics } from '../../src/app/generate-kafka.js';
 import { runGenerator } from '../../src/app/generate-run.js';
 import { syntheticTraffic, type GeneratedEvent, type TrafficOptions } from '../../src/app/generate.js';
@@ -13,11 +13,12 @@ import { INBOUND_TYPES, type InboundType } from '../../src/contracts/inbound.js'
 import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import {
-  TEST_CONSUMER_TIMINGS,
+  cleanupsAfterEach,
   createTestKafka,
   createTopic,
   deleteTopic,
   describeWithInfra,
+  TEST_CONSUMER_TIMINGS,
   uniqueGroupId,
   uniqueSuffix,
   waitFor,
@@ -42,16 +43,7 @@ interface Received {
 }
 
 describeWithInfra('clvstream generate → Kafka', (infra) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function freshInboundTopics(): Promise<InboundTopics> {
     const suffix = uniqueSuffix();

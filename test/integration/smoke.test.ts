@@ -3,9 +3,9 @@
 // broker's control channel and recovery from it.
 import type { Consumer, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
 import type { Cluster, Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
-  TEST_CONSUMER_TIMINGS,
+  cleanupsAfterEach,
   createTestKafka,
   createTestRedis,
   createTestRedisCluster,
@@ -14,6 +14,7 @@ import {
   deleteTopic,
   describeWithInfra,
   mockControl,
+  TEST_CONSUMER_TIMINGS,
   uniqueGroupId,
   uniqueRedisPrefix,
   uniqueSuffix,
@@ -23,16 +24,7 @@ import {
 
 describeWithInfra('integration smoke: kafka → redis', (infra) => {
   // Everything a test opens is registered here and closed even if it fails.
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function connectedProducer(options: ProducerConfig = {}): Promise<Producer> {
     const producer = createTestKafka(infra).producer(options);

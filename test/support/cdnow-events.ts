@@ -12,6 +12,8 @@ import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import type { IngestRules } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
+import type { BgNbdParams, GammaGammaParams } from '../../src/domain/model-snapshot.js';
+import { expect } from 'vitest';
 
 const LOG = fileURLToPath(new URL('../../data/cdnow/CDNOW_sample.txt', import.meta.url));
 
@@ -70,4 +72,22 @@ export async function cdnowStates(lastDay: number): Promise<CustomerState[]> {
     if (input.day <= lastDay) processor.apply(input);
   });
   return [...processor.states.values()];
+}
+
+const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
+
+/**
+ * A fit from stored CDNOW states (time in days, money in cents) against the
+ * published figures: BG/NBD in weeks r 0.2426, α 4.4135, a 0.7929, b 2.4258, to
+ * 1e-3 relative (exact days rather than two-decimal weeks move it by ~3e-4);
+ * Gamma-Gamma p 6.25, q 3.74, v 15.44 dollars, to 2e-3.
+ */
+export function expectPublishedCdnowFit(bgnbd: BgNbdParams, gammaGamma: GammaGammaParams): void {
+  expect(relative(bgnbd.r, 0.2426)).toBeLessThan(1e-3);
+  expect(relative(bgnbd.alpha / 7, 4.4135)).toBeLessThan(1e-3);
+  expect(relative(bgnbd.a, 0.7929)).toBeLessThan(1e-3);
+  expect(relative(bgnbd.b, 2.4258)).toBeLessThan(1e-3);
+  expect(relative(gammaGamma.p, 6.25)).toBeLessThan(2e-3);
+  expect(relative(gammaGamma.q, 3.74)).toBeLessThan(2e-3);
+  expect(relative(gammaGamma.v / 100, 15.44)).toBeLessThan(2e-3);
 }

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Cluster, Redis } from 'ioredis';
-import { describe, inject, it } from 'vitest';
+import { afterEach, describe, inject, it } from 'vitest';
 import { configuredEndpoints, notConfiguredReason, type InfraEndpoints, type InfraState } from './infra-endpoints.js';
 import { MockKafkaControl } from './mock-kafka-control.js';
 
@@ -269,6 +269,25 @@ export async function deleteKeysByPrefix(redis: Redis | Cluster, prefix: string)
 }
 
 // ---------------------------------------------------------------- misc --
+
+/**
+ * A list to push cleanups onto while a test runs (call inside a describe). After
+ * each test they run in reverse order; a failing cleanup is reported, never
+ * thrown: it must not fail the test or hide the test's own error.
+ */
+export function cleanupsAfterEach(): (() => unknown)[] {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.warn(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  });
+  return cleanups;
+}
 
 /**
  * Polls check() until it returns something other than undefined/false, at most

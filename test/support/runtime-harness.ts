@@ -21,7 +21,9 @@ import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { encodeState } from '../../src/state/codec.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore, type RedisClient } from '../../src/state/store.js';
-import { createTestKafka, createTopic, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
+import type { RedisOptions } from 'ioredis';
+import { connectState } from '../../src/state/connect.js';
+import { createTestKafka, createTopic, deleteKeysByPrefix, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
 
 export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback'];
 
@@ -394,4 +396,41 @@ export async function storedInboundRecords(redis: RedisClient, prefix: string, p
     for (const [field, value] of Object.entries(meta)) if (field.startsWith('off:') && inbound.has(field.slice(4))) total += Number(value);
   }
   return total;
+}
+
+export interface FixtureOptions {
+  /** Settings on top of `runtimeEnv`'s. */
+  readonly extra?: Record<string, string>;
+  /** A Redis of the test's own (its keys are not deleted: the test removes the whole server). */
+  readonly redisUrl?: string;
+  /** ioredis options of the test's state connection (e.g. fail fast while Redis is down). */
+  readonly redisOptions?: RedisOptions;
+}
+
+/**
+ * One processor deployment for a test: fresh topics (`partitions` each), a Redis
+ * key prefix, settings, a state connection, a producer, a reader of the two
+ * emission topics, and `runner()` for in-process processors; all cleaned up
+ * through `cleanups`.
+ */
+export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unknown)[], label: string, partitions: number, options: FixtureOptions = {}) {
+  const topics = await createTopicSet(infra, partitions, label);
+  cleanups.push(() => deleteTopicSet(infra, topics));
+  const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
+  const settings = settingsOf(runtimeEnv(infra, topics, { prefix, url: options.redisUrl }, options.extra));
+  const state = connectState(settings, options.redisOptions ? { redisOptions: options.redisOptions } : {});
+  cleanups.push(() => state.close());
+  if (options.redisUrl === undefined) cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
+  const producer = createTestKafka(infra).producer();
+  await producer.connect();
+  cleanups.push(() => producer.disconnect());
+  const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
+  await reader.start();
+  cleanups.push(() => reader.stop());
+  const runner = (): StreamRunner => {
+    const r = inProcessRunner(infra, settings, state.store);
+    cleanups.push(() => r.stop());
+    return r;
+  };
+  return { topics, prefix, settings, state, producer, reader, runner };
 }

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { connectState } from '../../../src/state/connect.js';
 import { KeySpace } from '../../../src/state/keys.js';
-import { deleteKeysByPrefix, describeWithInfra, uniqueSuffix, type InfraEndpoints } from '../../support/infra.js';
+import { cleanupsAfterEach, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, type InfraEndpoints } from '../../support/infra.js';
 import { eventStream, reference, settingsOf, stateDifferences } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 3;
@@ -28,16 +28,7 @@ function summaryOf(stderr: string): Summary {
 }
 
 describeWithInfra('replay --state: back-fill into Redis', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   const targets = [
     { name: 'standalone Redis', cluster: undefined as string | undefined },

@@ -1,24 +1,28 @@
 // The whole chain through the service: the CDNOW purchases (calibration period)
 // produced to Kafka, consumed by the runtime into Redis, then `fit` from the live
 // state reproduces the published BG/NBD and Gamma-Gamma parameters.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { fitFromState } from '../../../src/app/fit-state.js';
 import { localDayOf } from '../../../src/domain/time.js';
 import { connectState } from '../../../src/state/connect.js';
 import { ModelStore } from '../../../src/state/model-store.js';
-import { cdnowEventLines } from '../../support/cdnow-events.js';
-import { createTestKafka, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import { cdnowEventLines, expectPublishedCdnowFit } from '../../support/cdnow-events.js';
+import {
+  cleanupsAfterEach,
+  createTestKafka,
+  deleteKeysByPrefix,
+  describeWithInfra,
+  uniqueSuffix,
+  waitFor,
+  type InfraEndpoints,
+} from '../../support/infra.js';
 import { createTopicSet, deleteTopicSet, inProcessRunner, produceAll, runtimeEnv, settingsOf, storedInboundRecords, type TestMessage } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
 const CALIBRATION_END = '1997-09-30';
-const relative = (x: number, want: number): number => Math.abs(x - want) / want;
 
 describeWithInfra('CDNOW through the service, then fit from Redis', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => console.warn(`cleanup failed: ${(err as Error).message}`));
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('reproduces the published parameters', { timeout: 120_000 }, async () => {
     const topics = await createTopicSet(infra, PARTITIONS, 'cdnow');
@@ -55,13 +59,6 @@ describeWithInfra('CDNOW through the service, then fit from Redis', (infra: Infr
     const current = await models.current();
     const { bgnbd, gammaGamma } = current?.snapshot ?? { bgnbd: null, gammaGamma: null };
     if (bgnbd === null || gammaGamma === null) throw new Error('no fitted model published');
-    // Published (weeks): r 0.2426, α 4.4135, a 0.7929, b 2.4258; Gamma-Gamma p 6.25, q 3.74, v 15.44 dollars.
-    expect(relative(bgnbd.r, 0.2426)).toBeLessThan(1e-3);
-    expect(relative(bgnbd.alpha / 7, 4.4135)).toBeLessThan(1e-3);
-    expect(relative(bgnbd.a, 0.7929)).toBeLessThan(1e-3);
-    expect(relative(bgnbd.b, 2.4258)).toBeLessThan(1e-3);
-    expect(relative(gammaGamma.p, 6.25)).toBeLessThan(2e-3);
-    expect(relative(gammaGamma.q, 3.74)).toBeLessThan(2e-3);
-    expect(relative(gammaGamma.v / 100, 15.44)).toBeLessThan(2e-3);
+    expectPublishedCdnowFit(bgnbd, gammaGamma);
   });
 });

@@ -3,23 +3,31 @@
 // Redis state equals one clean pass of the pure pipeline over the input, byte
 // for byte, and every expected emission was published at least once with its
 // deterministic id. The last instance is stopped with SIGTERM and must exit 0.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { connectState, type StateConnection } from '../../../src/state/connect.js';
 import { KeySpace } from '../../../src/state/keys.js';
-import { createTestKafka, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import {
+  cleanupsAfterEach,
+  createTestKafka,
+  deleteKeysByPrefix,
+  describeWithInfra,
+  uniqueSuffix,
+  waitFor,
+  type InfraEndpoints,
+} from '../../support/infra.js';
 import { ProcessorProcess } from '../../support/processor-process.js';
 import {
   TopicReader,
   createTopicSet,
   deleteTopicSet,
-  emissionDifferences,
+  convergedEmissionDifferences,
+  convergedStateDifferences,
   eventStream,
   produceAll,
   reference,
   runtimeEnv,
   seeded,
   settingsOf,
-  stateDifferences,
 } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
@@ -27,16 +35,7 @@ const EVENTS = 20_000;
 const KILLS = 4;
 
 describeWithInfra('runtime crash safety (SIGKILL)', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('state after repeated SIGKILLs equals a clean pass; every emission is published', { timeout: 300_000 }, async () => {
     const topics = await createTopicSet(infra, PARTITIONS, 'crash');
@@ -87,19 +86,8 @@ describeWithInfra('runtime crash safety (SIGKILL)', (infra: InfraEndpoints) => {
     const last = new ProcessorProcess(env);
     cleanups.push(() => last.ensureDead());
     const expected = reference(messages, settings, PARTITIONS);
-    await waitFor(async () => (await stateDifferences(state.redis, prefix, PARTITIONS, expected.states)).length === 0, {
-      timeoutMs: 120_000,
-      intervalMs: 1_000,
-      what: 'Redis state to equal the reference',
-    }).catch(() => undefined);
-    expect((await stateDifferences(state.redis, prefix, PARTITIONS, expected.states)).slice(0, 5)).toEqual([]);
-
-    await waitFor(() => emissionDifferences(expected.emissions, reader.emissions()).length === 0, {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: 'every expected emission on Kafka',
-    }).catch(() => undefined);
-    expect(emissionDifferences(expected.emissions, reader.emissions()).slice(0, 5)).toEqual([]);
+    expect(await convergedStateDifferences(state.redis, prefix, PARTITIONS, expected.states, 120_000)).toEqual([]);
+    expect(await convergedEmissionDifferences(expected.emissions, reader, 60_000)).toEqual([]);
 
     await waitFor(() => last.has('partition claimed'), { timeoutMs: 30_000, what: 'the last instance to claim its partitions' });
     last.kill('SIGTERM');

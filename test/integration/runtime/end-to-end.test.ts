@@ -3,14 +3,11 @@
 // events on Kafka, checked against the pure pipeline over the same input — on a
 // standalone Redis and on the 3-master Redis Cluster.
 import type { Producer } from 'kafkajs';
-import { pino } from 'pino';
-import { afterEach, expect, it } from 'vitest';
-import { ingestRulesFrom } from '../../../src/config/runtime-parameters.js';
-import { MessageDecoder } from '../../../src/kafka/message-decoder.js';
-import { StreamRunner } from '../../../src/service/stream-runner.js';
+import { expect, it } from 'vitest';
 import { connectState, type StateConnection } from '../../../src/state/connect.js';
 import { KeySpace } from '../../../src/state/keys.js';
 import {
+  cleanupsAfterEach,
   createTestKafka,
   deleteKeysByPrefix,
   describeWithInfra,
@@ -20,31 +17,22 @@ import {
 } from '../../support/infra.js';
 import {
   TopicReader,
-  contextOf,
   createTopicSet,
   deleteTopicSet,
-  emissionDifferences,
+  convergedEmissionDifferences,
+  convergedStateDifferences,
   eventStream,
+  inProcessRunner,
   produceAll,
   reference,
   runtimeEnv,
   settingsOf,
-  stateDifferences,
 } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
 
 describeWithInfra('runtime end to end: Kafka → Redis → Kafka', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   const targets = [
     { name: 'standalone Redis', cluster: false },
@@ -75,33 +63,14 @@ describeWithInfra('runtime end to end: Kafka → Redis → Kafka', (infra: Infra
       await reader.start();
       cleanups.push(() => reader.stop());
 
-      const runner = new StreamRunner({
-        settings,
-        kafka: createTestKafka(infra),
-        store: state.store,
-        decoder: new MessageDecoder(ingestRulesFrom(settings), null),
-        context: () => contextOf(settings),
-        version: 'test',
-        logger: pino({ level: 'silent' }),
-      });
+      const runner = inProcessRunner(infra, settings, state.store);
       await runner.start();
       cleanups.push(() => runner.stop());
 
       const expected = reference(messages, settings, PARTITIONS);
       expect(expected.emissions.size).toBeGreaterThan(100);
-      await waitFor(async () => (await stateDifferences(state.redis, prefix, PARTITIONS, expected.states)).length === 0, {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-        what: 'Redis state to equal the reference',
-      }).catch(() => undefined);
-      expect((await stateDifferences(state.redis, prefix, PARTITIONS, expected.states)).slice(0, 5)).toEqual([]);
-
-      await waitFor(() => emissionDifferences(expected.emissions, reader.emissions()).length === 0, {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        what: 'every expected emission on Kafka',
-      }).catch(() => undefined);
-      expect(emissionDifferences(expected.emissions, reader.emissions()).slice(0, 5)).toEqual([]);
+      expect(await convergedStateDifferences(state.redis, prefix, PARTITIONS, expected.states, 60_000)).toEqual([]);
+      expect(await convergedEmissionDifferences(expected.emissions, reader, 30_000)).toEqual([]);
 
       // The outbox drains, Kafka's group offsets catch up with Redis.
       const keys = new KeySpace(prefix);

@@ -12,18 +12,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CustomerState } from '../../../src/domain/state.js';
 import { partitionOfKey } from '../../../src/kafka/key-partition.js';
-import { connectState } from '../../../src/state/connect.js';
 import { KeySpace } from '../../../src/state/keys.js';
 import { PartitionStore } from '../../../src/state/store.js';
 import {
+  cleanupsAfterEach,
   createTestKafka,
-  deleteKeysByPrefix,
   describeWithInfra,
   mockControl,
-  uniqueSuffix,
   waitFor,
   type InfraEndpoints,
 } from '../../support/infra.js';
@@ -31,14 +29,11 @@ import {
   TopicReader,
   convergedEmissionDifferences,
   convergedStateDifferences,
-  createTopicSet,
-  deleteTopicSet,
   eventStream,
   inProcessRunner,
   produceAll,
   reference,
-  runtimeEnv,
-  settingsOf,
+  runtimeFixture,
   storedInboundRecords,
 } from '../../support/runtime-harness.js';
 
@@ -46,33 +41,10 @@ const PARTITIONS = 4;
 const REFERRAL_VALUE_MINOR = 500;
 
 describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
-  async function setUp(label: string, redis: { url?: string } = {}, extra: Record<string, string> = {}) {
-    const topics = await createTopicSet(infra, PARTITIONS, label);
-    cleanups.push(() => deleteTopicSet(infra, topics));
-    const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
-    const settings = settingsOf(runtimeEnv(infra, topics, { prefix, ...redis }, extra));
-    const state = connectState(settings, { redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1_000 } });
-    cleanups.push(() => state.close());
-    if (redis.url === undefined) cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-    const producer = createTestKafka(infra).producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
-    await reader.start();
-    cleanups.push(() => reader.stop());
-    return { topics, prefix, settings, state, producer, reader };
-  }
+  const setUp = (label: string, redis: { url?: string } = {}, extra: Record<string, string> = {}) =>
+    runtimeFixture(infra, cleanups, label, PARTITIONS, { extra, redisUrl: redis.url, redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1_000 } });
 
   it.skipIf(!infra.kafkaMockControl)('request errors and a broker outage: no loss, no double counting', { timeout: 180_000 }, async () => {
     const control = mockControl(infra);

@@ -2,11 +2,19 @@
 // badly framed message lands in the dead-letter topic with its original key,
 // value and headers, its source coordinates and the specific reason — and the
 // good events around it are processed exactly as if it had not been there.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { deadLetterSchema, type DeadLetterCode } from '../../../src/contracts/dead-letter.js';
 import type { InboundType } from '../../../src/contracts/inbound.js';
 import { connectState } from '../../../src/state/connect.js';
-import { createTestKafka, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import {
+  cleanupsAfterEach,
+  createTestKafka,
+  deleteKeysByPrefix,
+  describeWithInfra,
+  uniqueSuffix,
+  waitFor,
+  type InfraEndpoints,
+} from '../../support/infra.js';
 import {
   TopicReader,
   convergedEmissionDifferences,
@@ -70,16 +78,7 @@ const POISON: Poison[] = [
 ];
 
 describeWithInfra('runtime dead-letter routing', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('each poison message is dead-lettered with its reason and original bytes; good events around it are exact', { timeout: 120_000 }, async () => {
     const topics = await createTopicSet(infra, PARTITIONS, 'poison');

@@ -2,63 +2,25 @@
 // rejoins mid-stream; the state still equals one clean pass. And fencing: a
 // member whose claim was taken over cannot write — its batch is refused, and it
 // continues only after claiming the partition afresh.
-import type { Producer } from 'kafkajs';
-import { afterEach, expect, it } from 'vitest';
-import type { StreamRunner } from '../../../src/service/stream-runner.js';
-import { connectState, type StateConnection } from '../../../src/state/connect.js';
+import { expect, it } from 'vitest';
 import { FencedError } from '../../../src/state/errors.js';
-import { createTestKafka, deleteKeysByPrefix, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import {
-  TopicReader,
   convergedEmissionDifferences,
   convergedStateDifferences,
-  createTopicSet,
-  deleteTopicSet,
   eventStream,
-  inProcessRunner,
   produceAll,
   reference,
-  runtimeEnv,
-  settingsOf,
+  runtimeFixture,
   storedInboundRecords,
-  type TopicSet,
 } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
 
 describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
-  async function setUp(label: string, extra: Record<string, string> = {}) {
-    const topics: TopicSet = await createTopicSet(infra, PARTITIONS, label);
-    cleanups.push(() => deleteTopicSet(infra, topics));
-    const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
-    const settings = settingsOf(runtimeEnv(infra, topics, { prefix }, extra));
-    const state: StateConnection = connectState(settings);
-    cleanups.push(() => state.close());
-    cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-    const producer: Producer = createTestKafka(infra).producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
-    await reader.start();
-    cleanups.push(() => reader.stop());
-    const runner = (): StreamRunner => {
-      const r = inProcessRunner(infra, settings, state.store);
-      cleanups.push(() => r.stop());
-      return r;
-    };
-    return { topics, prefix, settings, state, producer, reader, runner };
-  }
+  const setUp = (label: string, extra: Record<string, string> = {}) => runtimeFixture(infra, cleanups, label, PARTITIONS, { extra });
 
   it('a member leaving and rejoining mid-stream changes nothing in the result', { timeout: 180_000 }, async () => {
     // Small batches and a slow-ish stream so the membership changes land mid-way.

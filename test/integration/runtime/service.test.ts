@@ -2,13 +2,23 @@
 // (readiness, metrics with lag, a customer's state), a new model version picked
 // up without a restart and named in later emissions, and the fatal
 // configuration paths of the command (missing or mismatched topics → exit 2).
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startService, type RunningService } from '../../../src/app/run-service.js';
 import type { OutboundEvent } from '../../../src/contracts/outbound.js';
 import { loggerFromSettings } from '../../../src/ops/logger.js';
 import { connectState } from '../../../src/state/connect.js';
 import { ModelStore } from '../../../src/state/model-store.js';
-import { createTestKafka, createTopic, deleteKeysByPrefix, deleteTopic, describeWithInfra, uniqueSuffix, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import {
+  cleanupsAfterEach,
+  createTestKafka,
+  createTopic,
+  deleteKeysByPrefix,
+  deleteTopic,
+  describeWithInfra,
+  uniqueSuffix,
+  waitFor,
+  type InfraEndpoints,
+} from '../../support/infra.js';
 import { ProcessorProcess } from '../../support/processor-process.js';
 import { TopicReader, createTopicSet, deleteTopicSet, eventStream, produceAll, runtimeEnv, settingsOf } from '../../support/runtime-harness.js';
 
@@ -16,16 +26,7 @@ const PARTITIONS = 2;
 const TOKEN = 'test-token-0123456789';
 
 describeWithInfra('clvstream run: HTTP, metrics, model versions, fatal configuration', (infra: InfraEndpoints) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        console.warn(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('serves readiness, metrics with lag and customer state; picks up a new model version', { timeout: 120_000 }, async () => {
     const topics = await createTopicSet(infra, PARTITIONS, 'svc');
