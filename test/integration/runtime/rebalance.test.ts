@@ -38,7 +38,9 @@ describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
     const b = t.runner();
     await b.start();
     await waitFor(() => b.status().assigned.length > 0 && a.status().assigned.length > 0 && a.status().assigned.length < PARTITIONS, {
-      timeoutMs: 30_000,
+      // A second member's join completes on the mock broker only after about a
+      // session timeout, and later when A is mid-fetch: bound generously.
+      timeoutMs: 90_000,
       what: 'the partitions to be split between A and B',
     });
     const atLeave = await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
