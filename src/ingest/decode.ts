@@ -96,7 +96,7 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Deco
       // Zero is a purchase too (a free order still counts as a transaction, as in CDNOW).
       const amount = money(event.amount, event.currency, 'amount', true, rules);
       if (!amount.ok) return amount.failure;
-      const discount = money(event.discount ?? 0, event.currency, 'discount', true, rules);
+      const discount = event.discount === undefined ? NO_MONEY : money(event.discount, event.currency, 'discount', true, rules);
       if (!discount.ok) return discount.failure;
       const margin = event.margin === undefined ? null : money(event.margin, event.currency, 'margin', true, rules);
       if (margin !== null && !margin.ok) return margin.failure;
@@ -128,6 +128,9 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Deco
 }
 
 type Money = { ok: true; minor: number } | { ok: false; failure: Decoded };
+
+/** An absent optional amount: zero, with nothing to parse or convert. */
+const NO_MONEY: Money = { ok: true, minor: 0 };
 
 function money(amount: DecimalAmount, currency: string, field: string, allowZero: boolean, rules: IngestRules): Money {
   const parsed = toMinorUnits(amount, currency, allowZero);

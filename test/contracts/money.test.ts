@@ -50,3 +50,32 @@ describe('currencies', () => {
     expect(formatMinorUnits(1234, 'BHD')).toBe('1.234');
   });
 });
+
+describe('toMinorUnits agrees with the plain string-splitting rule', () => {
+  /** The rule written the obvious way (regex, split, pad): the fast scanner must match it on every input. */
+  function reference(text: string, exponent: number, allowZero: boolean): string {
+    if (!/^\d+(\.\d+)?$/.test(text)) return 'format';
+    const [whole = '0', fraction = ''] = text.split('.');
+    const significant = fraction.replace(/0+$/, '');
+    if (significant.length > exponent) return 'precision';
+    if (Number(whole) > 1_000_000_000 || (Number(whole) === 1_000_000_000 && significant !== '')) return 'max';
+    const minor = Number(whole + significant.padEnd(exponent, '0'));
+    if (minor === 0 && !allowZero) return 'positive';
+    return String(minor);
+  }
+
+  it('on 20,000 seeded strings of digits, dots, zeros and stray characters', () => {
+    let seed = 7;
+    const random = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const alphabet = ['0', '0', '0', '1', '5', '9', '.', '.', '-', 'e', ' ', '1000000000'];
+    const currencies = ['JPY', 'USD', 'BHD', 'CLF'];
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      for (let n = random(9); n >= 0; n--) text += alphabet[random(alphabet.length)];
+      const currency = currencies[random(currencies.length)] as string;
+      const allowZero = random(2) === 0;
+      const got = toMinorUnits(text, currency, allowZero);
+      expect(got.ok ? String(got.minor) : got.rule, `${JSON.stringify(text)} ${currency}`).toBe(reference(text, currencyExponent(currency) as number, allowZero));
+    }
+  });
+});
