@@ -3,6 +3,11 @@ import { startService } from '../app/run-service.js';
 import { loggerFromSettings } from '../ops/logger.js';
 import { settingsFromEnv } from './settings-from-env.js';
 
+/** The stop bound when a signal arrives before the settings are read (RUN_SHUTDOWN_TIMEOUT_SECONDS's default). */
+const SHUTDOWN_SECONDS_BEFORE_SETTINGS = 30;
+/** Time after the bound, or after the service settled, for the last logs and the error to be written. */
+const EXIT_GRACE_SECONDS = 2;
+
 /** `clvstream run`: the streaming service, until SIGTERM/SIGINT (exit 0) or a fatal error (exit 1). */
 export function runCommand(version: string): Command {
   return new Command('run')
@@ -12,17 +17,32 @@ export function runCommand(version: string): Command {
     .action(async () => {
       // Handlers first: a SIGTERM during start-up still ends in a graceful stop.
       const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
+      let boundSeconds = SHUTDOWN_SECONDS_BEFORE_SETTINGS;
+      const onSignal = (): void => {
+        stop.abort();
+        // The runner bounds its own stop, but sockets with requests in flight (kafkajs
+        // waits out its request timeout on a broker that stopped answering) keep the
+        // process alive after it: the bound must hold for the process as well.
+        setTimeout(() => {
+          process.stderr.write(`clvstream: graceful stop took longer than ${boundSeconds} s (RUN_SHUTDOWN_TIMEOUT_SECONDS); exiting\n`);
+          process.exit(1);
+        }, (boundSeconds + EXIT_GRACE_SECONDS) * 1000).unref();
+      };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
       try {
         const settings = settingsFromEnv();
+        boundSeconds = settings.RUN_SHUTDOWN_TIMEOUT_SECONDS;
         const logger = loggerFromSettings(settings);
         const service = await startService({ settings, logger, version, stopSignal: stop.signal });
         await service.done;
       } finally {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        // The service has settled (stopped or failed): what still holds the event loop
+        // is not ours to wait for. Unref'd, so it never delays a clean exit; the exit
+        // code is the one main sets from the outcome.
+        setTimeout(() => process.exit(), EXIT_GRACE_SECONDS * 1000).unref();
       }
     });
 }

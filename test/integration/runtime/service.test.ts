@@ -15,6 +15,7 @@ import {
   deleteKeysByPrefix,
   deleteTopic,
   describeWithInfra,
+  mockControl,
   uniqueSuffix,
   waitFor,
   type InfraEndpoints,
@@ -83,6 +84,38 @@ describeWithInfra('clvstream run: HTTP, metrics, model versions, fatal configura
     await service.stop();
     await service.done;
     expect(service.runner.status().state).toBe('stopped');
+  });
+
+  // Regression: a stop that timed out threw, but the process lived on as long as
+  // kafkajs held sockets with requests in flight (an instance seen alive 25 s after
+  // SIGTERM with a 15 s bound). The bound must hold for the process, not only the runner.
+  it('exits non-zero within RUN_SHUTDOWN_TIMEOUT_SECONDS when the broker stops answering', { timeout: 90_000 }, async (context) => {
+    const control = mockControl(infra);
+    if (control === undefined) return context.skip(); // needs the mock's round-trip control
+    const topics = await createTopicSet(infra, PARTITIONS, 'svcstop');
+    cleanups.push(() => deleteTopicSet(infra, topics));
+    const prefix = `clvtest-stop-${uniqueSuffix()}`.slice(0, 32);
+    const env = runtimeEnv(infra, topics, { prefix }, { LOG_LEVEL: 'info', RUN_SHUTDOWN_TIMEOUT_SECONDS: '3' });
+    const state = connectState(settingsOf(env));
+    cleanups.push(() => state.close());
+    cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
+    const child = new ProcessorProcess(env);
+    cleanups.push(() => child.ensureDead());
+    await waitFor(() => child.has('partition claimed') || child.hasExited, { timeoutMs: 30_000, what: 'a claimed partition' });
+    expect(child.hasExited, child.stderr.join('')).toBe(false);
+
+    const brokers = await control.brokers();
+    cleanups.push(async () => {
+      for (const id of brokers) await control.brokerRtt(id, 0);
+    });
+    for (const id of brokers) await control.brokerRtt(id, 120_000);
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const exit = await Promise.race([child.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+    const seconds = (Date.now() - started) / 1000;
+    expect(exit, `${JSON.stringify(child.lines.slice(-6))}\n${child.stderr.join('')}`).toEqual({ code: 1, signal: null });
+    expect(seconds).toBeLessThan(3 + 5);
+    expect(child.stderr.join('') + JSON.stringify(child.lines)).toMatch(/graceful stop took longer than 3 s/);
   });
 
   it('exits 2 with a clear message when topics are missing or not co-partitioned', { timeout: 60_000 }, async () => {
