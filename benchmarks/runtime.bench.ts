@@ -4,14 +4,13 @@
  * keeps while it decodes, merges, reduces, commits to Redis and relays the
  * outbox. Target (issue 4): at least 60 %.
  *
- *   npm run bench:runtime -- [--events 200000] [--partitions 4] [--repeat 2]
+ *   npm run bench:runtime -- [--events 200000] [--partitions 4] [--repeat 2] [--chunk 20000]
  *
  * Needs the test servers (`bash scripts/test-infra.sh start`, read from
  * .infra/env) or KAFKA_BROKERS / REDIS_URL (+ KAFKA_MOCK_CONTROL for the mock's
  * topic creation). Rates are measured from the first to the last record each
  * side handles, so the group join (seconds on the mock broker) is not counted.
  */
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
@@ -22,6 +21,7 @@ import { MessageDecoder } from '../src/kafka/message-decoder.js';
 import { StreamRunner } from '../src/service/stream-runner.js';
 import { connectState } from '../src/state/connect.js';
 import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
+import { infraVariables } from './endpoints.js';
 
 const MAX_WAIT_MS = 600_000;
 
@@ -30,21 +30,6 @@ function arg(name: string, fallback: number): number {
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
   return v;
-}
-
-function endpoints(): Record<string, string> {
-  const env: Record<string, string> = {};
-  try {
-    for (const line of readFileSync('.infra/env', 'utf8').split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
-    }
-  } catch {
-    // no local infra file: environment only
-  }
-  for (const k of ['KAFKA_BROKERS', 'REDIS_URL', 'KAFKA_MOCK_CONTROL']) if (process.env[k]) env[k] = process.env[k];
-  if (!env.KAFKA_BROKERS || !env.REDIS_URL) throw new Error('no servers: run `bash scripts/test-infra.sh start` or set KAFKA_BROKERS and REDIS_URL');
-  return env;
 }
 
 /** A seeded purchase-heavy stream in event-time order over `customers` customers. */
@@ -72,7 +57,10 @@ async function main(): Promise<void> {
   const total = arg('events', 200_000);
   const partitions = arg('partitions', 4);
   const repeat = arg('repeat', 2);
-  const env = endpoints();
+  // Records per produce request: the mock broker returns one record batch per partition
+  // per fetch, so this sets how much a fetch can carry (benchmarks/RESULTS.md).
+  const chunk = arg('chunk', 20_000);
+  const env = infraVariables();
   const id = `clvbench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topicEnv: Record<string, string> = {
     TOPIC_PURCHASE: `${id}.purchases`,
@@ -98,9 +86,9 @@ async function main(): Promise<void> {
   await producer.connect();
   const stream = events(total, Math.max(1_000, Math.floor(total / 20)));
   const topicOf: Record<string, string> = { purchase: topicEnv.TOPIC_PURCHASE as string, feedback: topicEnv.TOPIC_FEEDBACK as string, return: topicEnv.TOPIC_RETURN as string };
-  for (let i = 0; i < stream.length; i += 2_000) {
+  for (let i = 0; i < stream.length; i += chunk) {
     const byTopic = new Map<string, { key: string; value: string }[]>();
-    for (const e of stream.slice(i, i + 2_000)) {
+    for (const e of stream.slice(i, i + chunk)) {
       const t = topicOf[e.topic] as string;
       byTopic.set(t, [...(byTopic.get(t) ?? []), { key: e.key, value: e.value }]);
     }

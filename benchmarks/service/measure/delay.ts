@@ -1,0 +1,109 @@
+/**
+ * End-to-end delay: the bench notes when it sent each live event (event id →
+ * wall time just before the produce call) and its own consumer of the output
+ * topics notes when each emission arrives; an emission caused by an event
+ * (`cause: {kind: 'event', event_id}`, src/contracts/outbound.ts) has the delay
+ * arrival − send. Timer-caused emissions and events from before the live phase
+ * are not in the map and are ignored.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { bounded, now } from '../clock.js';
+
+export interface DelayStats {
+  readonly emissions: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+  readonly meanMs: number | null;
+}
+
+export function delayStats(values: readonly number[]): DelayStats {
+  if (values.length === 0) return { emissions: 0, p50Ms: null, p99Ms: null, maxMs: null, meanMs: null };
+  const sorted = Float64Array.from(values).sort();
+  // Nearest rank: the smallest value with at least q of the values at or below it.
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { emissions: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] as number, meanMs: sum / sorted.length };
+}
+
+const CAUSE = '"cause":{"kind":"event","event_id":"';
+
+/**
+ * The causing event id of a serialized emission. The emissions are written by
+ * JSON.stringify in the contract's field order, so a string search finds it
+ * without parsing the whole document; anything else is parsed.
+ */
+export function causeEventId(value: Buffer): string | undefined {
+  const text = value.toString('utf8');
+  const i = text.indexOf(CAUSE);
+  if (i >= 0) {
+    const start = i + CAUSE.length;
+    const end = text.indexOf('"', start);
+    const id = end > start ? text.slice(start, end) : '';
+    if (!id.includes('\\')) return id || undefined;
+  }
+  try {
+    const cause = (JSON.parse(text) as { cause?: { kind?: unknown; event_id?: unknown } }).cause;
+    return cause?.kind === 'event' && typeof cause.event_id === 'string' ? cause.event_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A consumer of a system's output topics that matches emissions to the send times of the live events. */
+export class EmissionObserver {
+  private readonly sent = new Map<string, number>();
+  private readonly delays: number[] = [];
+  private readonly consumer;
+  /** Every output record seen (also timer-caused and pre-live ones). */
+  records = 0;
+  lastArrival = 0;
+
+  constructor(
+    brokers: readonly string[],
+    private readonly topics: readonly string[],
+    groupId: string,
+  ) {
+    const kafka = new Kafka({ clientId: `${groupId}-observer`, brokers: [...brokers], logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 50 });
+  }
+
+  /** Joins and starts fetching at the end of the topics; resolves after the first fetch (offsets resolved). */
+  async start(timeoutMs: number): Promise<void> {
+    let fetched!: () => void;
+    const firstFetch = new Promise<void>((resolve) => (fetched = resolve));
+    const off = this.consumer.on(this.consumer.events.FETCH, () => fetched());
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.topics], fromBeginning: false });
+    await this.consumer.run({
+      eachBatch: async ({ batch }) => {
+        const arrival = now();
+        for (const message of batch.messages) {
+          this.records++;
+          if (message.value === null) continue;
+          const id = causeEventId(message.value);
+          const sentAt = id === undefined ? undefined : this.sent.get(id);
+          if (sentAt !== undefined) this.delays.push(arrival - sentAt);
+        }
+        if (batch.messages.length > 0) this.lastArrival = arrival;
+        return Promise.resolve();
+      },
+    });
+    await bounded('output consumer: first fetch', firstFetch, timeoutMs);
+    off();
+  }
+
+  /** Notes the send time of live events (call just before producing them). */
+  noteSent(eventIds: readonly string[], at: number): void {
+    for (const id of eventIds) this.sent.set(id, at);
+  }
+
+  stats(): DelayStats {
+    return delayStats(this.delays);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+}

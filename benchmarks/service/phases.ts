@@ -1,0 +1,293 @@
+/**
+ * The two measurements every system goes through:
+ *
+ * - throughput: the backlog is in the topics before the system starts; the
+ *   rate is the events handled from the first observation to the last one
+ *   divided by that time (the group join is not counted, nor the events of the
+ *   first observation, whose work began before it), and the CPU over the same
+ *   window divided by the events.
+ * - delay: live traffic at a fixed rate for a while, continuing the workload
+ *   where the backlog ended; every emission caused by a live event gives one
+ *   delay sample (EmissionObserver).
+ */
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { MAX_WAIT_MS, now, sleep } from './clock.js';
+import { cpuDelta, type CpuDelta, type CpuMeter, type CpuSample } from './measure/cpu.js';
+import { EmissionObserver, type DelayStats } from './measure/delay.js';
+import type { RunningSystem } from './systems/system.js';
+import type { Topics, TopicSet } from './topics.js';
+import { toTopicMessages, type WorkloadReader, type WorkloadRecord } from '../workload.js';
+
+const POLL_MS = 20;
+/**
+ * Live traffic goes out every 20 ms, like a producer lingering for a batch
+ * (the mock broker returns one record batch per partition per fetch, so a
+ * stream of tiny produce requests would slow every consumer down).
+ */
+const LIVE_TICK_MS = 20;
+
+/** An idempotent producer with the default (murmur2) partitioner: keys land where clvstream expects them (src/app/generate-kafka.ts). */
+export async function connectProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+/**
+ * Records per produce request of the backlog (one record batch per topic-partition
+ * each). Large on purpose: the mock broker answers a fetch with a single record
+ * batch per partition where a real broker fills it up to the fetch size, so small
+ * batches would make every consumer's fetch round trips the limit (measured: the
+ * same 100k events at 23k events/s with 2,000-record requests, 50–70k with 20,000).
+ */
+export const BACKLOG_CHUNK = 20_000;
+
+/** Produces the backlog and checks that the broker still holds all of it (the mock drops the oldest batches beyond ~5 MiB per partition). */
+export async function produceBacklog(producer: Producer, admin: Topics, topics: TopicSet, records: readonly WorkloadRecord[]): Promise<number> {
+  const started = now();
+  for (let i = 0; i < records.length; i += BACKLOG_CHUNK) {
+    await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records.slice(i, i + BACKLOG_CHUNK), topics.inbound) });
+  }
+  const seconds = (now() - started) / 1000;
+  const offsets = await admin.offsets(Object.values(topics.inbound));
+  const held = offsets.reduce((n, o) => n + o.high - o.low, 0);
+  if (held !== records.length || offsets.some((o) => o.low > 0)) {
+    throw new Error(`the broker holds ${held} of the ${records.length} backlog records (log start offsets above 0: retention dropped the oldest); use more --partitions or fewer --events`);
+  }
+  return seconds;
+}
+
+export interface CpuPerMillion {
+  readonly system: number | null;
+  readonly redis: number | null;
+  readonly broker: number | null;
+  readonly bench: number | null;
+}
+
+function perMillion(cpu: CpuDelta, events: number): CpuPerMillion {
+  const f = (s: number | null): number | null => (s === null || events <= 0 ? null : (s / events) * 1e6);
+  return { system: f(cpu.system), redis: f(cpu.redis), broker: f(cpu.broker), bench: f(cpu.bench) };
+}
+
+export interface ThroughputResult {
+  readonly backlog: number;
+  readonly handled: number;
+  /** False when the phase hit its time cap before the backlog was done. */
+  readonly complete: boolean;
+  /**
+   * The sustained rate: events handled from the first observation to the last
+   * one, over that time. An event is handled when its state is stored and its
+   * emissions are published — the naive processor counts an event after its
+   * awaited sends, so clvstream's last event counts when its outboxes are empty
+   * again, not at its last commit.
+   */
+  readonly eventsPerSecond: number | null;
+  readonly windowSeconds: number | null;
+  /** clvstream: the rate up to the last commit (states and offsets stored; emissions may still wait in the outboxes). */
+  readonly committedEventsPerSecond: number | null;
+  /** clvstream: from the last commit until every outbox was empty. */
+  readonly relayDrainSeconds: number | null;
+  /** From the processes' start to the first events handled (process start, group join, first fetch). */
+  readonly startupSeconds: number | null;
+  /** CPU over the window (for clvstream up to the empty outboxes), per million events handled. */
+  readonly cpu: CpuDelta | null;
+  readonly cpuSecondsPerMillion: CpuPerMillion | null;
+  /** The group changed after processing began: the window starts after the change. */
+  readonly rebalanced: boolean;
+  /** Events counted in the rate's window. */
+  readonly windowEvents: number;
+}
+
+export async function throughputPhase(system: RunningSystem, backlog: number, capMs: number | null, cpu: CpuMeter, startedAt: number): Promise<ThroughputResult> {
+  const deadline = now() + MAX_WAIT_MS;
+  let previous: CpuSample = await cpu.sample(system.pids());
+  let start: CpuSample | null = null;
+  let end: CpuSample | null = null;
+  let complete = false;
+  let progress = await system.progress();
+  // The window: from the first observation — or, when the group changed after that
+  // (a member joined late and partitions moved), from the first poll after the change.
+  let window: { at: number; handled: number } | null = null;
+  let generation = progress.generation;
+  let rebalanced = false;
+  for (let i = 0; now() < deadline && i < 10_000_000; i++) {
+    progress = await system.progress();
+    const sample = await cpu.sample(system.pids());
+    if (window === null && progress.first !== null) {
+      window = progress.first;
+      start = previous; // the last sample before any event was seen handled
+    } else if (window !== null && progress.generation !== generation) {
+      window = { at: sample.at, handled: progress.handled };
+      start = sample;
+      rebalanced = true;
+    }
+    generation = progress.generation;
+    if (progress.handled >= backlog) {
+      complete = true;
+      end = sample;
+      break;
+    }
+    if (capMs !== null && progress.first !== null && now() - progress.first.at >= capMs) {
+      end = sample;
+      break;
+    }
+    previous = sample;
+    await sleep(POLL_MS);
+  }
+  if (window === null || progress.lastAt === null || start === null) throw new Error(`${system.name}: handled no event within ${MAX_WAIT_MS / 1000} s`);
+  if (end === null) throw new Error(`${system.name}: backlog not done within ${MAX_WAIT_MS / 1000} s (${progress.handled} of ${backlog})`);
+  const first = window;
+  const counted = progress.handled - first.handled;
+  const rateUntil = (t: number): number | null => (t > first.at && counted > 0 ? (counted / (t - first.at)) * 1000 : null);
+  let lastAt = progress.lastAt;
+  let committed: number | null = null;
+  let relayDrainSeconds: number | null = null;
+
+  // clvstream: the last events are done when the outboxes are empty (bounded wait).
+  if (system.kind === 'clvstream') {
+    committed = rateUntil(progress.lastAt);
+    const drainDeadline = now() + MAX_WAIT_MS;
+    for (let i = 0; i < 10_000_000; i++) {
+      const p = await system.progress();
+      if (p.pending === 0) {
+        end = await cpu.sample(system.pids());
+        lastAt = Math.max(progress.lastAt, end.at);
+        relayDrainSeconds = (lastAt - progress.lastAt) / 1000;
+        break;
+      }
+      if (now() >= drainDeadline) throw new Error(`${system.name}: outboxes not empty within ${MAX_WAIT_MS / 1000} s`);
+      await sleep(POLL_MS);
+    }
+  }
+  const delta = cpuDelta(start, end);
+  return {
+    backlog,
+    handled: progress.handled,
+    complete,
+    eventsPerSecond: rateUntil(lastAt),
+    windowSeconds: (lastAt - first.at) / 1000,
+    committedEventsPerSecond: committed,
+    relayDrainSeconds,
+    cpu: delta,
+    // The window's CPU over the events handled in it (all of them unless the group changed midway).
+    cpuSecondsPerMillion: perMillion(delta, rebalanced ? counted : progress.handled),
+    rebalanced,
+    windowEvents: counted,
+    startupSeconds: ((progress.first ?? first).at - startedAt) / 1000,
+  };
+}
+
+export interface DelayResult {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly sent: number;
+  /** Live events handled when the phase ended. */
+  readonly handled: number;
+  /** Seconds after the last send until every live event was handled and every emission published (null: not within the wait). */
+  readonly caughtUpSeconds: number | null;
+  /** Caught up within a second of the last send: the system sustained the rate. */
+  readonly keptUp: boolean;
+  /** Every live event was handled and published before the bench stopped waiting: the delay figures are complete, not lower bounds. */
+  readonly complete: boolean;
+  /** The workload reached the present before the duration was over (see workload.ts). */
+  readonly workloadExhausted: boolean;
+  readonly delay: DelayStats;
+  /** Output records seen (including timer-caused ones). */
+  readonly outputRecords: number;
+  readonly cpu: CpuDelta;
+  readonly cpuSecondsPerMillion: CpuPerMillion;
+  /** How long the bench's output consumer took to join (not part of any figure). */
+  readonly observerJoinSeconds: number;
+}
+
+export interface DelayPhaseOptions {
+  readonly rate: number;
+  readonly durationMs: number;
+  /** How long after the last send the phase waits for the system to catch up. */
+  readonly drainMs: number;
+  readonly groupId: string;
+  readonly brokers: readonly string[];
+}
+
+export async function delayPhase(
+  system: RunningSystem,
+  topics: TopicSet,
+  admin: Topics,
+  producer: Producer,
+  reader: WorkloadReader,
+  cpu: CpuMeter,
+  o: DelayPhaseOptions,
+): Promise<DelayResult> {
+  const observer = new EmissionObserver(o.brokers, [topics.segmentChanged, topics.churnRisk], o.groupId);
+  try {
+    const joinStarted = now();
+    await observer.start(60_000);
+    const observerJoinSeconds = (now() - joinStarted) / 1000;
+    await system.beginLive(await admin.endOffsets(Object.values(topics.inbound)));
+    const before = await cpu.sample(system.pids());
+    const t0 = now();
+    let sent = 0;
+    let lastSend = 0;
+    const total = Math.max(1, Math.round((o.durationMs / 1000) * o.rate));
+    // Paced: at each tick send what the rate allows by now (a late tick sends more);
+    // a producer that cannot keep up stops one second after the duration.
+    for (let i = 0; i < 10_000_000 && sent < total; i++) {
+      const elapsed = now() - t0;
+      if (elapsed >= o.durationMs + 1_000 || reader.exhausted) break;
+      const due = Math.min(Math.floor((elapsed / 1000) * o.rate) + 1, total) - sent;
+      if (due <= 0 || (i > 0 && now() - lastSend < LIVE_TICK_MS)) {
+        await sleep(Math.max(1, LIVE_TICK_MS - (now() - lastSend)));
+        continue;
+      }
+      lastSend = now();
+      const batch = reader.take(Math.min(due, 5_000));
+      if (batch.length === 0) break;
+      observer.noteSent(batch.map((r) => r.eventId), now());
+      await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(batch, topics.inbound) });
+      sent += batch.length;
+      if (i % 25 === 0) await system.progress(); // notices a dead process early
+    }
+    const sendEnd = now();
+    const seconds = (sendEnd - t0) / 1000;
+
+    // Wait (bounded) until the live events are handled and published, then for their emissions to arrive.
+    let caughtUpAt: number | null = null;
+    let progress = await system.progress();
+    const drainDeadline = sendEnd + o.drainMs;
+    for (let i = 0; i < 10_000_000; i++) {
+      progress = await system.progress();
+      if (progress.live >= sent && progress.pending === 0) {
+        // Workers time their last event exactly; clvstream's outboxes are seen empty by this poll.
+        caughtUpAt = system.kind === 'clvstream' ? now() : (progress.lastAt ?? now());
+        break;
+      }
+      if (now() >= drainDeadline) break;
+      await sleep(POLL_MS);
+    }
+    const quietDeadline = now() + 5_000;
+    for (let i = 0; i < 10_000_000 && caughtUpAt !== null && now() < quietDeadline; i++) {
+      if (now() - Math.max(observer.lastArrival, caughtUpAt) > 500) break;
+      await sleep(50);
+    }
+    const after = await cpu.sample(system.pids());
+    const delta = cpuDelta(before, after);
+    const caughtUpSeconds = caughtUpAt === null ? null : Math.max(0, (caughtUpAt - sendEnd) / 1000);
+    return {
+      rate: o.rate,
+      seconds,
+      sent,
+      handled: progress.live,
+      caughtUpSeconds,
+      keptUp: caughtUpSeconds !== null && caughtUpSeconds <= 1,
+      complete: caughtUpAt !== null,
+      workloadExhausted: reader.exhausted,
+      delay: observer.stats(),
+      outputRecords: observer.records,
+      cpu: delta,
+      cpuSecondsPerMillion: perMillion(delta, progress.live),
+      observerJoinSeconds,
+    };
+  } finally {
+    await observer.stop();
+  }
+}

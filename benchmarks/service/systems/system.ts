@@ -1,0 +1,83 @@
+/** What the bench needs of a running system under test, whatever runs it. */
+import type { SystemKind } from '../options.js';
+import type { TopicOffset } from '../topics.js';
+
+/**
+ * Fetch wait of every system's consumers. librdkafka's mock broker answers a fetch
+ * that found no data only after the full wait, even when records arrive meanwhile
+ * (a real broker answers as soon as they do), so the default 500 ms would be
+ * measured as end-to-end delay. The same short wait for all three systems.
+ */
+export const FETCH_MAX_WAIT_MS = 50;
+
+export interface Progress {
+  /** Inbound events handled since the start (backlog, then live traffic). */
+  readonly handled: number;
+  /** Events handled from the live phase's start offsets on (0 before it). */
+  readonly live: number;
+  /** When handled events were first seen, and how many there were then. */
+  readonly first: { readonly at: number; readonly handled: number } | null;
+  /** When `handled` last grew. */
+  readonly lastAt: number | null;
+  /** Emissions still waiting to be published (clvstream's outboxes), else 0. */
+  readonly pending: number;
+  /** Changes whenever the group's assignment changes (sum of partition claims, or of group joins). */
+  readonly generation: number;
+}
+
+export interface RunningSystem {
+  readonly kind: SystemKind;
+  readonly instances: number;
+  /** e.g. "clvstream ×2". */
+  readonly name: string;
+  /** Process ids of the system's own processes (CPU accounting). */
+  pids(): number[];
+  /** Current progress; throws when a process of the system died. */
+  progress(): Promise<Progress>;
+  /**
+   * Live traffic starts at these end offsets of the inbound topics: from there
+   * on events count as live; a consumer still in the backlog skips the rest of it.
+   */
+  beginLive(offsets: readonly TopicOffset[]): Promise<void>;
+  /** Anything worth knowing about the run (rebalances, rejected events, emission counts). */
+  notes(): Promise<Record<string, unknown>>;
+  /** Recent output lines of the processes (for error reports). */
+  logTail(): string[];
+  /** Stops every process (gracefully, then by force); never throws. */
+  stop(): Promise<StopOutcome>;
+}
+
+export interface StopOutcome {
+  /** Exit code (or signal name) of each process. */
+  readonly exits: readonly (number | string | null)[];
+  /** Processes that did not stop in time and were killed. */
+  readonly killed: number;
+  /** The last output lines of the killed processes. */
+  readonly killedLog: readonly string[];
+}
+
+/** Keeps the last lines a child process wrote. */
+export class LogTail {
+  private readonly lines: string[] = [];
+  private partial = '';
+
+  constructor(
+    private readonly label: string,
+    private readonly max = 30,
+  ) {}
+
+  push(chunk: Buffer | string): void {
+    const text = this.partial + chunk.toString();
+    const parts = text.split('\n');
+    this.partial = (parts.pop() ?? '').slice(-2_000);
+    for (const line of parts) {
+      if (line.trim() === '') continue;
+      this.lines.push(`[${this.label}] ${line.slice(0, 2_000)}`);
+      if (this.lines.length > this.max) this.lines.shift();
+    }
+  }
+
+  tail(): string[] {
+    return this.partial === '' ? [...this.lines] : [...this.lines, `[${this.label}] ${this.partial}`];
+  }
+}
