@@ -7,18 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnvFile } from '../test/support/env-file.js';
 
 const VARIABLES = ['KAFKA_BROKERS', 'REDIS_URL', 'KAFKA_MOCK_CONTROL'] as const;
-
-/** KEY=VALUE lines (blank lines and # comments skipped; surrounding quotes dropped). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw.trim());
-    if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2].trim().replace(/^['"]|['"]$/g, '');
-  }
-  return out;
-}
 
 /**
  * The repository root: the nearest directory above this file whose package.json

@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseEnvFile } from './env-file.js';
 
 export interface HostPort {
   host: string;
@@ -38,19 +39,6 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const INFRA_ENV_FILE = `${REPO_ROOT}.infra/env`;
 export const INFRA_START_ERROR_FILE = `${REPO_ROOT}.infra/start-error`;
 const START_HINT = 'run `bash scripts/test-infra.sh start`';
-
-/** Parses KEY=VALUE lines; blank lines and # comments are ignored. */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
-  }
-  return out;
-}
 
 export function parseHostPort(value: string): HostPort {
   const i = value.lastIndexOf(':');

@@ -39,19 +39,8 @@ export async function meanMemoryUsage(redis: Redis, keys: readonly string[], n =
   const step = Math.max(1, Math.floor(keys.length / n));
   const sample: string[] = [];
   for (let i = 0; i < keys.length && sample.length < n; i += step) sample.push(keys[i] as string);
-  let total = 0;
-  let counted = 0;
-  for (let i = 0; i < sample.length; i += 500) {
-    const pipeline = redis.pipeline();
-    for (const key of sample.slice(i, i + 500)) pipeline.memory('USAGE', key);
-    for (const [error, bytes] of (await pipeline.exec()) ?? []) {
-      if (error === null && typeof bytes === 'number') {
-        total += bytes;
-        counted++;
-      }
-    }
-  }
-  return { sampled: counted, meanBytes: counted === 0 ? null : total / counted };
+  const usages = await memoryUsages(redis, sample);
+  return { sampled: usages.length, meanBytes: usages.length === 0 ? null : usages.reduce((a, b) => a + b, 0) / usages.length };
 }
 
 /** UNLINKs every key under `prefix` (the prefix must end with ':' and be the run's own). */
@@ -71,11 +60,16 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<numb
 
 /** Sum of MEMORY USAGE of the given keys (missing keys count 0). */
 export async function totalMemoryUsage(redis: Redis, keys: readonly string[]): Promise<number> {
-  let total = 0;
+  return (await memoryUsages(redis, keys)).reduce((a, b) => a + b, 0);
+}
+
+/** MEMORY USAGE of each key that exists, pipelined 500 at a time. */
+async function memoryUsages(redis: Redis, keys: readonly string[]): Promise<number[]> {
+  const usages: number[] = [];
   for (let i = 0; i < keys.length; i += 500) {
     const pipeline = redis.pipeline();
     for (const key of keys.slice(i, i + 500)) pipeline.memory('USAGE', key);
-    for (const [error, bytes] of (await pipeline.exec()) ?? []) if (error === null && typeof bytes === 'number') total += bytes;
+    for (const [error, bytes] of (await pipeline.exec()) ?? []) if (error === null && typeof bytes === 'number') usages.push(bytes);
   }
-  return total;
+  return usages;
 }
