@@ -313,7 +313,7 @@ async function startSystem(run: Run, c: StartContext): Promise<RunningSystem> {
   const groupId = `${c.runId}-${c.label}`;
   if (run.kind === 'clvstream') {
     return startClvstream(
-      { root: c.root, instances: run.instances, partitions: c.partitions, topics: c.set, brokers: c.brokers, redisUrl: c.redisUrl, keyPrefix: c.prefix, groupId, clientId: groupId, extra: c.o.set },
+      { root: c.root, instances: run.instances, partitions: c.partitions, topics: c.set, brokers: c.brokers, redisUrl: c.redisUrl, keyPrefix: c.prefix, groupId, clientId: groupId, extra: c.o.set, cpuProf: c.o.cpuProf },
       c.redis,
       register,
     );

@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly out: string | null;
   /** Write the backlog as JSON lines here and exit. */
   readonly writeWorkload: string | null;
+  /** Write a V8 CPU profile of every clvstream process into this directory. */
+  readonly cpuProf: string | null;
 }
 
 const QUICK = { events: 30_000, duration: 4, customers: 20_000 };
@@ -69,6 +71,7 @@ interface Flags {
   set: Record<string, string>;
   out?: string;
   writeWorkload?: string;
+  cpuProf?: string;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -88,6 +91,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--set <KEY=VALUE>', 'extra clvstream setting (repeatable), e.g. --set RUN_BATCH_MAX_RECORDS=2000').default({}).argParser(setting))
     .option('--out <file>', 'JSON result file (default benchmarks/results/bench-<timestamp>.json)')
     .option('--write-workload <file>', 'write the backlog as JSON lines ("-": stdout) and exit')
+    .option('--cpu-prof <dir>', 'write a CPU profile (.cpuprofile, open in Chrome DevTools or speedscope) of each clvstream process into <dir>')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const f = program.opts<Flags>();
@@ -105,5 +109,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     set: f.set,
     out: f.out ?? null,
     writeWorkload: f.writeWorkload ?? null,
+    cpuProf: f.cpuProf ?? null,
   };
 }

@@ -140,9 +140,10 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     for (let p = 0; p < options.partitionCount; p++) {
       let after: string | undefined;
       for (;;) {
-        const entries = await options.store.readOutbox(p, OUTBOX_PAGE, after);
-        if (entries.length === 0) break;
-        after = entries[entries.length - 1]?.streamId;
+        const { entries, streamIds, more } = await options.store.readOutbox(p, OUTBOX_PAGE, after);
+        if (streamIds.length === 0) break;
+        after = streamIds[streamIds.length - 1];
+        // Entries hold one topic each, so acknowledging the internal ones leaves every emission in place.
         const internal = entries.filter((e) => e.topic === options.topics.TOPIC_INTERNAL);
         for (const entry of internal) {
           const target = partitionOfKey(entry.key, options.partitionCount);
@@ -157,7 +158,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
           p,
           internal.map((e) => e.streamId),
         );
-        if (entries.length < OUTBOX_PAGE) break;
+        if (!more) break;
       }
     }
     if (routed.size === 0) break;

@@ -88,7 +88,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
     context: () => context,
     version: options.version,
     logger,
-    observer: runnerMetrics(metrics, { segmentChanged: settings.TOPIC_SEGMENT_CHANGED, churnRisk: settings.TOPIC_CHURN_RISK }),
+    observer: runnerMetrics(metrics),
   });
 
   let stopping: Promise<void> = Promise.resolve();

@@ -3,16 +3,10 @@
  * `RunnerObserver` (what the runtime reports) and `RuntimeMetrics` (how it is
  * exposed), so neither knows the other's vocabulary.
  */
-import type { OutboundEvent } from '../contracts/outbound.js';
 import type { RunnerObserver } from '../service/stream-runner.js';
 import type { RuntimeMetrics } from './metrics.js';
 
-export interface RunnerMetricsTopics {
-  readonly segmentChanged: string;
-  readonly churnRisk: string;
-}
-
-export function runnerMetrics(metrics: RuntimeMetrics, topics: RunnerMetricsTopics): RunnerObserver {
+export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
   return {
     assigned(partitions) {
       metrics.rebalanced();
@@ -21,13 +15,18 @@ export function runnerMetrics(metrics: RuntimeMetrics, topics: RunnerMetricsTopi
     revoked(partition) {
       metrics.forgetPartition(partition);
     },
-    batchCommitted(_partition, records, _outcome, seconds) {
+    batchCommitted(_partition, records, outcome, seconds) {
       metrics.batchCommitted(records.length, seconds);
       for (const { decoded, topic } of records) {
         if ('kind' in decoded) metrics.processed(decoded.kind);
         else if (decoded.ok) metrics.processed(decoded.input.kind);
         else metrics.rejected(topic, decoded.rejection.code);
       }
+      // A batch committed before (a retry after a lost reply) wrote nothing new.
+      if (outcome.applied) for (const event of outcome.emissions) metrics.emitted(event);
+    },
+    swept(_partition, outcome) {
+      for (const event of outcome.emissions) metrics.emitted(event);
     },
     fenced() {
       metrics.fenced();
@@ -35,29 +34,15 @@ export function runnerMetrics(metrics: RuntimeMetrics, topics: RunnerMetricsTopi
     lag(topic, partition, lag) {
       metrics.lag(topic, partition, lag);
     },
-    // Emissions are counted when the broker has acknowledged them (a record the
+    // Relays are counted when the broker has acknowledged them (a record the
     // relay has to send twice after a crash is counted twice: at-least-once).
     relayed(_partition, entries) {
       const ackedAt = Date.now();
-      for (const entry of entries) {
-        // Dead letters and internal records are counted but have no cause time.
-        const event = entry.topic === topics.segmentChanged || entry.topic === topics.churnRisk ? outboundEventOf(entry.value) : null;
-        if (event !== null) metrics.emitted(event);
-        metrics.emissionRelayed(entry.topic, event?.occurred_at ?? null, ackedAt);
-      }
+      // Dead letters and internal records carry no event time: counted, no delay.
+      for (const entry of entries) metrics.emissionRelayed(entry.topic, entry.eventTimeMs, ackedAt);
     },
     relayFailed() {
       metrics.relayError();
     },
   };
-}
-
-/** An outbox value on an emission topic, parsed once for the breakdown and the end-to-end delay. */
-function outboundEventOf(value: Buffer): OutboundEvent | null {
-  try {
-    const parsed = JSON.parse(value.toString('utf8')) as OutboundEvent | null;
-    return typeof parsed === 'object' && parsed !== null && typeof parsed.occurred_at === 'string' ? parsed : null;
-  } catch {
-    return null; // not an outbound event (cannot happen for records we wrote)
-  }
 }

@@ -1,7 +1,8 @@
 /**
- * Moves a partition's outbox to Kafka: read the oldest entries, produce them with
- * the idempotent producer (acks from all in-sync replicas), and only then delete
- * them from the outbox. A crash between the two re-sends the entries on the next
+ * Moves a partition's outbox to Kafka: read the oldest entries (each a commit's
+ * records for one topic), produce their records with the idempotent producer
+ * (acks from all in-sync replicas), and only then delete the entries from the
+ * outbox. A crash between the two re-sends the entries on the next
  * relay (by this process or the partition's next owner): delivery is at least
  * once, and every record carries its deterministic id (the `clvstream-id`
  * header; for emissions also the payload's `event_id`) so consumers drop repeats.
@@ -99,16 +100,17 @@ export class OutboxRelay {
     let relayed = 0;
     try {
       while (keepGoing()) {
-        const entries = await this.store.readOutbox(p, this.batchSize);
+        const { entries, streamIds, more } = await this.store.readOutbox(p, this.batchSize);
         if (entries.length === 0) return { relayed, drained: true };
-        await this.send(entries);
-        await this.store.ackOutbox(
-          p,
-          entries.map((e) => e.streamId),
-        );
+        // A read ends on a whole entry (one commit's records for a topic), so it
+        // can hold more than a batch: produce it a batch at a time, then ack it all.
+        for (let start = 0; start < entries.length; start += this.batchSize) {
+          await this.send(entries.slice(start, start + this.batchSize));
+        }
+        await this.store.ackOutbox(p, streamIds);
         relayed += entries.length;
         this.observer.relayed?.(p, entries);
-        if (entries.length < this.batchSize) return { relayed, drained: true };
+        if (!more) return { relayed, drained: true };
       }
       return { relayed, drained: false };
     } catch (error) {

@@ -58,12 +58,16 @@ export interface BatchOutcome extends CommitResult {
   readonly deadLetters: number;
   readonly forwarded: number;
   readonly timersFired: number;
+  /** The segment-changed and churn-risk events the batch committed (for metrics; also in the outbox). */
+  readonly emissions: readonly OutboundEvent[];
 }
 
 export interface SweepOutcome {
   readonly customers: number;
   readonly timersFired: number;
   readonly outboxRecords: number;
+  /** The events the sweep committed. */
+  readonly emissions: readonly OutboundEvent[];
   /** True when the due set held `limit` customers: call again. */
   readonly more: boolean;
 }
@@ -128,13 +132,13 @@ export class PartitionProcessor {
     const stored = storeWatermark ? watermarkDay : null;
     if (due.length === 0) {
       if (storeWatermark) await this.store.commit(p, epoch, { watermarkDay: stored });
-      return { customers: 0, timersFired: 0, outboxRecords: 0, more: false };
+      return { customers: 0, timersFired: 0, outboxRecords: 0, emissions: [], more: false };
     }
     const work = new Work(this.options, this.context, watermarkDay);
     work.load(await this.store.loadStates(p, due.map((d) => d.customerId)));
     await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox, watermarkDay: stored });
-    const { timersFired, outboxRecords } = work.counts();
-    return { customers: due.length, timersFired, outboxRecords, more: due.length === limit };
+    const { timersFired, outboxRecords, emissions } = work.counts();
+    return { customers: due.length, timersFired, outboxRecords, emissions, more: due.length === limit };
   }
 
   private owns(p: number, customerId: string): boolean {
@@ -145,6 +149,7 @@ export class PartitionProcessor {
 /** The in-memory side of one batch or sweep: loaded states under the shared time rule, the outbox being built. */
 class Work {
   readonly outbox: OutboxRecord[] = [];
+  private readonly emissions: OutboundEvent[] = [];
   private readonly timed: TimedStates;
   private readonly changed = new Set<string>();
   private deadLetters = 0;
@@ -193,8 +198,8 @@ class Work {
     return out;
   }
 
-  counts(): { outboxRecords: number; deadLetters: number; forwarded: number; timersFired: number } {
-    return { outboxRecords: this.outbox.length, deadLetters: this.deadLetters, forwarded: this.forwarded, timersFired: this.timersFired };
+  counts(): { outboxRecords: number; deadLetters: number; forwarded: number; timersFired: number; emissions: readonly OutboundEvent[] } {
+    return { outboxRecords: this.outbox.length, deadLetters: this.deadLetters, forwarded: this.forwarded, timersFired: this.timersFired, emissions: this.emissions };
   }
 
   /** Effects of a reduction leave through the outbox; nothing is applied to another customer here. */
@@ -202,7 +207,10 @@ class Work {
     if (!reduction.applied) return;
     if (input === null) this.timersFired++;
     this.changed.add(reduction.state.customerId);
-    for (const event of reduction.emits) this.outbox.push(this.emission(event));
+    for (const event of reduction.emits) {
+      this.emissions.push(event);
+      this.outbox.push(this.emission(event));
+    }
     for (const internal of reduction.internal) {
       this.forward(internal.customerId, internal.eventId, internalRecordOf(internal));
     }
@@ -210,6 +218,6 @@ class Work {
 
   private emission(event: OutboundEvent): OutboxRecord {
     const topic = event.type === 'segment-changed' ? this.options.topics.TOPIC_SEGMENT_CHANGED : this.options.topics.TOPIC_CHURN_RISK;
-    return { id: event.event_id, topic, key: event.customer_id, value: JSON.stringify(event) };
+    return { id: event.event_id, topic, key: event.customer_id, value: JSON.stringify(event), eventTimeMs: Date.parse(event.occurred_at) };
   }
 }

@@ -77,6 +77,14 @@ export class Writer {
     this.pos += len;
   }
 
+  /** Length-prefixed raw bytes. */
+  bytes(b: Uint8Array): void {
+    this.uvarint(b.length);
+    this.ensure(b.length);
+    scratch.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   finish(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
     scratch.copy(out, 0, 0, this.pos);
@@ -178,6 +186,15 @@ export class Reader {
     } catch (err) {
       throw new StateCodecError('CODEC_CORRUPT', `corrupt customer state: invalid UTF-8 at byte ${start}`, { cause: err });
     }
+  }
+
+  /** Length-prefixed raw bytes: a view into the input, not a copy. */
+  bytes(): Buffer {
+    const len = this.uvarint();
+    this.need(len);
+    const start = this.pos;
+    this.pos += len;
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, len);
   }
 
   /** A length prefix, bounded by what is left (each element takes at least `minBytes`). */

@@ -20,6 +20,7 @@ export {
   offsetField,
   topicOfOffsetField,
 } from './keys.js';
+export { OUTBOX_FORMAT_VERSION, packOutboxRecords, unpackOutboxRecords, type PackedRecord, type UnpackedRecord } from './outbox-codec.js';
 export { MODEL_FIELDS, MODEL_FORMAT, ModelStore, type ModelDiagnostics, type PublishedModel } from './model-store.js';
 export { scanCustomerStates, type ScanOptions, type ScanSummary } from './state-scan.js';
 export { ScriptCode } from './script-codes.js';
@@ -31,6 +32,7 @@ export {
   type DueTimer,
   type MemorySample,
   type OutboxEntry,
+  type OutboxRead,
   type OutboxRecord,
   type PartitionClaim,
   type RedisClient,

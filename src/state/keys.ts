@@ -5,8 +5,10 @@
  * Layout (prefix `clv`, partition 7; see docs/state.md):
  *
  *   clv:{p7}:c:<customerId>   string  packed CustomerState (codec.ts)
- *   clv:{p7}:meta             hash    epoch, off:<topic> (next offset), wm (watermark day)
- *   clv:{p7}:outbox           stream  emitted records waiting for the relay
+ *   clv:{p7}:meta             hash    epoch, off:<topic> (next offset), wm (watermark day),
+ *                                     ob (records waiting in the outbox)
+ *   clv:{p7}:outbox           stream  emitted records waiting for the relay: one entry
+ *                                     per commit and topic (outbox-codec.ts)
  *   clv:{p7}:timers           zset    member customerId, score next-check day
  *   clv:{model}:current       string  name of the current model version
  *   clv:{model}:v:<version>   hash    one published model version (model-store.ts)
@@ -22,19 +24,22 @@
 
 export const DEFAULT_KEY_PREFIX = 'clv';
 
-/** Field names of the meta hash. `epoch` and `wm` are also written literally in lua/*.lua. */
+/** Field names of the meta hash. Also written literally in lua/*.lua. */
 export const META_FIELDS = {
   epoch: 'epoch',
   watermark: 'wm',
   offsetPrefix: 'off:',
+  /** Records in the outbox (the stream counts entries, each holding many records). */
+  outboxRecords: 'ob',
 } as const;
 
-/** Field names of an outbox stream entry. Also written literally in lua/commit-3.lua. */
+/** Field names of an outbox stream entry. Also written literally in lua/*.lua. */
 export const OUTBOX_FIELDS = {
-  id: 'i',
   topic: 't',
-  key: 'k',
-  value: 'v',
+  /** Number of records packed in the entry (decimal). */
+  count: 'n',
+  /** The records, packed (outbox-codec.ts). */
+  records: 'r',
 } as const;
 
 /** Highest partition number accepted (Kafka partitions are int32; this is generous). */

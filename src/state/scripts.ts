@@ -14,7 +14,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { ScriptCode } from './script-codes.js';
 import { StateError, scriptError, wrapRedisError, type ScriptContext } from './errors.js';
 
-export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-ack', 'due-timers', 'model-publish'] as const;
+export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-read', 'outbox-ack', 'due-timers', 'model-publish'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface ScriptSource {
@@ -26,7 +26,7 @@ export interface ScriptSource {
   readonly command: string;
 }
 
-const READ_ONLY: ReadonlySet<ScriptName> = new Set(['due-timers']);
+const READ_ONLY: ReadonlySet<ScriptName> = new Set(['due-timers', 'outbox-read']);
 
 /** The first of `candidates` (relative to this module) that exists: src/, dist/ and dist-bench/src/ layouts. */
 function nearby(candidates: readonly string[], what: string): string {
@@ -113,24 +113,26 @@ export async function runScript(
   keys: readonly string[],
   args: readonly (string | Buffer | number)[],
   ctx: Omit<ScriptContext, 'script'>,
+  reply: 'strings' | 'buffers' = 'strings',
 ): Promise<readonly unknown[]> {
   const s = source(name);
   if (keys.length !== s.numberOfKeys) {
     throw new StateError('BAD_ARGUMENTS', `script ${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);
   }
   registerScripts(client);
-  const fn = (client as unknown as Record<string, unknown>)[s.command];
+  // ioredis defines `<command>Buffer` next to each script command: bulk strings as Buffers (binary-safe).
+  const fn = (client as unknown as Record<string, unknown>)[reply === 'buffers' ? `${s.command}Buffer` : s.command];
   if (typeof fn !== 'function') throw new StateError('BAD_ARGUMENTS', `script command ${s.command} is not defined`);
-  let reply: unknown;
+  let answer: unknown;
   try {
-    reply = await (fn as ScriptFunction).apply(client, [...keys, ...args]);
+    answer = await (fn as ScriptFunction).apply(client, [...keys, ...args]);
   } catch (err) {
     throw wrapRedisError(err, `script ${name} on ${ctx.target ?? `partition ${ctx.partition}`}`);
   }
-  if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
-    throw new StateError('UNKNOWN_SCRIPT_REPLY', `script ${name}: unexpected reply ${JSON.stringify(reply)}`);
+  if (!Array.isArray(answer) || typeof answer[0] !== 'number') {
+    throw new StateError('UNKNOWN_SCRIPT_REPLY', `script ${name}: unexpected reply ${JSON.stringify(answer)}`);
   }
-  const [code, ...rest] = reply as [number, ...unknown[]];
+  const [code, ...rest] = answer as [number, ...unknown[]];
   if (code !== (ScriptCode.OK as number)) throw scriptError(code, rest[0], { ...ctx, script: name });
   return rest;
 }

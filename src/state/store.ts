@@ -10,7 +10,8 @@
  *   2. per batch: `loadStates(p, ids)` (one MGET), run the reducer, then
  *      `commit(p, epoch, batch)`: states, next offsets, watermark, outbox, timers in
  *      one atomic script; a FencedError means another owner took over: stop.
- *   3. the relay: `readOutbox(p, n)` → produce → `ackOutbox(p, streamIds)`.
+ *   3. the relay: `readOutbox(p, n)` → produce → `ackOutbox(p, streamIds)`; the
+ *      outbox holds one entry per commit and topic (outbox-codec.ts).
  *   4. the sweeper: `dueTimers(p, day, n)` → reducer's timer path → `commit`.
  *
  * Do not give the ioredis client a `keyPrefix`: customer keys travel in script
@@ -20,7 +21,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { CustomerState } from '../domain/state.js';
 import { decodeState, encodeState } from './codec.js';
 import { StateCodecError, StateError, wrapRedisError } from './errors.js';
-import { KeySpace, OUTBOX_FIELDS, META_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
+import { KeySpace, META_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
+import { packOutboxRecords, unpackOutboxRecords, type PackedRecord, type UnpackedRecord } from './outbox-codec.js';
 import { runScript } from './scripts.js';
 
 export type RedisClient = Redis | Cluster;
@@ -36,22 +38,28 @@ export interface PartitionClaim {
 }
 
 /** A record for the relay to produce. */
-export interface OutboxRecord {
-  /** Deterministic record id (e.g. the outbound event_id); subscribers drop repeats by it. */
-  readonly id: string;
+export interface OutboxRecord extends PackedRecord {
   readonly topic: string;
-  /** Kafka message key (the customer id for every clvstream topic). */
-  readonly key: string;
-  readonly value: string | Buffer;
 }
 
-/** An outbox entry as read back: the record plus the stream id to acknowledge it with. */
-export interface OutboxEntry {
+/**
+ * An outbox record as read back, with the stream id of the entry that holds it
+ * (one entry holds a commit's records for one topic; acknowledging the entry
+ * removes them all).
+ */
+export interface OutboxEntry extends UnpackedRecord {
   readonly streamId: string;
-  readonly id: string;
   readonly topic: string;
-  readonly key: string;
-  readonly value: Buffer;
+}
+
+/** What one `readOutbox` returns. */
+export interface OutboxRead {
+  /** Records in outbox order. */
+  readonly entries: OutboxEntry[];
+  /** The distinct stream ids of `entries`, in order (what `ackOutbox` takes). */
+  readonly streamIds: string[];
+  /** True when the read stopped at a limit and more entries were waiting. */
+  readonly more: boolean;
 }
 
 export interface CommitBatch {
@@ -101,6 +109,9 @@ export interface MemorySample {
 
 /** MGET at most this many keys per call (a batch normally fits in one). */
 const MGET_CHUNK = 10_000;
+
+/** A relay read stops after this many bytes of packed records even if fewer records were asked for. */
+const OUTBOX_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 function canonicalOffset(topic: string, value: string | number | bigint): string {
   let n: bigint;
@@ -210,9 +221,14 @@ export class PartitionStore {
       else timerSet.push(id, String(state.nextCheckDay));
     }
 
-    const outbox = batch.outbox ?? [];
-    args.push(String(outbox.length));
-    for (const r of outbox) args.push(r.id, r.topic, r.key, r.value);
+    const byTopic = new Map<string, OutboxRecord[]>();
+    for (const r of batch.outbox ?? []) {
+      const list = byTopic.get(r.topic);
+      if (list === undefined) byTopic.set(r.topic, [r]);
+      else list.push(r);
+    }
+    args.push(String(byTopic.size));
+    for (const [topic, records] of byTopic) args.push(topic, String(records.length), packOutboxRecords(records));
 
     args.push(String(timerSet.length / 2), ...timerSet);
     args.push(String(timerDel.length), ...timerDel);
@@ -223,49 +239,51 @@ export class PartitionStore {
     return { applied: Number(rest[0]) === 1, staleTopics };
   }
 
-  /** Up to `limit` outbox entries, oldest first; after `afterStreamId` when given. */
-  async readOutbox(p: number, limit: number, afterStreamId?: string): Promise<OutboxEntry[]> {
+  /**
+   * The oldest outbox records: whole entries until at least `maxRecords` records
+   * (or 4 MiB of them) are read, so a read returns at least one entry when any is
+   * waiting and may exceed `maxRecords` by the rest of the last entry. After
+   * `afterStreamId` when given.
+   */
+  async readOutbox(p: number, maxRecords: number, afterStreamId?: string): Promise<OutboxRead> {
     assertPartition(p);
+    if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) throw new StateError('BAD_ARGUMENTS', `maxRecords must be a positive integer: ${maxRecords}`);
     const start = afterStreamId === undefined ? '-' : `(${afterStreamId}`;
-    let raw: [Buffer, Buffer[]][];
-    try {
-      raw = await this.redis.xrangeBuffer(this.keys.outbox(p), start, '+', 'COUNT', limit);
-    } catch (err) {
-      throw wrapRedisError(err, `reading the outbox of partition ${p}`);
+    const rest = await runScript(this.redis, 'outbox-read', [this.keys.outbox(p)], [start, String(maxRecords), String(OUTBOX_READ_MAX_BYTES)], { partition: p }, 'buffers');
+    const entries: OutboxEntry[] = [];
+    const streamIds: string[] = [];
+    for (let i = 1; i + 3 < rest.length; i += 4) {
+      const streamId = String(rest[i]);
+      const topic = String(rest[i + 1]);
+      const count = Number(String(rest[i + 2]));
+      const packed = rest[i + 3];
+      const where = `outbox entry ${streamId} of partition ${p}`;
+      if (topic === '' || !Buffer.isBuffer(packed)) throw new StateCodecError('CODEC_CORRUPT', `${where} lacks its topic or records`);
+      const records = unpackOutboxRecords(packed, where);
+      if (records.length !== count) throw new StateCodecError('CODEC_CORRUPT', `${where}: holds ${records.length} records, its count says ${count}`);
+      streamIds.push(streamId);
+      for (const r of records) entries.push({ ...r, streamId, topic });
     }
-    return raw.map(([streamId, fields]) => {
-      const f = new Map<string, Buffer>();
-      for (let i = 0; i + 1 < fields.length; i += 2) f.set((fields[i] as Buffer).toString('utf8'), fields[i + 1] as Buffer);
-      const text = (name: string): string => {
-        const v = f.get(name);
-        if (v === undefined) throw new StateError('CODEC_CORRUPT', `outbox entry ${streamId.toString()} of partition ${p} lacks field '${name}'`);
-        return v.toString('utf8');
-      };
-      return {
-        streamId: streamId.toString('utf8'),
-        id: text(OUTBOX_FIELDS.id),
-        topic: text(OUTBOX_FIELDS.topic),
-        key: text(OUTBOX_FIELDS.key),
-        value: f.get(OUTBOX_FIELDS.value) ?? Buffer.alloc(0),
-      };
-    });
+    return { entries, streamIds, more: Number(rest[0]) === 1 };
   }
 
-  /** Removes delivered entries by stream id; idempotent. Returns how many were still there. */
+  /** Removes delivered entries by stream id; idempotent. Returns how many records they held (0 for ids already gone). */
   async ackOutbox(p: number, streamIds: readonly string[]): Promise<number> {
     assertPartition(p);
     if (streamIds.length === 0) return 0;
-    const rest = await runScript(this.redis, 'outbox-ack', [this.keys.outbox(p)], streamIds, { partition: p });
-    return Number(rest[0]);
+    const rest = await runScript(this.redis, 'outbox-ack', [this.keys.outbox(p), this.keys.meta(p)], [...new Set(streamIds)], { partition: p });
+    return Number(rest[1]);
   }
 
-  /** Entries waiting in the outbox (for metrics). */
+  /** Records waiting in the outbox (for metrics): the count commits and acks keep in the meta hash. */
   async outboxLength(p: number): Promise<number> {
     assertPartition(p);
     try {
-      return await this.redis.xlen(this.keys.outbox(p));
+      const [entries, records] = await Promise.all([this.redis.xlen(this.keys.outbox(p)), this.redis.hget(this.keys.meta(p), META_FIELDS.outboxRecords)]);
+      // An empty stream has no records whatever the count says (a stream trimmed by hand).
+      return entries === 0 ? 0 : Math.max(entries, Number(records ?? 0));
     } catch (err) {
-      throw wrapRedisError(err, `XLEN outbox of partition ${p}`);
+      throw wrapRedisError(err, `measuring the outbox of partition ${p}`);
     }
   }
 

@@ -153,7 +153,7 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
       await deleteKeysByPrefix(redis, prefix);
     });
 
-    const outbox = () => store.readOutbox(P, 10_000);
+    const outbox = async () => (await store.readOutbox(P, 10_000)).entries;
     const states = () => store.loadStates(P, [A, B, C, ELSEWHERE]);
 
     it('ends where MemoryProcessor ends, with every emission in the outbox under its deterministic id', async () => {
@@ -175,7 +175,10 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
         expect(entry?.topic).toBe(event.type === 'segment-changed' ? TOPICS.TOPIC_SEGMENT_CHANGED : TOPICS.TOPIC_CHURN_RISK);
         expect(entry?.key).toBe(event.customer_id);
         expect(JSON.parse(entry?.value.toString('utf8') ?? 'null')).toEqual(event);
+        expect(entry?.eventTimeMs).toBe(Date.parse(event.occurred_at));
       }
+      expect(outcome.emissions).toEqual(emits);
+      expect(await store.outboxLength(P)).toBe(emits.length);
       const claim = await store.claim(P);
       expect(Object.fromEntries(claim.nextOffsets)).toEqual({ 'clv.purchases': '107', 'clv.returns': '102', 'clv.feedback': '103' });
       expect(claim.watermarkDay).toBe(memory.watermark);

@@ -110,8 +110,13 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       expect(await redis.hget(keys.meta(p), offsetField(TOPIC_B))).toBe('17');
       expect(await redis.hget(keys.meta(p), META_FIELDS.watermark)).toBe('20210');
 
-      const entries = await store.readOutbox(p, 10);
+      const { entries, streamIds, more } = await store.readOutbox(p, 10);
       expect(entries.map(({ id, topic, key, value }) => ({ id, topic, key, value: value.toString() }))).toEqual(outbox);
+      expect(entries.map((e) => e.eventTimeMs)).toEqual([null, null, null]);
+      // One commit, one topic: one stream entry holding the three records.
+      expect(streamIds).toHaveLength(1);
+      expect(await redis.xlen(keys.outbox(p))).toBe(1);
+      expect(more).toBe(false);
       expect(await store.outboxLength(p)).toBe(3);
 
       expect(await redis.zrange(keys.timers(p), 0, '-1', 'WITHSCORES')).toEqual(['C-b', '20250', 'C-a', '20300']);
@@ -225,27 +230,69 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       });
     });
 
-    it('acks outbox entries idempotently, also after a rebalance', async () => {
+    it('keeps a commit\'s records in one entry per topic, reads whole entries and acks them idempotently, also after a rebalance', async () => {
       const p = 2;
       const { epoch } = await store.claim(p);
-      const records = Array.from({ length: 5 }, (_, i) => record(i));
-      await store.commit(p, epoch, { outbox: records });
+      const first = [0, 1, 2].map((i) => record(i));
+      const churn = { id: 'churn:C-9:1', topic: 'clv.churn-risk', key: 'C-9', value: Buffer.from([0, 0xff, 7]), eventTimeMs: -86_400_000 };
+      const second = [record(3), churn, { ...record(4), eventTimeMs: 1_767_225_600_123 }];
+      await store.commit(p, epoch, { outbox: first });
+      await store.commit(p, epoch, { outbox: second });
+      expect(await redis.xlen(keys.outbox(p))).toBe(3);
+      expect(await store.outboxLength(p)).toBe(6);
 
-      const firstThree = await store.readOutbox(p, 3);
-      expect(firstThree.map((e) => e.id)).toEqual(records.slice(0, 3).map((r) => r.id));
-      const nextTwo = await store.readOutbox(p, 10, firstThree.at(-1)?.streamId);
-      expect(nextTwo.map((e) => e.id)).toEqual(records.slice(3).map((r) => r.id));
+      // A read stops after the entry that reaches the record limit, and says more is waiting.
+      const head = await store.readOutbox(p, 2);
+      expect(head.entries.map((e) => e.id)).toEqual(first.map((r) => r.id));
+      expect(head.streamIds).toHaveLength(1);
+      expect(head.more).toBe(true);
+      const tail = await store.readOutbox(p, 10, head.streamIds[0]);
+      expect(tail.more).toBe(false);
+      // Entries are per topic, in commit order: the second commit's segment records, then its churn record.
+      expect(tail.entries.map((e) => [e.topic, e.id, e.eventTimeMs])).toEqual([
+        ['clv.segment-changed', record(3).id, null],
+        ['clv.segment-changed', record(4).id, 1_767_225_600_123],
+        ['clv.churn-risk', churn.id, -86_400_000],
+      ]);
+      expect(tail.entries[2]?.value).toEqual(churn.value);
+      expect(tail.streamIds).toHaveLength(2);
 
-      const ids = firstThree.map((e) => e.streamId);
-      expect(await store.ackOutbox(p, ids)).toBe(3);
-      expect(await store.ackOutbox(p, ids)).toBe(0);
+      expect(await store.ackOutbox(p, head.streamIds)).toBe(3);
+      expect(await store.ackOutbox(p, head.streamIds)).toBe(0);
+      expect(await store.outboxLength(p)).toBe(3);
       await store.claim(p); // a new owner; the old relay's late ack is still harmless
-      expect(await store.ackOutbox(p, [...ids, nextTwo[0]?.streamId ?? ''])).toBe(1);
-      expect((await store.readOutbox(p, 10)).map((e) => e.id)).toEqual([records[4]?.id]);
+      expect(await store.ackOutbox(p, [...head.streamIds, tail.streamIds[0] ?? ''])).toBe(2);
+      expect((await store.readOutbox(p, 10)).entries.map((e) => e.id)).toEqual([churn.id]);
+      expect(await store.outboxLength(p)).toBe(1);
+      expect(await store.ackOutbox(p, tail.streamIds)).toBe(1);
+      expect(await store.outboxLength(p)).toBe(0);
+      expect(await redis.hget(keys.meta(p), META_FIELDS.outboxRecords)).toBe('0');
       expect(await store.ackOutbox(p, [])).toBe(0);
       await expect(store.ackOutbox(p, ['not-an-id'])).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
       // Acking on a partition without an outbox is fine too.
-      expect(await store.ackOutbox(p + 100, ids)).toBe(0);
+      expect(await store.ackOutbox(p + 100, head.streamIds)).toBe(0);
+    });
+
+    it('bounds an outbox read by bytes as well as records', async () => {
+      const p = 4;
+      const { epoch } = await store.claim(p);
+      const big = 'x'.repeat(512 * 1024);
+      // Ten commits of two 512 KiB records each: 10 MiB in all.
+      for (let c = 0; c < 10; c++) {
+        await store.commit(p, epoch, { outbox: [0, 1].map((i) => ({ ...record(2 * c + i), value: big })) });
+      }
+      const read = await store.readOutbox(p, 1_000);
+      // 4 MiB reached after four entries (8 records); the rest waits.
+      expect(read.streamIds).toHaveLength(4);
+      expect(read.entries).toHaveLength(8);
+      expect(read.more).toBe(true);
+    });
+
+    it('reports a corrupt outbox entry with its stream id instead of sending garbage', async () => {
+      const p = 6;
+      await store.claim(p);
+      const id = await redis.xadd(keys.outbox(p), '*', 't', 'clv.segment-changed', 'n', '1', 'r', Buffer.from([1, 1, 200]));
+      await expect(store.readOutbox(p, 10)).rejects.toMatchObject({ code: 'CODEC_CORRUPT', message: expect.stringContaining(`outbox entry ${String(id)} of partition ${p}`) as unknown });
     });
 
     it('returns due timers up to a day, earliest first, and follows state changes', async () => {

@@ -35,6 +35,8 @@ export interface ClvstreamOptions {
   readonly clientId: string;
   /** Extra settings (the bench's --set), applied last. */
   readonly extra: Readonly<Record<string, string>>;
+  /** Directory for a V8 CPU profile of each process (written when it exits); null: none. */
+  readonly cpuProf: string | null;
 }
 
 /**
@@ -78,7 +80,8 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
   const instances: Instance[] = [];
   for (let i = 0; i < o.instances; i++) {
     // A clean environment: only PATH and the settings (no stray CLVSTREAM_CONFIG or TOPIC_* from the caller).
-    const child = spawn(process.execPath, [cli, 'run'], { env: { PATH: process.env.PATH ?? '', ...clvstreamEnv(o, i) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const profile = o.cpuProf === null ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProf];
+    const child = spawn(process.execPath, [...profile, cli, 'run'], { env: { PATH: process.env.PATH ?? '', ...clvstreamEnv(o, i) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const instance: Instance = { child, log: new LogTail(`clvstream#${i}`), exited: null };
     register(child);
     child.stdout?.on('data', (chunk: Buffer) => instance.log.push(chunk));

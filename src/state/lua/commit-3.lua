@@ -4,7 +4,7 @@
   and key type is checked before the first write, because Redis does not roll a
   script back when it fails halfway.
 
-  KEYS[1]  meta hash      (<prefix>:{p<n>}:meta)    epoch, off:<topic>, wm
+  KEYS[1]  meta hash      (<prefix>:{p<n>}:meta)    epoch, off:<topic>, wm, ob
   KEYS[2]  outbox stream  (<prefix>:{p<n>}:outbox)
   KEYS[3]  timers zset    (<prefix>:{p<n>}:timers)
   Customer keys travel in ARGV (a batch has thousands); they must carry the same
@@ -16,8 +16,10 @@
     nOffsets, nOffsets  x (field, nextOffset)   field = off:<topic>; a decimal
                                offset, stored only if it moves forward
     nStates,  nStates   x (customerKey, packed state | '' to delete the key)
-    nOutbox,  nOutbox   x (id, topic, key, value)  appended with XADD * as fields
-                               i, t, k, v (id = deterministic record id)
+    nOutbox,  nOutbox   x (topic, count, packed)  one entry per topic, appended with
+                               XADD * as fields t, n, r: `count` records packed
+                               by src/state/outbox-codec.ts (not parsed here);
+                               the meta field ob grows by every count
     nTimerSet, nTimerSet x (customerId, day)        ZADD timers day customerId
     nTimerDel, nTimerDel x customerId                ZREM timers customerId
 
@@ -106,8 +108,13 @@ for j = statesAt, statesAt + 2 * nStates - 1, 2 do
   if tag_of(ARGV[j]) ~= tag then return bad('customer key outside the partition: ' .. ARGV[j]) end
 end
 
-local outboxAt, nOutbox = section(4)
+local outboxAt, nOutbox = section(3)
 if outboxAt == nil then return bad('outbox section') end
+local outboxRecords = 0
+for j = outboxAt, outboxAt + 3 * nOutbox - 1, 3 do
+  if not is_count(ARGV[j + 1]) then return bad('not a record count: ' .. ARGV[j + 1]) end
+  outboxRecords = outboxRecords + tonumber(ARGV[j + 1])
+end
 
 local setAt, nSet = section(2)
 if setAt == nil then return bad('timer set section') end
@@ -169,8 +176,11 @@ for j = statesAt, statesAt + 2 * nStates - 1, 2 do
   end
 end
 
-for j = outboxAt, outboxAt + 4 * nOutbox - 1, 4 do
-  redis.call('XADD', outbox, '*', 'i', ARGV[j], 't', ARGV[j + 1], 'k', ARGV[j + 2], 'v', ARGV[j + 3])
+for j = outboxAt, outboxAt + 3 * nOutbox - 1, 3 do
+  redis.call('XADD', outbox, '*', 't', ARGV[j], 'n', ARGV[j + 1], 'r', ARGV[j + 2])
+end
+if outboxRecords > 0 then
+  redis.call('HINCRBY', meta, 'ob', outboxRecords)
 end
 
 local j = setAt

@@ -1,0 +1,76 @@
+--[[
+  outbox-ack: remove outbox entries the relay has delivered (the broker acked all
+  of their records), and take their records off the partition's outbox count.
+
+  KEYS[1]  outbox stream of the partition (<prefix>:{p<n>}:outbox)
+  KEYS[2]  meta hash of the partition     (<prefix>:{p<n>}:meta), field ob
+  ARGV     stream entry ids (as returned by outbox-read), any number
+
+  Returns  {0, entries, records}  how many of the entries were still present, and
+                                  how many records they held
+           {3, reason}   BAD_ARGUMENTS: an id is not a stream id, or the keys do not
+                         share a hash tag (nothing deleted)
+           {4, which}    WRONG_TYPE: KEYS[1] is not a stream or KEYS[2] not a hash
+
+  Not fenced, on purpose: deleting an entry that the broker acknowledged is right
+  whoever delivered it. Acking twice deletes nothing the second time, and a relay
+  that lost the partition can only delete entries it delivered itself. Stream ids
+  are never reused (the stream keeps its last id even when empty; the key is never
+  deleted), so a late ack cannot hit a newer entry.
+]]
+local OK, BAD_ARGUMENTS, WRONG_TYPE = 0, 3, 4
+local outbox, meta = KEYS[1], KEYS[2]
+
+local function tag_of(key)
+  local open = string.find(key, '{', 1, true)
+  if not open then return nil end
+  local close = string.find(key, '}', open + 1, true)
+  if not close or close == open + 1 then return nil end
+  return string.sub(key, open + 1, close - 1)
+end
+
+if tag_of(outbox) == nil or tag_of(outbox) ~= tag_of(meta) then
+  return {BAD_ARGUMENTS, 'KEYS do not share one hash tag'}
+end
+for i = 1, #ARGV do
+  if not string.match(ARGV[i], '^%d+%-%d+$') then
+    return {BAD_ARGUMENTS, 'not a stream id: ' .. ARGV[i]}
+  end
+end
+
+local kind = redis.call('TYPE', outbox).ok
+if kind == 'none' then
+  return {OK, 0, 0}
+end
+if kind ~= 'stream' then
+  return {WRONG_TYPE, 'outbox'}
+end
+kind = redis.call('TYPE', meta).ok
+if kind ~= 'hash' and kind ~= 'none' then
+  return {WRONG_TYPE, 'meta'}
+end
+
+local entries, records = 0, 0
+for i = 1, #ARGV do
+  local found = redis.call('XRANGE', outbox, ARGV[i], ARGV[i])
+  if #found == 1 then
+    local fields = found[1][2]
+    for f = 1, #fields - 1, 2 do
+      if fields[f] == 'n' then
+        records = records + (tonumber(fields[f + 1]) or 0)
+        break
+      end
+    end
+    entries = entries + redis.call('XDEL', outbox, ARGV[i])
+  end
+end
+
+-- The count only moves when the partition has been claimed (meta exists), and
+-- never below zero (an outbox edited by hand must not make the gauge negative).
+if records > 0 and kind == 'hash' then
+  local left = redis.call('HINCRBY', meta, 'ob', -records)
+  if left < 0 then
+    redis.call('HSET', meta, 'ob', 0)
+  end
+end
+return {OK, entries, records}

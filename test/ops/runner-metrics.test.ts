@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { OutboundEvent } from '../../src/contracts/outbound.js';
+import { RuntimeMetrics } from '../../src/ops/metrics.js';
+import { runnerMetrics } from '../../src/ops/runner-metrics.js';
+import type { BatchOutcome, SweepOutcome } from '../../src/service/partition-processor.js';
+import type { OutboxEntry } from '../../src/state/store.js';
+
+const segment = { type: 'segment-changed', dimension: 'rfm_segment', to: 'champions' } as unknown as OutboundEvent;
+const churn = { type: 'churn-risk', level: 'at_risk' } as unknown as OutboundEvent;
+
+function outcome(applied: boolean, emissions: OutboundEvent[]): BatchOutcome {
+  return { applied, staleTopics: [], watermarkDay: null, outboxRecords: emissions.length, deadLetters: 0, forwarded: 0, timersFired: 0, emissions };
+}
+
+async function lines(m: RuntimeMetrics, name: string): Promise<string[]> {
+  return (await m.render()).split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+describe('runnerMetrics', () => {
+  it('counts emissions once, when their batch or sweep is committed, not again on a repeated batch', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    observer.batchCommitted?.(0, [], outcome(true, [segment, churn]), 0.01);
+    observer.batchCommitted?.(0, [], outcome(false, [segment, churn]), 0.01); // committed before: nothing new
+    const sweep: SweepOutcome = { customers: 1, timersFired: 1, outboxRecords: 1, emissions: [segment], more: false };
+    observer.swept?.(0, sweep);
+    expect(await lines(m, 'clvstream_segment_transitions_total')).toEqual(['clvstream_segment_transitions_total{dimension="rfm_segment",to="champions"} 2']);
+    expect(await lines(m, 'clvstream_churn_risk_emitted_total')).toEqual(['clvstream_churn_risk_emitted_total{level="at_risk"} 1']);
+  });
+
+  it('counts relayed records by topic and observes the delay from their event time', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    const now = Date.now();
+    const entry = (topic: string, eventTimeMs: number | null): OutboxEntry => ({ streamId: '1-0', topic, id: 'x', key: 'k', value: Buffer.alloc(0), eventTimeMs });
+    observer.relayed?.(0, [entry('clv.segment-changed', now - 2_000), entry('clv.dead-letter', null)]);
+    expect(await lines(m, 'clvstream_outbox_relayed_total')).toEqual([
+      'clvstream_outbox_relayed_total{topic="clv.segment-changed"} 1',
+      'clvstream_outbox_relayed_total{topic="clv.dead-letter"} 1',
+    ]);
+    const [count] = await lines(m, 'clvstream_end_to_end_delay_seconds_count');
+    expect(count).toBe('clvstream_end_to_end_delay_seconds_count 1');
+    const [sum] = await lines(m, 'clvstream_end_to_end_delay_seconds_sum');
+    const seconds = Number(sum?.split(' ')[1]);
+    expect(seconds).toBeGreaterThanOrEqual(2);
+    expect(seconds).toBeLessThan(60);
+  });
+});
