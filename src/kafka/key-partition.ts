@@ -6,10 +6,25 @@
  * another partition is re-routed through the internal topic rather than applied
  * to the wrong partition's state.
  */
-// kafkajs ships murmur2 but does not export it; its module path is stable across 2.x.
-import murmur2 from 'kafkajs/src/producer/partitioners/default/murmur2.js';
-
+import type { ICustomPartitioner } from 'kafkajs';
+import { murmur2 } from './murmur2.js';
 
 export function partitionOfKey(key: string | Buffer, partitionCount: number): number {
   return (murmur2(key) & 0x7fffffff) % partitionCount;
 }
+
+/**
+ * The producer partitioner for clvstream's own records: the same partition as
+ * kafkajs's default partitioner (and the Java client's) for every keyed message,
+ * with the 32-bit murmur2 above; an explicit `partition` wins. Every record
+ * clvstream produces has a key; a keyless one (none today) goes round-robin.
+ */
+export const keyPartitioner: ICustomPartitioner = () => {
+  let next = 0;
+  return ({ partitionMetadata, message }) => {
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const count = partitionMetadata.length;
+    if (message.key === null || message.key === undefined) return next++ % count;
+    return (murmur2(message.key) & 0x7fffffff) % count;
+  };
+};

@@ -30,6 +30,7 @@ import type { ReduceContext } from '../domain/reducer.js';
 import { DAY_MS } from '../domain/time.js';
 import { CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from '../kafka/co-partition-assigner.js';
 import type { SourceMessage } from '../kafka/dead-letter-record.js';
+import { keyPartitioner } from '../kafka/key-partition.js';
 import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-decoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
 import { FencedError } from '../state/errors.js';
@@ -150,7 +151,7 @@ export class StreamRunner {
     this.admin = options.kafka.admin();
     this.relay = new OutboxRelay(
       options.store,
-      () => options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      () => options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner }),
       500,
       options.observer,
     );
