@@ -52,6 +52,8 @@ describe('bench options', () => {
     expect(o.instances).toBe(2);
     expect(o.systems).toEqual(['clvstream', 'bare']);
     expect(o.set).toEqual({ RUN_BATCH_MAX_RECORDS: '2000' });
+    expect(o.cpuProf).toBeNull();
+    expect(parseOptions(['--cpu-prof', 'prof']).cpuProf).toBe('prof');
     expect(() => parseOptions(['--systems', 'clvstream,fast'])).toThrow();
     expect(() => parseOptions(['--instances', '0'])).toThrow();
   });
