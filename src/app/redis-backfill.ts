@@ -140,9 +140,9 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     for (let p = 0; p < options.partitionCount; p++) {
       let after: string | undefined;
       for (;;) {
-        const { entries, streamIds, more } = await options.store.readOutbox(p, OUTBOX_PAGE, after);
-        if (streamIds.length === 0) break;
-        after = streamIds[streamIds.length - 1];
+        const { entries, refs, more } = await options.store.readOutbox(p, OUTBOX_PAGE, after);
+        if (refs.length === 0) break;
+        after = refs[refs.length - 1]?.streamId;
         // Entries hold one topic each, so acknowledging the internal ones leaves every emission in place.
         const internal = entries.filter((e) => e.topic === options.topics.TOPIC_INTERNAL);
         for (const entry of internal) {
@@ -156,7 +156,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         }
         await options.store.ackOutbox(
           p,
-          internal.map((e) => e.streamId),
+          refs.filter((r) => r.topic === options.topics.TOPIC_INTERNAL),
         );
         if (!more) break;
       }

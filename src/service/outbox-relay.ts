@@ -100,14 +100,14 @@ export class OutboxRelay {
     let relayed = 0;
     try {
       while (keepGoing()) {
-        const { entries, streamIds, more } = await this.store.readOutbox(p, this.batchSize);
+        const { entries, refs, more } = await this.store.readOutbox(p, this.batchSize);
         if (entries.length === 0) return { relayed, drained: true };
         // A read ends on a whole entry (one commit's records for a topic), so it
         // can hold more than a batch: produce it a batch at a time, then ack it all.
         for (let start = 0; start < entries.length; start += this.batchSize) {
           await this.send(entries.slice(start, start + this.batchSize));
         }
-        await this.store.ackOutbox(p, streamIds);
+        await this.store.ackOutbox(p, refs);
         relayed += entries.length;
         this.observer.relayed?.(p, entries);
         if (!more) return { relayed, drained: true };

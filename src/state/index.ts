@@ -32,6 +32,7 @@ export {
   type DueTimer,
   type MemorySample,
   type OutboxEntry,
+  type OutboxEntryRef,
   type OutboxRead,
   type OutboxRecord,
   type PartitionClaim,

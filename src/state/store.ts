@@ -52,12 +52,20 @@ export interface OutboxEntry extends UnpackedRecord {
   readonly topic: string;
 }
 
+/** A stream entry as a read listed it: what `ackOutbox` takes to remove it. */
+export interface OutboxEntryRef {
+  readonly streamId: string;
+  readonly topic: string;
+  /** Records the entry holds. */
+  readonly records: number;
+}
+
 /** What one `readOutbox` returns. */
 export interface OutboxRead {
   /** Records in outbox order. */
   readonly entries: OutboxEntry[];
-  /** The distinct stream ids of `entries`, in order (what `ackOutbox` takes). */
-  readonly streamIds: string[];
+  /** The stream entries holding `entries`, in order. */
+  readonly refs: OutboxEntryRef[];
   /** True when the read stopped at a limit and more entries were waiting. */
   readonly more: boolean;
 }
@@ -251,7 +259,7 @@ export class PartitionStore {
     const start = afterStreamId === undefined ? '-' : `(${afterStreamId}`;
     const rest = await runScript(this.redis, 'outbox-read', [this.keys.outbox(p)], [start, String(maxRecords), String(OUTBOX_READ_MAX_BYTES)], { partition: p }, 'buffers');
     const entries: OutboxEntry[] = [];
-    const streamIds: string[] = [];
+    const refs: OutboxEntryRef[] = [];
     for (let i = 1; i + 3 < rest.length; i += 4) {
       const streamId = String(rest[i]);
       const topic = String(rest[i + 1]);
@@ -261,17 +269,24 @@ export class PartitionStore {
       if (topic === '' || !Buffer.isBuffer(packed)) throw new StateCodecError('CODEC_CORRUPT', `${where} lacks its topic or records`);
       const records = unpackOutboxRecords(packed, where);
       if (records.length !== count) throw new StateCodecError('CODEC_CORRUPT', `${where}: holds ${records.length} records, its count says ${count}`);
-      streamIds.push(streamId);
+      refs.push({ streamId, topic, records: count });
       for (const r of records) entries.push({ ...r, streamId, topic });
     }
-    return { entries, streamIds, more: Number(rest[0]) === 1 };
+    return { entries, refs, more: Number(rest[0]) === 1 };
   }
 
-  /** Removes delivered entries by stream id; idempotent. Returns how many records they held (0 for ids already gone). */
-  async ackOutbox(p: number, streamIds: readonly string[]): Promise<number> {
+  /** Removes delivered entries (as a read listed them); idempotent. Returns how many records they held (0 for entries already gone). */
+  async ackOutbox(p: number, refs: readonly Pick<OutboxEntryRef, 'streamId' | 'records'>[]): Promise<number> {
     assertPartition(p);
-    if (streamIds.length === 0) return 0;
-    const rest = await runScript(this.redis, 'outbox-ack', [this.keys.outbox(p), this.keys.meta(p)], [...new Set(streamIds)], { partition: p });
+    if (refs.length === 0) return 0;
+    const args: string[] = [];
+    const seen = new Set<string>();
+    for (const { streamId, records } of refs) {
+      if (seen.has(streamId)) continue;
+      seen.add(streamId);
+      args.push(streamId, String(records));
+    }
+    const rest = await runScript(this.redis, 'outbox-ack', [this.keys.outbox(p), this.keys.meta(p)], args, { partition: p });
     return Number(rest[1]);
   }
 

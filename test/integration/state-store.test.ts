@@ -110,11 +110,11 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       expect(await redis.hget(keys.meta(p), offsetField(TOPIC_B))).toBe('17');
       expect(await redis.hget(keys.meta(p), META_FIELDS.watermark)).toBe('20210');
 
-      const { entries, streamIds, more } = await store.readOutbox(p, 10);
+      const { entries, refs, more } = await store.readOutbox(p, 10);
       expect(entries.map(({ id, topic, key, value }) => ({ id, topic, key, value: value.toString() }))).toEqual(outbox);
       expect(entries.map((e) => e.eventTimeMs)).toEqual([null, null, null]);
       // One commit, one topic: one stream entry holding the three records.
-      expect(streamIds).toHaveLength(1);
+      expect(refs).toEqual([{ streamId: expect.any(String) as unknown, topic: 'clv.segment-changed', records: 3 }]);
       expect(await redis.xlen(keys.outbox(p))).toBe(1);
       expect(more).toBe(false);
       expect(await store.outboxLength(p)).toBe(3);
@@ -244,9 +244,9 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       // A read stops after the entry that reaches the record limit, and says more is waiting.
       const head = await store.readOutbox(p, 2);
       expect(head.entries.map((e) => e.id)).toEqual(first.map((r) => r.id));
-      expect(head.streamIds).toHaveLength(1);
+      expect(head.refs.map((r) => [r.topic, r.records])).toEqual([['clv.segment-changed', 3]]);
       expect(head.more).toBe(true);
-      const tail = await store.readOutbox(p, 10, head.streamIds[0]);
+      const tail = await store.readOutbox(p, 10, head.refs[0]?.streamId);
       expect(tail.more).toBe(false);
       // Entries are per topic, in commit order: the second commit's segment records, then its churn record.
       expect(tail.entries.map((e) => [e.topic, e.id, e.eventTimeMs])).toEqual([
@@ -255,22 +255,26 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
         ['clv.churn-risk', churn.id, -86_400_000],
       ]);
       expect(tail.entries[2]?.value).toEqual(churn.value);
-      expect(tail.streamIds).toHaveLength(2);
+      expect(tail.refs.map((r) => [r.topic, r.records])).toEqual([
+        ['clv.segment-changed', 2],
+        ['clv.churn-risk', 1],
+      ]);
 
-      expect(await store.ackOutbox(p, head.streamIds)).toBe(3);
-      expect(await store.ackOutbox(p, head.streamIds)).toBe(0);
+      expect(await store.ackOutbox(p, head.refs)).toBe(3);
+      expect(await store.ackOutbox(p, head.refs)).toBe(0);
       expect(await store.outboxLength(p)).toBe(3);
       await store.claim(p); // a new owner; the old relay's late ack is still harmless
-      expect(await store.ackOutbox(p, [...head.streamIds, tail.streamIds[0] ?? ''])).toBe(2);
+      expect(await store.ackOutbox(p, [...head.refs, ...tail.refs.slice(0, 1)])).toBe(2);
       expect((await store.readOutbox(p, 10)).entries.map((e) => e.id)).toEqual([churn.id]);
       expect(await store.outboxLength(p)).toBe(1);
-      expect(await store.ackOutbox(p, tail.streamIds)).toBe(1);
+      expect(await store.ackOutbox(p, tail.refs)).toBe(1);
       expect(await store.outboxLength(p)).toBe(0);
       expect(await redis.hget(keys.meta(p), META_FIELDS.outboxRecords)).toBe('0');
       expect(await store.ackOutbox(p, [])).toBe(0);
-      await expect(store.ackOutbox(p, ['not-an-id'])).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
+      await expect(store.ackOutbox(p, [{ streamId: 'not-an-id', records: 1 }])).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
+      await expect(store.ackOutbox(p, [{ streamId: '1-0', records: -1 }])).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
       // Acking on a partition without an outbox is fine too.
-      expect(await store.ackOutbox(p + 100, head.streamIds)).toBe(0);
+      expect(await store.ackOutbox(p + 100, head.refs)).toBe(0);
     });
 
     it('bounds an outbox read by bytes as well as records', async () => {
@@ -283,7 +287,7 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       }
       const read = await store.readOutbox(p, 1_000);
       // 4 MiB reached after four entries (8 records); the rest waits.
-      expect(read.streamIds).toHaveLength(4);
+      expect(read.refs).toHaveLength(4);
       expect(read.entries).toHaveLength(8);
       expect(read.more).toBe(true);
     });

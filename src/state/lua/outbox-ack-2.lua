@@ -4,7 +4,10 @@
 
   KEYS[1]  outbox stream of the partition (<prefix>:{p<n>}:outbox)
   KEYS[2]  meta hash of the partition     (<prefix>:{p<n>}:meta), field ob
-  ARGV     stream entry ids (as returned by outbox-read), any number
+  ARGV     pairs (stream entry id, its record count) as outbox-read listed them,
+           any number. The count comes from the caller because reading it here
+           would copy the whole entry into Lua, and Redis' Lua hashes every byte
+           of every string it creates (the packed records: kilobytes per entry).
 
   Returns  {0, entries, records}  how many of the entries were still present, and
                                   how many records they held
@@ -32,9 +35,15 @@ end
 if tag_of(outbox) == nil or tag_of(outbox) ~= tag_of(meta) then
   return {BAD_ARGUMENTS, 'KEYS do not share one hash tag'}
 end
-for i = 1, #ARGV do
+if #ARGV % 2 ~= 0 then
+  return {BAD_ARGUMENTS, 'expected (id, count) pairs'}
+end
+for i = 1, #ARGV, 2 do
   if not string.match(ARGV[i], '^%d+%-%d+$') then
     return {BAD_ARGUMENTS, 'not a stream id: ' .. ARGV[i]}
+  end
+  if not string.match(ARGV[i + 1], '^%d+$') or #ARGV[i + 1] > 9 then
+    return {BAD_ARGUMENTS, 'not a record count: ' .. ARGV[i + 1]}
   end
 end
 
@@ -51,17 +60,10 @@ if kind ~= 'hash' and kind ~= 'none' then
 end
 
 local entries, records = 0, 0
-for i = 1, #ARGV do
-  local found = redis.call('XRANGE', outbox, ARGV[i], ARGV[i])
-  if #found == 1 then
-    local fields = found[1][2]
-    for f = 1, #fields - 1, 2 do
-      if fields[f] == 'n' then
-        records = records + (tonumber(fields[f + 1]) or 0)
-        break
-      end
-    end
-    entries = entries + redis.call('XDEL', outbox, ARGV[i])
+for i = 1, #ARGV, 2 do
+  if redis.call('XDEL', outbox, ARGV[i]) == 1 then
+    entries = entries + 1
+    records = records + tonumber(ARGV[i + 1])
   end
 end
 
