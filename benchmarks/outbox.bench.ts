@@ -24,18 +24,13 @@
 import { Redis } from 'ioredis';
 import { KeySpace } from '../src/state/keys.js';
 import { PartitionStore, type OutboxRecord } from '../src/state/store.js';
+import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
 
 const PARTITION = 3;
 const RELAY_EVERY = 10;
 const RELAY_BATCH = 500;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
 
 /** An emission-sized JSON value (~620 bytes, like a segment-changed event with its snapshot). */
 const VALUE = JSON.stringify({ type: 'segment-changed', snapshot: { note: 'x'.repeat(560) } });
@@ -114,9 +109,9 @@ function perRecord(redis: Redis): Layout {
 }
 
 async function main(): Promise<void> {
-  const commits = arg('commits', 2_000);
-  const records = arg('records', 55);
-  const rounds = arg('rounds', 3);
+  const commits = integerArg('commits', 2_000);
+  const records = integerArg('records', 55);
+  const rounds = integerArg('rounds', 3);
   const redis = new Redis(infraVariables().REDIS_URL ?? '', { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   const layouts = [packed(redis), perRecord(redis)];

@@ -21,16 +21,11 @@ import { MessageDecoder } from '../src/kafka/message-decoder.js';
 import { StreamRunner } from '../src/service/stream-runner.js';
 import { connectState } from '../src/state/connect.js';
 import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
+import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
 
 const MAX_WAIT_MS = 600_000;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
 
 /** A seeded purchase-heavy stream in event-time order over `customers` customers. */
 function events(n: number, customers: number): { topic: string; key: string; value: string }[] {
@@ -54,12 +49,12 @@ function events(n: number, customers: number): { topic: string; key: string; val
 }
 
 async function main(): Promise<void> {
-  const total = arg('events', 200_000);
-  const partitions = arg('partitions', 4);
-  const repeat = arg('repeat', 2);
+  const total = integerArg('events', 200_000);
+  const partitions = integerArg('partitions', 4);
+  const repeat = integerArg('repeat', 2);
   // Records per produce request: the mock broker returns one record batch per partition
   // per fetch, so this sets how much a fetch can carry (benchmarks/RESULTS.md).
-  const chunk = arg('chunk', 20_000);
+  const chunk = integerArg('chunk', 20_000);
   const env = infraVariables();
   const id = `clvbench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topicEnv: Record<string, string> = {

@@ -11,8 +11,8 @@
 
   Returns  {0, entries, records}  how many of the entries were still present, and
                                   how many records they held
-           {3, reason}   BAD_ARGUMENTS: an id is not a stream id, or the keys do not
-                         share a hash tag (nothing deleted)
+           {3, reason}   BAD_ARGUMENTS: an id is not a stream id or a count not a
+                         count (nothing deleted)
            {4, which}    WRONG_TYPE: KEYS[1] is not a stream or KEYS[2] not a hash
 
   Not fenced, on purpose: deleting an entry that the broker acknowledged is right
@@ -24,17 +24,6 @@
 local OK, BAD_ARGUMENTS, WRONG_TYPE = 0, 3, 4
 local outbox, meta = KEYS[1], KEYS[2]
 
-local function tag_of(key)
-  local open = string.find(key, '{', 1, true)
-  if not open then return nil end
-  local close = string.find(key, '}', open + 1, true)
-  if not close or close == open + 1 then return nil end
-  return string.sub(key, open + 1, close - 1)
-end
-
-if tag_of(outbox) == nil or tag_of(outbox) ~= tag_of(meta) then
-  return {BAD_ARGUMENTS, 'KEYS do not share one hash tag'}
-end
 if #ARGV % 2 ~= 0 then
   return {BAD_ARGUMENTS, 'expected (id, count) pairs'}
 end
