@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { defaultDomainConfig } from '../src/domain/config.js';
 import type { PurchaseInput } from '../src/domain/input.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../src/domain/model-snapshot.js';
+import { seededRandom } from '../src/domain/models/simulate.js';
 import { reduceInPlace, type ReduceContext } from '../src/domain/reducer.js';
 import type { CustomerState } from '../src/domain/state.js';
 import { DAY_MS } from '../src/domain/time.js';
@@ -28,20 +29,9 @@ const customers = Number(values.customers);
 const events = Number(values.events);
 const repeat = Number(values.repeat);
 
-/** A small deterministic PRNG (mulberry32) so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function purchases(count: number, startDay: number, seed: number, prefix: string): PurchaseInput[] {
-  const random = prng(seed);
+  const random = seededRandom(seed); // seeded, so runs are comparable
   const out: PurchaseInput[] = [];
   for (let i = 0; i < count; i++) {
     const day = startDay + Math.floor((i / count) * 365);

@@ -11,6 +11,7 @@ import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-para
 import type { InboundType } from '../../src/contracts/inbound.js';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { seededRandom } from '../../src/domain/models/simulate.js';
 import type { ReduceContext } from '../../src/domain/reducer.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
@@ -117,17 +118,6 @@ export function contextOf(settings: Settings): ReduceContext {
 
 // ------------------------------------------------------------------ input --
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface StreamOptions {
   readonly seed: number;
@@ -147,7 +137,7 @@ export interface StreamOptions {
  * lapse into "at risk" between purchases.
  */
 export function eventStream(o: StreamOptions): TestMessage[] {
-  const random = seeded(o.seed);
+  const random = seededRandom(o.seed);
   const start = o.startMs ?? Date.parse('2023-01-01T08:00:00Z');
   const step = o.stepMs ?? 90 * 60_000;
   const orders = new Map<string, string[]>();
@@ -409,7 +399,7 @@ export interface FixtureOptions {
 
 /**
  * One processor deployment for a test: fresh topics (`partitions` each), a Redis
- * key prefix, settings, a state connection, a producer, a reader of the two
+ * key prefix, its environment and settings, a state connection, a producer, a reader of the two
  * emission topics, and `runner()` for in-process processors; all cleaned up
  * through `cleanups`.
  */
@@ -417,7 +407,8 @@ export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unk
   const topics = await createTopicSet(infra, partitions, label);
   cleanups.push(() => deleteTopicSet(infra, topics));
   const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
-  const settings = settingsOf(runtimeEnv(infra, topics, { prefix, url: options.redisUrl }, options.extra));
+  const env = runtimeEnv(infra, topics, { prefix, url: options.redisUrl }, options.extra);
+  const settings = settingsOf(env);
   const state = connectState(settings, options.redisOptions ? { redisOptions: options.redisOptions } : {});
   cleanups.push(() => state.close());
   if (options.redisUrl === undefined) cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
@@ -432,5 +423,5 @@ export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unk
     cleanups.push(() => r.stop());
     return r;
   };
-  return { topics, prefix, settings, state, producer, reader, runner };
+  return { topics, prefix, env, settings, state, producer, reader, runner };
 }

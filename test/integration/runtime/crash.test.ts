@@ -4,30 +4,17 @@
 // for byte, and every expected emission was published at least once with its
 // deterministic id. The last instance is stopped with SIGTERM and must exit 0.
 import { expect, it } from 'vitest';
-import { connectState, type StateConnection } from '../../../src/state/connect.js';
-import { KeySpace } from '../../../src/state/keys.js';
-import {
-  cleanupsAfterEach,
-  createTestKafka,
-  deleteKeysByPrefix,
-  describeWithInfra,
-  uniqueSuffix,
-  waitFor,
-  type InfraEndpoints,
-} from '../../support/infra.js';
+import { seededRandom } from '../../../src/domain/models/simulate.js';
+import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import { ProcessorProcess } from '../../support/processor-process.js';
 import {
-  TopicReader,
-  createTopicSet,
-  deleteTopicSet,
   convergedEmissionDifferences,
   convergedStateDifferences,
   eventStream,
   produceAll,
   reference,
-  runtimeEnv,
-  seeded,
-  settingsOf,
+  runtimeFixture,
+  storedInboundRecords,
 } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
@@ -38,37 +25,16 @@ describeWithInfra('runtime crash safety (SIGKILL)', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
 
   it('state after repeated SIGKILLs equals a clean pass; every emission is published', { timeout: 300_000 }, async () => {
-    const topics = await createTopicSet(infra, PARTITIONS, 'crash');
-    cleanups.push(() => deleteTopicSet(infra, topics));
-    const prefix = `clvtest-crash-${uniqueSuffix()}`.slice(0, 32);
-    const env = runtimeEnv(infra, topics, { prefix }, { LOG_LEVEL: 'info', RUN_BATCH_MAX_RECORDS: '200' });
-    const settings = settingsOf(env);
-    const state: StateConnection = connectState(settings);
-    cleanups.push(() => state.close());
-    cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-    const keys = new KeySpace(prefix);
-
+    const { topics, prefix, env, settings, state, producer, reader } = await runtimeFixture(infra, cleanups, 'crash', PARTITIONS, {
+      extra: { LOG_LEVEL: 'info', RUN_BATCH_MAX_RECORDS: '200' },
+    });
     const messages = eventStream({ seed: 23, customers: 300, events: EVENTS, stepMs: 20 * 60_000 });
-    const producer = createTestKafka(infra).producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
     await produceAll(producer, topics, messages);
 
-    const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
-    await reader.start();
-    cleanups.push(() => reader.stop());
-
     /** Records stored in Redis so far (sum of the stored next offsets of the inbound topics). */
-    const storedRecords = async (): Promise<number> => {
-      let total = 0;
-      for (let p = 0; p < PARTITIONS; p++) {
-        const meta = await state.redis.hgetall(keys.meta(p));
-        for (const [field, value] of Object.entries(meta)) if (field.startsWith('off:') && !field.endsWith('.internal')) total += Number(value);
-      }
-      return total;
-    };
+    const storedRecords = (): Promise<number> => storedInboundRecords(state.redis, prefix, PARTITIONS, topics);
 
-    const random = seeded(99);
+    const random = seededRandom(99);
     const killedAt: number[] = [];
     for (let round = 0; round < KILLS; round++) {
       const child = new ProcessorProcess(env);

@@ -2,32 +2,10 @@
 // StreamRunner → customer states in Redis and segment-changed / churn-risk
 // events on Kafka, checked against the pure pipeline over the same input — on a
 // standalone Redis and on the 3-master Redis Cluster.
-import type { Producer } from 'kafkajs';
 import { expect, it } from 'vitest';
-import { connectState, type StateConnection } from '../../../src/state/connect.js';
 import { KeySpace } from '../../../src/state/keys.js';
-import {
-  cleanupsAfterEach,
-  createTestKafka,
-  deleteKeysByPrefix,
-  describeWithInfra,
-  uniqueRedisPrefix,
-  waitFor,
-  type InfraEndpoints,
-} from '../../support/infra.js';
-import {
-  TopicReader,
-  createTopicSet,
-  deleteTopicSet,
-  convergedEmissionDifferences,
-  convergedStateDifferences,
-  eventStream,
-  inProcessRunner,
-  produceAll,
-  reference,
-  runtimeEnv,
-  settingsOf,
-} from '../../support/runtime-harness.js';
+import { cleanupsAfterEach, createTestKafka, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
+import { convergedEmissionDifferences, convergedStateDifferences, eventStream, produceAll, reference, runtimeFixture } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
 
@@ -41,31 +19,15 @@ describeWithInfra('runtime end to end: Kafka → Redis → Kafka', (infra: Infra
 
   for (const target of targets) {
     it(`${target.name}: state equals the pure pipeline's and every emission is published`, { timeout: 120_000 }, async () => {
-      const topics = await createTopicSet(infra, PARTITIONS, 'e2e');
-      cleanups.push(() => deleteTopicSet(infra, topics));
-      const prefix = uniqueRedisPrefix('e2e').replace(/:$/, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(-32);
-      const env = runtimeEnv(infra, topics, {
-        prefix,
-        clusterNodes: target.cluster ? infra.redisClusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') : undefined,
+      const clusterNodes = target.cluster ? infra.redisClusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') : undefined;
+      const { topics, prefix, settings, state, producer, reader, runner: newRunner } = await runtimeFixture(infra, cleanups, 'e2e', PARTITIONS, {
+        extra: clusterNodes === undefined ? {} : { REDIS_CLUSTER_NODES: clusterNodes },
       });
-      const settings = settingsOf(env);
-      const state: StateConnection = connectState(settings);
-      cleanups.push(() => state.close());
-      cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-
       const messages = eventStream({ seed: target.cluster ? 11 : 7, customers: 60, events: 1_500 });
-      const producer: Producer = createTestKafka(infra).producer();
-      await producer.connect();
-      cleanups.push(() => producer.disconnect());
       await produceAll(producer, topics, messages);
 
-      const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
-      await reader.start();
-      cleanups.push(() => reader.stop());
-
-      const runner = inProcessRunner(infra, settings, state.store);
+      const runner = newRunner();
       await runner.start();
-      cleanups.push(() => runner.stop());
 
       const expected = reference(messages, settings, PARTITIONS);
       expect(expected.emissions.size).toBeGreaterThan(100);

@@ -10,7 +10,6 @@ import { connectState } from '../../../src/state/connect.js';
 import { ModelStore } from '../../../src/state/model-store.js';
 import {
   cleanupsAfterEach,
-  createTestKafka,
   createTopic,
   deleteKeysByPrefix,
   deleteTopic,
@@ -21,7 +20,7 @@ import {
   type InfraEndpoints,
 } from '../../support/infra.js';
 import { ProcessorProcess } from '../../support/processor-process.js';
-import { TopicReader, createTopicSet, deleteTopicSet, eventStream, produceAll, runtimeEnv, settingsOf } from '../../support/runtime-harness.js';
+import { createTopicSet, deleteTopicSet, eventStream, produceAll, runtimeEnv, runtimeFixture, settingsOf } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 2;
 const TOKEN = 'test-token-0123456789';
@@ -30,19 +29,9 @@ describeWithInfra('clvstream run: HTTP, metrics, model versions, fatal configura
   const cleanups = cleanupsAfterEach();
 
   it('serves readiness, metrics with lag and customer state; picks up a new model version', { timeout: 120_000 }, async () => {
-    const topics = await createTopicSet(infra, PARTITIONS, 'svc');
-    cleanups.push(() => deleteTopicSet(infra, topics));
-    const prefix = `clvtest-svc-${uniqueSuffix()}`.slice(0, 32);
-    const settings = settingsOf(runtimeEnv(infra, topics, { prefix }, { MODEL_POLL_SECONDS: '1', HTTP_BEARER_TOKEN: TOKEN }));
-    const state = connectState(settings);
-    cleanups.push(() => state.close());
-    cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-    const producer = createTestKafka(infra).producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
-    await reader.start();
-    cleanups.push(() => reader.stop());
+    const { topics, settings, state, producer, reader } = await runtimeFixture(infra, cleanups, 'svc', PARTITIONS, {
+      extra: { MODEL_POLL_SECONDS: '1', HTTP_BEARER_TOKEN: TOKEN },
+    });
 
     const messages = eventStream({ seed: 3, customers: 20, events: 400 });
     await produceAll(producer, topics, messages.slice(0, 200));
