@@ -20,7 +20,9 @@ import { createReadinessProbe } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { runnerMetrics } from '../ops/runner-metrics.js';
+import { RELAY_BATCH_RECORDS } from '../service/outbox-relay.js';
 import { StreamRunner } from '../service/stream-runner.js';
+import { ThreadedRelay } from '../service/threaded-relay.js';
 import { connectState } from '../state/connect.js';
 import { ModelStore } from '../state/model-store.js';
 
@@ -80,6 +82,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   };
   await refreshModel();
 
+  const observer = runnerMetrics(metrics);
   const runner = new StreamRunner({
     settings,
     kafka: createKafka(settings, { logger }),
@@ -88,7 +91,8 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
     context: () => context,
     version: options.version,
     logger,
-    observer: runnerMetrics(metrics),
+    observer,
+    relay: settings.RUN_RELAY_THREAD ? new ThreadedRelay({ settings, batchSize: RELAY_BATCH_RECORDS }, observer, logger) : undefined,
   });
 
   let stopping: Promise<void> = Promise.resolve();

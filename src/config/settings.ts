@@ -155,6 +155,8 @@ export const settingsSchema = z.strictObject({
   RUN_MERGE_MAX_WAIT_MS: integer(0, 600_000, 2_000),
   /** How often due checks are swept and the outbox is relayed, per partition. */
   RUN_SWEEP_INTERVAL_MS: integer(50, 600_000, 1_000),
+  /** Relay the outbox from a thread of its own (false: on the thread that consumes and commits). */
+  RUN_RELAY_THREAD: flag(true),
   /** A partition idle this long lets wall-clock time move its watermark (0: never). */
   RUN_IDLE_WATERMARK_SECONDS: integer(0, 86_400 * 30, 3_600),
   /** Bound on a graceful stop (SIGTERM): finish the batch, commit, relay, leave the group. */

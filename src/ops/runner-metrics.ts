@@ -36,10 +36,9 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
     },
     // Relays are counted when the broker has acknowledged them (a record the
     // relay has to send twice after a crash is counted twice: at-least-once).
-    relayed(_partition, entries) {
-      const ackedAt = Date.now();
+    relayed(_partition, records, ackedAtMs) {
       // Dead letters and internal records carry no event time: counted, no delay.
-      for (const entry of entries) metrics.emissionRelayed(entry.topic, entry.eventTimeMs, ackedAt);
+      for (const record of records) metrics.emissionRelayed(record.topic, record.eventTimeMs, ackedAtMs);
     },
     relayFailed() {
       metrics.relayError();

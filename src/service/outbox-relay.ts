@@ -15,8 +15,19 @@ import type { OutboxEntry, PartitionStore } from '../state/store.js';
 
 export const RECORD_ID_HEADER = 'clvstream-id';
 
+/** Records per produce request. */
+export const RELAY_BATCH_RECORDS = 500;
+
+/** What the metrics need of a relayed record. */
+export interface RelayedRecord {
+  readonly topic: string;
+  /** Event time of what caused the record (epoch ms); null when none. */
+  readonly eventTimeMs: number | null;
+}
+
 export interface RelayObserver {
-  relayed?(partition: number, entries: readonly OutboxEntry[]): void;
+  /** The broker acknowledged these records at `ackedAtMs`. */
+  relayed?(partition: number, records: readonly RelayedRecord[], ackedAtMs: number): void;
   relayFailed?(partition: number, error: unknown): void;
 }
 
@@ -36,7 +47,17 @@ export interface RelayPassResult {
   readonly drained: boolean;
 }
 
-export class OutboxRelay {
+/** What the runner needs of a relay: the in-process one below, or one on its own thread (threaded-relay.ts). */
+export interface Relay {
+  /** Relays partition p's outbox until it is empty or `stop` is aborted; a pass already running for p is joined. */
+  relay(p: number, stop?: AbortSignal): Promise<RelayPassResult>;
+  /** Waits for the passes in flight. */
+  idle(): Promise<void>;
+  /** Releases the producer (and the thread, if any). */
+  close(): Promise<void>;
+}
+
+export class OutboxRelay implements Relay {
   private readonly running = new Map<number, Promise<RelayPassResult>>();
   private producer: Promise<Producer> | null = null;
 
@@ -48,7 +69,7 @@ export class OutboxRelay {
   constructor(
     private readonly store: PartitionStore,
     private readonly createProducer: () => Producer,
-    private readonly batchSize = 500,
+    private readonly batchSize = RELAY_BATCH_RECORDS,
     private readonly observer: RelayObserver = {},
   ) {}
 
@@ -79,14 +100,15 @@ export class OutboxRelay {
   }
 
   /**
-   * Relays partition p's outbox until it is empty or `keepGoing` says stop.
-   * A pass already running for p is joined rather than duplicated. Errors
-   * (broker or Redis down) propagate: the caller decides when to try again.
+   * Relays partition p's outbox until it is empty or `stop` is aborted (checked
+   * between reads). A pass already running for p is joined rather than
+   * duplicated. Errors (broker or Redis down) propagate: the caller decides when
+   * to try again.
    */
-  relay(p: number, keepGoing: () => boolean = () => true): Promise<RelayPassResult> {
+  relay(p: number, stop?: AbortSignal): Promise<RelayPassResult> {
     const current = this.running.get(p);
     if (current !== undefined) return current;
-    const pass = this.pass(p, keepGoing).finally(() => this.running.delete(p));
+    const pass = this.pass(p, () => stop?.aborted !== true).finally(() => this.running.delete(p));
     this.running.set(p, pass);
     return pass;
   }
@@ -109,7 +131,7 @@ export class OutboxRelay {
         }
         await this.store.ackOutbox(p, refs);
         relayed += entries.length;
-        this.observer.relayed?.(p, entries);
+        this.observer.relayed?.(p, entries, Date.now());
         if (!more) return { relayed, drained: true };
       }
       return { relayed, drained: false };

@@ -37,7 +37,7 @@ import { FencedError } from '../state/errors.js';
 import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
 import { decodeInternal } from './internal-wire.js';
-import { OutboxRelay, type RelayObserver } from './outbox-relay.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, type Relay, type RelayObserver } from './outbox-relay.js';
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
 import { PartitionTask } from './partition-task.js';
 import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
@@ -89,6 +89,12 @@ export interface StreamRunnerOptions {
   readonly version: string;
   readonly logger: Logger;
   readonly observer?: RunnerObserver;
+  /**
+   * Moves the outboxes to Kafka; the runner closes it when it stops. Default: an
+   * OutboxRelay on this thread with a producer of `kafka` (the service passes a
+   * ThreadedRelay).
+   */
+  readonly relay?: Relay;
   readonly now?: () => number;
 }
 
@@ -116,7 +122,7 @@ export class StreamRunner {
   private readonly byTopic: Map<string, SourceTopic>;
   private readonly consumer: Consumer;
   private readonly admin: Admin;
-  private readonly relay: OutboxRelay;
+  private readonly relay: Relay;
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly tasks = new Map<number, PartitionTask>();
@@ -149,12 +155,14 @@ export class StreamRunner {
       readUncommitted: false,
     });
     this.admin = options.kafka.admin();
-    this.relay = new OutboxRelay(
-      options.store,
-      () => options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner }),
-      500,
-      options.observer,
-    );
+    this.relay =
+      options.relay ??
+      new OutboxRelay(
+        options.store,
+        () => options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner }),
+        RELAY_BATCH_RECORDS,
+        options.observer,
+      );
     this.failure = new Promise<never>((_, reject) => (this.settleFailure = reject));
     this.failure.catch(() => undefined); // observed through `failure` or `status`
   }
@@ -252,7 +260,7 @@ export class StreamRunner {
         // not running: nothing to pause
       }
       await Promise.all([...this.tasks.values()].map((t) => t.idle()));
-      await Promise.all([...this.tasks.values()].map((t) => this.relayOnce(t, () => true)));
+      await Promise.all([...this.tasks.values()].map((t) => this.relayOnce(t)));
       await this.commitKafkaOffsets();
       for (const task of this.tasks.values()) task.close();
       await this.disconnectQuietly();
@@ -346,7 +354,7 @@ export class StreamRunner {
         this.seekTo(task, task.fetchNext);
         task.markReady(true);
         this.log.info({ partition: p, epoch: claim.epoch, offsets: Object.fromEntries([...task.fetchNext].map(([t, o]) => [t, o.toString()])) }, 'partition claimed');
-        void this.relayOnce(task, () => !task.closed);
+        void this.relayOnce(task, task.signal);
         return;
       } catch (error) {
         this.lastError = (error as Error).message;
@@ -485,7 +493,7 @@ export class StreamRunner {
       if (batch.length === 0) return;
       if (!(await this.commitBatch(task, batch))) return;
       this.resumeDrained(task);
-      void this.relayOnce(task, () => !task.closed);
+      void this.relayOnce(task, task.signal);
     }
   }
 
@@ -561,7 +569,7 @@ export class StreamRunner {
       if (task.epoch === 0 || task.closed) continue;
       this.scheduleDrain(task);
       void task.enqueue('sweep', () => this.sweep(task)).catch((error: unknown) => this.log.warn({ partition: task.partition, err: error }, 'sweep failed'));
-      void this.relayOnce(task, () => !task.closed);
+      void this.relayOnce(task, task.signal);
     }
   }
 
@@ -606,10 +614,11 @@ export class StreamRunner {
     return this.sources.every((s) => task.merge.buffered(s.queue) === 0 && (task.fetchNext.get(s.topic) ?? 0n) >= (task.highWatermark.get(s.topic) ?? 0n));
   }
 
-  private async relayOnce(task: PartitionTask, keepGoing: () => boolean): Promise<void> {
+  /** One relay pass for the task's partition; `stop` (the task's signal) ends it early when the partition is lost. */
+  private async relayOnce(task: PartitionTask, stop?: AbortSignal): Promise<void> {
     if (task.epoch === 0) return;
     try {
-      await this.relay.relay(task.partition, keepGoing);
+      await this.relay.relay(task.partition, stop);
     } catch (error) {
       this.lastError = (error as Error).message;
       this.log.warn({ partition: task.partition, err: error }, 'outbox relay failed; the next tick retries');

@@ -10,7 +10,7 @@
 // Set CLVSTREAM_REQUIRE_INFRA=1 (CI) to turn "skipped, no infrastructure" into
 // a failing test.
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, inject, it } from 'vitest';
 import { configuredEndpoints, notConfiguredReason, type InfraEndpoints, type InfraState } from './infra-endpoints.js';
@@ -134,15 +134,15 @@ function kafkaLogLevel(): logLevel {
 }
 
 /** A kafkajs client for tests (log level from CLVSTREAM_TEST_KAFKA_LOG, default silent). */
+/** The test clients' timeouts and retries: short, so a test about faults does not wait on defaults. */
+export const TEST_KAFKA_OVERRIDES = {
+  connectionTimeout: 3_000,
+  requestTimeout: 10_000,
+  retry: { initialRetryTime: 100, retries: 8 },
+} as const satisfies Partial<KafkaConfig>;
+
 export function createTestKafka(infra: InfraEndpoints, clientId = `clvtest-${uniqueSuffix()}`): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: infra.kafkaBrokers,
-    logLevel: kafkaLogLevel(),
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
-    retry: { initialRetryTime: 100, retries: 8 },
-  });
+  return new Kafka({ clientId, brokers: infra.kafkaBrokers, logLevel: kafkaLogLevel(), ...TEST_KAFKA_OVERRIDES });
 }
 
 /** Control channel client when the Kafka is the mock broker, else undefined. */

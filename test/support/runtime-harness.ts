@@ -17,14 +17,17 @@ import type { CustomerState } from '../../src/domain/state.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { MessageDecoder } from '../../src/kafka/message-decoder.js';
+import { RELAY_BATCH_RECORDS } from '../../src/service/outbox-relay.js';
+import type { RelayThreadInit } from '../../src/service/relay-thread-protocol.js';
 import { StreamRunner } from '../../src/service/stream-runner.js';
+import { ThreadedRelay } from '../../src/service/threaded-relay.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { encodeState } from '../../src/state/codec.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore, type RedisClient } from '../../src/state/store.js';
 import type { RedisOptions } from 'ioredis';
 import { connectState } from '../../src/state/connect.js';
-import { createTestKafka, createTopic, deleteKeysByPrefix, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
+import { TEST_KAFKA_OVERRIDES, createTestKafka, createTopic, deleteKeysByPrefix, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
 
 export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback'];
 
@@ -333,13 +336,29 @@ export function emissionDifferences(expected: Map<string, OutboundEvent>, receiv
 
 // ---------------------------------------------------------------- runners --
 
-/** A StreamRunner in this process, silent, with its own kafkajs client. */
-export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store: PartitionStore, registry: SchemaRegistry | null = null): StreamRunner {
+export interface InProcessRunnerOptions {
+  readonly registry?: SchemaRegistry | null;
+  /** The state connection's ioredis options, for the relay thread's own connection. */
+  readonly redisOptions?: RedisOptions;
+}
+
+/**
+ * A StreamRunner in this process, silent, with its own kafkajs client; its relay
+ * runs on a thread of its own unless RUN_RELAY_THREAD is false (as in the service).
+ */
+export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store: PartitionStore, options: InProcessRunnerOptions = {}): StreamRunner {
+  const relayThread: RelayThreadInit = {
+    settings,
+    batchSize: RELAY_BATCH_RECORDS,
+    redisOptions: options.redisOptions as Record<string, unknown> | undefined,
+    kafkaOverrides: TEST_KAFKA_OVERRIDES,
+  };
   return new StreamRunner({
     settings,
     kafka: createTestKafka(infra),
+    relay: settings.RUN_RELAY_THREAD ? new ThreadedRelay(relayThread) : undefined,
     store,
-    decoder: new MessageDecoder(ingestRulesFrom(settings), registry),
+    decoder: new MessageDecoder(ingestRulesFrom(settings), options.registry ?? null),
     context: () => contextOf(settings),
     version: 'test',
     // CLVSTREAM_TEST_RUNNER_LOG=<level> (and _FILE=<path>) shows what the runner did.
@@ -419,7 +438,7 @@ export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unk
   await reader.start();
   cleanups.push(() => reader.stop());
   const runner = (): StreamRunner => {
-    const r = inProcessRunner(infra, settings, state.store);
+    const r = inProcessRunner(infra, settings, state.store, { redisOptions: options.redisOptions });
     cleanups.push(() => r.stop());
     return r;
   };

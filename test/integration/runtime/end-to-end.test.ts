@@ -12,18 +12,20 @@ const PARTITIONS = 4;
 describeWithInfra('runtime end to end: Kafka → Redis → Kafka', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
 
+  // The service relays from a thread of its own (RUN_RELAY_THREAD); the runner's own-thread relay is checked too.
   const targets = [
-    { name: 'standalone Redis', cluster: false },
-    ...(infra.redisClusterNodes ? [{ name: 'Redis Cluster', cluster: true }] : []),
+    { name: 'standalone Redis', cluster: false, relayThread: true },
+    { name: 'standalone Redis, relay on the runner\'s thread', cluster: false, relayThread: false },
+    ...(infra.redisClusterNodes ? [{ name: 'Redis Cluster', cluster: true, relayThread: true }] : []),
   ];
 
   for (const target of targets) {
     it(`${target.name}: state equals the pure pipeline's and every emission is published`, { timeout: 120_000 }, async () => {
       const clusterNodes = target.cluster ? infra.redisClusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') : undefined;
       const { topics, prefix, settings, state, producer, reader, runner: newRunner } = await runtimeFixture(infra, cleanups, 'e2e', PARTITIONS, {
-        extra: clusterNodes === undefined ? {} : { REDIS_CLUSTER_NODES: clusterNodes },
+        extra: { RUN_RELAY_THREAD: String(target.relayThread), ...(clusterNodes === undefined ? {} : { REDIS_CLUSTER_NODES: clusterNodes }) },
       });
-      const messages = eventStream({ seed: target.cluster ? 11 : 7, customers: 60, events: 1_500 });
+      const messages = eventStream({ seed: target.cluster ? 11 : target.relayThread ? 7 : 13, customers: 60, events: 1_500 });
       await produceAll(producer, topics, messages);
 
       const runner = newRunner();

@@ -30,7 +30,6 @@ import {
   convergedEmissionDifferences,
   convergedStateDifferences,
   eventStream,
-  inProcessRunner,
   produceAll,
   reference,
   runtimeFixture,
@@ -53,9 +52,8 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
     const messages = eventStream({ seed: 53, customers: 200, events: 30_000, stepMs: 15 * 60_000 });
     await produceAll(t.producer, t.topics, messages);
 
-    const runner = inProcessRunner(infra, t.settings, t.state.store);
+    const runner = t.runner();
     await runner.start();
-    cleanups.push(() => runner.stop());
     await waitFor(async () => (await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics)) > 1_000, { timeoutMs: 30_000, what: 'progress' });
 
     // Each injected error fails one request of that kind; clients must retry.
@@ -99,9 +97,8 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
     const messages = eventStream({ seed: 61, customers: 150, events: 20_000, stepMs: 15 * 60_000 });
     await produceAll(t.producer, t.topics, messages);
 
-    const runner = inProcessRunner(infra, t.settings, t.state.store);
+    const runner = t.runner();
     await runner.start();
-    cleanups.push(() => runner.stop());
     await waitFor(async () => (await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics)) > 1_000, { timeoutMs: 30_000, what: 'progress' });
     const before = await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
 
@@ -129,13 +126,12 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
     expect(crossPartition.length).toBeGreaterThan(5);
     expect(referrers.reduce((sum, s) => sum + s.referralValueMinor, 0)).toBeGreaterThan(0);
 
-    const first = inProcessRunner(infra, t.settings, t.state.store);
+    const first = t.runner();
     await first.start();
     await waitFor(async () => (await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics)) > 3_000, { timeoutMs: 30_000, what: 'progress' });
     await first.stop();
-    const second = inProcessRunner(infra, t.settings, t.state.store);
+    const second = t.runner();
     await second.start();
-    cleanups.push(() => second.stop());
 
     const internal = new TopicReader(infra, [t.topics.internal]);
     await internal.start();
