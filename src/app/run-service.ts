@@ -92,7 +92,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
     version: options.version,
     logger,
     observer,
-    relay: settings.RUN_RELAY_THREAD ? new ThreadedRelay({ settings, batchSize: RELAY_BATCH_RECORDS }, observer, logger) : undefined,
+    relay: settings.RUN_RELAY_THREAD ? new ThreadedRelay({ settings, batchSize: RELAY_BATCH_RECORDS }, observer, logger, metrics) : undefined,
   });
 
   let stopping: Promise<void> = Promise.resolve();

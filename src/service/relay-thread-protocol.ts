@@ -31,6 +31,8 @@ export type RelayCommand =
 export type RelayReport =
   | { readonly kind: 'done'; readonly pass: number; readonly relayed: number; readonly drained: boolean }
   | { readonly kind: 'failed'; readonly pass: number; readonly name: string; readonly message: string }
+  /** Redis command timings of the thread's connection since the last report (for the runner's histogram). */
+  | { readonly kind: 'redis'; readonly commands: readonly string[]; readonly seconds: Float64Array }
   /**
    * Records the broker acknowledged (for the metrics): topics by index into
    * `topics`, event times as epoch ms (NaN: none).

@@ -11,6 +11,7 @@ import type { RedisOptions } from 'ioredis';
 import { createKafka } from '../kafka/client.js';
 import { keyPartitioner } from '../kafka/key-partition.js';
 import { loggerFromSettings } from '../ops/logger.js';
+import { instrumentRedis } from '../ops/redis-timing.js';
 import { connectState } from '../state/connect.js';
 import { OutboxRelay, type RelayedRecord } from './outbox-relay.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
@@ -24,6 +25,25 @@ const state = connectState(init.settings, { redisOptions: init.redisOptions as R
 const kafka = createKafka(init.settings, { logger, overrides: init.kafkaOverrides as Partial<KafkaConfig> | undefined });
 
 const post = (report: RelayReport): void => port.postMessage(report);
+
+// The thread's Redis commands are timed here and reported in batches: the histogram lives with the runner's metrics.
+const REDIS_REPORT_MS = 1_000;
+let commands: string[] = [];
+let seconds: number[] = [];
+const uninstrument = instrumentRedis(state.redis, {
+  redisCommand(command, s) {
+    commands.push(command);
+    seconds.push(s);
+  },
+});
+function reportRedisTimings(): void {
+  if (commands.length === 0) return;
+  post({ kind: 'redis', commands, seconds: Float64Array.from(seconds) });
+  commands = [];
+  seconds = [];
+}
+const redisReports = setInterval(reportRedisTimings, REDIS_REPORT_MS);
+redisReports.unref();
 
 function relayedReport(partition: number, records: readonly RelayedRecord[], ackedAtMs: number): RelayReport {
   const topics: string[] = [];
@@ -79,6 +99,9 @@ port.on('message', (command: RelayCommand) => {
       void (async () => {
         await relay.idle();
         await relay.close();
+        clearInterval(redisReports);
+        reportRedisTimings();
+        uninstrument();
         await state.close().catch(() => undefined);
         logger.flush();
         port.close();

@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../ops/logger.js';
+import type { RedisCommandObserver } from '../ops/redis-timing.js';
 import type { Relay, RelayObserver, RelayPassResult, RelayedRecord } from './outbox-relay.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
 
@@ -55,6 +56,8 @@ export class ThreadedRelay implements Relay {
     private readonly init: RelayThreadInit,
     private readonly observer: RelayObserver = {},
     private readonly logger?: Logger,
+    /** Receives the timings of the thread's Redis commands (the service's metrics). */
+    private readonly redisObserver?: RedisCommandObserver,
   ) {}
 
   relay(p: number, stop?: AbortSignal): Promise<RelayPassResult> {
@@ -137,6 +140,9 @@ export class ThreadedRelay implements Relay {
         });
         return;
       }
+      case 'redis':
+        report.commands.forEach((command, i) => this.redisObserver?.redisCommand(command, report.seconds[i] as number));
+        return;
       case 'relayed': {
         const records: RelayedRecord[] = new Array<RelayedRecord>(report.topicOf.length);
         for (let i = 0; i < records.length; i++) {

@@ -19,12 +19,15 @@ describeWithInfra('threaded outbox relay', (infra: InfraEndpoints) => {
     const t = await runtimeFixture(infra, cleanups, 'thread', PARTITIONS);
     const relayed: { partition: number; records: readonly RelayedRecord[]; ackedAtMs: number }[] = [];
     const failed: { partition: number; error: unknown }[] = [];
+    const redisCommands: string[] = [];
     const relay = new ThreadedRelay(
       { settings: t.settings, batchSize: RELAY_BATCH_RECORDS, kafkaOverrides: TEST_KAFKA_OVERRIDES },
       { relayed: (partition, records, ackedAtMs) => relayed.push({ partition, records, ackedAtMs }), relayFailed: (partition, error) => failed.push({ partition, error }) },
+      undefined,
+      { redisCommand: (command) => redisCommands.push(command) },
     );
     cleanups.push(() => relay.close());
-    return { ...t, relay, relayed, failed };
+    return { ...t, relay, relayed, failed, redisCommands };
   };
 
   const records = (topic: string, n: number, eventTimeMs: number | null): OutboxRecord[] =>
@@ -54,6 +57,11 @@ describeWithInfra('threaded outbox relay', (infra: InfraEndpoints) => {
     cleanups.push(() => reader.stop());
     await waitFor(() => reader.records.length >= 3, { timeoutMs: 20_000, what: 'the churn-risk records' });
     // Keyed by customer: the three land on different partitions, so their order across them is the broker's.
+    // The thread's Redis commands reach the runner's timing histogram (flushed at the latest on close).
+    await t.relay.close();
+    expect(t.redisCommands).toContain('script:outbox-read');
+    expect(t.redisCommands).toContain('script:outbox-ack');
+
     expect(reader.records.map((r) => [r.key, r.headers[RECORD_ID_HEADER]]).sort()).toEqual([
       ['C-0', 'rec-0'],
       ['C-1', 'rec-1'],
