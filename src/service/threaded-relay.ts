@@ -120,7 +120,12 @@ export class ThreadedRelay implements Relay {
   private lost(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    for (const id of [...this.passes.keys()]) this.settle(id, (pass) => pass.reject(error));
+    for (const id of [...this.passes.keys()]) {
+      this.settle(id, (pass) => {
+        this.observer.relayFailed?.(pass.partition, error);
+        pass.reject(error);
+      });
+    }
   }
 
   private send(worker: Worker, command: RelayCommand): void {

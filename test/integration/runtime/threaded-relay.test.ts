@@ -101,10 +101,12 @@ describeWithInfra('threaded outbox relay', (infra: InfraEndpoints) => {
 
   it('a thread that cannot start fails its pass, and the next pass tries a new one', { timeout: 60_000 }, async () => {
     const t = await setUp();
-    const broken = new ThreadedRelay({ settings: { ...t.settings, REDIS_CLUSTER_NODES: ['no-port-here'] }, batchSize: 10 });
+    const failures: number[] = [];
+    const broken = new ThreadedRelay({ settings: { ...t.settings, REDIS_CLUSTER_NODES: ['no-port-here'] }, batchSize: 10 }, { relayFailed: (p) => failures.push(p) });
     cleanups.push(() => broken.close());
     await expect(broken.relay(0)).rejects.toThrow();
     await expect(broken.relay(0)).rejects.toThrow();
+    expect(failures).toEqual([0, 0]); // counted as relay errors like any failed pass
     await broken.close();
     await expect(broken.relay(0)).rejects.toThrow(/closed/);
   });
