@@ -10,13 +10,26 @@
  * One relay pass runs at a time per partition; passes of different partitions
  * run side by side.
  */
-import type { Producer } from 'kafkajs';
+import type { Producer, ProducerConfig } from 'kafkajs';
+import { keyPartitioner } from '../kafka/key-partition.js';
 import type { OutboxEntry, PartitionStore } from '../state/store.js';
 
 export const RECORD_ID_HEADER = 'clvstream-id';
 
 /** Records per produce request. */
 export const RELAY_BATCH_RECORDS = 500;
+
+/**
+ * The relay's producer, wherever it runs: idempotent with one request in flight
+ * (no duplicates or reordering from the producer's own retries), partitioned by
+ * key like the Java client.
+ */
+export const RELAY_PRODUCER_CONFIG = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+  createPartitioner: keyPartitioner,
+} as const satisfies ProducerConfig;
 
 /** What the metrics need of a relayed record. */
 export interface RelayedRecord {

@@ -9,11 +9,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { KafkaConfig } from 'kafkajs';
 import type { RedisOptions } from 'ioredis';
 import { createKafka } from '../kafka/client.js';
-import { keyPartitioner } from '../kafka/key-partition.js';
 import { loggerFromSettings } from '../ops/logger.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { connectState } from '../state/connect.js';
-import { OutboxRelay, type RelayedRecord } from './outbox-relay.js';
+import { OutboxRelay, RELAY_PRODUCER_CONFIG, type RelayedRecord } from './outbox-relay.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
 
 const port = parentPort;
@@ -61,7 +60,7 @@ function relayedReport(partition: number, records: readonly RelayedRecord[], ack
 
 const relay = new OutboxRelay(
   state.store,
-  () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner }),
+  () => kafka.producer(RELAY_PRODUCER_CONFIG),
   init.batchSize,
   {
     relayed(partition, records, ackedAtMs) {

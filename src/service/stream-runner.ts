@@ -30,14 +30,13 @@ import type { ReduceContext } from '../domain/reducer.js';
 import { DAY_MS } from '../domain/time.js';
 import { CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from '../kafka/co-partition-assigner.js';
 import type { SourceMessage } from '../kafka/dead-letter-record.js';
-import { keyPartitioner } from '../kafka/key-partition.js';
 import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-decoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
 import { FencedError } from '../state/errors.js';
 import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
 import { decodeInternal } from './internal-wire.js';
-import { OutboxRelay, RELAY_BATCH_RECORDS, type Relay, type RelayObserver } from './outbox-relay.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, type Relay, type RelayObserver } from './outbox-relay.js';
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
 import { PartitionTask } from './partition-task.js';
 import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
@@ -159,7 +158,7 @@ export class StreamRunner {
       options.relay ??
       new OutboxRelay(
         options.store,
-        () => options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner }),
+        () => options.kafka.producer(RELAY_PRODUCER_CONFIG),
         RELAY_BATCH_RECORDS,
         options.observer,
       );
