@@ -7,12 +7,13 @@
  * once, and every record carries its deterministic id (the `clvstream-id`
  * header; for emissions also the payload's `event_id`) so consumers drop repeats.
  *
- * One relay pass runs at a time per partition; passes of different partitions
- * run side by side.
+ * One relay pass runs at a time per partition, and a pass asked for meanwhile
+ * follows it (pass-queue.ts); passes of different partitions run side by side.
  */
 import type { Producer, ProducerConfig } from 'kafkajs';
 import { keyPartitioner } from '../kafka/key-partition.js';
 import type { OutboxEntry, PartitionStore } from '../state/store.js';
+import { PassQueue } from './pass-queue.js';
 
 export const RECORD_ID_HEADER = 'clvstream-id';
 
@@ -62,7 +63,11 @@ export interface RelayPassResult {
 
 /** What the runner needs of a relay: the in-process one below, or one on its own thread (threaded-relay.ts). */
 export interface Relay {
-  /** Relays partition p's outbox until it is empty or `stop` is aborted; a pass already running for p is joined. */
+  /**
+   * Relays partition p's outbox until it is empty or `stop` is aborted. Asked
+   * while a pass of p runs, it runs once more after that pass (so it sees what
+   * was committed meanwhile).
+   */
   relay(p: number, stop?: AbortSignal): Promise<RelayPassResult>;
   /** Waits for the passes in flight. */
   idle(): Promise<void>;
@@ -71,7 +76,7 @@ export interface Relay {
 }
 
 export class OutboxRelay implements Relay {
-  private readonly running = new Map<number, Promise<RelayPassResult>>();
+  private readonly passes = new PassQueue<RelayPassResult>();
   private producer: Promise<Producer> | null = null;
 
   /**
@@ -114,21 +119,16 @@ export class OutboxRelay implements Relay {
 
   /**
    * Relays partition p's outbox until it is empty or `stop` is aborted (checked
-   * between reads). A pass already running for p is joined rather than
-   * duplicated. Errors (broker or Redis down) propagate: the caller decides when
-   * to try again.
+   * between reads). Asked while a pass of p runs, one more pass follows it.
+   * Errors (broker or Redis down) propagate: the caller decides when to try again.
    */
   relay(p: number, stop?: AbortSignal): Promise<RelayPassResult> {
-    const current = this.running.get(p);
-    if (current !== undefined) return current;
-    const pass = this.pass(p, () => stop?.aborted !== true).finally(() => this.running.delete(p));
-    this.running.set(p, pass);
-    return pass;
+    return this.passes.run(p, () => this.pass(p, () => stop?.aborted !== true));
   }
 
-  /** Waits for the passes in flight (shutdown). */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+  /** Waits for the passes in flight and queued (shutdown). */
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
 
   private async pass(p: number, keepGoing: () => boolean): Promise<RelayPassResult> {

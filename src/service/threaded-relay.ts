@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../ops/logger.js';
 import type { RedisCommandObserver } from '../ops/redis-timing.js';
 import type { Relay, RelayObserver, RelayPassResult, RelayedRecord } from './outbox-relay.js';
+import { PassQueue } from './pass-queue.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
 
 /** How long `close` waits for the thread to finish its passes and disconnect before ending it. */
@@ -49,7 +50,8 @@ export class ThreadedRelay implements Relay {
   private worker: Worker | null = null;
   private nextPass = 1;
   private readonly passes = new Map<number, PendingPass>();
-  private readonly byPartition = new Map<number, PendingPass>();
+  /** One pass per partition on the thread at a time, one more queued behind it (pass-queue.ts). */
+  private readonly queue = new PassQueue<RelayPassResult>();
   private closed = false;
 
   constructor(
@@ -61,8 +63,10 @@ export class ThreadedRelay implements Relay {
   ) {}
 
   relay(p: number, stop?: AbortSignal): Promise<RelayPassResult> {
-    const current = this.byPartition.get(p);
-    if (current !== undefined) return current.promise;
+    return this.queue.run(p, () => this.startPass(p, stop));
+  }
+
+  private startPass(p: number, stop?: AbortSignal): Promise<RelayPassResult> {
     if (this.closed) return Promise.reject(new RelayThreadError('the relay is closed'));
     if (stop?.aborted === true) return Promise.resolve({ relayed: 0, drained: false });
     const id = this.nextPass++;
@@ -71,7 +75,6 @@ export class ThreadedRelay implements Relay {
     const promise = new Promise<RelayPassResult>((res, rej) => ((resolve = res), (reject = rej)));
     const pass: PendingPass = { partition: p, promise, resolve, reject, stop };
     this.passes.set(id, pass);
-    this.byPartition.set(p, pass);
     const worker = this.started();
     // The thread handles messages in order: the halt must follow the pass it halts.
     this.send(worker, { kind: 'relay', pass: id, partition: p });
@@ -82,8 +85,8 @@ export class ThreadedRelay implements Relay {
     return promise;
   }
 
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.passes.values()].map((p) => p.promise));
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   /** Lets the passes in flight finish, then stops the thread (ended after CLOSE_TIMEOUT_MS). */
@@ -164,7 +167,6 @@ export class ThreadedRelay implements Relay {
     const pass = this.passes.get(id);
     if (pass === undefined) return;
     this.passes.delete(id);
-    if (this.byPartition.get(pass.partition) === pass) this.byPartition.delete(pass.partition);
     if (pass.onAbort !== undefined) pass.stop?.removeEventListener('abort', pass.onAbort);
     how(pass);
   }
