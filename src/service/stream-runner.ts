@@ -42,6 +42,9 @@ import { PartitionTask } from './partition-task.js';
 import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
 import { checkTopology, TopologyError, type Topology } from './topology.js';
 
+/** Due customers per sweep round (one load, reduce and commit). */
+const SWEEP_ROUND_CUSTOMERS = 500;
+
 export type RunnerSettings = Pick<
   Settings,
   | 'KAFKA_GROUP_ID'
@@ -567,14 +570,21 @@ export class StreamRunner {
     for (const task of this.tasks.values()) {
       if (task.epoch === 0 || task.closed) continue;
       this.scheduleDrain(task);
-      void task.enqueue('sweep', () => this.sweep(task)).catch((error: unknown) => this.log.warn({ partition: task.partition, err: error }, 'sweep failed'));
+      this.scheduleSweep(task);
       void this.relayOnce(task, task.signal);
     }
   }
 
+  private scheduleSweep(task: PartitionTask): void {
+    void task.enqueue('sweep', () => this.sweep(task)).catch((error: unknown) => this.log.warn({ partition: task.partition, err: error }, 'sweep failed'));
+  }
+
   /**
-   * Fires the due checks of customers no batch touched, up to the watermark. An
-   * idle, caught-up partition lets wall-clock time move its watermark (after
+   * Fires the due checks of customers no batch touched, up to the watermark,
+   * SWEEP_ROUND_CUSTOMERS at a time. More due customers queue another round
+   * behind the partition's work: a batch that arrived meanwhile goes first, so a
+   * burst of due checks delays live events by one round, not by all of them.
+   * An idle, caught-up partition lets wall-clock time move its watermark (after
    * RUN_IDLE_WATERMARK_SECONDS), so customers still turn "at risk" when the
    * whole partition goes quiet.
    */
@@ -590,18 +600,13 @@ export class StreamRunner {
         storeWatermark = true;
       }
     }
-    if (watermark === null) return;
+    if (watermark === null || task.closed) return;
     processor.context = this.options.context();
     try {
-      for (let round = 0; round < 100 && !task.closed; round++) {
-        const outcome = await processor.sweep(task.partition, task.epoch, watermark, 1_000, storeWatermark);
-        if (storeWatermark) {
-          task.watermarkDay = watermark;
-          storeWatermark = false;
-        }
-        if (outcome.customers > 0) this.options.observer?.swept?.(task.partition, outcome);
-        if (!outcome.more) break;
-      }
+      const outcome = await processor.sweep(task.partition, task.epoch, watermark, SWEEP_ROUND_CUSTOMERS, storeWatermark);
+      if (storeWatermark) task.watermarkDay = watermark;
+      if (outcome.customers > 0) this.options.observer?.swept?.(task.partition, outcome);
+      if (outcome.more && this.state === 'running') this.scheduleSweep(task);
     } catch (error) {
       if (error instanceof FencedError) this.onFenced(task);
       else throw error;
