@@ -493,9 +493,13 @@ export class StreamRunner {
         if (batch.length >= max) break;
       }
       if (batch.length === 0) return;
+      const dayBefore = task.watermarkDay;
       if (!(await this.commitBatch(task, batch))) return;
       this.resumeDrained(task);
       void this.relayOnce(task, task.signal);
+      // A new watermark day can make checks due: sweep them after this drain
+      // rather than at the next tick, in one burst with a second's worth of others.
+      if (task.watermarkDay !== null && (dayBefore === null || task.watermarkDay > dayBefore)) this.scheduleSweep(task);
     }
   }
 
@@ -564,7 +568,7 @@ export class StreamRunner {
 
   // ------------------------------------------------------ timers, relay, offsets
 
-  /** Periodic: drain what waited on a slow fetch, sweep due checks, relay leftovers. */
+  /** Periodic: drain what waited on a slow fetch, sweep due checks (also the wall-clock fallback's), relay leftovers. */
   private tick(): void {
     if (this.state !== 'running') return;
     for (const task of this.tasks.values()) {
