@@ -143,8 +143,18 @@ export const settingsSchema = z.strictObject({
   // Streaming runtime (clvstream run)
   KAFKA_SESSION_TIMEOUT_MS: integer(3_000, 300_000, 30_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 60_000, 3_000),
-  /** Longest a fetch waits for data: bounds latency on quiet topics. */
-  KAFKA_FETCH_MAX_WAIT_MS: integer(10, 10_000, 500),
+  /**
+   * Longest the broker holds a fetch while it has less than KAFKA_FETCH_MIN_BYTES
+   * ready: the linger before a live batch, and the wait on quiet topics.
+   */
+  KAFKA_FETCH_MAX_WAIT_MS: integer(10, 10_000, 50),
+  /**
+   * Bytes a fetch waits for (up to KAFKA_FETCH_MAX_WAIT_MS) before the broker
+   * answers. Under live traffic this gathers a few dozen milliseconds of records
+   * into each partition batch, so there are fewer, larger commits; a backlog
+   * fills it at once. 1 answers as soon as anything is there.
+   */
+  KAFKA_FETCH_MIN_BYTES: integer(1, 64 * 1024 * 1024, 256 * 1024),
   /** How often Kafka's committed offsets are brought up to the state in Redis (lag tools read them). */
   KAFKA_OFFSET_COMMIT_INTERVAL_MS: integer(100, 600_000, 1_000),
   /** Records per partition batch: one state read and one atomic commit each. */

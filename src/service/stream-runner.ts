@@ -51,6 +51,7 @@ export type RunnerSettings = Pick<
   | 'KAFKA_SESSION_TIMEOUT_MS'
   | 'KAFKA_HEARTBEAT_INTERVAL_MS'
   | 'KAFKA_FETCH_MAX_WAIT_MS'
+  | 'KAFKA_FETCH_MIN_BYTES'
   | 'KAFKA_OFFSET_COMMIT_INTERVAL_MS'
   | 'RUN_BATCH_MAX_RECORDS'
   | 'RUN_MAX_BUFFERED_RECORDS'
@@ -153,6 +154,7 @@ export class StreamRunner {
       heartbeatInterval: s.KAFKA_HEARTBEAT_INTERVAL_MS,
       rebalanceTimeout: Math.max(s.KAFKA_SESSION_TIMEOUT_MS, 10_000),
       maxWaitTimeInMs: s.KAFKA_FETCH_MAX_WAIT_MS,
+      minBytes: s.KAFKA_FETCH_MIN_BYTES,
       allowAutoTopicCreation: false,
       readUncommitted: false,
     });

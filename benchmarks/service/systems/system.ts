@@ -5,8 +5,10 @@ import type { TopicOffset } from '../topics.js';
 /**
  * Fetch wait of every system's consumers. librdkafka's mock broker answers a fetch
  * that found no data only after the full wait, even when records arrive meanwhile
- * (a real broker answers as soon as they do), so the default 500 ms would be
- * measured as end-to-end delay. The same short wait for all three systems.
+ * (a real broker answers as soon as they do), so kafkajs's default (5 s) would be
+ * measured as end-to-end delay. The same short wait for all three systems; it is
+ * also clvstream's default (KAFKA_FETCH_MAX_WAIT_MS), which with its
+ * KAFKA_FETCH_MIN_BYTES makes it the linger before a live batch.
  */
 export const FETCH_MAX_WAIT_MS = 50;
 
