@@ -53,7 +53,7 @@ const OUTBOX_SAMPLE_MS = 5_000;
 export async function startService(options: RunServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
   logger.info({ settings: settingsForLog(settings), version: options.version }, 'starting');
-  const state = connectState(settings);
+  const state = connectState(settings, { errorLog: { logger, connection: 'state' } });
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
   const config = domainConfigFrom(settings);

@@ -20,7 +20,7 @@ if (port === null) throw new Error('relay-worker.ts runs as a worker thread (thr
 
 const init = workerData as RelayThreadInit;
 const logger = loggerFromSettings(init.settings).child({ thread: 'relay' });
-const state = connectState(init.settings, { redisOptions: init.redisOptions as RedisOptions | undefined });
+const state = connectState(init.settings, { redisOptions: init.redisOptions as RedisOptions | undefined, errorLog: { logger, connection: 'relay' } });
 const kafka = createKafka(init.settings, { logger, overrides: init.kafkaOverrides as Partial<KafkaConfig> | undefined });
 
 const post = (report: RelayReport): void => port.postMessage(report);

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Settings } from '../config/settings.js';
+import type { Logger } from '../ops/logger.js';
+import { logRedisErrors } from '../ops/redis-errors.js';
 import { KeySpace } from './keys.js';
 import { registerScripts } from './scripts.js';
 import { PartitionStore, type RedisClient } from './store.js';
@@ -19,6 +21,11 @@ export interface ConnectOptions {
   readonly clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
   /** Reads REDIS_TLS_CA_FILE; injectable for tests. */
   readonly readFile?: (path: string) => Buffer;
+  /**
+   * Where the client's connection errors go (ops/redis-errors.ts), with the
+   * connection's name; without it ioredis prints them to stderr as unhandled.
+   */
+  readonly errorLog?: { readonly logger: Logger; readonly connection: string };
 }
 
 export interface StateConnection {
@@ -90,12 +97,17 @@ export function createRedisClient(settings: RedisSettings, options: ConnectOptio
 export function connectState(settings: RedisSettings, options: ConnectOptions = {}): StateConnection {
   const redis = createRedisClient(settings, options);
   const keys = new KeySpace(settings.REDIS_KEY_PREFIX);
+  const stopLogging = options.errorLog === undefined ? () => undefined : logRedisErrors(redis, options.errorLog.logger, { connection: options.errorLog.connection });
   return {
     redis,
     keys,
     store: new PartitionStore(redis, keys),
     close: async () => {
-      await redis.quit();
+      try {
+        await redis.quit();
+      } finally {
+        stopLogging();
+      }
     },
   };
 }

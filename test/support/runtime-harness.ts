@@ -5,7 +5,7 @@
 // state and of the emitted topics.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka, Producer } from 'kafkajs';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadSettings, type Settings } from '../../src/config/index.js';
 import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
 import type { InboundType } from '../../src/contracts/inbound.js';
@@ -361,12 +361,16 @@ export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store
     decoder: new MessageDecoder(ingestRulesFrom(settings), options.registry ?? null),
     context: () => contextOf(settings),
     version: 'test',
-    // CLVSTREAM_TEST_RUNNER_LOG=<level> (and _FILE=<path>) shows what the runner did.
-    logger: pino(
-      { level: process.env.CLVSTREAM_TEST_RUNNER_LOG ?? 'silent' },
-      process.env.CLVSTREAM_TEST_RUNNER_LOG_FILE ? pino.destination({ dest: process.env.CLVSTREAM_TEST_RUNNER_LOG_FILE, append: true, sync: true }) : undefined,
-    ),
+    logger: testRunnerLogger(),
   });
+}
+
+/** Silent unless CLVSTREAM_TEST_RUNNER_LOG=<level> (and _FILE=<path>) asks to see what the runner did. */
+function testRunnerLogger(): Logger {
+  return pino(
+    { level: process.env.CLVSTREAM_TEST_RUNNER_LOG ?? 'silent' },
+    process.env.CLVSTREAM_TEST_RUNNER_LOG_FILE ? pino.destination({ dest: process.env.CLVSTREAM_TEST_RUNNER_LOG_FILE, append: true, sync: true }) : undefined,
+  );
 }
 
 /** Waits (bounded) until Redis holds exactly the reference states, then returns what still differs (normally nothing). */
@@ -428,7 +432,8 @@ export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unk
   const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
   const env = runtimeEnv(infra, topics, { prefix, url: options.redisUrl }, options.extra);
   const settings = settingsOf(env);
-  const state = connectState(settings, options.redisOptions ? { redisOptions: options.redisOptions } : {});
+  // Connection errors (a Redis taken down on purpose) go to the runner's test log, as the service logs them.
+  const state = connectState(settings, { ...(options.redisOptions ? { redisOptions: options.redisOptions } : {}), errorLog: { logger: testRunnerLogger(), connection: 'state' } });
   cleanups.push(() => state.close());
   if (options.redisUrl === undefined) cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
   const producer = createTestKafka(infra).producer();

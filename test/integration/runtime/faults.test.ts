@@ -219,6 +219,7 @@ class PrivateRedis {
     const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
     this.process = child;
     const probe = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused until the server listens: that is what the probe waits out
     try {
       await waitFor(async () => (await probe.connect().then(() => probe.ping()).catch(() => null)) === 'PONG', { timeoutMs: 10_000, intervalMs: 100, what: `redis-server on ${this.port}` });
     } finally {
