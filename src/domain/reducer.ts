@@ -112,7 +112,11 @@ function reduceWith(
  * customer at that day (never before its latest evaluation) and emits what changed.
  */
 export function onTimer(previous: CustomerState, dueDay: number, ctx: ReduceContext): Reduction {
-  const s = cloneState(previous);
+  return onTimerInPlace(cloneState(previous), dueDay, ctx);
+}
+
+/** `onTimer` for a caller that owns the state object (as `reduceInPlace`): no copy per due check. */
+export function onTimerInPlace(s: CustomerState, dueDay: number, ctx: ReduceContext): Reduction {
   const cause: EmissionCause = { kind: 'timer', due_at: dayToIso(dueDay) };
   return settle(s, Math.max(s.asOfDay, dueDay), cause, dueDay * DAY_MS, ctx, { flags: [], internal: [] });
 }

@@ -12,7 +12,7 @@
  * States are changed in place (`reduceInPlace`): the holder owns them.
  */
 import type { DomainInput } from '../domain/input.js';
-import { onTimer, reduceInPlace, type ReduceContext, type Reduction } from '../domain/reducer.js';
+import { onTimerInPlace, reduceInPlace, type ReduceContext, type Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -82,7 +82,7 @@ export class TimedStates {
       if (state === undefined || state.nextCheckDay !== due.day) continue; // stale entry
       // One check per entry: the next one it schedules goes back into the heap, so
       // checks fire in (day, customer) order across customers.
-      this.record(null, onTimer(state, due.day, this.ctx), due.day);
+      this.record(null, onTimerInPlace(state, due.day, this.ctx), due.day);
     }
   }
 
@@ -91,7 +91,8 @@ export class TimedStates {
     for (let i = 0; i < MAX_CHAINED_CHECKS; i++) {
       const state = this.states.get(customerId);
       if (state === undefined || state.nextCheckDay === null || state.nextCheckDay > day) return;
-      this.record(null, onTimer(state, state.nextCheckDay, this.ctx), state.nextCheckDay);
+      const previousCheck = state.nextCheckDay; // read before the in-place change
+      this.record(null, onTimerInPlace(state, previousCheck, this.ctx), previousCheck);
     }
   }
 

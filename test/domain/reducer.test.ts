@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReferralCreditInput, ReferralAttributedInput } from '../../src/domain/input.js';
-import { reduce, reduceInPlace } from '../../src/domain/reducer.js';
+import { onTimer, onTimerInPlace, reduce, reduceInPlace } from '../../src/domain/reducer.js';
 import { cloneState, emptyState } from '../../src/domain/state.js';
 import { ctx, ctxWith, DAY0, feedback, fold, purchase, referral, returned } from './fixtures.js';
 
@@ -48,6 +48,20 @@ describe('purity and time', () => {
     const inPlace = reduceInPlace(cloneState(s), next, ctx);
     expect(inPlace.state).toEqual(pure.state);
     expect(inPlace.emits).toEqual(pure.emits);
+  });
+
+  it('onTimerInPlace gives the same result as onTimer, in the object it was given; onTimer leaves its input alone', () => {
+    const s = fold([purchase('c', 0, 100), purchase('c', 20, 300)]).state;
+    const due = (s.nextCheckDay ?? DAY0) + 400;
+    const copy = structuredClone(s);
+    const pure = onTimer(s, due, ctx);
+    expect(s).toEqual(copy);
+    const owned = cloneState(s);
+    const inPlace = onTimerInPlace(owned, due, ctx);
+    expect(inPlace.state).toBe(owned);
+    expect(inPlace.state).toEqual(pure.state);
+    expect(inPlace.emits).toEqual(pure.emits);
+    expect(pure.emits.length).toBeGreaterThan(0); // the check changed something
   });
 
   it('an input dated before the latest evaluation does not move time back', () => {
