@@ -14,9 +14,23 @@ export function localDayOf(iso: string): number {
   return Math.floor(Date.UTC(y, m - 1, d) / DAY_MS);
 }
 
+/**
+ * Recent days' ISO strings: every due check and its emissions are dated with
+ * one, and a batch's or sweep's checks fall on a few days, so formatting a Date
+ * each time (about a twentieth of a due check's CPU) is mostly repeated work.
+ */
+const isoOfDay = new Map<number, string>();
+const ISO_OF_DAY_MAX = 4_096;
+
 /** Midnight UTC of a day index, as an ISO string (timer emissions are dated so). */
 export function dayToIso(day: number): string {
-  return new Date(day * DAY_MS).toISOString();
+  let iso = isoOfDay.get(day);
+  if (iso === undefined) {
+    iso = new Date(day * DAY_MS).toISOString();
+    if (isoOfDay.size >= ISO_OF_DAY_MAX) isoOfDay.clear();
+    isoOfDay.set(day, iso);
+  }
+  return iso;
 }
 
 export function dayToDate(day: number): string {
