@@ -69,12 +69,36 @@ export class Writer {
     this.pos += 6;
   }
 
+  /**
+   * Length-prefixed UTF-8. A string of n UTF-16 units has at most 3n UTF-8
+   * bytes, so below 16,384 bytes the prefix width is known to be 1 or 2 before
+   * encoding: the bytes go in right after it in one pass (measuring first was
+   * a second pass over every JSON value the outbox packs), and a prefix that
+   * turns out one byte shorter moves them back by one.
+   */
   string(s: string): void {
-    const len = Buffer.byteLength(s, 'utf8');
-    this.uvarint(len);
-    this.ensure(len);
-    scratch.write(s, this.pos, len, 'utf8');
-    this.pos += len;
+    const most = s.length * 3;
+    if (most >= 0x4000) {
+      const len = Buffer.byteLength(s, 'utf8');
+      this.uvarint(len);
+      this.ensure(len);
+      scratch.write(s, this.pos, len, 'utf8');
+      this.pos += len;
+      return;
+    }
+    const width = most < 0x80 ? 1 : 2;
+    this.ensure(width + most);
+    const start = this.pos + width;
+    const len = scratch.write(s, start, 'utf8');
+    if (len < 0x80) {
+      if (width === 2) scratch.copyWithin(this.pos + 1, start, start + len);
+      scratch[this.pos] = len;
+      this.pos += 1 + len;
+    } else {
+      scratch[this.pos] = (len % 0x80) | 0x80;
+      scratch[this.pos + 1] = Math.floor(len / 0x80);
+      this.pos += 2 + len;
+    }
   }
 
   /** Length-prefixed raw bytes. */
