@@ -3,8 +3,8 @@
  * replaced, in the same run on the same Redis:
  *
  * - packed: what the service does (PartitionStore): each commit appends one
- *   stream entry per topic with its records packed, the relay reads whole
- *   entries with the outbox-read script and acknowledges them with outbox-ack;
+ *   stream entry per topic (up to 500 records) with its records packed, the
+ *   relay reads whole entries with XRANGE and acknowledges them with outbox-ack;
  * - per-record: one four-field stream entry per record, appended by a script
  *   (the same number of script calls as commits), read with XRANGE and deleted
  *   with XDEL — the first version's layout.

@@ -1,7 +1,7 @@
 /**
  * The outbox's packed form: a commit appends one stream entry per destination
- * topic, holding all of that commit's records for the topic in one binary
- * field, instead of one four-field entry per record. Redis then runs one XADD per
+ * topic, holding that commit's records for the topic in one binary field (up
+ * to 500 records per entry, store.ts), instead of one four-field entry per record. Redis then runs one XADD per
  * topic and commit rather than one per emission, the commit script gets three
  * arguments per topic rather than four per record, and the relay reads and
  * acknowledges a few large entries. Records of one topic keep their order inside

@@ -14,7 +14,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { ScriptCode } from './script-codes.js';
 import { StateError, scriptError, wrapRedisError, type ScriptContext } from './errors.js';
 
-export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-read', 'outbox-ack', 'due-timers', 'model-publish'] as const;
+export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-ack', 'due-timers', 'model-publish'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface ScriptSource {
@@ -26,7 +26,7 @@ export interface ScriptSource {
   readonly command: string;
 }
 
-const READ_ONLY: ReadonlySet<ScriptName> = new Set(['due-timers', 'outbox-read']);
+const READ_ONLY: ReadonlySet<ScriptName> = new Set(['due-timers']);
 
 /** The first of `candidates` (relative to this module) that exists: src/, dist/ and dist-bench/src/ layouts. */
 function nearby(candidates: readonly string[], what: string): string {

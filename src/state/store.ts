@@ -10,8 +10,9 @@
  *   2. per batch: `loadStates(p, ids)` (one MGET), run the reducer, then
  *      `commit(p, epoch, batch)`: states, next offsets, watermark, outbox, timers in
  *      one atomic script; a FencedError means another owner took over: stop.
- *   3. the relay: `readOutbox(p, n)` → produce → `ackOutbox(p, streamIds)`; the
- *      outbox holds one entry per commit and topic (outbox-codec.ts).
+ *   3. the relay: `readOutbox(p, n)` (XRANGE) → produce → `ackOutbox(p, streamIds)`;
+ *      the outbox holds one entry per commit and topic, split at 500 records
+ *      (outbox-codec.ts).
  *   4. the sweeper: `dueTimers(p, day, n)` → reducer's timer path → `commit`.
  *
  * Do not give the ioredis client a `keyPrefix`: customer keys travel in script
@@ -118,8 +119,40 @@ export interface MemorySample {
 /** MGET at most this many keys per call (a batch normally fits in one). */
 const MGET_CHUNK = 10_000;
 
-/** A relay read stops after this many bytes of packed records even if fewer records were asked for. */
+/**
+ * An outbox entry holds at most this many records, and records whose values
+ * add up to at most OUTBOX_ENTRY_MAX_VALUE_UNITS (string length or bytes; at
+ * least one record): a commit splits a topic's records over as many entries as
+ * that takes. Capped entries are what let the relay read with a plain XRANGE
+ * COUNT and still know how much it holds.
+ */
+export const OUTBOX_ENTRY_MAX_RECORDS = 500;
+const OUTBOX_ENTRY_MAX_VALUE_UNITS = 512 * 1024;
+
+/** At most this many entries per read (with the cap above, a few MiB at the very most). */
+const OUTBOX_READ_MAX_ENTRIES = 16;
+
+/** A relay read returns no more entries than reach this many bytes of packed records (at least one entry). */
 const OUTBOX_READ_MAX_BYTES = 4 * 1024 * 1024;
+
+/** A topic's records of one commit, split into the entries the caps above allow. */
+function outboxEntriesOf(records: readonly OutboxRecord[]): OutboxRecord[][] {
+  const entries: OutboxRecord[][] = [];
+  let current: OutboxRecord[] = [];
+  let units = 0;
+  for (const r of records) {
+    const size = r.value.length;
+    if (current.length > 0 && (current.length >= OUTBOX_ENTRY_MAX_RECORDS || units + size > OUTBOX_ENTRY_MAX_VALUE_UNITS)) {
+      entries.push(current);
+      current = [];
+      units = 0;
+    }
+    current.push(r);
+    units += size;
+  }
+  if (current.length > 0) entries.push(current);
+  return entries;
+}
 
 function canonicalOffset(topic: string, value: string | number | bigint): string {
   let n: bigint;
@@ -140,9 +173,26 @@ function pairs(flat: readonly unknown[]): [string, string][] {
   return out;
 }
 
+/** The fields of an outbox stream entry (t: topic, n: record count, r: packed records), as commit-3.lua writes them. */
+function outboxFields(fields: readonly Buffer[]): { topic: string; count: number; packed: Buffer | null } {
+  let topic = '';
+  let count = Number.NaN;
+  let packed: Buffer | null = null;
+  for (let f = 0; f + 1 < fields.length; f += 2) {
+    const name = (fields[f] as Buffer).toString();
+    const value = fields[f + 1] as Buffer;
+    if (name === 't') topic = value.toString();
+    else if (name === 'n') count = Number(value.toString());
+    else if (name === 'r') packed = value;
+  }
+  return { topic, count, packed };
+}
+
 export class PartitionStore {
   readonly redis: RedisClient;
   readonly keys: KeySpace;
+  /** Records per entry in each partition's last outbox read: sizes the next read's COUNT. */
+  private readonly outboxRecordsPerEntry = new Map<number, number>();
 
   constructor(redis: RedisClient, keys: KeySpace = new KeySpace()) {
     this.redis = redis;
@@ -235,8 +285,10 @@ export class PartitionStore {
       if (list === undefined) byTopic.set(r.topic, [r]);
       else list.push(r);
     }
-    args.push(String(byTopic.size));
-    for (const [topic, records] of byTopic) args.push(topic, String(records.length), packOutboxRecords(records));
+    const entries: [string, OutboxRecord[]][] = [];
+    for (const [topic, records] of byTopic) for (const entry of outboxEntriesOf(records)) entries.push([topic, entry]);
+    args.push(String(entries.length));
+    for (const [topic, records] of entries) args.push(topic, String(records.length), packOutboxRecords(records));
 
     args.push(String(timerSet.length / 2), ...timerSet);
     args.push(String(timerDel.length), ...timerDel);
@@ -252,27 +304,45 @@ export class PartitionStore {
    * (or 4 MiB of them) are read, so a read returns at least one entry when any is
    * waiting and may exceed `maxRecords` by the rest of the last entry. After
    * `afterStreamId` when given.
+   *
+   * A plain XRANGE, sized from the records per entry the partition's last read
+   * found, so the packed records are copied once, out of Redis; a script would
+   * copy them into Lua first, and Lua hashes every byte of every string it makes.
    */
   async readOutbox(p: number, maxRecords: number, afterStreamId?: string): Promise<OutboxRead> {
     assertPartition(p);
     if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) throw new StateError('BAD_ARGUMENTS', `maxRecords must be a positive integer: ${maxRecords}`);
     const start = afterStreamId === undefined ? '-' : `(${afterStreamId}`;
-    const rest = await runScript(this.redis, 'outbox-read', [this.keys.outbox(p)], [start, String(maxRecords), String(OUTBOX_READ_MAX_BYTES)], { partition: p }, 'buffers');
+    const perEntry = this.outboxRecordsPerEntry.get(p) ?? 1;
+    const count = Math.min(OUTBOX_READ_MAX_ENTRIES, Math.max(1, Math.ceil(maxRecords / perEntry)));
+    let page: [Buffer, Buffer[]][];
+    try {
+      page = await this.redis.xrangeBuffer(this.keys.outbox(p), start, '+', 'COUNT', count);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('WRONGTYPE')) throw new StateError('WRONG_TYPE', `the outbox key of partition ${p} is not a stream`, { cause: err });
+      throw wrapRedisError(err, `reading the outbox of partition ${p}`);
+    }
     const entries: OutboxEntry[] = [];
     const refs: OutboxEntryRef[] = [];
-    for (let i = 1; i + 3 < rest.length; i += 4) {
-      const streamId = String(rest[i]);
-      const topic = String(rest[i + 1]);
-      const count = Number(String(rest[i + 2]));
-      const packed = rest[i + 3];
+    let bytes = 0;
+    let more = page.length === count;
+    for (const [id, fields] of page) {
+      if (entries.length >= maxRecords || bytes >= OUTBOX_READ_MAX_BYTES) {
+        more = true;
+        break;
+      }
+      const streamId = id.toString();
       const where = `outbox entry ${streamId} of partition ${p}`;
-      if (topic === '' || !Buffer.isBuffer(packed)) throw new StateCodecError('CODEC_CORRUPT', `${where} lacks its topic or records`);
+      const { topic, count: recordCount, packed } = outboxFields(fields);
+      if (topic === '' || packed === null) throw new StateCodecError('CODEC_CORRUPT', `${where} lacks its topic or records`);
       const records = unpackOutboxRecords(packed, where);
-      if (records.length !== count) throw new StateCodecError('CODEC_CORRUPT', `${where}: holds ${records.length} records, its count says ${count}`);
-      refs.push({ streamId, topic, records: count });
+      if (records.length !== recordCount) throw new StateCodecError('CODEC_CORRUPT', `${where}: holds ${records.length} records, its count says ${recordCount}`);
+      refs.push({ streamId, topic, records: recordCount });
       for (const r of records) entries.push({ ...r, streamId, topic });
+      bytes += packed.length;
     }
-    return { entries, refs, more: Number(rest[0]) === 1 };
+    if (refs.length > 0) this.outboxRecordsPerEntry.set(p, Math.max(1, entries.length / refs.length));
+    return { entries, refs, more };
   }
 
   /** Removes delivered entries (as a read listed them); idempotent. Returns how many records they held (0 for entries already gone). */

@@ -277,19 +277,43 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       expect(await store.ackOutbox(p + 100, head.refs)).toBe(0);
     });
 
-    it('bounds an outbox read by bytes as well as records', async () => {
+    it('caps entries at commit, and bounds an outbox read by bytes as well as records', async () => {
       const p = 4;
       const { epoch } = await store.claim(p);
       const big = 'x'.repeat(512 * 1024);
-      // Ten commits of two 512 KiB records each: 10 MiB in all.
+      // Ten commits of two 512 KiB records each: 10 MiB in all, one record per entry (512 KiB of values at most).
       for (let c = 0; c < 10; c++) {
         await store.commit(p, epoch, { outbox: [0, 1].map((i) => ({ ...record(2 * c + i), value: big })) });
       }
+      expect(await redis.xlen(keys.outbox(p))).toBe(20);
+      expect(await store.outboxLength(p)).toBe(20);
       const read = await store.readOutbox(p, 1_000);
-      // 4 MiB reached after four entries (8 records); the rest waits.
-      expect(read.refs).toHaveLength(4);
-      expect(read.entries).toHaveLength(8);
+      // 4 MiB reached after eight entries; the rest waits.
+      expect(read.refs).toHaveLength(8);
+      expect(read.entries.map((e) => e.id)).toEqual(Array.from({ length: 8 }, (_, i) => record(i).id));
       expect(read.more).toBe(true);
+
+      // A large commit of small records: entries of at most 500, in order; reads follow the entries' size.
+      const q = 7;
+      const many = await store.claim(q);
+      const records = Array.from({ length: 1_234 }, (_, i) => record(i));
+      await store.commit(q, many.epoch, { outbox: records });
+      expect(await redis.xlen(keys.outbox(q))).toBe(3);
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let guard = 0; guard < 10; guard++) {
+        const page = await store.readOutbox(q, 600, after);
+        seen.push(...page.entries.map((e) => e.id));
+        after = page.refs.at(-1)?.streamId ?? after;
+        expect(page.refs.every((r) => r.records <= 500)).toBe(true);
+        if (!page.more) break;
+      }
+      expect(seen).toEqual(records.map((r) => r.id));
+    });
+
+    it('refuses to read an outbox key of the wrong type', async () => {
+      await redis.set(keys.outbox(8), 'not a stream');
+      await expect(store.readOutbox(8, 10)).rejects.toMatchObject({ code: 'WRONG_TYPE' });
     });
 
     it('reports a corrupt outbox entry with its stream id instead of sending garbage', async () => {

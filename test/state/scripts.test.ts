@@ -12,8 +12,6 @@ describe('state scripts', () => {
     expect(sources.get('claim')?.numberOfKeys).toBe(1);
     expect(sources.get('commit')?.numberOfKeys).toBe(3);
     expect(sources.get('outbox-ack')?.numberOfKeys).toBe(2);
-    expect(sources.get('outbox-read')?.numberOfKeys).toBe(1);
-    expect(sources.get('outbox-read')?.readOnly).toBe(true);
     expect(sources.get('due-timers')?.numberOfKeys).toBe(1);
     expect(sources.get('due-timers')?.readOnly).toBe(true);
     expect(sources.get('model-publish')?.numberOfKeys).toBe(3);

@@ -4,7 +4,7 @@
 
   KEYS[1]  outbox stream of the partition (<prefix>:{p<n>}:outbox)
   KEYS[2]  meta hash of the partition     (<prefix>:{p<n>}:meta), field ob
-  ARGV     pairs (stream entry id, its record count) as outbox-read listed them,
+  ARGV     pairs (stream entry id, its record count) as the relay's read listed them,
            any number. The count comes from the caller because reading it here
            would copy the whole entry into Lua, and Redis' Lua hashes every byte
            of every string it creates (the packed records: kilobytes per entry).

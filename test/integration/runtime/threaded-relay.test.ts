@@ -59,7 +59,7 @@ describeWithInfra('threaded outbox relay', (infra: InfraEndpoints) => {
     // Keyed by customer: the three land on different partitions, so their order across them is the broker's.
     // The thread's Redis commands reach the runner's timing histogram (flushed at the latest on close).
     await t.relay.close();
-    expect(t.redisCommands).toContain('script:outbox-read');
+    expect(t.redisCommands).toContain('xrange');
     expect(t.redisCommands).toContain('script:outbox-ack');
 
     expect(reader.records.map((r) => [r.key, r.headers[RECORD_ID_HEADER]]).sort()).toEqual([
