@@ -69,7 +69,7 @@ export interface Relay {
    * was committed meanwhile).
    */
   relay(p: number, stop?: AbortSignal): Promise<RelayPassResult>;
-  /** Waits for the passes in flight. */
+  /** Waits for the passes in flight and the follow-ups queued behind them. */
   idle(): Promise<void>;
   /** Releases the producer (and the thread, if any). */
   close(): Promise<void>;

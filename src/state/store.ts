@@ -10,7 +10,7 @@
  *   2. per batch: `loadStates(p, ids)` (one MGET), run the reducer, then
  *      `commit(p, epoch, batch)`: states, next offsets, watermark, outbox, timers in
  *      one atomic script; a FencedError means another owner took over: stop.
- *   3. the relay: `readOutbox(p, n)` (XRANGE) → produce → `ackOutbox(p, streamIds)`;
+ *   3. the relay: `readOutbox(p, n)` (XRANGE) → produce → `ackOutbox(p, refs)`;
  *      the outbox holds one entry per commit and topic, split at 500 records
  *      (outbox-codec.ts).
  *   4. the sweeper: `dueTimers(p, day, n)` → reducer's timer path → `commit`.
