@@ -13,7 +13,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { MAX_WAIT_MS, now, sleep } from './clock.js';
 import { cpuDelta, type CpuDelta, type CpuMeter, type CpuSample } from './measure/cpu.js';
-import { EmissionObserver, type DelayStats } from './measure/delay.js';
+import { EmissionObserver, type DelaySplit, type DelayStats } from './measure/delay.js';
 import type { RunningSystem } from './systems/system.js';
 import type { Topics, TopicSet } from './topics.js';
 import { toTopicMessages, type WorkloadReader, type WorkloadRecord } from '../workload.js';
@@ -192,6 +192,8 @@ export interface DelayResult {
   /** The workload reached the present before the duration was over (see workload.ts). */
   readonly workloadExhausted: boolean;
   readonly delay: DelayStats;
+  /** The same delays split at the emission's publish time (the system's part, then the broker's and the bench consumer's). */
+  readonly split: DelaySplit;
   /** Output records seen (including timer-caused ones). */
   readonly outputRecords: number;
   readonly cpu: CpuDelta;
@@ -282,6 +284,7 @@ export async function delayPhase(
       complete: caughtUpAt !== null,
       workloadExhausted: reader.exhausted,
       delay: observer.stats(),
+      split: observer.split(),
       outputRecords: observer.records,
       cpu: delta,
       cpuSecondsPerMillion: perMillion(delta, progress.live),

@@ -147,10 +147,10 @@ export const settingsSchema = z.strictObject({
    * Longest the broker holds a fetch while it has less than KAFKA_FETCH_MIN_BYTES
    * ready: the linger before a live batch, and the wait on quiet topics.
    */
-  KAFKA_FETCH_MAX_WAIT_MS: integer(10, 10_000, 50),
+  KAFKA_FETCH_MAX_WAIT_MS: integer(10, 10_000, 25),
   /**
    * Bytes a fetch waits for (up to KAFKA_FETCH_MAX_WAIT_MS) before the broker
-   * answers. Under live traffic this gathers a few dozen milliseconds of records
+   * answers. Under live traffic this gathers up to the wait's worth of records
    * into each partition batch, so there are fewer, larger commits; a backlog
    * fills it at once. 1 answers as soon as anything is there.
    */

@@ -5,6 +5,10 @@
  * (`cause: {kind: 'event', event_id}`, src/contracts/outbound.ts) has the delay
  * arrival − send. Timer-caused emissions and events from before the live phase
  * are not in the map and are ignored.
+ *
+ * The same delay is also split at the emission record's Kafka timestamp (the
+ * create time its producer set when it sent it): send → published is the
+ * system's part, published → seen the broker's and this consumer's.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { bounded, now } from '../clock.js';
@@ -51,10 +55,28 @@ export function causeEventId(value: Buffer): string | undefined {
   }
 }
 
+/**
+ * The observer's own fetch wait. The mock broker answers a fetch that found no
+ * data only after the full wait, even when records arrive meanwhile, so this
+ * wait is added to the measured delay of whatever emission arrives during it (a
+ * real broker answers as soon as records arrive). The instrument should add as
+ * little as it can: 10 ms, against the systems' 25 ms (FETCH_MAX_WAIT_MS).
+ */
+export const OBSERVER_FETCH_MAX_WAIT_MS = 10;
+
+export interface DelaySplit {
+  /** Send → the emission record's create time (set by the system's producer). */
+  readonly published: DelayStats;
+  /** That create time → seen by the bench's consumer (broker and instrument). */
+  readonly seen: DelayStats;
+}
+
 /** A consumer of a system's output topics that matches emissions to the send times of the live events. */
 export class EmissionObserver {
   private readonly sent = new Map<string, number>();
   private readonly delays: number[] = [];
+  private readonly toPublished: number[] = [];
+  private readonly toSeen: number[] = [];
   private readonly consumer;
   /** Every output record seen (also timer-caused and pre-live ones). */
   records = 0;
@@ -66,7 +88,7 @@ export class EmissionObserver {
     groupId: string,
   ) {
     const kafka = new Kafka({ clientId: `${groupId}-observer`, brokers: [...brokers], logLevel: logLevel.NOTHING });
-    this.consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 50 });
+    this.consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: OBSERVER_FETCH_MAX_WAIT_MS });
   }
 
   /** Joins and starts fetching at the end of the topics; resolves after the first fetch (offsets resolved). */
@@ -84,7 +106,13 @@ export class EmissionObserver {
           if (message.value === null) continue;
           const id = causeEventId(message.value);
           const sentAt = id === undefined ? undefined : this.sent.get(id);
-          if (sentAt !== undefined) this.delays.push(arrival - sentAt);
+          if (sentAt === undefined) continue;
+          this.delays.push(arrival - sentAt);
+          const published = Number(message.timestamp);
+          if (Number.isFinite(published) && published > 0) {
+            this.toPublished.push(published - sentAt);
+            this.toSeen.push(arrival - published);
+          }
         }
         if (batch.messages.length > 0) this.lastArrival = arrival;
         return Promise.resolve();
@@ -101,6 +129,10 @@ export class EmissionObserver {
 
   stats(): DelayStats {
     return delayStats(this.delays);
+  }
+
+  split(): DelaySplit {
+    return { published: delayStats(this.toPublished), seen: delayStats(this.toSeen) };
   }
 
   async stop(): Promise<void> {

@@ -10,7 +10,7 @@ import type { TopicOffset } from '../topics.js';
  * also clvstream's default (KAFKA_FETCH_MAX_WAIT_MS), which with its
  * KAFKA_FETCH_MIN_BYTES makes it the linger before a live batch.
  */
-export const FETCH_MAX_WAIT_MS = 50;
+export const FETCH_MAX_WAIT_MS = 25;
 
 export interface Progress {
   /** Inbound events handled since the start (backlog, then live traffic). */
