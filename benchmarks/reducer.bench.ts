@@ -10,13 +10,8 @@
  * range shows the noise of a shared 2-core machine.
  */
 import { parseArgs } from 'node:util';
-import { defaultDomainConfig } from '../src/domain/config.js';
-import type { PurchaseInput } from '../src/domain/input.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../src/domain/model-snapshot.js';
-import { seededRandom } from '../src/domain/models/simulate.js';
-import { reduceInPlace, type ReduceContext } from '../src/domain/reducer.js';
-import type { CustomerState } from '../src/domain/state.js';
-import { DAY_MS } from '../src/domain/time.js';
+import { reducerPass } from './reducer-workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,45 +24,8 @@ const customers = Number(values.customers);
 const events = Number(values.events);
 const repeat = Number(values.repeat);
 
-
-function purchases(count: number, startDay: number, seed: number, prefix: string): PurchaseInput[] {
-  const random = seededRandom(seed); // seeded, so runs are comparable
-  const out: PurchaseInput[] = [];
-  for (let i = 0; i < count; i++) {
-    const day = startDay + Math.floor((i / count) * 365);
-    out.push({
-      kind: 'purchase',
-      eventId: `${prefix}-${i}`,
-      customerId: `c${Math.floor(random() * customers)}`,
-      at: day * DAY_MS + 3_600_000,
-      day,
-      orderId: `${prefix}-o${i}`,
-      amountMinor: 500 + Math.floor(random() * 20_000),
-      discountMinor: 0,
-      marginMinor: null,
-    });
-  }
-  return out;
-}
-
 /** One timed pass on fresh, warm state: events per second. */
-function pass(model: ModelSnapshot): { rate: number; emitted: number } {
-  const ctx: ReduceContext = { model, config: defaultDomainConfig };
-  const states = new Map<string, CustomerState>();
-  const warm = purchases(customers * 3, 19_000, 1, 'warm');
-  for (const e of warm) states.set(e.customerId, reduceInPlace(states.get(e.customerId), e, ctx).state);
-  const measured = purchases(events, 19_400, 2, 'hot');
-  let emitted = 0;
-  const start = process.hrtime.bigint();
-  for (const e of measured) {
-    const owned = states.get(e.customerId);
-    const r = reduceInPlace(owned, e, ctx);
-    if (owned === undefined) states.set(e.customerId, r.state);
-    emitted += r.emits.length;
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { rate: events / seconds, emitted };
-}
+const pass = (model: ModelSnapshot) => reducerPass(model, customers, events);
 
 function run(label: string, model: ModelSnapshot): void {
   const passes = Array.from({ length: repeat }, () => pass(model));

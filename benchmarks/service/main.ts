@@ -31,6 +31,7 @@ import { infraVariables, mockBrokerPid, repoRoot } from '../endpoints.js';
 import { WorkloadReader, writeJsonLines, type WorkloadOptions, type WorkloadRecord } from '../workload.js';
 import { bounded, now, sleep } from './clock.js';
 import { CpuMeter, machineBusy } from './measure/cpu.js';
+import { hostSpeed, HOST_SPEED_WORKLOAD } from './measure/host-speed.js';
 import { deleteByPrefix, meanMemoryUsage, scanKeys, totalMemoryUsage, usedMemory } from './measure/redis-memory.js';
 import { CommanderError, parseOptions, type BenchOptions, type SystemKind } from './options.js';
 import { BACKLOG_CHUNK, connectProducer, delayPhase, produceBacklog, throughputPhase, type DelayResult } from './phases.js';
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
       cpu_busy_before_start: null as number | null,
       kafka: control ? `librdkafka mock cluster (${brokers.length} brokers${brokerPid ? `, pid ${brokerPid}` : ', pid unknown: no broker CPU'})` : `Kafka at ${brokers.join(',')}`,
       redis: `Redis ${/^redis_version:(\S+)/m.exec(infoServer)?.[1] ?? '?'} at ${new URL(redisUrl).host}`,
+      host_speed_workload: HOST_SPEED_WORKLOAD,
+      host_speed_at_start: Math.round(hostSpeed()),
     };
     const busy = await machineBusy(500);
     environment.cpu_busy_before_start = busy === undefined ? null : Number(busy.toFixed(3));
@@ -243,6 +246,7 @@ async function main(): Promise<void> {
       }
     }
 
+    const hostSpeedAtEnd = Math.round(hostSpeed()); // every system has stopped
     const ratios = ratiosOf(results, o.instances);
     const targets = targetsOf(results, o.instances, ratios);
     if (o.systems.includes('clvstream') && mainClvstream(results, o.instances) === undefined) warnings.push('clvstream produced no result');
@@ -252,7 +256,7 @@ async function main(): Promise<void> {
       finishedAt: new Date().toISOString(),
       options: o,
       partitions,
-      environment: { ...environment, load_average_at_end: loadavg().map((x) => Number(x.toFixed(2))) },
+      environment: { ...environment, load_average_at_end: loadavg().map((x) => Number(x.toFixed(2))), host_speed_at_end: hostSpeedAtEnd },
       workload,
       liveRate,
       systems: results,
@@ -261,8 +265,9 @@ async function main(): Promise<void> {
       warnings,
     };
     const header = `clvstream service benchmark, ${report.startedAt}${o.quick ? ' (--quick)' : ''}: ${partitions} partitions, ${o.instances} instance(s) per system; ${environment.kafka}; ${environment.redis}; ${environment.cpus} cores shared by everything`;
+    const speedLine = `host speed (${HOST_SPEED_WORKLOAD}): ${environment.host_speed_at_start.toLocaleString('en-US')} events/s at the start, ${hostSpeedAtEnd.toLocaleString('en-US')} at the end — compare it before comparing the absolute figures of runs made at different times`;
     const workloadLine = `workload: ${backlog.length.toLocaleString('en-US')} backlog events (${Object.entries(workload.by_type).map(([t, n]) => `${t} ${((n / backlog.length) * 100).toFixed(1)} %`).join(', ')}) from a ${o.customers.toLocaleString('en-US')}-customer population (seed ${o.seed}), ${workload.customers_in_backlog.toLocaleString('en-US')} customers in the backlog`;
-    console.log(`${header}\n${workloadLine}\n\n${formatReport(report)}`);
+    console.log(`${header}\n${speedLine}\n${workloadLine}\n\n${formatReport(report)}`);
     const out = o.out ?? join(root, 'benchmarks', 'results', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     writeReport(out, report);
     console.log(`\nresults: ${out.startsWith(root) ? out.slice(root.length + 1) : out}`);
