@@ -21,7 +21,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { KeySpace } from '../src/state/keys.js';
 import { PartitionStore, type OutboxRecord } from '../src/state/store.js';
-import { OutboxRelay, RECORD_ID_HEADER, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG } from '../src/service/outbox-relay.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, recordHeaders } from '../src/service/outbox-relay.js';
 import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
                 const topic = rename(r.topic);
                 let list = byTopic.get(topic);
                 if (list === undefined) byTopic.set(topic, (list = []));
-                list.push({ key: r.key, value: r.value as string, headers: { [RECORD_ID_HEADER]: r.id } });
+                list.push({ key: r.key, value: r.value as string, headers: recordHeaders(r.id) });
               }
               await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
             }

@@ -338,7 +338,8 @@ export class PartitionStore {
       const records = unpackOutboxRecords(packed, where);
       if (records.length !== recordCount) throw new StateCodecError('CODEC_CORRUPT', `${where}: holds ${records.length} records, its count says ${recordCount}`);
       refs.push({ streamId, topic, records: recordCount });
-      for (const r of records) entries.push({ ...r, streamId, topic });
+      // Fields named, not spread: V8's object spread cost more here than the decoding.
+      for (const r of records) entries.push({ id: r.id, key: r.key, value: r.value, eventTimeMs: r.eventTimeMs, streamId, topic });
       bytes += packed.length;
     }
     if (refs.length > 0) this.outboxRecordsPerEntry.set(p, Math.max(1, entries.length / refs.length));
