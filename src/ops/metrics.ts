@@ -255,20 +255,20 @@ export class RuntimeMetrics {
   // ------------------------------------------------------------ emissions --
 
   /** Counts an emitted event (at commit time: once per event, whatever the relay repeats). */
-  emitted(event: Pick<OutboundEvent, 'type'> & { dimension?: string; to?: string; level?: string }): void {
+  emitted(event: Pick<OutboundEvent, 'type'> & { dimension?: string; to?: string; level?: string }, count = 1): void {
     if (event.type === 'segment-changed' && event.dimension !== undefined && event.to !== undefined) {
-      this.segmentTransition(event.dimension, event.to);
+      this.segmentTransition(event.dimension, event.to, count);
     } else if (event.type === 'churn-risk' && event.level !== undefined) {
-      this.churnRiskEmitted(event.level);
+      this.churnRiskEmitted(event.level, count);
     }
   }
 
-  segmentTransition(dimension: string, to: string): void {
-    this.segmentTransitions.inc({ dimension, to });
+  segmentTransition(dimension: string, to: string, count = 1): void {
+    if (count > 0) this.segmentTransitions.inc({ dimension, to }, count);
   }
 
-  churnRiskEmitted(level: string): void {
-    this.churnRisk.inc({ level });
+  churnRiskEmitted(level: string, count = 1): void {
+    if (count > 0) this.churnRisk.inc({ level }, count);
   }
 
   // --------------------------------------------------------------- outbox --
@@ -284,7 +284,17 @@ export class RuntimeMetrics {
    * to observe the end-to-end delay; dead letters and internal records pass none.
    */
   emissionRelayed(topic: string, eventTime?: Date | number | string | null, ackedAtMs: number = this.now()): void {
-    this.outboxRelayed.inc({ topic });
+    this.recordsRelayed(topic);
+    this.relayDelay(eventTime, ackedAtMs);
+  }
+
+  /** `count` records of a topic acknowledged by the broker (no delay observed). */
+  recordsRelayed(topic: string, count = 1): void {
+    if (count > 0) this.outboxRelayed.inc({ topic }, count);
+  }
+
+  /** The end-to-end delay of one relayed record whose cause happened at `eventTime`; nothing when it has none. */
+  relayDelay(eventTime: Date | number | string | null | undefined, ackedAtMs: number = this.now()): void {
     if (eventTime === undefined || eventTime === null) return;
     const at = epochMs(eventTime);
     if (Number.isFinite(at)) this.endToEndDelay.observe(Math.max(0, (ackedAtMs - at) / 1000));

@@ -4,6 +4,7 @@
  * exposed), so neither knows the other's vocabulary.
  */
 import type { RunnerObserver } from '../service/stream-runner.js';
+import type { OutboundEvent } from '../contracts/outbound.js';
 import type { RuntimeMetrics } from './metrics.js';
 
 export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
@@ -15,18 +16,22 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
     revoked(partition) {
       metrics.forgetPartition(partition);
     },
+    // Counters are added to once per label set and batch, not per event: a
+    // labelled inc costs prom-client a label hash each time.
     batchCommitted(_partition, records, outcome, seconds) {
       metrics.batchCommitted(records.length, seconds);
+      const processed = new Tally<string>();
       for (const { decoded, topic } of records) {
-        if ('kind' in decoded) metrics.processed(decoded.kind);
-        else if (decoded.ok) metrics.processed(decoded.input.kind);
+        if ('kind' in decoded) processed.add(decoded.kind, decoded.kind);
+        else if (decoded.ok) processed.add(decoded.input.kind, decoded.input.kind);
         else metrics.rejected(topic, decoded.rejection.code);
       }
+      for (const [kind, count] of processed) metrics.processed(kind, count);
       // A batch committed before (a retry after a lost reply) wrote nothing new.
-      if (outcome.applied) for (const event of outcome.emissions) metrics.emitted(event);
+      if (outcome.applied) countEmitted(metrics, outcome.emissions);
     },
     swept(_partition, outcome) {
-      for (const event of outcome.emissions) metrics.emitted(event);
+      countEmitted(metrics, outcome.emissions);
     },
     fenced() {
       metrics.fenced();
@@ -38,10 +43,38 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
     // relay has to send twice after a crash is counted twice: at-least-once).
     relayed(_partition, records, ackedAtMs) {
       // Dead letters and internal records carry no event time: counted, no delay.
-      for (const record of records) metrics.emissionRelayed(record.topic, record.eventTimeMs, ackedAtMs);
+      const topics = new Tally<string>();
+      for (const record of records) {
+        topics.add(record.topic, record.topic);
+        metrics.relayDelay(record.eventTimeMs, ackedAtMs);
+      }
+      for (const [topic, count] of topics) metrics.recordsRelayed(topic, count);
     },
     relayFailed() {
       metrics.relayError();
     },
   };
+}
+
+/** Counts per key, keeping the first item seen for each key (to read its labels from). */
+class Tally<T> {
+  private readonly counts = new Map<string, { item: T; count: number }>();
+
+  add(key: string, item: T): void {
+    const entry = this.counts.get(key);
+    if (entry === undefined) this.counts.set(key, { item, count: 1 });
+    else entry.count++;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[T, number]> {
+    for (const { item, count } of this.counts.values()) yield [item, count];
+  }
+}
+
+function countEmitted(metrics: RuntimeMetrics, emissions: readonly OutboundEvent[]): void {
+  const tally = new Tally<OutboundEvent>();
+  for (const event of emissions) {
+    tally.add(event.type === 'segment-changed' ? `s\0${event.dimension}\0${event.to}` : `c\0${event.level}`, event);
+  }
+  for (const [event, count] of tally) metrics.emitted(event, count);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import { runnerMetrics } from '../../src/ops/runner-metrics.js';
-import type { BatchOutcome, SweepOutcome } from '../../src/service/partition-processor.js';
+import type { BatchOutcome, BatchRecord, SweepOutcome } from '../../src/service/partition-processor.js';
 
 const segment = { type: 'segment-changed', dimension: 'rfm_segment', to: 'champions' } as unknown as OutboundEvent;
 const churn = { type: 'churn-risk', level: 'at_risk' } as unknown as OutboundEvent;
@@ -41,5 +41,39 @@ describe('runnerMetrics', () => {
     const [sum] = await lines(m, 'clvstream_end_to_end_delay_seconds_sum');
     // Measured to the broker's acknowledgement, not to when the metrics heard of it.
     expect(Number(sum?.split(' ')[1])).toBe(2);
+  });
+
+  it('adds up a batch: processed by type, rejections by topic and reason, transitions by dimension and target, relays by topic', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    const input = (kind: string): BatchRecord => ({ topic: `clv.${kind}`, decoded: { ok: true, input: { kind } } }) as unknown as BatchRecord;
+    const rejected = (topic: string, code: string): BatchRecord => ({ topic, decoded: { ok: false, rejection: { code } } }) as unknown as BatchRecord;
+    const cross = { topic: 'clv.internal', decoded: { kind: 'referral-credit' } } as unknown as BatchRecord;
+    const records = [input('purchase'), input('purchase'), input('return'), cross, input('purchase'), rejected('clv.purchases', 'SCHEMA_INVALID'), rejected('clv.purchases', 'SCHEMA_INVALID'), rejected('clv.returns', 'UNKNOWN_CURRENCY')];
+    const loyal = { type: 'segment-changed', dimension: 'rfm_segment', to: 'loyal' } as unknown as OutboundEvent;
+    const quadrant = { type: 'segment-changed', dimension: 'value_quadrant', to: 'champions' } as unknown as OutboundEvent;
+    const lost = { type: 'churn-risk', level: 'lost' } as unknown as OutboundEvent;
+    observer.batchCommitted?.(0, records, outcome(true, [segment, loyal, segment, quadrant, churn, lost, churn, segment]), 0.01);
+    observer.relayed?.(0, [{ topic: 'a', eventTimeMs: null }, { topic: 'b', eventTimeMs: null }, { topic: 'a', eventTimeMs: null }], Date.now());
+    expect(await lines(m, 'clvstream_events_processed_total')).toEqual([
+      'clvstream_events_processed_total{type="purchase"} 3',
+      'clvstream_events_processed_total{type="return"} 1',
+      'clvstream_events_processed_total{type="referral-credit"} 1',
+    ]);
+    expect(await lines(m, 'clvstream_events_rejected_total')).toEqual([
+      'clvstream_events_rejected_total{topic="clv.purchases",reason="SCHEMA_INVALID"} 2',
+      'clvstream_events_rejected_total{topic="clv.returns",reason="UNKNOWN_CURRENCY"} 1',
+    ]);
+    expect(await lines(m, 'clvstream_segment_transitions_total')).toEqual([
+      'clvstream_segment_transitions_total{dimension="rfm_segment",to="champions"} 3',
+      'clvstream_segment_transitions_total{dimension="rfm_segment",to="loyal"} 1',
+      'clvstream_segment_transitions_total{dimension="value_quadrant",to="champions"} 1',
+    ]);
+    expect(await lines(m, 'clvstream_churn_risk_emitted_total')).toEqual([
+      'clvstream_churn_risk_emitted_total{level="at_risk"} 2',
+      'clvstream_churn_risk_emitted_total{level="lost"} 1',
+    ]);
+    expect(await lines(m, 'clvstream_outbox_relayed_total')).toEqual(['clvstream_outbox_relayed_total{topic="a"} 2', 'clvstream_outbox_relayed_total{topic="b"} 1']);
+    expect(await lines(m, 'clvstream_end_to_end_delay_seconds_count')).toEqual(['clvstream_end_to_end_delay_seconds_count 0']);
   });
 });
