@@ -26,6 +26,7 @@ import { KeySpace } from '../src/state/keys.js';
 import { PartitionStore, type OutboxRecord } from '../src/state/store.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
+import { redisCpuSeconds } from './service/measure/cpu.js';
 
 const PARTITION = 3;
 const RELAY_EVERY = 10;
@@ -43,12 +44,6 @@ function batch(commit: number, records: number): OutboxRecord[] {
     value: VALUE,
     eventTimeMs: 1_700_000_000_000 + commit,
   }));
-}
-
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 interface Layout {
@@ -121,11 +116,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const layout of layouts) {
         const prefix = `bench-outbox-${process.pid}-${round}-${layouts.indexOf(layout)}`;
-        const redisBefore = await redisCpuSeconds(redis);
+        const redisBefore = (await redisCpuSeconds(redis)) ?? Number.NaN;
         const nodeBefore = process.cpuUsage();
         const relayed = await layout.run(prefix, commits, records);
         const node = process.cpuUsage(nodeBefore);
-        const redisSeconds = (await redisCpuSeconds(redis)) - redisBefore;
+        const redisSeconds = ((await redisCpuSeconds(redis)) ?? Number.NaN) - redisBefore;
         if (relayed !== commits * records) throw new Error(`${layout.name}: relayed ${relayed} of ${commits * records} records`);
         const r = results.get(layout.name);
         r?.redisUs.push((redisSeconds * 1e6) / relayed);

@@ -25,6 +25,7 @@ import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, recordHeaders 
 import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
+import { redisCpuSeconds } from './service/measure/cpu.js';
 import { Topics, type TopicSet } from './service/topics.js';
 
 const PARTITIONS = 8;
@@ -67,12 +68,6 @@ function commitRecords(topics: TopicSet, p: number, commit: number, records: num
   });
 }
 
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
 interface Measured {
   readonly seconds: number;
   readonly nodeUs: number;
@@ -80,13 +75,13 @@ interface Measured {
 }
 
 async function measure(redis: Redis, records: number, run: () => Promise<void>): Promise<Measured> {
-  const redisBefore = await redisCpuSeconds(redis);
+  const redisBefore = (await redisCpuSeconds(redis)) ?? Number.NaN;
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
   await run();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const redisSeconds = (await redisCpuSeconds(redis)) - redisBefore;
+  const redisSeconds = ((await redisCpuSeconds(redis)) ?? Number.NaN) - redisBefore;
   return { seconds, nodeUs: (cpu.user + cpu.system) / records, redisUs: (redisSeconds * 1e6) / records };
 }
 
