@@ -17,7 +17,8 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       metrics.forgetPartition(partition);
     },
     // Counters are added to once per label set and batch, not per event: a
-    // labelled inc costs prom-client a label hash each time.
+    // labelled inc costs prom-client a label hash each time. Rejections are
+    // rare and counted as they come.
     batchCommitted(_partition, records, outcome, seconds) {
       metrics.batchCommitted(records.length, seconds);
       const processed = new Tally<string>();
