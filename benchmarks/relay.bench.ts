@@ -21,7 +21,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { KeySpace } from '../src/state/keys.js';
 import { PartitionStore, type OutboxRecord } from '../src/state/store.js';
-import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, recordHeaders } from '../src/service/outbox-relay.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, topicMessagesOf } from '../src/service/outbox-relay.js';
 import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
@@ -146,14 +146,9 @@ async function main(): Promise<void> {
         await Promise.all(
           inMemory.map(async (records) => {
             for (let start = 0; start < records.length; start += RELAY_BATCH_RECORDS) {
-              const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-              for (const r of records.slice(start, start + RELAY_BATCH_RECORDS)) {
-                const topic = rename(r.topic);
-                let list = byTopic.get(topic);
-                if (list === undefined) byTopic.set(topic, (list = []));
-                list.push({ key: r.key, value: r.value as string, headers: recordHeaders(r.id) });
-              }
-              await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+              // The relay's own grouping, on this round's producer topics.
+              const batch = records.slice(start, start + RELAY_BATCH_RECORDS).map((r) => ({ topic: rename(r.topic), key: r.key, id: r.id, value: r.value }));
+              await producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(batch) });
             }
           }),
         );

@@ -180,9 +180,11 @@ export function recordHeaders(id: string): { [RECORD_ID_HEADER]: string } {
   return { 'clvstream-id': id };
 }
 
-/** Entries grouped by topic, each topic's records in outbox order (Kafka keeps it per key's partition). */
-function topicMessagesOf(entries: readonly OutboxEntry[]): { topic: string; messages: { key: string; value: Buffer; headers: Record<string, string> }[] }[] {
-  const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+type RelayMessage = { key: string; value: string | Buffer; headers: Record<string, string> };
+
+/** Entries grouped by topic, each topic's records in outbox order (Kafka keeps it per key's partition): one send's `topicMessages`. */
+export function topicMessagesOf(entries: readonly (Pick<OutboxEntry, 'topic' | 'key' | 'id'> & { readonly value: string | Buffer })[]): { topic: string; messages: RelayMessage[] }[] {
+  const byTopic = new Map<string, RelayMessage[]>();
   for (const e of entries) {
     let list = byTopic.get(e.topic);
     if (list === undefined) byTopic.set(e.topic, (list = []));
