@@ -2,14 +2,16 @@
  * patches/kafkajs+2.2.4.patch makes kafkajs' protocol Encoder take its buffers
  * from Node's pool (Buffer.allocUnsafe) and write varints in place, which cut
  * the cost of encoding a produce request 3–4×, makes the producer's grouping
- * of messages by partition linear, and computes record batches' CRC-32C with
- * the crc-32 package's sliced tables (benchmarks/RESULTS.md). These tests
- * check that the installed kafkajs carries the patch and that what it encodes
- * still decodes to what went in, through kafkajs' own decoders.
+ * of messages by partition linear, computes record batches' CRC-32C with the
+ * crc-32 package's sliced tables, and writes an uncompressed produce request
+ * in one pass into one buffer (benchmarks/RESULTS.md). These tests check that
+ * the installed kafkajs carries the patch, that what it encodes still decodes
+ * to what went in, through kafkajs' own decoders, and that the one-pass
+ * produce request is byte for byte the released nested encoding.
  */
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const require = createRequire(import.meta.url);
 
@@ -23,11 +25,26 @@ interface KafkajsEncoder {
   writeVarIntString(value: string): KafkajsEncoder;
 }
 interface KafkajsDecoder {
+  offset: number;
+  readInt16(): number;
+  readInt32(): number;
+  readString(): string | null;
   readVarInt(): number;
   readUVarInt(): number;
   readVarLong(): { toString(): string };
   readInt8(): number;
   readVarIntString(): string;
+}
+type Bytes = string | Buffer | null;
+interface ProduceMessage {
+  key: Bytes;
+  value: Bytes;
+  headers?: Record<string, string | Buffer | (string | Buffer)[]>;
+  timestamp?: string | number;
+}
+interface TopicData {
+  topic: string;
+  partitions: { partition: number; firstSequence?: number; messages: ProduceMessage[] }[];
 }
 interface DecodedRecord {
   key: Buffer | null;
@@ -38,6 +55,7 @@ interface DecodedRecord {
 }
 
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize?: number) => KafkajsEncoder;
+const EncoderStatics = Encoder as unknown as { sizeOfVarLong(value: number): number };
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => KafkajsDecoder;
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
   RecordBatch: (args: Record<string, unknown>) => Promise<KafkajsEncoder>;
@@ -50,6 +68,16 @@ const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPer
   messages: { key: string }[];
   partitioner: (args: { message: { key: string } }) => number;
 }) => Record<number, { key: string }[]>;
+const Long = require('kafkajs/src/utils/long.js') as { fromNumber(value: number): unknown };
+type ProduceArgs = Record<string, unknown> & { topicData: TopicData[] };
+const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request.js') as ((args: ProduceArgs) => { encode(): Promise<KafkajsEncoder> }) & {
+  encodeNested(args: ProduceArgs): Promise<KafkajsEncoder>;
+};
+const createRequest = require('kafkajs/src/protocol/request.js') as (args: {
+  correlationId: number;
+  clientId: string | null;
+  request: { apiKey: number; apiVersion: number; encode(): Promise<KafkajsEncoder> };
+}) => Promise<KafkajsEncoder>;
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buffer: Buffer) => number;
 /** kafkajs' own byte-at-a-time CRC-32C, which the patched index no longer calls. */
 const crc32CByteWise = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (buffer: Buffer) => number;
@@ -75,11 +103,18 @@ describe('kafkajs Encoder (patched)', () => {
     );
   });
 
-  it('round-trips varlongs across the growth of its buffer', () => {
+  it('round-trips varlongs across the growth of its buffer, and sizes them as written', () => {
+    // Small integers take a 32-bit path (a timestamp delta usually is one): both sides of its bounds, ±2^30.
+    const value = fc.oneof(fc.maxSafeInteger().map((v) => (v % 2 === 0 ? v : -v)), fc.integer({ min: -(2 ** 30) - 3, max: 2 ** 30 + 3 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 }));
     fc.assert(
-      fc.property(fc.array(fc.maxSafeInteger().map((v) => (v % 2 === 0 ? v : -v)), { maxLength: 200 }), (values) => {
+      fc.property(fc.array(value, { maxLength: 200 }), (values) => {
         const e = new Encoder(1);
-        for (const v of values) e.writeVarLong(v).writeInt8(7);
+        for (const v of values) {
+          const before = e.buffer.length;
+          e.writeVarLong(v);
+          expect(e.buffer.length - before).toBe(EncoderStatics.sizeOfVarLong(v));
+          e.writeInt8(7);
+        }
         const d = new Decoder(e.buffer);
         for (const v of values) {
           expect(d.readVarLong().toString()).toBe(String(v));
@@ -153,5 +188,109 @@ describe('kafkajs groupMessagesPerPartition (patched)', () => {
 
   it('groups nothing when the topic has no partition metadata', () => {
     expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages: [{ key: 'a' }], partitioner: () => 0 })).toEqual({});
+  });
+});
+
+describe('kafkajs produce request (patched)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const text = fc.string({ unit: 'grapheme', maxLength: 30 });
+  const bytes = fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a));
+  const message: fc.Arbitrary<ProduceMessage> = fc.record(
+    {
+      key: fc.option(fc.oneof(text, bytes)),
+      value: fc.option(fc.oneof(text, bytes, fc.string({ maxLength: 3000 }))),
+      headers: fc.dictionary(
+        text.filter((k) => k !== '__proto__'),
+        fc.oneof(text, bytes, fc.array(fc.oneof(text, bytes), { maxLength: 3 })),
+        { maxKeys: 3 },
+      ),
+      timestamp: fc.oneof(fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }), fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }).map(String)),
+    },
+    { requiredKeys: ['key', 'value'] },
+  );
+  const topicData: fc.Arbitrary<TopicData[]> = fc.array(
+    fc.record({
+      topic: text,
+      partitions: fc.array(
+        fc.record({ partition: fc.nat({ max: 64 }), firstSequence: fc.nat(), messages: fc.array(message, { minLength: 1, maxLength: 12 }) }, { requiredKeys: ['partition', 'messages'] }),
+        { minLength: 1, maxLength: 4 },
+      ),
+    }),
+    { minLength: 1, maxLength: 3 },
+  );
+  const request = fc.record({
+    acks: fc.constantFrom(-1, 0, 1),
+    timeout: fc.nat({ max: 60_000 }),
+    transactionalId: fc.option(text),
+    producerId: fc.integer({ min: -1, max: 2 ** 40 }).map((id) => Long.fromNumber(id)),
+    producerEpoch: fc.nat({ max: 32_767 }),
+    compression: fc.constant(0),
+    topicData,
+  });
+
+  it('writes an uncompressed request byte for byte as the released nested encoding', async () => {
+    // Messages without a timestamp take the encoder's clock: the same for both.
+    vi.spyOn(Date, 'now').mockReturnValue(1_750_000_000_000);
+    await fc.assert(
+      fc.asyncProperty(request, async (args) => {
+        const flat = (await produceV3(args).encode()).buffer;
+        const nested = (await produceV3.encodeNested(args)).buffer;
+        expect(flat.equals(nested)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('writes record batches that kafkajs decodes back, each with a CRC over exactly its bytes', async () => {
+    const messages: ProduceMessage[] = [
+      { key: 'customer-1', value: '{"type":"segment-changed"}', headers: { 'clvstream-id': 'seg:1' }, timestamp: 1_700_000_000_500 },
+      { key: null, value: Buffer.from([0, 1, 2, 255]), headers: { many: ['a', Buffer.from('b')] }, timestamp: 1_700_000_000_000 },
+      { key: Buffer.from('k'), value: null },
+    ];
+    vi.spyOn(Date, 'now').mockReturnValue(1_700_000_009_000);
+    const encoded = await produceV3({ acks: -1, timeout: 30_000, topicData: [{ topic: 'emissions', partitions: [{ partition: 5, firstSequence: 9, messages }] }] }).encode();
+    const d = new Decoder(encoded.buffer);
+    expect([d.readString(), d.readInt16(), d.readInt32(), d.readInt32(), d.readString(), d.readInt32(), d.readInt32()]).toEqual([null, -1, 30_000, 1, 'emissions', 1, 5]);
+    const recordSetSize = d.readInt32();
+    const batch = encoded.buffer.subarray(d.offset, d.offset + recordSetSize);
+    expect(d.offset + recordSetSize).toBe(encoded.buffer.length);
+    expect(batch.readUInt32BE(17)).toBe(crc32C(batch.subarray(21)));
+    const decoded = await decodeRecordBatch(new Decoder(batch));
+    // Timestamps are the batch's smallest plus each record's delta; a record without one takes the clock.
+    expect(decoded.records.map((r) => [r.key?.toString('utf8') ?? null, r.value, r.headers, r.offset, r.timestamp])).toEqual([
+      ['customer-1', Buffer.from('{"type":"segment-changed"}'), { 'clvstream-id': Buffer.from('seg:1') }, '0', '1700000000500'],
+      [null, Buffer.from([0, 1, 2, 255]), { many: [Buffer.from('a'), Buffer.from('b')] }, '1', '1700000000000'],
+      ['k', null, {}, '2', '1700000009000'],
+    ]);
+  });
+
+  it('still encodes a compressed request the released way, which decodes back', async () => {
+    const messages: ProduceMessage[] = [{ key: 'a', value: 'x'.repeat(500) }, { key: 'b', value: 'y' }];
+    const args = { acks: -1, timeout: 1_000, compression: 1 /* gzip */, topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }] };
+    const encoded = (await produceV3(args).encode()).buffer;
+    const d = new Decoder(encoded);
+    expect([d.readString(), d.readInt16(), d.readInt32(), d.readInt32(), d.readString(), d.readInt32(), d.readInt32()]).toEqual([null, -1, 1_000, 1, 't', 1, 0]);
+    const recordSetSize = d.readInt32();
+    expect(recordSetSize).toBeLessThan(300); // compressed: 500 repeated bytes take a few dozen
+    const decoded = await decodeRecordBatch(new Decoder(encoded.subarray(d.offset, d.offset + recordSetSize)));
+    expect(decoded.records.map((r) => [r.key?.toString(), r.value?.toString()])).toEqual([
+      ['a', 'x'.repeat(500)],
+      ['b', 'y'],
+    ]);
+  });
+
+  it('frames a request as size, header and payload', async () => {
+    const payload = new Encoder().writeVarIntString('payload, ünïcode');
+    const framed = (await createRequest({ correlationId: 77, clientId: 'clvstream-relay', request: { apiKey: 0, apiVersion: 7, encode: () => Promise.resolve(payload) } })).buffer;
+    const clientId = Buffer.from('clvstream-relay');
+    const header = Buffer.alloc(10);
+    header.writeInt16BE(0, 0);
+    header.writeInt16BE(7, 2);
+    header.writeInt32BE(77, 4);
+    header.writeInt16BE(clientId.length, 8);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(header.length + clientId.length + payload.buffer.length);
+    expect(framed).toEqual(Buffer.concat([size, header, clientId, payload.buffer]));
   });
 });
