@@ -21,7 +21,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { KeySpace } from '../src/state/keys.js';
 import { PartitionStore, type OutboxRecord } from '../src/state/store.js';
-import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, topicMessagesOf } from '../src/service/outbox-relay.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, produceRequests, topicMessagesOf } from '../src/service/outbox-relay.js';
 import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
@@ -142,13 +142,14 @@ async function main(): Promise<void> {
       const rename = (topic: string): string => (topic === relaySet.churnRisk ? produceSet.churnRisk : produceSet.segmentChanged);
       const producer = newProducer();
       await producer.connect();
+      // The same records as the outbox gives them back (values as bytes), on this round's producer topics.
+      const renamed = inMemory.map((records) => records.map((r) => ({ topic: rename(r.topic), key: r.key, id: r.id, value: Buffer.from(r.value) })));
       const produced = await measure(redis, total, async () => {
         await Promise.all(
-          inMemory.map(async (records) => {
-            for (let start = 0; start < records.length; start += RELAY_BATCH_RECORDS) {
-              // The relay's own grouping, on this round's producer topics.
-              const batch = records.slice(start, start + RELAY_BATCH_RECORDS).map((r) => ({ topic: rename(r.topic), key: r.key, id: r.id, value: r.value }));
-              await producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(batch) });
+          renamed.map(async (records) => {
+            // The relay's own requests and grouping.
+            for (const request of produceRequests(records, RELAY_BATCH_RECORDS)) {
+              await producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(request) });
             }
           }),
         );
