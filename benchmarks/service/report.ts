@@ -151,7 +151,7 @@ export function formatReport(r: BenchReport): string {
   for (const s of r.systems) {
     if (s.throughput.relayDrainSeconds !== null) {
       lines.push(
-        `  ${s.name}: ${int(s.throughput.committedEventsPerSecond)} events/s up to the last commit; outboxes empty ${fixed(s.throughput.relayDrainSeconds, 2)} s later (the rate above counts up to then: an event is done when its emissions are published)`,
+        `  ${s.name}: ${int(s.throughput.committedEventsPerSecond)} events/s up to the last commit; outboxes empty and due checks fired ${fixed(s.throughput.relayDrainSeconds, 2)} s later (the rate above counts up to then: an event is done when its emissions are published)`,
       );
     }
   }

@@ -12,7 +12,12 @@
  * listens on a random one, HTTP_PORT=0) and counts events when processed, not
  * when stored. Polling costs Redis one pipelined HMGET + XLEN per partition
  * every 20 ms; it resolves the end of a phase to 20 ms. The outboxes' lengths
- * (XLEN) tell when every emission has been published.
+ * (XLEN) tell when every emission has been published; when they are all empty,
+ * a ZCOUNT per partition tells whether due checks are still waiting for the
+ * sweeper (customers whose check day the partition's watermark has passed).
+ * Both count as pending: the sweeper's rounds queue behind batches, and with a
+ * relay that keeps up, the outboxes can be empty for a moment while the
+ * backlog's due checks have yet to fire and emit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -99,12 +104,13 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
   const poll = async (): Promise<{ handled: number; pending: number; generation: number }> => {
     const pipeline = redis.pipeline();
     for (let p = 0; p < o.partitions; p++) {
-      pipeline.hmget(keys.meta(p), META_FIELDS.epoch, ...fields);
+      pipeline.hmget(keys.meta(p), META_FIELDS.epoch, META_FIELDS.watermark, ...fields);
       pipeline.xlen(keys.outbox(p));
     }
     let handled = 0;
     let pending = 0;
     let generation = 0;
+    const watermarks: (string | null)[] = [];
     for (const [i, [error, value]] of ((await pipeline.exec()) ?? []).entries()) {
       if (error !== null) throw error;
       if (i % 2 === 1) {
@@ -112,11 +118,31 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
         continue;
       }
       // Every claim of a partition adds 1 to its epoch: their sum changes whenever partitions move.
-      const [epoch, ...offsets] = value as (string | null)[];
+      const [epoch, watermark, ...offsets] = value as (string | null)[];
       generation += epoch === null || epoch === undefined ? 0 : Number(epoch);
+      watermarks.push(watermark ?? null);
       for (const v of offsets) handled += v === null ? 0 : Number(v);
     }
+    if (pending === 0) pending = await dueChecks(watermarks);
     return { handled, pending, generation };
+  };
+
+  /** Customers whose next check is at or before their partition's stored watermark: the sweeper has yet to fire them. */
+  const dueChecks = async (watermarks: readonly (string | null)[]): Promise<number> => {
+    const pipeline = redis.pipeline();
+    let asked = 0;
+    watermarks.forEach((wm, p) => {
+      if (wm === null) return;
+      pipeline.zcount(keys.timers(p), '-inf', wm);
+      asked++;
+    });
+    if (asked === 0) return 0;
+    let due = 0;
+    for (const [error, value] of (await pipeline.exec()) ?? []) {
+      if (error !== null) throw error;
+      due += value as number;
+    }
+    return due;
   };
 
   return {

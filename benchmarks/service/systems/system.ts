@@ -21,7 +21,7 @@ export interface Progress {
   readonly first: { readonly at: number; readonly handled: number } | null;
   /** When `handled` last grew. */
   readonly lastAt: number | null;
-  /** Emissions still waiting to be published (clvstream's outboxes), else 0. */
+  /** Work still waiting (clvstream: outbox entries, or when those are all gone, due checks not yet fired), else 0. */
   readonly pending: number;
   /** Changes whenever the group's assignment changes (sum of partition claims, or of group joins). */
   readonly generation: number;
