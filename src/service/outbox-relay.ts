@@ -12,6 +12,7 @@
  */
 import type { Producer, ProducerConfig } from 'kafkajs';
 import { keyPartitioner } from '../kafka/key-partition.js';
+import { splitByCountAndSize } from '../state/split.js';
 import type { OutboxEntry, PartitionStore } from '../state/store.js';
 import { PassQueue } from './pass-queue.js';
 
@@ -191,21 +192,7 @@ export class OutboxRelay implements Relay {
  * larger than that goes alone).
  */
 export function produceRequests<T extends Pick<OutboxEntry, 'key' | 'id' | 'value'>>(records: readonly T[], maxRecords: number, maxBytes = RELAY_REQUEST_MAX_BYTES): T[][] {
-  const requests: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    const size = r.value.length + Buffer.byteLength(r.key) + Buffer.byteLength(r.id) + RECORD_OVERHEAD_BYTES;
-    if (current.length > 0 && (current.length >= maxRecords || bytes + size > maxBytes)) {
-      requests.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(r);
-    bytes += size;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  return splitByCountAndSize(records, maxRecords, maxBytes, (r) => r.value.length + Buffer.byteLength(r.key) + Buffer.byteLength(r.id) + RECORD_OVERHEAD_BYTES);
 }
 
 /**

@@ -25,6 +25,7 @@ import { StateCodecError, StateError, wrapRedisError } from './errors.js';
 import { KeySpace, META_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
 import { packOutboxRecords, unpackOutboxRecords, type PackedRecord, type UnpackedRecord } from './outbox-codec.js';
 import { runScript } from './scripts.js';
+import { splitByCountAndSize } from './split.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -137,21 +138,7 @@ const OUTBOX_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 /** A topic's records of one commit, split into the entries the caps above allow. */
 function outboxEntriesOf(records: readonly OutboxRecord[]): OutboxRecord[][] {
-  const entries: OutboxRecord[][] = [];
-  let current: OutboxRecord[] = [];
-  let units = 0;
-  for (const r of records) {
-    const size = r.value.length;
-    if (current.length > 0 && (current.length >= OUTBOX_ENTRY_MAX_RECORDS || units + size > OUTBOX_ENTRY_MAX_VALUE_UNITS)) {
-      entries.push(current);
-      current = [];
-      units = 0;
-    }
-    current.push(r);
-    units += size;
-  }
-  if (current.length > 0) entries.push(current);
-  return entries;
+  return splitByCountAndSize(records, OUTBOX_ENTRY_MAX_RECORDS, OUTBOX_ENTRY_MAX_VALUE_UNITS, (r) => r.value.length);
 }
 
 function canonicalOffset(topic: string, value: string | number | bigint): string {
