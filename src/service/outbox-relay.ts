@@ -19,10 +19,11 @@ import { PassQueue } from './pass-queue.js';
 export const RECORD_ID_HEADER = 'clvstream-id';
 
 /**
- * Records per outbox read and per produce request. Since the kafkajs patch
- * writes a request in one pass, what a record costs is mostly per request and
- * per round trip: 2,000 gave 7 % more events/s than 500 in alternating runs of
- * the service bench, and the outboxes drained sooner (benchmarks/RESULTS.md).
+ * Records per outbox read and per produce request (RELAY_REQUEST_MAX_BYTES
+ * permitting). Since the kafkajs patch writes a request in one pass, more of a
+ * record's cost is per read, request and round trip; 2,000 against 500 gave a
+ * median 5 % more events/s in alternating runs of the service bench, inside
+ * the machine's noise (benchmarks/RESULTS.md).
  */
 export const RELAY_BATCH_RECORDS = 2_000;
 
