@@ -278,22 +278,16 @@ export class RuntimeMetrics {
     this.outboxDepthGauge.set({ partition: String(partition) }, finiteNonNegative(depth));
   }
 
-  /**
-   * An outbox record acknowledged by Kafka. For segment-changed / churn-risk
-   * records pass the event time of the cause (their `occurred_at`)
-   * to observe the end-to-end delay; dead letters and internal records pass none.
-   */
-  emissionRelayed(topic: string, eventTime?: Date | number | string | null, ackedAtMs: number = this.now()): void {
-    this.recordsRelayed(topic);
-    this.relayDelay(eventTime, ackedAtMs);
-  }
-
-  /** `count` records of a topic acknowledged by the broker (no delay observed). */
+  /** `count` outbox records of a topic acknowledged by the broker (their delays: `relayDelay`). */
   recordsRelayed(topic: string, count = 1): void {
     if (count > 0) this.outboxRelayed.inc({ topic }, count);
   }
 
-  /** The end-to-end delay of one relayed record whose cause happened at `eventTime`; nothing when it has none. */
+  /**
+   * The end-to-end delay of one relayed record whose cause happened at
+   * `eventTime` (a segment-changed or churn-risk record's `occurred_at`);
+   * nothing for one without (dead letters, internal records).
+   */
   relayDelay(eventTime: Date | number | string | null | undefined, ackedAtMs: number = this.now()): void {
     if (eventTime === undefined || eventTime === null) return;
     const at = epochMs(eventTime);

@@ -22,7 +22,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { CustomerState } from '../domain/state.js';
 import { decodeState, encodeState } from './codec.js';
 import { StateCodecError, StateError, wrapRedisError } from './errors.js';
-import { KeySpace, META_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
+import { KeySpace, META_FIELDS, OUTBOX_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
 import { packOutboxRecords, unpackOutboxRecords, type PackedRecord, type UnpackedRecord } from './outbox-codec.js';
 import { runScript } from './scripts.js';
 import { splitByCountAndSize } from './split.js';
@@ -160,7 +160,7 @@ function pairs(flat: readonly unknown[]): [string, string][] {
   return out;
 }
 
-/** The fields of an outbox stream entry (t: topic, n: record count, r: packed records), as commit-3.lua writes them. */
+/** The fields of an outbox stream entry (OUTBOX_FIELDS), as commit-3.lua writes them. */
 function outboxFields(fields: readonly Buffer[]): { topic: string; count: number; packed: Buffer | null } {
   let topic = '';
   let count = Number.NaN;
@@ -168,9 +168,9 @@ function outboxFields(fields: readonly Buffer[]): { topic: string; count: number
   for (let f = 0; f + 1 < fields.length; f += 2) {
     const name = (fields[f] as Buffer).toString();
     const value = fields[f + 1] as Buffer;
-    if (name === 't') topic = value.toString();
-    else if (name === 'n') count = Number(value.toString());
-    else if (name === 'r') packed = value;
+    if (name === OUTBOX_FIELDS.topic) topic = value.toString();
+    else if (name === OUTBOX_FIELDS.count) count = Number(value.toString());
+    else if (name === OUTBOX_FIELDS.records) packed = value;
   }
   return { topic, count, packed };
 }

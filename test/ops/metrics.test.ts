@@ -50,7 +50,7 @@ describe('RuntimeMetrics', () => {
     m.rejected('clv.purchases', 'SCHEMA_INVALID');
     m.emitted({ type: 'segment-changed', dimension: 'rfm_segment', to: 'champions' });
     m.emitted({ type: 'churn-risk', level: 'at_risk' });
-    m.emissionRelayed('clv.segment-changed');
+    m.recordsRelayed('clv.segment-changed');
     m.relayError();
     m.rebalanced();
     m.fenced();
@@ -76,8 +76,10 @@ describe('RuntimeMetrics', () => {
   it('observes batches, end-to-end delay and Redis commands in histograms', async () => {
     const m = new RuntimeMetrics({ defaultMetrics: false, now: () => Date.parse('2025-03-01T00:00:10Z') });
     m.batchCommitted(120, 0.04);
-    m.emissionRelayed('clv.churn-risk', '2025-03-01T00:00:07Z');
-    m.emissionRelayed('clv.dead-letter', null); // no event time: counted, no delay
+    m.recordsRelayed('clv.churn-risk');
+    m.relayDelay('2025-03-01T00:00:07Z');
+    m.recordsRelayed('clv.dead-letter');
+    m.relayDelay(null); // no event time: counted, no delay
     m.redisCommand('mget', 0.0007);
     const result = await m.observeRedis('script:commit', Promise.resolve(42));
     expect(result).toBe(42);
