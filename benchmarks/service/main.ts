@@ -35,6 +35,7 @@ import { hostSpeed, HOST_SPEED_WORKLOAD } from './measure/host-speed.js';
 import { deleteByPrefix, meanMemoryUsage, scanKeys, totalMemoryUsage, usedMemory } from './measure/redis-memory.js';
 import { CommanderError, parseOptions, type BenchOptions, type SystemKind } from './options.js';
 import { BACKLOG_CHUNK, connectProducer, delayPhase, produceBacklog, throughputPhase, type DelayResult } from './phases.js';
+import { preloadChunks, preloadState, type PreloadOptions, type PreloadResult } from './preload.js';
 import { formatReport, mainClvstream, ratiosOf, targetsOf, writeReport, type BenchReport, type MemoryResult, type SystemResult } from './report.js';
 import { startClvstream } from './systems/clvstream.js';
 import type { WorkerConfig } from './systems/protocol.js';
@@ -159,6 +160,8 @@ async function main(): Promise<void> {
 
     // The backlog: the same records for every system.
     const reader = new WorkloadReader(workloadOptions);
+    // --preload: the events before the backlog, taken once for every clvstream run.
+    const preloaded = o.preload > 0 ? preloadChunks(reader, o.preload) : [];
     const backlog = reader.take(o.events);
     if (backlog.length < o.events) throw new Error(`the workload reaches the present after ${backlog.length} events: use more --customers`);
     const workload = describeWorkload(backlog, o);
@@ -178,8 +181,9 @@ async function main(): Promise<void> {
       const prefix = run.kind === 'clvstream' ? `${short}c${run.instances}` : `${short}n${run.instances}`;
       if (run.kind !== 'bare') prefixes.push(`${prefix}:`);
       const memoryBefore = await usedMemory(redis);
+      const preload = run.kind === 'clvstream' && preloaded.length > 0 ? await preloadRun({ redisUrl, keyPrefix: prefix, partitions, topicEnv: set.env, chunks: preloaded }) : null;
       const spawnedAt = now();
-      const system = await startSystem(run, { o, partitions, root, set, brokers, redisUrl, runId, label, prefix, redis });
+      const system = await startSystem(run, { o, partitions, root, set, brokers, redisUrl, runId, label, prefix, redis, preloadChunks: preload === null ? 0 : preloaded.length });
       try {
         const capMs = run.kind === 'clvstream' ? null : (o.quick ? Math.min(3, o.duration) : o.duration) * 1000;
         const throughput = await throughputPhase(system, backlog.length, capMs, cpu, spawnedAt);
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
         if (run.delay) {
           liveRate ??= { eventsPerSecond: 1_000, source: 'no clvstream throughput measured: fixed default' };
           const live = new WorkloadReader(workloadOptions);
-          live.skip(backlog.length);
+          live.skip(o.preload + backlog.length);
           delay = await delayPhase(system, set, topics, producer, live, cpu, {
             rate: liveRate.eventsPerSecond,
             durationMs: o.duration * 1000,
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
           log(`${system.name}: live ${delay.sent.toLocaleString('en-US')} events at ${delay.rate.toLocaleString('en-US')}/s, p99 ${delay.delay.p99Ms === null ? 'n/a' : Math.round(delay.delay.p99Ms)} ms${delay.keptUp ? '' : ' (fell behind)'} (output consumer joined in ${delay.observerJoinSeconds.toFixed(1)} s)`);
           if (delay.workloadExhausted) warnings.push(`${system.name}: the workload reached the present during the live phase (sent ${delay.sent}); use more --customers`);
         }
-        const notes: Record<string, unknown> = { ...(await system.notes()) };
+        const notes: Record<string, unknown> = { ...(await system.notes()), ...(preload === null ? {} : { preload }) };
         if (afterBacklog !== null) {
           const atEnd = await outputCounts(topics, set);
           // Everything published to the output topics: emissions caused by events and by due checks (clvstream's timers).
@@ -266,7 +270,7 @@ async function main(): Promise<void> {
     };
     const header = `clvstream service benchmark, ${report.startedAt}${o.quick ? ' (--quick)' : ''}: ${partitions} partitions, ${o.instances} instance(s) per system; ${environment.kafka}; ${environment.redis}; ${environment.cpus} cores shared by everything`;
     const speedLine = `host speed (${HOST_SPEED_WORKLOAD}): ${environment.host_speed_at_start.toLocaleString('en-US')} events/s at the start, ${hostSpeedAtEnd.toLocaleString('en-US')} at the end — compare it before comparing the absolute figures of runs made at different times`;
-    const workloadLine = `workload: ${backlog.length.toLocaleString('en-US')} backlog events (${Object.entries(workload.by_type).map(([t, n]) => `${t} ${((n / backlog.length) * 100).toFixed(1)} %`).join(', ')}) from a ${o.customers.toLocaleString('en-US')}-customer population (seed ${o.seed}), ${workload.customers_in_backlog.toLocaleString('en-US')} customers in the backlog`;
+    const workloadLine = `workload: ${backlog.length.toLocaleString('en-US')} backlog events (${Object.entries(workload.by_type).map(([t, n]) => `${t} ${((n / backlog.length) * 100).toFixed(1)} %`).join(', ')}) from a ${o.customers.toLocaleString('en-US')}-customer population (seed ${o.seed}), ${workload.customers_in_backlog.toLocaleString('en-US')} customers in the backlog${o.preload > 0 ? `, after ${o.preload.toLocaleString('en-US')} events preloaded into clvstream's Redis` : ''}`;
     console.log(`${header}\n${speedLine}\n${workloadLine}\n\n${formatReport(report)}`);
     const out = o.out ?? join(root, 'benchmarks', 'results', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     writeReport(out, report);
@@ -276,6 +280,14 @@ async function main(): Promise<void> {
     process.off('SIGTERM', onSignal);
     if (!interrupted) await bounded('cleanup', cleanup(), 60_000).catch((error: Error) => log(`cleanup: ${error.message}`));
   }
+}
+
+/** Back-fills the workload's first --preload events into the clvstream run's key space (preload.ts). */
+async function preloadRun(target: Omit<PreloadOptions, 'onChunk'>): Promise<PreloadResult> {
+  log(`preloading into ${target.keyPrefix} (not timed)`);
+  const result = await preloadState({ ...target, onChunk: (done) => log(`  preloaded ${done.toLocaleString('en-US')}`) });
+  log(`preloaded ${result.events.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s (${result.timersFired.toLocaleString('en-US')} due checks fired, ${result.outboxDropped.toLocaleString('en-US')} outbox records dropped unpublished)`);
+  return result;
 }
 
 interface StartContext {
@@ -289,6 +301,7 @@ interface StartContext {
   readonly label: string;
   readonly prefix: string;
   readonly redis: Redis;
+  readonly preloadChunks: number;
 }
 
 /**
@@ -318,7 +331,21 @@ async function startSystem(run: Run, c: StartContext): Promise<RunningSystem> {
   const groupId = `${c.runId}-${c.label}`;
   if (run.kind === 'clvstream') {
     return startClvstream(
-      { root: c.root, instances: run.instances, partitions: c.partitions, topics: c.set, brokers: c.brokers, redisUrl: c.redisUrl, keyPrefix: c.prefix, groupId, clientId: groupId, extra: c.o.set, cpuProf: c.o.cpuProf },
+      {
+        root: c.root,
+        instances: run.instances,
+        partitions: c.partitions,
+        topics: c.set,
+        brokers: c.brokers,
+        redisUrl: c.redisUrl,
+        keyPrefix: c.prefix,
+        groupId,
+        clientId: groupId,
+        extra: c.o.set,
+        cpuProf: c.o.cpuProf,
+        // Each chunk of the preload's back-fill claimed every partition once.
+        claimsBefore: c.preloadChunks,
+      },
       c.redis,
       register,
     );
@@ -361,7 +388,10 @@ async function measureMemory(redis: Redis, kind: SystemKind, prefix: string, par
   };
 }
 
-function describeWorkload(backlog: readonly WorkloadRecord[], o: BenchOptions): { by_type: Record<string, number>; customers_in_backlog: number; first_event_at: string | null; last_event_at: string | null; seed: number; population: number } {
+function describeWorkload(
+  backlog: readonly WorkloadRecord[],
+  o: BenchOptions,
+): { by_type: Record<string, number>; customers_in_backlog: number; first_event_at: string | null; last_event_at: string | null; seed: number; population: number; preloaded_events: number } {
   const byType: Record<string, number> = {};
   const customers = new Set<string>();
   for (const r of backlog) {
@@ -377,6 +407,7 @@ function describeWorkload(backlog: readonly WorkloadRecord[], o: BenchOptions): 
     last_event_at: last ? new Date(last.atMs).toISOString() : null,
     seed: o.seed,
     population: o.customers,
+    preloaded_events: o.preload,
   };
 }
 

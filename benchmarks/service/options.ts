@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Seconds of live traffic (delay phase); also the longest throughput phase of the bare and naive consumers. */
   readonly duration: number;
   readonly customers: number;
+  /** Workload events back-filled into clvstream's Redis before it starts (clvstream only); the backlog follows them. */
+  readonly preload: number;
   /** Partitions of every topic; null: 8, or more when the backlog would not fit the mock broker's retention. */
   readonly partitions: number | null;
   readonly instances: number;
@@ -63,6 +65,7 @@ interface Flags {
   events?: number;
   duration?: number;
   customers?: number;
+  preload: number;
   partitions?: number;
   instances: number;
   rate?: number;
@@ -83,6 +86,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--events <n>', `backlog size (default ${NORMAL.events})`).argParser(integer('--events', 1, 5_000_000)))
     .addOption(new Option('--duration <s>', `seconds of live traffic per system; also the longest backlog phase of bare/naive (default ${NORMAL.duration})`).argParser(positive('--duration', 600)))
     .addOption(new Option('--customers <n>', `simulated customer population (default ${NORMAL.customers})`).argParser(integer('--customers', 100, 5_000_000)))
+    .addOption(
+      new Option('--preload <events>', 'back-fill the workload\'s first <events> into clvstream\'s Redis before it starts (the same partition step as the service), so the backlog meets that many stored customers; clvstream only').default(0).argParser(integer('--preload', 0, 5_000_000)),
+    )
     .addOption(new Option('--partitions <n>', 'partitions of every topic (default 8, or more when the backlog would not fit the mock broker\'s ~5 MiB per partition)').argParser(integer('--partitions', 1, 64)))
     .addOption(new Option('--instances <n>', 'processes per system in one consumer group (clvstream also runs with 1 for the scaling ratio)').default(1).argParser(integer('--instances', 1, 8)))
     .addOption(new Option('--rate <events/s>', 'live traffic rate (default: half of clvstream\'s measured throughput)').argParser(positive('--rate', 10_000_000)))
@@ -96,11 +102,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   program.parse(argv, { from: 'user' });
   const f = program.opts<Flags>();
   const base = f.quick === true ? QUICK : NORMAL;
+  if (f.preload > 0 && f.systems.some((k) => k !== 'clvstream')) {
+    program.error('error: --preload needs --systems clvstream (naive and bare would start from an empty store)');
+  }
   return {
     quick: f.quick === true,
     events: f.events ?? base.events,
     duration: f.duration ?? base.duration,
     customers: f.customers ?? base.customers,
+    preload: f.preload,
     partitions: f.partitions ?? null,
     instances: f.instances,
     rate: f.rate ?? null,

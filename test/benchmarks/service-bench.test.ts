@@ -57,6 +57,14 @@ describe('bench options', () => {
     expect(() => parseOptions(['--systems', 'clvstream,fast'])).toThrow();
     expect(() => parseOptions(['--instances', '0'])).toThrow();
   });
+
+  it('preloads only for clvstream alone, whose figures would otherwise not compare with an empty store', () => {
+    expect(parseOptions([]).preload).toBe(0);
+    expect(parseOptions(['--systems', 'clvstream', '--preload', '1500000']).preload).toBe(1_500_000);
+    expect(() => parseOptions(['--preload', '1000'])).toThrow();
+    expect(() => parseOptions(['--systems', 'clvstream,naive', '--preload', '1000'])).toThrow();
+    expect(() => parseOptions(['--systems', 'clvstream', '--preload', '-1'])).toThrow();
+  });
 });
 
 describe('workload', () => {

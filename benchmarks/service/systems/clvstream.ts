@@ -40,6 +40,8 @@ export interface ClvstreamOptions {
   readonly clientId: string;
   /** Extra settings (the bench's --set), applied last. */
   readonly extra: Readonly<Record<string, string>>;
+  /** Claims of every partition made before the processes start (the preload's back-fill): epochs above this + 1 mean a re-claim. */
+  readonly claimsBefore?: number;
   /** Directory for a V8 CPU profile of each process (written when it exits); null: none. */
   readonly cpuProf: string | null;
 }
@@ -171,9 +173,10 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
       return Promise.resolve();
     },
     async notes() {
-      // Every claim of a partition adds 1 to its epoch: above 1 means it moved (a rebalance).
+      // Every claim of a partition adds 1 to its epoch: above one claim of ours means it moved (a rebalance).
+      const expected = (o.claimsBefore ?? 0) + 1;
       const epochs = await Promise.all(Array.from({ length: o.partitions }, (_, p) => redis.hget(keys.meta(p), META_FIELDS.epoch)));
-      return { partition_epochs: epochs.map((e) => (e === null ? null : Number(e))), rebalanced: epochs.some((e) => e !== null && Number(e) > 1) };
+      return { partition_epochs: epochs.map((e) => (e === null ? null : Number(e))), rebalanced: epochs.some((e) => e !== null && Number(e) > expected) };
     },
     logTail: () => instances.flatMap((x) => x.log.tail()),
     async stop(): Promise<StopOutcome> {
