@@ -227,7 +227,11 @@ async function main(): Promise<void> {
           );
         }
         if (notes.rebalanced === true && !throughput.rebalanced) {
-          warnings.push(`${system.name}: partitions were claimed more than once (epochs ${JSON.stringify(notes.partition_epochs)}): a rebalance or re-claim before the backlog phase's first commit or during the live phase`);
+          // The service logs a re-claim's cause (fenced, claim failed, revoked) at warn: keep what it said.
+          const said = system.logTail().slice(-10).map((l) => l.slice(0, 300));
+          warnings.push(
+            `${system.name}: partitions were claimed more than once (epochs ${JSON.stringify(notes.partition_epochs)}): a rebalance or re-claim before the backlog phase's first commit or during the live phase; the service's last log lines: ${said.length === 0 ? 'none' : `\n      ${said.join('\n      ')}`}`,
+          );
         }
         if (notes.one_generation === false) warnings.push(`${system.name}: the workers ended in different group generations (a rebalance during the run)`);
         results.push({ name: system.name, kind: run.kind, instances: run.instances, produceSeconds, throughput, delay, memory, notes });
