@@ -3,6 +3,7 @@
 // member whose claim was taken over cannot write — its batch is refused, and it
 // continues only after claiming the partition afresh.
 import { expect, it } from 'vitest';
+import type { StreamRunner } from '../../../src/service/stream-runner.js';
 import { FencedError } from '../../../src/state/errors.js';
 import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import {
@@ -16,6 +17,21 @@ import {
 } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
+
+/**
+ * Runs a membership wait; when it times out, the error also tells what each
+ * member saw (joined, assigned, unclaimed, last error). This test timed out
+ * twice in eighteen runs on 2026-11-23, once waiting 90 s for the split and
+ * once 30 s for the rejoin, with no runner log to show why.
+ */
+async function withStatuses(members: Record<string, StreamRunner>, wait: () => Promise<unknown>): Promise<void> {
+  try {
+    await wait();
+  } catch (error) {
+    const seen = Object.entries(members).map(([name, m]) => `${name}: ${JSON.stringify(m.status())}`);
+    throw new Error(`${(error as Error).message}; ${seen.join('; ')}`, { cause: error });
+  }
+}
 
 describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
@@ -37,18 +53,20 @@ describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
     await waitFor(async () => (await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics)) > 500, { what: 'A to make progress' });
     const b = t.runner();
     await b.start();
-    await waitFor(() => b.status().assigned.length > 0 && a.status().assigned.length > 0 && a.status().assigned.length < PARTITIONS, {
-      // A second member's join completes on the mock broker only after about a
-      // session timeout, and later when A is mid-fetch: bound generously.
-      timeoutMs: 90_000,
-      what: 'the partitions to be split between A and B',
-    });
+    await withStatuses({ A: a, B: b }, () =>
+      waitFor(() => b.status().assigned.length > 0 && a.status().assigned.length > 0 && a.status().assigned.length < PARTITIONS, {
+        // A second member's join completes on the mock broker only after about a
+        // session timeout, and later when A is mid-fetch: bound generously.
+        timeoutMs: 90_000,
+        what: 'the partitions to be split between A and B',
+      }),
+    );
     const atLeave = await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
     await b.stop(); // leaves the group: A takes everything back
-    await waitFor(() => a.status().assigned.length === PARTITIONS, { timeoutMs: 30_000, what: 'A to own every partition again' });
+    await withStatuses({ A: a }, () => waitFor(() => a.status().assigned.length === PARTITIONS, { timeoutMs: 30_000, what: 'A to own every partition again' }));
     const c = t.runner(); // B comes back as a new member
     await c.start();
-    await waitFor(() => c.status().assigned.length > 0, { timeoutMs: 30_000, what: 'the rejoined member to get partitions' });
+    await withStatuses({ A: a, C: c }, () => waitFor(() => c.status().assigned.length > 0, { timeoutMs: 30_000, what: 'the rejoined member to get partitions' }));
 
     const expected = reference(messages, t.settings, PARTITIONS);
     expect(atLeave, 'B left before the stream was consumed').toBeLessThan(messages.length);
