@@ -137,6 +137,8 @@ export class StreamRunner {
   private lastError: string | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
+  /** The topics' log bounds being read for the claims under way (logBounds). */
+  private boundsRead: Promise<Map<string, { partition: number; low: string; high: string }[]>> | null = null;
   private settleFailure!: (error: FatalRunnerError) => void;
   /** Rejects when the runner fails on its own (the consumer crashed for good). */
   readonly failure: Promise<never>;
@@ -329,14 +331,20 @@ export class StreamRunner {
     void this.claim(task);
   }
 
-  /** Claims p (a new epoch) and positions every topic at the offset stored with its state. */
+  /**
+   * Claims p (a new epoch) and positions every topic at the offset stored with
+   * its state. The log bounds are read before the claim: a failed read then
+   * costs a retry, not an epoch (each claim fences the previous one, so a
+   * member that re-claimed after a failed read looked like a rebalance).
+   */
   private async claim(task: PartitionTask): Promise<void> {
     const p = task.partition;
     const backoff = new Backoff();
     while (!task.closed) {
       try {
-        const claim = await this.options.store.claim(p);
         const bounds = await this.offsetBounds(p);
+        if (task.closed) return;
+        const claim = await this.options.store.claim(p);
         for (const source of this.sources) {
           const { low, high } = bounds.get(source.topic) ?? { low: 0n, high: 0n };
           const stored = claim.nextOffsets.get(source.topic);
@@ -368,17 +376,33 @@ export class StreamRunner {
     }
   }
 
+  /** Log start (low) and end (high) of partition p of every source topic. */
   private async offsetBounds(p: number): Promise<Map<string, { low: bigint; high: bigint }>> {
+    const all = await this.logBounds();
     const bounds = new Map<string, { low: bigint; high: bigint }>();
-    await Promise.all(
-      this.sources.map(async (source) => {
-        const offsets = await this.admin.fetchTopicOffsets(source.topic);
-        const mine = offsets.find((o) => o.partition === p);
-        if (mine === undefined) throw new Error(`topic ${source.topic} has no partition ${p}`);
-        bounds.set(source.topic, { low: BigInt(mine.low), high: BigInt(mine.high) });
-      }),
-    );
+    for (const source of this.sources) {
+      const mine = all.get(source.topic)?.find((o) => o.partition === p);
+      if (mine === undefined) throw new Error(`topic ${source.topic} has no partition ${p}`);
+      bounds.set(source.topic, { low: BigInt(mine.low), high: BigInt(mine.high) });
+    }
     return bounds;
+  }
+
+  /**
+   * Every source topic's offsets, read one topic after another and shared by
+   * the claims that ask while a read is under way (an assignment claims all
+   * its partitions at once). kafkajs' admin does not survive concurrent reads
+   * of different topics: each adds its topic and refreshes the metadata, a
+   * refresh asked for fewer topics can land last, and a read then finds its
+   * topic gone and fails with a TypeError.
+   */
+  private logBounds(): Promise<Map<string, { partition: number; low: string; high: string }[]>> {
+    this.boundsRead ??= (async () => {
+      const all = new Map<string, { partition: number; low: string; high: string }[]>();
+      for (const source of this.sources) all.set(source.topic, await this.admin.fetchTopicOffsets(source.topic));
+      return all;
+    })().finally(() => (this.boundsRead = null));
+    return this.boundsRead;
   }
 
   private seekTo(task: PartitionTask, offsets: ReadonlyMap<string, bigint>): void {

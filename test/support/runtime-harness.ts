@@ -340,6 +340,8 @@ export interface InProcessRunnerOptions {
   readonly registry?: SchemaRegistry | null;
   /** The state connection's ioredis options, for the relay thread's own connection. */
   readonly redisOptions?: RedisOptions;
+  /** The runner's kafkajs client (default: a new test client); a test may wrap its admin to inject faults. */
+  readonly kafka?: Kafka;
 }
 
 /**
@@ -355,7 +357,7 @@ export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store
   };
   return new StreamRunner({
     settings,
-    kafka: createTestKafka(infra),
+    kafka: options.kafka ?? createTestKafka(infra),
     relay: settings.RUN_RELAY_THREAD ? new ThreadedRelay(relayThread) : undefined,
     store,
     decoder: new MessageDecoder(ingestRulesFrom(settings), options.registry ?? null),
