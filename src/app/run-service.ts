@@ -32,8 +32,6 @@ export interface RunServiceOptions {
   readonly version: string;
   /** Aborting it stops the service gracefully (the CLI aborts on SIGTERM/SIGINT, even during start-up). */
   readonly stopSignal?: AbortSignal;
-  /** Where the HTTP server listens (default all interfaces; tests pass 127.0.0.1). */
-  readonly httpHost?: string;
 }
 
 export interface RunningService {
@@ -144,7 +142,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       bearerToken: settings.HTTP_BEARER_TOKEN,
     });
     // Health answers while the consumer joins (liveness must not wait on Kafka).
-    httpAddress = await listen(http, settings.HTTP_PORT, options.httpHost);
+    httpAddress = await listen(http, settings.HTTP_PORT, settings.HTTP_HOST);
     logger.info({ address: httpAddress }, 'http listening');
     await runner.start();
   } catch (error) {

@@ -176,6 +176,12 @@ export const settingsSchema = z.strictObject({
   // Runtime / operations
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'a pino level' }).default('info'),
   HTTP_PORT: integer(0, 65_535, 8080),
+  /**
+   * Address the operations HTTP server binds: every interface by default (a
+   * container's probes and scrapers come from outside it); 127.0.0.1 or ::1
+   * keeps it on this machine.
+   */
+  HTTP_HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()], { message: 'an IP address or a host name' }).default('0.0.0.0'),
   HTTP_BEARER_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{16,512}$/, { message: '16–512 printable ASCII characters without spaces' })

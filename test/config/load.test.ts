@@ -42,6 +42,12 @@ describe('loadSettings', () => {
     ]);
   });
 
+  it('binds the HTTP server to every interface unless HTTP_HOST names an address or host', () => {
+    expect(loadSettings({ env: {} }).HTTP_HOST).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '::1', 'localhost', 'ops.internal']) expect(loadSettings({ env: { HTTP_HOST: host } }).HTTP_HOST).toBe(host);
+    expect(problems({ HTTP_HOST: 'not a host' })).toEqual(['HTTP_HOST="not a host" is invalid: expected an IP address or a host name']);
+  });
+
   it('reports every invalid setting at once', () => {
     expect(problems({ MARGIN_RATE: 'x', HTTP_PORT: '70000', BASE_CURRENCY: 'usd' })).toHaveLength(3);
   });

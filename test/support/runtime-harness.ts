@@ -106,6 +106,7 @@ export function runtimeEnv(infra: InfraEndpoints, topics: TopicSet, redis: { url
     RUN_SHUTDOWN_TIMEOUT_SECONDS: '20',
     LOG_LEVEL: 'silent',
     HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
     ...topics.env,
     ...extra,
   };

@@ -49,7 +49,7 @@ export interface ClvstreamOptions {
 /**
  * The processes' settings. Besides topics, group and key prefix, only what a
  * benchmark needs differs from the defaults: no HTTP port clash (0: a free
- * port), quiet logs, no wall-clock watermark (the workload's event times are in
+ * port, on the loopback address only), quiet logs, no wall-clock watermark (the workload's event times are in
  * the past: it would fire every due check at once), and the group timings the
  * mock broker needs to form a group quickly (test/support/infra.ts).
  */
@@ -62,6 +62,7 @@ export function clvstreamEnv(o: ClvstreamOptions, instance: number): Record<stri
     REDIS_KEY_PREFIX: o.keyPrefix,
     ...o.topics.env,
     HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RUN_IDLE_WATERMARK_SECONDS: '0',
     KAFKA_SESSION_TIMEOUT_MS: '6000',

@@ -35,8 +35,10 @@ describeWithInfra('clvstream run: HTTP, metrics, model versions, fatal configura
 
     const messages = eventStream({ seed: 3, customers: 20, events: 400 });
     await produceAll(producer, topics, messages.slice(0, 200));
-    const service: RunningService = await startService({ settings, logger: loggerFromSettings(settings), version: 'test', httpHost: '127.0.0.1' });
+    const service: RunningService = await startService({ settings, logger: loggerFromSettings(settings), version: 'test' });
     cleanups.push(() => service.stop());
+    // HTTP_HOST=127.0.0.1 (runtimeEnv): the server is on the loopback address only.
+    expect(new URL(service.httpAddress).hostname).toBe('127.0.0.1');
     const get = (path: string, token: string | null = TOKEN) =>
       fetch(`${service.httpAddress}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 
