@@ -42,6 +42,9 @@ import { PartitionTask } from './partition-task.js';
 import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
 import { checkTopology, TopologyError, type Topology } from './topology.js';
 
+/** A topic-partition's log start and end, as kafkajs' admin gives them. */
+type PartitionBounds = { partition: number; low: string; high: string };
+
 /** Due customers per sweep round (one load, reduce and commit). */
 const SWEEP_ROUND_CUSTOMERS = 500;
 
@@ -138,7 +141,7 @@ export class StreamRunner {
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
   /** The topics' log bounds being read for the claims under way (logBounds). */
-  private boundsRead: Promise<Map<string, { partition: number; low: string; high: string }[]>> | null = null;
+  private boundsRead: Promise<Map<string, PartitionBounds[]>> | null = null;
   private settleFailure!: (error: FatalRunnerError) => void;
   /** Rejects when the runner fails on its own (the consumer crashed for good). */
   readonly failure: Promise<never>;
@@ -396,9 +399,9 @@ export class StreamRunner {
    * refresh asked for fewer topics can land last, and a read then finds its
    * topic gone and fails with a TypeError.
    */
-  private logBounds(): Promise<Map<string, { partition: number; low: string; high: string }[]>> {
+  private logBounds(): Promise<Map<string, PartitionBounds[]>> {
     this.boundsRead ??= (async () => {
-      const all = new Map<string, { partition: number; low: string; high: string }[]>();
+      const all = new Map<string, PartitionBounds[]>();
       for (const source of this.sources) all.set(source.topic, await this.admin.fetchTopicOffsets(source.topic));
       return all;
     })().finally(() => (this.boundsRead = null));
