@@ -71,7 +71,7 @@ export interface PreloadResult {
 }
 
 export async function preloadState(o: PreloadOptions): Promise<PreloadResult> {
-  const settings = loadSettings({ env: { REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: o.keyPrefix, KAFKA_BROKERS: '127.0.0.1:9092', ...o.topicEnv } });
+  const settings = loadSettings({ env: { REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: o.keyPrefix, ...o.topicEnv } });
   const state = connectState(settings);
   const started = now();
   let events = 0;
