@@ -159,6 +159,12 @@ export const settingsSchema = z.strictObject({
   KAFKA_OFFSET_COMMIT_INTERVAL_MS: integer(100, 600_000, 1_000),
   /** Records per partition batch: one state read and one atomic commit each. */
   RUN_BATCH_MAX_RECORDS: integer(1, 100_000, 5_000),
+  /**
+   * How long a partition waits after a fetch brings records before it makes
+   * them a batch, so the fetch responses of one round (its topics are led by
+   * different brokers) share a batch, a commit and a relay pass. 0: at once.
+   */
+  RUN_BATCH_LINGER_MS: integer(0, 1_000, 0),
   /** Records buffered per topic-partition before its fetching is paused. */
   RUN_MAX_BUFFERED_RECORDS: integer(100, 1_000_000, 20_000),
   /** How long the merge waits for a topic whose fetch is late before passing it over. */

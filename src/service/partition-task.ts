@@ -32,6 +32,7 @@ export class PartitionTask {
   private readonly abort = new AbortController();
   private chain: Promise<void> = Promise.resolve();
   private queued = new Set<string>();
+  private linger: NodeJS.Timeout | null = null;
 
   constructor(
     readonly partition: number,
@@ -59,6 +60,8 @@ export class PartitionTask {
 
   /** The partition is no longer ours (revoked, fenced or shutting down): stop all work on it. */
   close(): void {
+    if (this.linger !== null) clearTimeout(this.linger);
+    this.linger = null;
     this.abort.abort();
     this.settleReady(false);
     this.merge.clear();
@@ -78,6 +81,18 @@ export class PartitionTask {
     });
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Calls `then` after `ms`, unless a call is already waiting: input that
+   * arrives while one waits is taken by it.
+   */
+  lingerThen(ms: number, then: () => void): void {
+    if (this.linger !== null || this.closed) return;
+    this.linger = setTimeout(() => {
+      this.linger = null;
+      if (!this.closed) then();
+    }, ms);
   }
 
   /** Resolves when the work queued so far has finished. */

@@ -59,6 +59,7 @@ export type RunnerSettings = Pick<
   | 'RUN_BATCH_MAX_RECORDS'
   | 'RUN_MAX_BUFFERED_RECORDS'
   | 'RUN_MERGE_MAX_WAIT_MS'
+  | 'RUN_BATCH_LINGER_MS'
   | 'RUN_SWEEP_INTERVAL_MS'
   | 'RUN_IDLE_WATERMARK_SECONDS'
   | 'RUN_SHUTDOWN_TIMEOUT_SECONDS'
@@ -464,7 +465,7 @@ export class StreamRunner {
       task.paused.add(source.topic);
       this.consumer.pause([{ topic: source.topic, partitions: [task.partition] }]);
     }
-    this.scheduleDrain(task);
+    this.drainSoon(task);
   }
 
   /** Decodes one message; only an unreachable Schema Registry is retried (heartbeating), everything else is data. */
@@ -506,6 +507,28 @@ export class StreamRunner {
   }
 
   // ----------------------------------------------------------------- processing
+
+  /**
+   * A fetch brought records: drain them after RUN_BATCH_LINGER_MS, so the
+   * other topics' fetch responses of the same round (a partition's six topics
+   * are led by different brokers, each answering on its own wait) join the same
+   * batch instead of making batches of their own. A full batch's worth drains
+   * at once.
+   */
+  private drainSoon(task: PartitionTask): void {
+    const linger = this.options.settings.RUN_BATCH_LINGER_MS;
+    if (linger === 0 || this.bufferedRecords(task) >= this.options.settings.RUN_BATCH_MAX_RECORDS) {
+      this.scheduleDrain(task);
+      return;
+    }
+    task.lingerThen(linger, () => this.scheduleDrain(task));
+  }
+
+  private bufferedRecords(task: PartitionTask): number {
+    let n = 0;
+    for (const source of this.sources) n += task.merge.buffered(source.queue);
+    return n;
+  }
 
   private scheduleDrain(task: PartitionTask): void {
     void task.enqueue('drain', () => this.drain(task)).catch((error: unknown) => this.log.error({ partition: task.partition, err: error }, 'drain failed'));
@@ -602,7 +625,7 @@ export class StreamRunner {
     if (this.state !== 'running') return;
     for (const task of this.tasks.values()) {
       if (task.epoch === 0 || task.closed) continue;
-      this.scheduleDrain(task);
+      this.drainSoon(task);
       this.scheduleSweep(task);
       void this.relayOnce(task, task.signal);
     }

@@ -19,7 +19,7 @@ import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { MessageDecoder } from '../../src/kafka/message-decoder.js';
 import { RELAY_BATCH_RECORDS } from '../../src/service/outbox-relay.js';
 import type { RelayThreadInit } from '../../src/service/relay-thread-protocol.js';
-import { StreamRunner } from '../../src/service/stream-runner.js';
+import { StreamRunner, type RunnerObserver } from '../../src/service/stream-runner.js';
 import { ThreadedRelay } from '../../src/service/threaded-relay.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { encodeState } from '../../src/state/codec.js';
@@ -343,6 +343,8 @@ export interface InProcessRunnerOptions {
   readonly redisOptions?: RedisOptions;
   /** The runner's kafkajs client (default: a new test client); a test may wrap its admin to inject faults. */
   readonly kafka?: Kafka;
+  /** Sees the runner's batches, sweeps and claims. */
+  readonly observer?: RunnerObserver;
 }
 
 /**
@@ -365,6 +367,7 @@ export function inProcessRunner(infra: InfraEndpoints, settings: Settings, store
     context: () => contextOf(settings),
     version: 'test',
     logger: testRunnerLogger(),
+    observer: options.observer,
   });
 }
 
