@@ -134,15 +134,19 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
 
   // The internal topic, in-process: take cross-partition records out of the
   // outboxes and apply them at their target, until none are left.
+  // A round reads each outbox on from where the previous round stopped: the
+  // emissions before it were looked at already (they stay for the relay), and
+  // whatever the previous round applied was appended after it.
   let internalOffset = 0n;
+  const readUpTo = new Map<number, string>();
   for (let round = 0; round < MAX_INTERNAL_ROUNDS; round++) {
     const routed = new Map<number, BatchRecord[]>();
     for (let p = 0; p < options.partitionCount; p++) {
-      let after: string | undefined;
       for (;;) {
-        const { entries, refs, more } = await options.store.readOutbox(p, OUTBOX_PAGE, after);
-        if (refs.length === 0) break;
-        after = refs[refs.length - 1]?.streamId;
+        const { entries, refs, more } = await options.store.readOutbox(p, OUTBOX_PAGE, readUpTo.get(p));
+        const last = refs[refs.length - 1];
+        if (last === undefined) break;
+        readUpTo.set(p, last.streamId);
         // Entries hold one topic each, so acknowledging the internal ones leaves every emission in place.
         const internal = entries.filter((e) => e.topic === options.topics.TOPIC_INTERNAL);
         for (const entry of internal) {
