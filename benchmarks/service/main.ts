@@ -70,11 +70,6 @@ function killChildren(signal: NodeJS.Signals): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
 process.on('exit', () => killChildren('SIGKILL'));
-// kafkajs schedules timers with negative delays (retry back-off arithmetic); Node warns about each one.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

@@ -4,7 +4,8 @@
  * the cost of encoding a produce request 3–4×, makes the producer's grouping
  * of messages by partition linear, computes record batches' CRC-32C with the
  * crc-32 package's sliced tables, and writes an uncompressed produce request
- * in one pass into one buffer (benchmarks/RESULTS.md). These tests check that
+ * in one pass into one buffer (benchmarks/RESULTS.md), and keeps its request
+ * queue from asking Node for a negative timeout. These tests check that
  * the installed kafkajs carries the patch, that what it encodes still decodes
  * to what went in, through kafkajs' own decoders, and that the one-pass
  * produce request is byte for byte the released nested encoding.
@@ -292,5 +293,39 @@ describe('kafkajs produce request (patched)', () => {
     const size = Buffer.alloc(4);
     size.writeInt32BE(header.length + clientId.length + payload.buffer.length);
     expect(framed).toEqual(Buffer.concat([size, header, clientId, payload.buffer]));
+  });
+});
+
+describe('kafkajs request queue (patched)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  interface RequestQueueLike {
+    scheduleCheckPendingRequests(): void;
+    destroy(): void;
+  }
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (options: Record<string, unknown>) => RequestQueueLike;
+  const queue = (): RequestQueueLike =>
+    new RequestQueue({
+      instrumentationEmitter: null,
+      maxInFlightRequests: null,
+      requestTimeout: 30_000,
+      enforceRequestTimeout: true,
+      clientId: 'test',
+      broker: 'localhost:0',
+      logger: { debug: () => undefined, warn: () => undefined, error: () => undefined, info: () => undefined },
+    });
+
+  it('schedules its pending check without a negative timeout when nothing is throttled (no TimeoutNegativeWarning)', () => {
+    const delays: number[] = [];
+    const real = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation((handler: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return real(handler, ms);
+    });
+    const q = queue();
+    q.scheduleCheckPendingRequests();
+    q.destroy();
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBe(1);
   });
 });
