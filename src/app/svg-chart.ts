@@ -22,7 +22,7 @@ export interface LineChart {
 
 const MARGIN = { left: 70, right: 20, top: 40, bottom: 50 };
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
