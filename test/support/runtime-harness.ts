@@ -448,8 +448,9 @@ export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unk
   const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);
   await reader.start();
   cleanups.push(() => reader.stop());
-  const runner = (): StreamRunner => {
-    const r = inProcessRunner(infra, settings, state.store, { redisOptions: options.redisOptions });
+  /** An in-process processor; `store` (default: the fixture's) and `observer` let a test hold or watch its commits. */
+  const runner = (member: { store?: PartitionStore; observer?: RunnerObserver } = {}): StreamRunner => {
+    const r = inProcessRunner(infra, settings, member.store ?? state.store, { redisOptions: options.redisOptions, observer: member.observer });
     cleanups.push(() => r.stop());
     return r;
   };

@@ -1,10 +1,12 @@
-// Exactness across rebalances: two processors share a group; one leaves and
-// rejoins mid-stream; the state still equals one clean pass. And fencing: a
+// Exactness across rebalances: partitions change hands mid-stream, between
+// members that each commit on them, with commits in flight on the member that
+// loses them; the state still equals one clean pass. And fencing: a
 // member whose claim was taken over cannot write — its batch is refused, and it
 // continues only after claiming the partition afresh.
 import { expect, it } from 'vitest';
-import type { StreamRunner } from '../../../src/service/stream-runner.js';
+import type { RunnerObserver, StreamRunner } from '../../../src/service/stream-runner.js';
 import { FencedError } from '../../../src/state/errors.js';
+import type { PartitionStore } from '../../../src/state/store.js';
 import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import {
   convergedEmissionDifferences,
@@ -20,9 +22,10 @@ const PARTITIONS = 4;
 
 /**
  * Runs a membership wait; when it times out, the error also tells what each
- * member saw (joined, assigned, unclaimed, last error). This test timed out
- * twice in eighteen runs on 2026-11-23, once waiting 90 s for the split and
- * once 30 s for the rejoin, with no runner log to show why.
+ * member saw (joined, assigned, unclaimed, last error). The first version of
+ * the handover test timed out twice in eighteen runs on 2026-11-23, once
+ * waiting 90 s for the split and once 30 s for the rejoin, with no runner log
+ * to show why.
  */
 async function withStatuses(members: Record<string, StreamRunner>, wait: () => Promise<unknown>): Promise<void> {
   try {
@@ -33,45 +36,148 @@ async function withStatuses(members: Record<string, StreamRunner>, wait: () => P
   }
 }
 
+/** Opens and closes; while closed, `commit` calls wait at it. */
+class Gate {
+  private opened: Promise<void> = Promise.resolve();
+  private release: (() => void) | null = null;
+
+  close(): void {
+    if (this.release !== null) return;
+    this.opened = new Promise((resolve) => (this.release = resolve));
+  }
+
+  open(): void {
+    this.release?.();
+    this.release = null;
+  }
+
+  passed(): Promise<void> {
+    return this.opened;
+  }
+}
+
+/**
+ * A group member whose state commits (batches and sweeps) wait at its own gate,
+ * on the real store; and what it committed, per partition, since the last reset.
+ */
+function heldMember(t: { state: { store: PartitionStore }; runner: (member: { store?: PartitionStore; observer?: RunnerObserver }) => StreamRunner }) {
+  const gate = new Gate();
+  const real = t.state.store;
+  const store = new Proxy(real, {
+    get(target, property) {
+      if (property === 'commit') {
+        return async (...args: Parameters<PartitionStore['commit']>) => {
+          await gate.passed();
+          return target.commit(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  let commits = new Map<number, number>();
+  let fenced = 0;
+  const runner = t.runner({
+    store,
+    observer: {
+      batchCommitted: (p) => commits.set(p, (commits.get(p) ?? 0) + 1),
+      fenced: () => fenced++,
+    },
+  });
+  return {
+    gate,
+    runner,
+    /** Holds between `min` and `max` partitions, all claimed. */
+    owns: (min: number, max: number): boolean => {
+      const { assigned, unclaimed } = runner.status();
+      return assigned.length >= min && assigned.length <= max && unclaimed.length === 0;
+    },
+    /** Committed at least `batches` batches on each partition it holds. */
+    committedOnAll: (batches = 1): boolean => {
+      const { assigned } = runner.status();
+      return assigned.length > 0 && assigned.every((p) => (commits.get(p) ?? 0) >= batches);
+    },
+    resetCommits: (): void => {
+      commits = new Map();
+    },
+    /** Commits (batches or sweeps) the store refused because another member had claimed the partition since. */
+    fenced: (): number => fenced,
+  };
+}
+
 describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
 
   const setUp = (label: string, extra: Record<string, string> = {}) => runtimeFixture(infra, cleanups, label, PARTITIONS, { extra });
 
-  it('a member leaving and rejoining mid-stream changes nothing in the result', { timeout: 180_000 }, async () => {
-    // Small batches and a slow-ish stream so the membership changes land mid-way.
+  it('members taking partitions over mid-stream, each committing on them, change nothing in the result', { timeout: 240_000 }, async () => {
     const t = await setUp('rebal', { RUN_BATCH_MAX_RECORDS: '50' });
     // The whole stream is in Kafka before consuming starts: which records a
     // partition sees together then depends on the data only, and the result
     // can be compared with the reference byte for byte (docs/architecture.md,
-    // "Order across topics").
+    // "Order across topics"). One member alone consumes it in about 3 s and a
+    // membership change on the mock broker takes about 6, so each member's
+    // commits are held at a gate while the group changes: every handover below
+    // happens with records left, and the new owner commits before the next.
     const messages = eventStream({ seed: 31, customers: 300, events: 40_000, stepMs: 10 * 60_000 });
     await produceAll(t.producer, t.topics, messages);
+    const stored = () => storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
+    const [a, b, c] = ['A', 'B', 'C'].map(() => heldMember(t));
+    // Runs before the runners' own cleanups (they run last to first): a held commit would stall a stop.
+    cleanups.push(() => [a, b, c].forEach((m) => m?.gate.open()));
+    if (a === undefined || b === undefined || c === undefined) throw new Error('three members');
 
-    const a = t.runner();
-    await a.start();
-    await waitFor(async () => (await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics)) > 500, { what: 'A to make progress' });
-    const b = t.runner();
-    await b.start();
-    await withStatuses({ A: a, B: b }, () =>
-      waitFor(() => b.status().assigned.length > 0 && a.status().assigned.length > 0 && a.status().assigned.length < PARTITIONS, {
+    await a.runner.start();
+    await waitFor(async () => (await stored()) > 500, { what: 'A to make progress' });
+    a.gate.close();
+
+    // B joins and takes half; its commits go through while A's wait.
+    await b.runner.start();
+    await withStatuses({ A: a.runner, B: b.runner }, () =>
+      waitFor(() => a.owns(1, PARTITIONS - 1) && b.owns(1, PARTITIONS - 1) && b.committedOnAll(3), {
         // A second member's join completes on the mock broker only after about a
         // session timeout, and later when A is mid-fetch: bound generously.
         timeoutMs: 90_000,
-        what: 'the partitions to be split between A and B',
+        what: 'the partitions to be split between A and B, and B to commit three batches on each of its own',
       }),
     );
-    const atLeave = await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
-    await b.stop(); // leaves the group: A takes everything back
-    await withStatuses({ A: a }, () => waitFor(() => a.status().assigned.length === PARTITIONS, { timeoutMs: 30_000, what: 'A to own every partition again' }));
-    const c = t.runner(); // B comes back as a new member
-    await c.start();
-    await withStatuses({ A: a, C: c }, () => waitFor(() => c.status().assigned.length > 0, { timeoutMs: 30_000, what: 'the rejoined member to get partitions' }));
+    // Both members process side by side for a moment. A's commits held on the
+    // partitions it lost are refused now (B holds a newer epoch); applied, they
+    // would write states older than B's last three batches.
+    a.resetCommits();
+    a.gate.open();
+    await waitFor(() => a.committedOnAll(), { timeoutMs: 30_000, what: 'A to commit on each of its partitions again' });
+    a.gate.close();
+    b.gate.close();
+    const atLeave = await stored();
+    expect(atLeave, 'B leaves before the stream is consumed').toBeLessThan(messages.length);
+
+    // B leaves (finishing its batch in flight); A takes everything back, but holds its commits.
+    b.gate.open();
+    await b.runner.stop();
+    await withStatuses({ A: a.runner }, () => waitFor(() => a.owns(PARTITIONS, PARTITIONS), { timeoutMs: 30_000, what: 'A to own and claim every partition again' }));
+
+    // C joins and takes half; it commits on each of its partitions before A resumes.
+    await c.runner.start();
+    await withStatuses({ A: a.runner, C: c.runner }, () =>
+      waitFor(() => c.owns(1, PARTITIONS - 1) && a.owns(1, PARTITIONS - 1) && c.committedOnAll(), {
+        timeoutMs: 90_000,
+        what: 'the partitions to be split between A and C, and C to commit on each of its own',
+      }),
+    );
+    const atRejoin = await stored();
+    expect(atRejoin, 'C joins before the stream is consumed').toBeLessThan(messages.length);
+    expect(atRejoin).toBeGreaterThan(atLeave);
+    a.gate.open();
 
     const expected = reference(messages, t.settings, PARTITIONS);
-    expect(atLeave, 'B left before the stream was consumed').toBeLessThan(messages.length);
     expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states, 90_000)).toEqual([]);
     expect(await convergedEmissionDifferences(expected.emissions, t.reader)).toEqual([]);
+    // A's commits held while it lost partitions were refused by the store, not
+    // applied. Asserted directly: with the epoch check removed from the commit
+    // script this scenario still ends exact (a batch whose offsets are all
+    // stored already is not applied), and only this line fails.
+    expect(a.fenced()).toBeGreaterThan(0);
   });
 
   it('a member whose partition was claimed by another cannot write; it re-claims and the result is still exact', { timeout: 120_000 }, async () => {
