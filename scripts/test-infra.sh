@@ -37,8 +37,11 @@ KJS_TGZ="confluentinc-kafka-javascript-${KJS_VERSION}.tgz"
 KJS_SHA256="ada7d703bb1d3237e2292bfabf438d663b6160c9f1ac2a2406b5dc4257c81b66"
 RDK_VERSION="2.15.1"
 RDK_VERSION_HEX="0x020f01ff" # RD_KAFKA_VERSION in rdkafka.h for 2.15.1
-RDK_DIR="$CACHE/librdkafka-$RDK_VERSION"
 MOCK_SRC="$ROOT/infra/mock-kafka"
+# Our fixes to librdkafka's mock cluster, applied before it is built; the
+# built library is keyed on them, so a changed patch is never served stale.
+RDK_PATCHES=("$MOCK_SRC"/librdkafka-*.patch)
+RDK_DIR="$CACHE/librdkafka-$RDK_VERSION-$(cat "${RDK_PATCHES[@]}" | sha256sum | cut -c1-12)"
 
 # Ports: pick from below Linux's ephemeral range (32768+) so that nothing that
 # binds port 0 (the mock's brokers, outgoing connections) can take ours, and
@@ -101,6 +104,7 @@ ensure_build_deps() {
   command -v make >/dev/null 2>&1 || missing+=(make)
   [[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
   command -v tar >/dev/null 2>&1 || missing+=(tar)
+  command -v patch >/dev/null 2>&1 || missing+=(patch)
   command -v gzip >/dev/null 2>&1 || missing+=(gzip)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
@@ -139,6 +143,11 @@ build_librdkafka() {
   local src="$tmp/package/deps/librdkafka"
   grep -q "define RD_KAFKA_VERSION *$RDK_VERSION_HEX" "$src/src/rdkafka.h" ||
     fail "$KJS_TGZ does not contain librdkafka $RDK_VERSION"
+  local fix
+  for fix in "${RDK_PATCHES[@]}"; do
+    patch -s -d "$src" -p1 <"$fix" >>"$INFRA/build.log" 2>&1 ||
+      fail "cannot apply $(basename "$fix") to librdkafka $RDK_VERSION, see .infra/build.log"
+  done
   # Only what the mock needs: no TLS/SASL/curl/zstd, static library.
   (cd "$src" &&
     ./configure --disable-ssl --disable-gssapi --disable-sasl --disable-curl \
@@ -160,7 +169,7 @@ build_librdkafka() {
 
 # Prints the path of the mock broker binary, building it if needed.
 mock_binary() {
-  local dir="$CACHE/mock-broker/rdk$RDK_VERSION-$(mock_hash)"
+  local dir="$CACHE/mock-broker/$(basename "$RDK_DIR")-$(mock_hash)"
   if [[ ! -x "$dir/mock_broker" ]]; then
     mkdir -p "$CACHE"
     # Two checkouts starting at once must not build into the same place.
