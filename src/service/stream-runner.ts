@@ -141,6 +141,8 @@ export class StreamRunner {
   private lastError: string | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
+  /** Partitions fenced while our assignment still listed them: claimed again after the next heartbeat (onFenced). */
+  private readonly fencedUnconfirmed = new Set<number>();
   /** The topics' log bounds being read for the claims under way (logBounds). */
   private boundsRead: Promise<Map<string, PartitionBounds[]>> | null = null;
   private settleFailure!: (error: FatalRunnerError) => void;
@@ -217,8 +219,9 @@ export class StreamRunner {
       if (error instanceof FatalRunnerError || error instanceof TopologyError) throw error;
       throw new FatalRunnerError(`start-up failed: ${(error as Error).message}`, { cause: error });
     }
-    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, REBALANCING, CRASH, HEARTBEAT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (event) => this.onAssignment(event.payload.memberAssignment, event.payload.groupProtocol));
+    this.consumer.on(HEARTBEAT, () => this.reclaimFenced());
     this.consumer.on(REBALANCING, () => {
       this.joined = false;
     });
@@ -312,6 +315,7 @@ export class StreamRunner {
     const mine = new Set(memberAssignment[this.sources[0]?.topic ?? ''] ?? []);
     this.assignment = mine;
     this.joined = true;
+    this.fencedUnconfirmed.clear(); // the new assignment is the group's current view: claimed below
     for (const [p, task] of this.tasks) {
       if (!mine.has(p)) {
         task.close();
@@ -587,14 +591,36 @@ export class StreamRunner {
     return false;
   }
 
-  /** Another member claimed p: drop our view of it; if the group still gives p to us, claim it afresh. */
+  /**
+   * Another member claimed p: drop our view of it. Whether p is still ours is
+   * not decided by our assignment alone, which may be stale: a member that
+   * was frozen (a long pause, a suspended machine) wakes up fenced on every
+   * partition the group has since given to others, and claiming them again
+   * by its old assignment would fence their new owners in turn. So p is
+   * claimed again only once a heartbeat has confirmed that our generation is
+   * the group's current one (reclaimFenced), or by the next assignment; a
+   * frozen member's heartbeat fails and it rejoins first.
+   */
   private onFenced(task: PartitionTask): void {
     const p = task.partition;
     this.options.observer?.fenced?.(p);
     this.log.warn({ partition: p, epoch: task.epoch }, 'fenced: another member owns the partition now');
     task.close();
     if (this.tasks.get(p) === task) this.tasks.delete(p);
-    if (this.assignment.has(p) && this.state === 'running') this.startTask(p);
+    if (this.assignment.has(p) && this.state === 'running') this.fencedUnconfirmed.add(p);
+  }
+
+  /**
+   * A heartbeat succeeded, so the assignment we hold is the group's current
+   * one: a fenced partition it still gives us was claimed from outside the
+   * group (a back-fill run against a live service, an operator): claim it again.
+   */
+  private reclaimFenced(): void {
+    if (this.fencedUnconfirmed.size === 0) return;
+    const partitions = [...this.fencedUnconfirmed];
+    this.fencedUnconfirmed.clear();
+    if (this.state !== 'running') return;
+    for (const p of partitions) if (this.assignment.has(p) && !this.tasks.has(p)) this.startTask(p);
   }
 
   private resumeDrained(task: PartitionTask): void {

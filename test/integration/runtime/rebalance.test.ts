@@ -4,9 +4,9 @@
 // member whose claim was taken over cannot write — its batch is refused, and it
 // continues only after claiming the partition afresh.
 import { expect, it } from 'vitest';
-import type { RunnerObserver, StreamRunner } from '../../../src/service/stream-runner.js';
+import type { StreamRunner } from '../../../src/service/stream-runner.js';
 import { FencedError } from '../../../src/state/errors.js';
-import type { PartitionStore } from '../../../src/state/store.js';
+import { heldMember } from '../../support/held-member.js';
 import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import {
   convergedEmissionDifferences,
@@ -25,7 +25,10 @@ const PARTITIONS = 4;
  * member saw (joined, assigned, unclaimed, last error). The first version of
  * the handover test timed out twice in eighteen runs on 2026-11-23, once
  * waiting 90 s for the split and once 30 s for the rejoin, with no runner log
- * to show why.
+ * to show why. The likely cause was found later that day: the test broker
+ * answered a member whose SyncGroup came after the leader's with a fatal
+ * error (test/integration/group-sync.test.ts), and a crashed member never
+ * gets partitions.
  */
 async function withStatuses(members: Record<string, StreamRunner>, wait: () => Promise<unknown>): Promise<void> {
   try {
@@ -34,75 +37,6 @@ async function withStatuses(members: Record<string, StreamRunner>, wait: () => P
     const seen = Object.entries(members).map(([name, m]) => `${name}: ${JSON.stringify(m.status())}`);
     throw new Error(`${(error as Error).message}; ${seen.join('; ')}`, { cause: error });
   }
-}
-
-/** Opens and closes; while closed, `commit` calls wait at it. */
-class Gate {
-  private opened: Promise<void> = Promise.resolve();
-  private release: (() => void) | null = null;
-
-  close(): void {
-    if (this.release !== null) return;
-    this.opened = new Promise((resolve) => (this.release = resolve));
-  }
-
-  open(): void {
-    this.release?.();
-    this.release = null;
-  }
-
-  passed(): Promise<void> {
-    return this.opened;
-  }
-}
-
-/**
- * A group member whose state commits (batches and sweeps) wait at its own gate,
- * on the real store; and what it committed, per partition, since the last reset.
- */
-function heldMember(t: { state: { store: PartitionStore }; runner: (member: { store?: PartitionStore; observer?: RunnerObserver }) => StreamRunner }) {
-  const gate = new Gate();
-  const real = t.state.store;
-  const store = new Proxy(real, {
-    get(target, property) {
-      if (property === 'commit') {
-        return async (...args: Parameters<PartitionStore['commit']>) => {
-          await gate.passed();
-          return target.commit(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  let commits = new Map<number, number>();
-  let fenced = 0;
-  const runner = t.runner({
-    store,
-    observer: {
-      batchCommitted: (p) => commits.set(p, (commits.get(p) ?? 0) + 1),
-      fenced: () => fenced++,
-    },
-  });
-  return {
-    gate,
-    runner,
-    /** Holds between `min` and `max` partitions, all claimed. */
-    owns: (min: number, max: number): boolean => {
-      const { assigned, unclaimed } = runner.status();
-      return assigned.length >= min && assigned.length <= max && unclaimed.length === 0;
-    },
-    /** Committed at least `batches` batches on each partition it holds. */
-    committedOnAll: (batches = 1): boolean => {
-      const { assigned } = runner.status();
-      return assigned.length > 0 && assigned.every((p) => (commits.get(p) ?? 0) >= batches);
-    },
-    resetCommits: (): void => {
-      commits = new Map();
-    },
-    /** Commits (batches or sweeps) the store refused because another member had claimed the partition since. */
-    fenced: (): number => fenced,
-  };
 }
 
 describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
