@@ -614,6 +614,9 @@ export class StreamRunner {
    * A heartbeat succeeded, so the assignment we hold is the group's current
    * one: a fenced partition it still gives us was claimed from outside the
    * group (a back-fill run against a live service, an operator): claim it again.
+   * (A heartbeat answered before a freeze but read after the fence would pass
+   * for one; the claims it starts then only cost churn, as before: the epoch
+   * and offset checks keep the state exact either way.)
    */
   private reclaimFenced(): void {
     if (this.fencedUnconfirmed.size === 0) return;
