@@ -75,7 +75,7 @@ export function heldMember(t: { state: { store: PartitionStore }; runner: (membe
     },
     /** Commits (batches or sweeps) the store refused because another member had claimed the partition since. */
     fenced: (): number => fenced,
-    /** The partitions it was fenced on, in order. */
+    /** The partitions it was fenced on, ascending. */
     fencedOn: (): number[] => [...fencedOn].sort((x, y) => x - y),
   };
 }
