@@ -7,10 +7,10 @@
 // infra/mock-kafka/librdkafka-sync-waits-for-all.patch fixes the mock; against
 // the unpatched one this test fails with that crash.
 import { connect, type Socket } from 'node:net';
-import { Kafka, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { coPartitionAssigner } from '../../src/kafka/co-partition-assigner.js';
-import { TEST_KAFKA_OVERRIDES, cleanupsAfterEach, createTopic, deleteTopic, describeWithInfra, uniqueGroupId, uniqueSuffix, type InfraEndpoints } from '../support/infra.js';
+import { cleanupsAfterEach, createTestKafka, createTopic, deleteTopic, describeWithInfra, uniqueGroupId, uniqueSuffix, type InfraEndpoints } from '../support/infra.js';
 
 const JOIN_GROUP_API_KEY = 11;
 const SYNC_GROUP_API_KEY = 14;
@@ -54,7 +54,7 @@ describeWithInfra('test broker consumer groups', (infra: InfraEndpoints) => {
     cleanups.push(() => deleteTopic(infra, topic));
     const groupId = uniqueGroupId('sync');
     const member = (socketFactory: ReturnType<typeof watchedSockets>): Consumer => {
-      const kafka = new Kafka({ clientId: `clvtest-${uniqueSuffix()}`, brokers: infra.kafkaBrokers, logLevel: 0, ...TEST_KAFKA_OVERRIDES, socketFactory });
+      const kafka = createTestKafka(infra, undefined, { socketFactory });
       const consumer = kafka.consumer({ groupId, partitionAssigners: [coPartitionAssigner], sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
       cleanups.push(() => consumer.disconnect());
       return consumer;

@@ -141,8 +141,9 @@ export const TEST_KAFKA_OVERRIDES = {
   retry: { initialRetryTime: 100, retries: 8 },
 } as const satisfies Partial<KafkaConfig>;
 
-export function createTestKafka(infra: InfraEndpoints, clientId = `clvtest-${uniqueSuffix()}`): Kafka {
-  return new Kafka({ clientId, brokers: infra.kafkaBrokers, logLevel: kafkaLogLevel(), ...TEST_KAFKA_OVERRIDES });
+/** A kafkajs client for the test servers; `extra` adds to (or overrides) the test defaults, e.g. a socketFactory. */
+export function createTestKafka(infra: InfraEndpoints, clientId = `clvtest-${uniqueSuffix()}`, extra: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({ clientId, brokers: infra.kafkaBrokers, logLevel: kafkaLogLevel(), ...TEST_KAFKA_OVERRIDES, ...extra });
 }
 
 /** Control channel client when the Kafka is the mock broker, else undefined. */

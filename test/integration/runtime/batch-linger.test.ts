@@ -3,7 +3,7 @@
 // commit, one relay pass) instead of one batch per fetch response.
 import { expect, it } from 'vitest';
 import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
-import { inProcessRunner, runtimeFixture } from '../../support/runtime-harness.js';
+import { runtimeFixture } from '../../support/runtime-harness.js';
 
 describeWithInfra('runtime batch linger', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
@@ -11,10 +11,7 @@ describeWithInfra('runtime batch linger', (infra: InfraEndpoints) => {
   it('a purchase and a feedback fetched 300 ms apart share one batch under a 1 s linger', { timeout: 60_000 }, async () => {
     const t = await runtimeFixture(infra, cleanups, 'linger', 1, { extra: { RUN_BATCH_LINGER_MS: '1000' } });
     const batches: string[][] = [];
-    const runner = inProcessRunner(infra, t.settings, t.state.store, {
-      observer: { batchCommitted: (_p, records) => batches.push(records.map((r) => r.topic)) },
-    });
-    cleanups.push(() => runner.stop());
+    const runner = t.runner({ observer: { batchCommitted: (_p, records) => batches.push(records.map((r) => r.topic)) } });
     await runner.start();
     await waitFor(() => runner.status().assigned.length === 1 && runner.status().unclaimed.length === 0, { timeoutMs: 30_000, what: 'the partition claimed' });
 
