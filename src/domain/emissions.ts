@@ -10,6 +10,7 @@ import type { DomainConfig } from './config.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 import { predictedClvMinor, type Profile } from './profile.js';
 import type { CustomerState } from './state.js';
+import { msToIso } from './time.js';
 
 export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): ValueSnapshot {
   return {
@@ -47,7 +48,7 @@ export function emitChanges(
     const to = p.segments[dimension];
     if (from === to || to === null) continue;
     snapshot ??= snapshotOf(s, p, model, config);
-    occurredAt ??= new Date(occurredAtMs).toISOString();
+    occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
     const event: SegmentChanged = {
       type: 'segment-changed',
@@ -67,7 +68,7 @@ export function emitChanges(
   const previous = s.churnLevel;
   if (previous !== p.churn.level) {
     snapshot ??= snapshotOf(s, p, model, config);
-    occurredAt ??= new Date(occurredAtMs).toISOString();
+    occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
     const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
     const event: ChurnRisk = {
