@@ -34,6 +34,8 @@ export interface ReplaySummary {
   duplicates: number;
   rejected: Partial<Record<DeadLetterCode, number>>;
   skipped_after_as_of: number;
+  /** Checks fired because time passed a customer's next-check day (the timer path: no event of theirs). */
+  due_checks_fired: number;
   emitted: Record<string, number>;
   flags: Record<string, number>;
   customers: number;
@@ -51,6 +53,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     duplicates: 0,
     rejected: {},
     skipped_after_as_of: 0,
+    due_checks_fired: 0,
     emitted: {},
     flags: {},
     customers: 0,
@@ -66,6 +69,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     onReduction: (input, reduction) => {
       if (!reduction.applied) summary.duplicates++;
       else if (input !== null) bump(summary.applied, input.kind);
+      else summary.due_checks_fired++;
       for (const flag of reduction.flags) if (flag !== 'duplicate') bump(summary.flags, flag);
     },
   });

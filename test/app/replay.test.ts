@@ -91,6 +91,10 @@ describe('replay', () => {
     expect(summary.segments['rfm_segment']).toEqual({ loyal_customers: 1, none: 2 });
     // alice: typical interval 19 days, 70 / 19 = 3.7 → at_risk; bob: a detractor prospect → cooling; dan: active
     expect(summary.churn_levels).toEqual({ at_risk: 1, cooling: 1, active: 1 });
+    // Every timer-caused emission comes from a fired check (one check may emit several events).
+    const checks = new Set(emissions.flatMap((e) => (e.cause.kind === 'timer' ? [`${e.customer_id} ${e.cause.due_at}`] : [])));
+    expect(checks.size).toBeGreaterThan(0);
+    expect(summary.due_checks_fired).toBeGreaterThanOrEqual(checks.size);
   });
 
   it('writes dead letters with their line, code, issues and the original text', async () => {
