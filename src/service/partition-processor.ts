@@ -27,7 +27,7 @@ import type { Decoded } from '../ingest/decode.js';
 import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { TimedStates } from '../pipeline/timed-states.js';
-import type { CommitResult, OutboxRecord, PartitionStore } from '../state/store.js';
+import type { CommitResult, OutboxItem, PartitionStore } from '../state/store.js';
 import { internalRecordOf, rerouteRecordOf } from './internal-wire.js';
 
 export type OutputTopics = Pick<Settings, 'TOPIC_SEGMENT_CHANGED' | 'TOPIC_CHURN_RISK' | 'TOPIC_DEAD_LETTER' | 'TOPIC_INTERNAL'>;
@@ -148,7 +148,7 @@ export class PartitionProcessor {
 
 /** The in-memory side of one batch or sweep: loaded states under the shared time rule, the outbox being built. */
 class Work {
-  readonly outbox: OutboxRecord[] = [];
+  readonly outbox: OutboxItem[] = [];
   private readonly emissions: OutboundEvent[] = [];
   private readonly timed: TimedStates;
   private readonly changed = new Set<string>();
@@ -216,8 +216,9 @@ class Work {
     }
   }
 
-  private emission(event: OutboundEvent): OutboxRecord {
+  private emission(event: OutboundEvent): OutboxItem {
     const topic = event.type === 'segment-changed' ? this.options.topics.TOPIC_SEGMENT_CHANGED : this.options.topics.TOPIC_CHURN_RISK;
-    return { id: event.event_id, topic, key: event.customer_id, value: JSON.stringify(event), eventTimeMs: Date.parse(event.occurred_at) };
+    // Stored in compact form; the relay writes its JSON (state/emission-codec.ts).
+    return { topic, emission: event };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Byte-level primitives of the state codec: unsigned LEB128 varints, zigzag
  * varints with an optional tag bit (computed by arithmetic, exact for every safe
- * integer), fixed 32/48-bit little-endian integers and length-prefixed UTF-8.
+ * integer), fixed 32/48-bit little-endian integers, little-endian doubles and
+ * length-prefixed UTF-8.
  */
 import { StateCodecError } from './errors.js';
 
@@ -61,6 +62,13 @@ export class Writer {
     this.ensure(4);
     scratch.writeUInt32LE(n, this.pos);
     this.pos += 4;
+  }
+
+  /** IEEE 754 double, little-endian: every number exactly. */
+  float64(x: number): void {
+    this.ensure(8);
+    scratch.writeDoubleLE(x, this.pos);
+    this.pos += 8;
   }
 
   uint48(n: number): void {
@@ -198,6 +206,14 @@ export class Reader {
     const lo = ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16)) + (b[p + 3] as number) * 0x100_0000;
     const hi = (b[p + 4] as number) | ((b[p + 5] as number) << 8);
     return hi * TWO_POW_32 + lo;
+  }
+
+  float64(): number {
+    this.need(8);
+    const b = this.buf;
+    const value = new DataView(b.buffer, b.byteOffset + this.pos, 8).getFloat64(0, true);
+    this.pos += 8;
+    return value;
   }
 
   string(): string {

@@ -20,7 +20,7 @@ export {
   offsetField,
   topicOfOffsetField,
 } from './keys.js';
-export { OUTBOX_FORMAT_VERSION, packOutboxRecords, unpackOutboxRecords, type PackedRecord, type UnpackedRecord } from './outbox-codec.js';
+export { OUTBOX_FORMAT_VERSION, packOutboxRecords, unpackOutboxRecords, type EmissionRecord, type PackedRecord, type PlainRecord, type UnpackedRecord } from './outbox-codec.js';
 export { MODEL_FIELDS, MODEL_FORMAT, ModelStore, type ModelDiagnostics, type PublishedModel } from './model-store.js';
 export { scanCustomerStates, type ScanOptions, type ScanSummary } from './state-scan.js';
 export { ScriptCode } from './script-codes.js';
@@ -34,6 +34,8 @@ export {
   type OutboxEntry,
   type OutboxEntryRef,
   type OutboxRead,
+  type OutboxEmission,
+  type OutboxItem,
   type OutboxRecord,
   type PartitionClaim,
   type RedisClient,

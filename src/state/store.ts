@@ -23,7 +23,7 @@ import type { CustomerState } from '../domain/state.js';
 import { decodeState, encodeState } from './codec.js';
 import { StateCodecError, StateError, wrapRedisError } from './errors.js';
 import { KeySpace, META_FIELDS, OUTBOX_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
-import { packOutboxRecords, unpackOutboxRecords, type PackedRecord, type UnpackedRecord } from './outbox-codec.js';
+import { packOutboxRecords, unpackOutboxRecords, type EmissionRecord, type PlainRecord, type UnpackedRecord } from './outbox-codec.js';
 import { runScript } from './scripts.js';
 import { splitByCountAndSize } from './split.js';
 
@@ -40,9 +40,16 @@ export interface PartitionClaim {
 }
 
 /** A record for the relay to produce. */
-export interface OutboxRecord extends PackedRecord {
+export interface OutboxRecord extends PlainRecord {
   readonly topic: string;
 }
+
+/** A segment-changed or churn-risk event for the relay to produce, stored compact and serialised by the relay (outbox-codec.ts). */
+export interface OutboxEmission extends EmissionRecord {
+  readonly topic: string;
+}
+
+export type OutboxItem = OutboxRecord | OutboxEmission;
 
 /**
  * An outbox record as read back, with the stream id of the entry that holds it
@@ -83,7 +90,7 @@ export interface CommitBatch {
   /** The partition's watermark day after this batch; stored only if it moves forward. */
   readonly watermarkDay?: number | null;
   /** Records to emit, appended to the outbox in order. */
-  readonly outbox?: readonly OutboxRecord[];
+  readonly outbox?: readonly OutboxItem[];
 }
 
 export interface CommitResult {
@@ -130,6 +137,13 @@ const MGET_CHUNK = 10_000;
 export const OUTBOX_ENTRY_MAX_RECORDS = 500;
 const OUTBOX_ENTRY_MAX_VALUE_UNITS = 512 * 1024;
 
+/**
+ * What an emission counts for against that cap: its JSON's length, generously
+ * (about 500 characters; a customer id may be up to 200). Only the relay's reads
+ * depend on the cap, and 500 emissions stay far below it either way.
+ */
+const EMISSION_VALUE_UNITS = 1024;
+
 /** At most this many entries per read (with the cap above, a few MiB at the very most). */
 const OUTBOX_READ_MAX_ENTRIES = 16;
 
@@ -137,8 +151,8 @@ const OUTBOX_READ_MAX_ENTRIES = 16;
 const OUTBOX_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 /** A topic's records of one commit, split into the entries the caps above allow. */
-function outboxEntriesOf(records: readonly OutboxRecord[]): OutboxRecord[][] {
-  return splitByCountAndSize(records, OUTBOX_ENTRY_MAX_RECORDS, OUTBOX_ENTRY_MAX_VALUE_UNITS, (r) => r.value.length);
+function outboxEntriesOf(records: readonly OutboxItem[]): OutboxItem[][] {
+  return splitByCountAndSize(records, OUTBOX_ENTRY_MAX_RECORDS, OUTBOX_ENTRY_MAX_VALUE_UNITS, (r) => ('emission' in r ? EMISSION_VALUE_UNITS : r.value.length));
 }
 
 function canonicalOffset(topic: string, value: string | number | bigint): string {
@@ -266,13 +280,13 @@ export class PartitionStore {
       else timerSet.push(id, String(state.nextCheckDay));
     }
 
-    const byTopic = new Map<string, OutboxRecord[]>();
+    const byTopic = new Map<string, OutboxItem[]>();
     for (const r of batch.outbox ?? []) {
       const list = byTopic.get(r.topic);
       if (list === undefined) byTopic.set(r.topic, [r]);
       else list.push(r);
     }
-    const entries: [string, OutboxRecord[]][] = [];
+    const entries: [string, OutboxItem[]][] = [];
     for (const [topic, records] of byTopic) for (const entry of outboxEntriesOf(records)) entries.push([topic, entry]);
     args.push(String(entries.length));
     for (const [topic, records] of entries) args.push(topic, String(records.length), packOutboxRecords(records));

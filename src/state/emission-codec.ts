@@ -1,0 +1,244 @@
+/**
+ * The outbox's compact form of a segment-changed or churn-risk event: its
+ * fields as enum indexes, varints and length-prefixed strings, about a fifth
+ * of its JSON. The runner writes this form into the commit; the relay reads it
+ * back and produces `JSON.stringify` of the rebuilt event, so what subscribers
+ * receive is byte for byte what the runner would have written as JSON.
+ *
+ * Why: in `npm run bench`'s live phase the population makes about four
+ * emissions per event (2.4 due checks per event), and writing their JSON was
+ * the runner thread's largest piece of work after GC: serialising it, sending
+ * it to Redis over the socket, and Redis' Lua hashing every byte of the
+ * commit's arguments; the relay then read all of it back. Serialising now
+ * happens on the relay's thread, which has room.
+ *
+ *   byte      type                 0 segment-changed, 1 churn-risk
+ *   string    customer_id          (also the record's key)
+ *   uvarint   n                    event_id = seg:<customer_id>:<n> | churn:<customer_id>:<n>
+ *   svarint   occurred_at          epoch ms (also the record's event time)
+ *   byte      cause kind           0 event: string event_id, byte event_type; 1 timer: svarint due_at ms
+ *   snapshot  9 numbers (see `num`), byte churn_level, string currency
+ *   string    model_version
+ *   segment-changed: byte dimension, byte from (0 = null, else index + 1), byte to
+ *   churn-risk:      byte level, byte previous_level, byte direction, uvarint n + n bytes reasons
+ *
+ * Only an event that this form reproduces exactly is written so
+ * (`packableEmission`): canonical ids, times that are what `toISOString`
+ * writes, known enum values. Anything else stays JSON (outbox-codec.ts).
+ */
+import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
+import { INBOUND_TYPES } from '../contracts/inbound.js';
+import { INTERNAL_KINDS } from '../contracts/internal.js';
+import {
+  ACCOUNT_STATUSES,
+  CHURN_LEVELS,
+  CHURN_REASONS,
+  RELATIONSHIP_LEVELS,
+  RFM_SEGMENTS,
+  SEGMENT_DIMENSIONS,
+  VALUE_QUADRANTS,
+} from '../contracts/segments.js';
+import { msToIso } from '../domain/time.js';
+import { corrupt, type Reader, type Writer } from './binary.js';
+
+const SEGMENT_VALUES: readonly string[] = [...RFM_SEGMENTS, ...VALUE_QUADRANTS, ...RELATIONSHIP_LEVELS, ...ACCOUNT_STATUSES];
+const CAUSE_TYPES: readonly string[] = [...INBOUND_TYPES, ...INTERNAL_KINDS];
+const DIRECTIONS = ['rising', 'recovering'] as const;
+
+const NUM_NULL = 0;
+const NUM_INTEGER = 1;
+const NUM_FLOAT = 2;
+
+/** The event-time part of an ISO string when it is what `toISOString` writes for it, else null. */
+function isoMs(iso: string): number | null {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && msToIso(ms) === iso ? ms : null;
+}
+
+function sequenceOf(e: OutboundEvent): number | null {
+  const prefix = (e.type === 'segment-changed' ? 'seg:' : 'churn:') + e.customer_id + ':';
+  if (!e.event_id.startsWith(prefix)) return null;
+  const digits = e.event_id.slice(prefix.length);
+  if (!/^[1-9][0-9]{0,14}$/.test(digits)) return null;
+  return Number(digits);
+}
+
+/**
+ * Whether `writeEmission` reproduces `e` exactly; returns its occurred_at in
+ * epoch ms when it does (null when it must stay JSON).
+ */
+export function packableEmission(e: OutboundEvent): number | null {
+  if (sequenceOf(e) === null) return null;
+  const at = isoMs(e.occurred_at);
+  if (at === null) return null;
+  if (e.cause.kind === 'timer' ? isoMs(e.cause.due_at) === null : !CAUSE_TYPES.includes(e.cause.event_type)) return null;
+  if (!CHURN_LEVELS.includes(e.snapshot.churn_level)) return null;
+  if (e.type === 'segment-changed') {
+    if (!SEGMENT_DIMENSIONS.includes(e.dimension) || !SEGMENT_VALUES.includes(e.to) || (e.from !== null && !SEGMENT_VALUES.includes(e.from))) return null;
+  } else if (!CHURN_LEVELS.includes(e.level) || !CHURN_LEVELS.includes(e.previous_level) || !DIRECTIONS.includes(e.direction) || e.reasons.some((r) => !CHURN_REASONS.includes(r))) {
+    return null;
+  }
+  return at;
+}
+
+/** Writes `e`, which `packableEmission` accepted (its occurred_at is `atMs`). */
+export function writeEmission(w: Writer, e: OutboundEvent, atMs: number): void {
+  w.byte(e.type === 'segment-changed' ? 0 : 1);
+  w.string(e.customer_id);
+  w.uvarint(sequenceOf(e) as number);
+  w.svarint(atMs);
+  writeCause(w, e.cause);
+  writeSnapshot(w, e.snapshot);
+  w.string(e.model_version);
+  if (e.type === 'segment-changed') {
+    w.byte(SEGMENT_DIMENSIONS.indexOf(e.dimension));
+    w.byte(e.from === null ? 0 : SEGMENT_VALUES.indexOf(e.from) + 1);
+    w.byte(SEGMENT_VALUES.indexOf(e.to));
+  } else {
+    w.byte(CHURN_LEVELS.indexOf(e.level));
+    w.byte(CHURN_LEVELS.indexOf(e.previous_level));
+    w.byte(DIRECTIONS.indexOf(e.direction));
+    w.uvarint(e.reasons.length);
+    for (const reason of e.reasons) w.byte(CHURN_REASONS.indexOf(reason));
+  }
+}
+
+/** Reads an event `writeEmission` wrote; its fields come out in the order the domain builds them (emissions.ts). */
+export function readEmission(r: Reader): { event: OutboundEvent; atMs: number } {
+  const type = r.byte();
+  if (type > 1) throw corrupt(`unknown emission type ${type}`);
+  const customerId = r.string();
+  const n = r.uvarint();
+  const atMs = r.svarint();
+  const occurredAt = msToIso(atMs);
+  const cause = readCause(r);
+  const snapshot = readSnapshot(r);
+  const modelVersion = r.string();
+  if (type === 0) {
+    const dimension = pick(SEGMENT_DIMENSIONS, r.byte(), 'dimension');
+    const fromIndex = r.byte();
+    const from = fromIndex === 0 ? null : pick(SEGMENT_VALUES, fromIndex - 1, 'segment');
+    const to = pick(SEGMENT_VALUES, r.byte(), 'segment');
+    const event = {
+      type: 'segment-changed',
+      event_id: `seg:${customerId}:${n}`,
+      customer_id: customerId,
+      occurred_at: occurredAt,
+      dimension,
+      from,
+      to,
+      cause,
+      snapshot,
+      model_version: modelVersion,
+    } as SegmentChanged;
+    return { event, atMs };
+  }
+  const level = pick(CHURN_LEVELS, r.byte(), 'churn level');
+  const previousLevel = pick(CHURN_LEVELS, r.byte(), 'churn level');
+  const direction = pick(DIRECTIONS, r.byte(), 'direction');
+  const reasons = new Array<string>(r.length(1, 'reasons'));
+  for (let i = 0; i < reasons.length; i++) reasons[i] = pick(CHURN_REASONS, r.byte(), 'churn reason');
+  const event = {
+    type: 'churn-risk',
+    event_id: `churn:${customerId}:${n}`,
+    customer_id: customerId,
+    occurred_at: occurredAt,
+    level,
+    previous_level: previousLevel,
+    direction,
+    reasons,
+    cause,
+    snapshot,
+    model_version: modelVersion,
+  } as ChurnRisk;
+  return { event, atMs };
+}
+
+function writeCause(w: Writer, c: EmissionCause): void {
+  if (c.kind === 'event') {
+    w.byte(0);
+    w.string(c.event_id);
+    w.byte(CAUSE_TYPES.indexOf(c.event_type));
+  } else {
+    w.byte(1);
+    w.svarint(Date.parse(c.due_at));
+  }
+}
+
+function readCause(r: Reader): EmissionCause {
+  const kind = r.byte();
+  if (kind === 0) {
+    const eventId = r.string();
+    return { kind: 'event', event_id: eventId, event_type: pick(CAUSE_TYPES, r.byte(), 'cause type') } as EmissionCause;
+  }
+  if (kind === 1) return { kind: 'timer', due_at: msToIso(r.svarint()) };
+  throw corrupt(`unknown cause kind ${kind}`);
+}
+
+function writeSnapshot(w: Writer, s: ValueSnapshot): void {
+  num(w, s.recency_days);
+  num(w, s.frequency);
+  num(w, s.monetary_minor);
+  num(w, s.r_score);
+  num(w, s.f_score);
+  num(w, s.m_score);
+  num(w, s.clv_historic_minor);
+  num(w, s.clv_predicted_minor);
+  num(w, s.p_alive);
+  w.byte(CHURN_LEVELS.indexOf(s.churn_level));
+  w.string(s.currency);
+}
+
+function readSnapshot(r: Reader): ValueSnapshot {
+  const recencyDays = readNum(r);
+  const frequency = readNum(r);
+  const monetaryMinor = readNum(r);
+  const rScore = readNum(r);
+  const fScore = readNum(r);
+  const mScore = readNum(r);
+  const historic = readNum(r);
+  const predicted = readNum(r);
+  const pAlive = readNum(r);
+  const churnLevel = pick(CHURN_LEVELS, r.byte(), 'churn level');
+  return {
+    recency_days: recencyDays,
+    frequency,
+    monetary_minor: monetaryMinor,
+    r_score: rScore,
+    f_score: fScore,
+    m_score: mScore,
+    clv_historic_minor: historic,
+    clv_predicted_minor: predicted,
+    p_alive: pAlive,
+    churn_level: churnLevel,
+    currency: r.string(),
+  } as ValueSnapshot;
+}
+
+/** A number or null: a tag byte, then a zigzag varint (safe integers) or 8 bytes of float64. */
+function num(w: Writer, x: number | null): void {
+  if (x === null || !Number.isFinite(x)) {
+    // JSON writes a non-finite number as null too.
+    w.byte(NUM_NULL);
+  } else if (Number.isSafeInteger(x)) {
+    w.byte(NUM_INTEGER);
+    w.svarint(x);
+  } else {
+    w.byte(NUM_FLOAT);
+    w.float64(x);
+  }
+}
+
+function readNum(r: Reader): number | null {
+  const tag = r.byte();
+  if (tag === NUM_NULL) return null;
+  if (tag === NUM_INTEGER) return r.svarint();
+  if (tag === NUM_FLOAT) return r.float64();
+  throw corrupt(`unknown number tag ${tag}`);
+}
+
+function pick<T>(values: readonly T[], index: number, what: string): T {
+  const value = values[index];
+  if (value === undefined) throw corrupt(`unknown ${what} index ${index}`);
+  return value;
+}

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { syntheticTraffic } from '../../src/app/generate.js';
+import type { ChurnRisk, OutboundEvent, SegmentChanged } from '../../src/contracts/outbound.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
+import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
+import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
+import { StateCodecError } from '../../src/state/errors.js';
+import { packOutboxRecords, unpackOutboxRecords, type PackedRecord } from '../../src/state/outbox-codec.js';
+
+const where = 'outbox entry 1-0 of partition 3';
+
+const RULES: IngestRules = {
+  unknownFields: 'reject',
+  earliestMs: Date.parse('1990-01-01T00:00:00Z'),
+  maxFutureSkewMs: 300_000,
+  maxMessageBytes: 65_536,
+  baseCurrency: 'USD',
+  rates: {},
+};
+
+/** CDNOW's published BG/NBD and Gamma-Gamma figures (days, cents): P(alive) and model CLV are real fractions. */
+const FITTED: ModelSnapshot = {
+  version: 'fitted-test',
+  bgnbd: { r: 0.243, alpha: 4.414 * 7, a: 0.793, b: 2.426 },
+  gammaGamma: { p: 6.25, q: 3.74, v: 1544 },
+  cutPoints: null,
+};
+
+/** Every emission of `events` generated events, in the order the pipeline makes them. */
+function emissionsOf(model: ModelSnapshot, events: number): OutboundEvent[] {
+  const out: OutboundEvent[] = [];
+  const processor = new MemoryProcessor({ model, config: defaultDomainConfig }, { onEmit: (e) => out.push(e) });
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  let n = 0;
+  for (const e of syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('2020-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'ec' })) {
+    const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, RULES, now);
+    if (decoded.ok) processor.apply(decoded.input);
+    if (++n === events) break;
+  }
+  return out;
+}
+
+/** What the relay gets back for emission records: JSON.stringify's bytes, the id, key and event time the runner used to store. */
+function expectReadBackAsJson(records: readonly OutboundEvent[], packed: Buffer): void {
+  const out = unpackOutboxRecords(packed, where);
+  expect(out).toHaveLength(records.length);
+  records.forEach((e, i) => {
+    const r = out[i];
+    expect(r?.value.toString('utf8')).toBe(JSON.stringify(e));
+    expect(r?.id).toBe(e.event_id);
+    expect(r?.key).toBe(e.customer_id);
+    expect(r?.eventTimeMs).toBe(Date.parse(e.occurred_at));
+  });
+}
+
+const snapshot = {
+  recency_days: 12,
+  frequency: 3,
+  monetary_minor: 12_345,
+  r_score: 4,
+  f_score: 2,
+  m_score: 3,
+  clv_historic_minor: 4_567,
+  clv_predicted_minor: 8_910,
+  p_alive: 0.8234567891234,
+  churn_level: 'cooling',
+  currency: 'USD',
+} as const;
+
+const changed: SegmentChanged = {
+  type: 'segment-changed',
+  event_id: 'seg:C-1:7',
+  customer_id: 'C-1',
+  occurred_at: '2026-03-04T05:06:07.089Z',
+  dimension: 'rfm_segment',
+  from: 'loyal_customers',
+  to: 'at_risk',
+  cause: { kind: 'event', event_id: 'e-9', event_type: 'purchase' },
+  snapshot,
+  model_version: 'm-1',
+};
+
+const churn: ChurnRisk = {
+  type: 'churn-risk',
+  event_id: 'churn:C-1:8',
+  customer_id: 'C-1',
+  occurred_at: '2026-03-05T00:00:00.000Z',
+  level: 'at_risk',
+  previous_level: 'cooling',
+  direction: 'rising',
+  reasons: ['inactivity', 'p_alive'],
+  cause: { kind: 'timer', due_at: '2026-03-05T00:00:00.000Z' },
+  snapshot: { ...snapshot, churn_level: 'at_risk' },
+  model_version: 'm-1',
+};
+
+describe('emissions in the outbox', () => {
+  for (const [name, model] of [
+    ['unfitted', UNFITTED_MODEL],
+    ['fitted', FITTED],
+  ] as const) {
+    it(`read back as exactly JSON.stringify's bytes, for every emission of a generated workload (${name} model), in a fifth of the space`, () => {
+      const emissions = emissionsOf(model, 6_000);
+      // The sample must hold both kinds, both causes, first-time segments, several reasons, and real fractions.
+      expect(emissions.some((e) => e.type === 'churn-risk' && e.reasons.length > 1)).toBe(true);
+      expect(emissions.some((e) => e.type === 'segment-changed' && e.from === null)).toBe(true);
+      expect(emissions.some((e) => e.cause.kind === 'timer')).toBe(true);
+      expect(emissions.some((e) => e.cause.kind === 'event')).toBe(true);
+      if (model === FITTED) expect(emissions.some((e) => e.snapshot.p_alive !== null && !Number.isInteger(e.snapshot.p_alive))).toBe(true);
+      let packedBytes = 0;
+      let jsonBytes = 0;
+      for (let i = 0; i < emissions.length; i += 500) {
+        const chunk = emissions.slice(i, i + 500);
+        const packed = packOutboxRecords(chunk.map((emission) => ({ emission })));
+        expect(packed[0]).toBe(2);
+        expectReadBackAsJson(chunk, packed);
+        packedBytes += packed.length;
+        for (const e of chunk) jsonBytes += Buffer.byteLength(JSON.stringify(e)) + e.event_id.length + e.customer_id.length;
+      }
+      expect(packedBytes).toBeLessThan(jsonBytes * 0.3);
+    });
+  }
+
+  it('keep awkward values exact: escapes and non-ASCII in ids, fractions, integers beyond 2^53, negative zero, nulls', () => {
+    const id = '"quoted"\\back\u0001\u2028é😀';
+    const odd: SegmentChanged = {
+      ...changed,
+      customer_id: id,
+      event_id: `seg:${id}:123456789012345`,
+      from: null,
+      cause: { kind: 'event', event_id: 'e"\u0000', event_type: 'referral_credit' },
+      snapshot: { ...snapshot, recency_days: 0.5, monetary_minor: -0, r_score: null, clv_predicted_minor: 1e21, p_alive: 1e-300 },
+      model_version: 'v"1',
+    };
+    const before = '1969-12-31T23:59:59.999Z';
+    const old: ChurnRisk = { ...churn, occurred_at: before, cause: { kind: 'timer', due_at: before }, reasons: [], direction: 'recovering', snapshot: { ...churn.snapshot, p_alive: null, recency_days: null } };
+    const records = [odd, old, changed, churn];
+    const packed = packOutboxRecords(records.map((emission) => ({ emission })));
+    expect(packed[0]).toBe(2);
+    expectReadBackAsJson(records, packed);
+  });
+
+  it('stay JSON when the compact form could not reproduce them (ids not of the sequence form, times not as toISOString writes them)', () => {
+    const records: OutboundEvent[] = [
+      { ...changed, event_id: 'custom-id' },
+      { ...changed, event_id: 'seg:C-1:07' },
+      { ...changed, event_id: 'seg:C-2:7' },
+      { ...changed, occurred_at: '2026-03-04T05:06:07Z' },
+      { ...churn, cause: { kind: 'timer', due_at: '2026-03-05T00:00:00+00:00' } },
+      changed,
+    ];
+    const packed = packOutboxRecords(records.map((emission) => ({ emission })));
+    expectReadBackAsJson(records, packed);
+    // Only the last one went compact: the others are stored as their JSON.
+    expect(packed.length).toBeGreaterThan(records.slice(0, 5).reduce((n, e) => n + JSON.stringify(e).length, 0));
+  });
+
+  it('keep their place among plain records of the same entry', () => {
+    const records: PackedRecord[] = [
+      { id: 'dlq:t:0:1', key: 'k', value: Buffer.from([0x7b, 0xff]) },
+      { emission: changed },
+      { id: 'x', key: '', value: 'plain', eventTimeMs: 5 },
+      { emission: churn },
+    ];
+    const out = unpackOutboxRecords(packOutboxRecords(records), where);
+    expect(out.map((r) => r.id)).toEqual(['dlq:t:0:1', changed.event_id, 'x', churn.event_id]);
+    expect(out[0]?.value).toEqual(Buffer.from([0x7b, 0xff]));
+    expect(out[2]).toMatchObject({ key: '', eventTimeMs: 5 });
+    expect(out[2]?.value.toString()).toBe('plain');
+    expect(out[3]?.value.toString()).toBe(JSON.stringify(churn));
+  });
+
+  it('leave an entry without emissions in the first format, which every earlier release reads', () => {
+    expect(packOutboxRecords([{ id: 'a', key: 'k', value: 'v' }])[0]).toBe(1);
+  });
+
+  const compact = packOutboxRecords([{ emission: churn }]);
+  const at = (offset: number, byte: number): Buffer => {
+    const copy = Buffer.from(compact);
+    copy[offset] = byte;
+    return copy;
+  };
+  // Layout: version, count, kind, type, customer id (length + 3 bytes), ...
+  it.each([
+    ['an unknown record kind', at(2, 7), 'unknown record kind 7'],
+    ['an unknown emission type', at(3, 9), 'unknown emission type 9'],
+    ['an unknown churn level', at(compact.length - 6, 40), 'unknown churn level index 40'],
+    ['an unknown churn reason', at(compact.length - 1, 40), 'unknown churn reason index 40'],
+    ['a truncated emission', compact.subarray(0, compact.length - 3), 'truncated'],
+  ])('reject %s with CODEC_CORRUPT naming the entry', (_name, bytes, detail) => {
+    let error: unknown;
+    try {
+      unpackOutboxRecords(bytes, where);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StateCodecError);
+    expect((error as StateCodecError).code).toBe('CODEC_CORRUPT');
+    expect((error as Error).message).toContain(where);
+    expect((error as Error).message).toContain(detail);
+  });
+});
