@@ -49,18 +49,34 @@ const NUM_NULL = 0;
 const NUM_INTEGER = 1;
 const NUM_FLOAT = 2;
 
-/** The event-time part of an ISO string when it is what `toISOString` writes for it, else null. */
+// The emissions of one reduction share their occurred_at, and a timer's due_at is its occurred_at: remember the last one.
+let lastIso = '';
+let lastIsoMs: number | null = null;
+
+/** Epoch ms of an ISO string when it is what `toISOString` writes for that time, else null. */
 function isoMs(iso: string): number | null {
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) && msToIso(ms) === iso ? ms : null;
+  if (iso !== lastIso) {
+    const ms = Date.parse(iso);
+    lastIsoMs = Number.isFinite(ms) && msToIso(ms) === iso ? ms : null;
+    lastIso = iso;
+  }
+  return lastIsoMs;
 }
 
+/** n of an event id `seg:<customer_id>:<n>` / `churn:<customer_id>:<n>` (n ≥ 1, no leading zero, at most 15 digits), else null. */
 function sequenceOf(e: OutboundEvent): number | null {
-  const prefix = (e.type === 'segment-changed' ? 'seg:' : 'churn:') + e.customer_id + ':';
-  if (!e.event_id.startsWith(prefix)) return null;
-  const digits = e.event_id.slice(prefix.length);
-  if (!/^[1-9][0-9]{0,14}$/.test(digits)) return null;
-  return Number(digits);
+  const id = e.event_id;
+  const head = e.type === 'segment-changed' ? 'seg:' : 'churn:';
+  const start = head.length + e.customer_id.length + 1;
+  const digits = id.length - start;
+  if (digits < 1 || digits > 15 || !id.startsWith(head) || !id.startsWith(e.customer_id, head.length) || id.charCodeAt(start - 1) !== 0x3a) return null;
+  let n = 0;
+  for (let i = start; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9 || (d === 0 && i === start)) return null;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /**
@@ -161,7 +177,7 @@ function writeCause(w: Writer, c: EmissionCause): void {
     w.byte(CAUSE_TYPES.indexOf(c.event_type));
   } else {
     w.byte(1);
-    w.svarint(Date.parse(c.due_at));
+    w.svarint(isoMs(c.due_at) as number);
   }
 }
 

@@ -146,6 +146,10 @@ describe('emissions in the outbox', () => {
       { ...changed, event_id: 'custom-id' },
       { ...changed, event_id: 'seg:C-1:07' },
       { ...changed, event_id: 'seg:C-2:7' },
+      { ...changed, event_id: 'seg:C-1x7' },
+      { ...changed, event_id: 'seg:C-1:7x' },
+      { ...changed, event_id: 'churn:C-1:7' },
+      { ...changed, event_id: 'seg:C-1:1234567890123456' },
       { ...changed, occurred_at: '2026-03-04T05:06:07Z' },
       { ...churn, cause: { kind: 'timer', due_at: '2026-03-05T00:00:00+00:00' } },
       changed,
@@ -153,7 +157,7 @@ describe('emissions in the outbox', () => {
     const packed = packOutboxRecords(records.map((emission) => ({ emission })));
     expectReadBackAsJson(records, packed);
     // Only the last one went compact: the others are stored as their JSON.
-    expect(packed.length).toBeGreaterThan(records.slice(0, 5).reduce((n, e) => n + JSON.stringify(e).length, 0));
+    expect(packed.length).toBeGreaterThan(records.slice(0, -1).reduce((n, e) => n + JSON.stringify(e).length, 0));
   });
 
   it('keep their place among plain records of the same entry', () => {
