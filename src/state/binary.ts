@@ -124,6 +124,11 @@ export class Writer {
   }
 }
 
+/** The position of each value in a code table (enums are stored as their index): one lookup per field. */
+export function codeIndex<T extends string>(table: readonly T[]): ReadonlyMap<T, number> {
+  return new Map(table.map((v, i) => [v, i]));
+}
+
 export function uvarintSize(n: number): number {
   let size = 1;
   for (let m = n; m >= 0x80; m = Math.floor(m / 0x80)) size++;

@@ -33,7 +33,7 @@
 import type { CancellationReason } from '../contracts/inbound.js';
 import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
 import type { CustomerState, RecentOrder } from '../domain/state.js';
-import { Reader, Writer, corrupt, uvarintSize } from './binary.js';
+import { Reader, Writer, codeIndex, corrupt, uvarintSize } from './binary.js';
 import { StateCodecError } from './errors.js';
 
 export const CODEC_VERSION = 1;
@@ -78,16 +78,12 @@ export const CODE_TABLES = {
 /** Bits available per enum in the packed enum bytes (nullable ones reserve code 0 for null). */
 const ENUM_BITS = { churnLevel: 3, relationship: 3, accountStatus: 2, rfmSegment: 4, valueQuadrant: 3 } as const;
 
-function indexOf<T extends string>(table: readonly T[]): ReadonlyMap<T, number> {
-  return new Map(table.map((v, i) => [v, i]));
-}
-
-const CHURN_INDEX = indexOf(CODE_TABLES.churnLevel);
-const RELATIONSHIP_INDEX = indexOf(CODE_TABLES.relationship);
-const ACCOUNT_INDEX = indexOf(CODE_TABLES.accountStatus);
-const RFM_INDEX = indexOf(CODE_TABLES.rfmSegment);
-const QUADRANT_INDEX = indexOf(CODE_TABLES.valueQuadrant);
-const CANCEL_INDEX = indexOf(CODE_TABLES.cancelReason);
+const CHURN_INDEX = codeIndex(CODE_TABLES.churnLevel);
+const RELATIONSHIP_INDEX = codeIndex(CODE_TABLES.relationship);
+const ACCOUNT_INDEX = codeIndex(CODE_TABLES.accountStatus);
+const RFM_INDEX = codeIndex(CODE_TABLES.rfmSegment);
+const QUADRANT_INDEX = codeIndex(CODE_TABLES.valueQuadrant);
+const CANCEL_INDEX = codeIndex(CODE_TABLES.cancelReason);
 
 // The tables must fit their bit widths; checked once at load, so a vocabulary
 // that outgrows a field fails loudly instead of corrupting states.

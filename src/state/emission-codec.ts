@@ -23,8 +23,8 @@
  *   churn-risk:      byte level, byte previous_level, byte direction, uvarint n + n bytes reasons
  *
  * Only an event that this form reproduces exactly is written so
- * (`packableEmission`): canonical ids, times that are what `toISOString`
- * writes, known enum values. Anything else stays JSON (outbox-codec.ts).
+ * (`writeEmission` says when it could not): canonical ids, times that are what
+ * `toISOString` writes, known enum values. Anything else stays JSON (outbox-codec.ts).
  */
 import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
 import { INBOUND_TYPES } from '../contracts/inbound.js';
@@ -39,7 +39,7 @@ import {
   VALUE_QUADRANTS,
 } from '../contracts/segments.js';
 import { msToIso } from '../domain/time.js';
-import { corrupt, type Reader, type Writer } from './binary.js';
+import { codeIndex, corrupt, type Reader, type Writer } from './binary.js';
 
 const SEGMENT_VALUES: readonly string[] = [...RFM_SEGMENTS, ...VALUE_QUADRANTS, ...RELATIONSHIP_LEVELS, ...ACCOUNT_STATUSES];
 const CAUSE_TYPES: readonly string[] = [...INBOUND_TYPES, ...INTERNAL_KINDS];
@@ -79,43 +79,52 @@ function sequenceOf(e: OutboundEvent): number | null {
   return n;
 }
 
-/**
- * Whether `writeEmission` reproduces `e` exactly; returns its occurred_at in
- * epoch ms when it does (null when it must stay JSON).
- */
-export function packableEmission(e: OutboundEvent): number | null {
-  if (sequenceOf(e) === null) return null;
-  const at = isoMs(e.occurred_at);
-  if (at === null) return null;
-  if (e.cause.kind === 'timer' ? isoMs(e.cause.due_at) === null : !CAUSE_TYPES.includes(e.cause.event_type)) return null;
-  if (!CHURN_LEVELS.includes(e.snapshot.churn_level)) return null;
-  if (e.type === 'segment-changed') {
-    if (!SEGMENT_DIMENSIONS.includes(e.dimension) || !SEGMENT_VALUES.includes(e.to) || (e.from !== null && !SEGMENT_VALUES.includes(e.from))) return null;
-  } else if (!CHURN_LEVELS.includes(e.level) || !CHURN_LEVELS.includes(e.previous_level) || !DIRECTIONS.includes(e.direction) || e.reasons.some((r) => !CHURN_REASONS.includes(r))) {
-    return null;
-  }
-  return at;
+const SEGMENT_VALUE_INDEX = codeIndex(SEGMENT_VALUES);
+const CAUSE_TYPE_INDEX = codeIndex(CAUSE_TYPES);
+const DIMENSION_INDEX = codeIndex(SEGMENT_DIMENSIONS);
+const CHURN_LEVEL_INDEX = codeIndex(CHURN_LEVELS);
+const CHURN_REASON_INDEX = codeIndex(CHURN_REASONS);
+const DIRECTION_INDEX = codeIndex(DIRECTIONS);
+
+/** Thrown inside `writeEmission` when a field is not representable; never leaves this module (one instance: no stack per throw). */
+const NOT_COMPACT = new Error('not representable in the compact form');
+
+function need<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw NOT_COMPACT;
+  return value;
 }
 
-/** Writes `e`, which `packableEmission` accepted (its occurred_at is `atMs`). */
-export function writeEmission(w: Writer, e: OutboundEvent, atMs: number): void {
-  w.byte(e.type === 'segment-changed' ? 0 : 1);
-  w.string(e.customer_id);
-  w.uvarint(sequenceOf(e) as number);
-  w.svarint(atMs);
-  writeCause(w, e.cause);
-  writeSnapshot(w, e.snapshot);
-  w.string(e.model_version);
-  if (e.type === 'segment-changed') {
-    w.byte(SEGMENT_DIMENSIONS.indexOf(e.dimension));
-    w.byte(e.from === null ? 0 : SEGMENT_VALUES.indexOf(e.from) + 1);
-    w.byte(SEGMENT_VALUES.indexOf(e.to));
-  } else {
-    w.byte(CHURN_LEVELS.indexOf(e.level));
-    w.byte(CHURN_LEVELS.indexOf(e.previous_level));
-    w.byte(DIRECTIONS.indexOf(e.direction));
-    w.uvarint(e.reasons.length);
-    for (const reason of e.reasons) w.byte(CHURN_REASONS.indexOf(reason));
+/**
+ * Writes `e` in compact form and returns its occurred_at (epoch ms), or returns
+ * null, having written an unknown amount, when this form could not reproduce
+ * `e` exactly: the caller then rewinds the writer and stores the JSON. One pass:
+ * checking first and writing after took twice the lookups.
+ */
+export function writeEmission(w: Writer, e: OutboundEvent): number | null {
+  try {
+    const atMs = need(isoMs(e.occurred_at));
+    w.byte(e.type === 'segment-changed' ? 0 : 1);
+    w.string(e.customer_id);
+    w.uvarint(need(sequenceOf(e)));
+    w.svarint(atMs);
+    writeCause(w, e.cause);
+    writeSnapshot(w, e.snapshot);
+    w.string(e.model_version);
+    if (e.type === 'segment-changed') {
+      w.byte(need(DIMENSION_INDEX.get(e.dimension)));
+      w.byte(e.from === null ? 0 : need(SEGMENT_VALUE_INDEX.get(e.from)) + 1);
+      w.byte(need(SEGMENT_VALUE_INDEX.get(e.to)));
+    } else {
+      w.byte(need(CHURN_LEVEL_INDEX.get(e.level)));
+      w.byte(need(CHURN_LEVEL_INDEX.get(e.previous_level)));
+      w.byte(need(DIRECTION_INDEX.get(e.direction)));
+      w.uvarint(e.reasons.length);
+      for (const reason of e.reasons) w.byte(need(CHURN_REASON_INDEX.get(reason)));
+    }
+    return atMs;
+  } catch (err) {
+    if (err === NOT_COMPACT) return null;
+    throw err;
   }
 }
 
@@ -174,10 +183,10 @@ function writeCause(w: Writer, c: EmissionCause): void {
   if (c.kind === 'event') {
     w.byte(0);
     w.string(c.event_id);
-    w.byte(CAUSE_TYPES.indexOf(c.event_type));
+    w.byte(need(CAUSE_TYPE_INDEX.get(c.event_type)));
   } else {
     w.byte(1);
-    w.svarint(isoMs(c.due_at) as number);
+    w.svarint(need(isoMs(c.due_at)));
   }
 }
 
@@ -201,7 +210,7 @@ function writeSnapshot(w: Writer, s: ValueSnapshot): void {
   num(w, s.clv_historic_minor);
   num(w, s.clv_predicted_minor);
   num(w, s.p_alive);
-  w.byte(CHURN_LEVELS.indexOf(s.churn_level));
+  w.byte(need(CHURN_LEVEL_INDEX.get(s.churn_level)));
   w.string(s.currency);
 }
 

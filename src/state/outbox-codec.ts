@@ -26,7 +26,7 @@
  */
 import type { OutboundEvent } from '../contracts/outbound.js';
 import { Reader, Writer } from './binary.js';
-import { packableEmission, readEmission, writeEmission } from './emission-codec.js';
+import { readEmission, writeEmission } from './emission-codec.js';
 import { StateCodecError } from './errors.js';
 
 export const OUTBOX_FORMAT_VERSION = 2;
@@ -74,11 +74,10 @@ export function packOutboxRecords(records: readonly PackedRecord[]): Buffer {
       plain(w, r.id, r.key, r.value, r.eventTimeMs ?? null);
       continue;
     }
-    const at = packableEmission(r.emission);
-    if (at !== null) {
-      w.byte(KIND_EMISSION);
-      writeEmission(w, r.emission, at);
-    } else {
+    const start = w.pos;
+    w.byte(KIND_EMISSION);
+    if (writeEmission(w, r.emission) === null) {
+      w.pos = start;
       w.byte(KIND_PLAIN);
       plain(w, r.emission.event_id, r.emission.customer_id, JSON.stringify(r.emission), Date.parse(r.emission.occurred_at));
     }

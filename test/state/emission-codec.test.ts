@@ -141,7 +141,7 @@ describe('emissions in the outbox', () => {
     expectReadBackAsJson(records, packed);
   });
 
-  it('stay JSON when the compact form could not reproduce them (ids not of the sequence form, times not as toISOString writes them)', () => {
+  it('stay JSON when the compact form could not reproduce them (ids not of the sequence form, times not as toISOString writes them, unknown enum values)', () => {
     const records: OutboundEvent[] = [
       { ...changed, event_id: 'custom-id' },
       { ...changed, event_id: 'seg:C-1:07' },
@@ -150,6 +150,9 @@ describe('emissions in the outbox', () => {
       { ...changed, event_id: 'seg:C-1:7x' },
       { ...changed, event_id: 'churn:C-1:7' },
       { ...changed, event_id: 'seg:C-1:1234567890123456' },
+      // Values outside the contract's enums (a newer release's, say) cannot be indexed: JSON too.
+      { ...changed, to: 'platinum' as SegmentChanged['to'] },
+      { ...churn, reasons: ['inactivity', 'moon_phase' as ChurnRisk['reasons'][number]] },
       { ...changed, occurred_at: '2026-03-04T05:06:07Z' },
       { ...churn, cause: { kind: 'timer', due_at: '2026-03-05T00:00:00+00:00' } },
       changed,
