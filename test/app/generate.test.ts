@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { INBOUND_TYPES, type InboundType, type PurchaseEvent } from '../../src/contracts/inbound.js';
 import { syntheticTraffic, type GeneratedEvent, type TrafficOptions } from '../../src/app/generate.js';
 import { runGenerator, type EventSink, type GenerateRunOptions } from '../../src/app/generate-run.js';
-import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
+import { decodeBytes } from '../../src/ingest/decode.js';
+import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const OPTIONS: TrafficOptions = {
   seed: 42,
@@ -12,14 +13,7 @@ const OPTIONS: TrafficOptions = {
   idPrefix: 'gen42',
 };
 
-const RULES: IngestRules = {
-  unknownFields: 'reject',
-  earliestMs: Date.parse('1990-01-01T00:00:00Z'),
-  maxFutureSkewMs: 300_000,
-  maxMessageBytes: 65_536,
-  baseCurrency: 'USD',
-  rates: {},
-};
+const RULES = GENERATED_TRAFFIC_RULES;
 
 function take(n: number, options: TrafficOptions = OPTIONS): GeneratedEvent[] {
   const out: GeneratedEvent[] = [];

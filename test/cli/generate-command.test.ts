@@ -7,21 +7,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INBOUND_TYPES } from '../../src/contracts/inbound.js';
-import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
+import { decodeBytes } from '../../src/ingest/decode.js';
+import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'clvstream-generate-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const RULES: IngestRules = {
-  unknownFields: 'reject',
-  earliestMs: Date.parse('1990-01-01T00:00:00Z'),
-  maxFutureSkewMs: 300_000,
-  maxMessageBytes: 65_536,
-  baseCurrency: 'USD',
-  rates: {},
-};
+const RULES = GENERATED_TRAFFIC_RULES;
 
 function clvstream(args: string[]): Run {
   const env = { ...process.env };

@@ -10,7 +10,7 @@ import { inboundTopicsOf, kafkaEventSink, type InboundTopics } from '../../src/a
 import { runGenerator } from '../../src/app/generate-run.js';
 import { syntheticTraffic, type GeneratedEvent, type TrafficOptions } from '../../src/app/generate.js';
 import { INBOUND_TYPES, type InboundType } from '../../src/contracts/inbound.js';
-import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
+import { decodeBytes } from '../../src/ingest/decode.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import {
   cleanupsAfterEach,
@@ -23,17 +23,11 @@ import {
   uniqueSuffix,
   waitFor,
 } from '../support/infra.js';
+import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const PARTITIONS = 3;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RULES: IngestRules = {
-  unknownFields: 'reject',
-  earliestMs: Date.parse('1990-01-01T00:00:00Z'),
-  maxFutureSkewMs: 300_000,
-  maxMessageBytes: 65_536,
-  baseCurrency: 'USD',
-  rates: {},
-};
+const RULES = GENERATED_TRAFFIC_RULES;
 
 interface Received {
   readonly topic: string;

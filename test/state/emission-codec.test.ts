@@ -3,21 +3,15 @@ import { syntheticTraffic } from '../../src/app/generate.js';
 import type { ChurnRisk, OutboundEvent, SegmentChanged } from '../../src/contracts/outbound.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
-import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
+import { decodeBytes } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { StateCodecError } from '../../src/state/errors.js';
 import { packOutboxRecords, unpackOutboxRecords, type PackedRecord } from '../../src/state/outbox-codec.js';
+import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const where = 'outbox entry 1-0 of partition 3';
 
-const RULES: IngestRules = {
-  unknownFields: 'reject',
-  earliestMs: Date.parse('1990-01-01T00:00:00Z'),
-  maxFutureSkewMs: 300_000,
-  maxMessageBytes: 65_536,
-  baseCurrency: 'USD',
-  rates: {},
-};
+const RULES = GENERATED_TRAFFIC_RULES;
 
 /** CDNOW's published BG/NBD and Gamma-Gamma figures (days, cents): P(alive) and model CLV are real fractions. */
 const FITTED: ModelSnapshot = {
@@ -196,15 +190,8 @@ describe('emissions in the outbox', () => {
     ['an unknown churn reason', at(compact.length - 1, 40), 'unknown churn reason index 40'],
     ['a truncated emission', compact.subarray(0, compact.length - 3), 'truncated'],
   ])('reject %s with CODEC_CORRUPT naming the entry', (_name, bytes, detail) => {
-    let error: unknown;
-    try {
-      unpackOutboxRecords(bytes, where);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(StateCodecError);
-    expect((error as StateCodecError).code).toBe('CODEC_CORRUPT');
-    expect((error as Error).message).toContain(where);
-    expect((error as Error).message).toContain(detail);
+    expect(() => unpackOutboxRecords(bytes, where)).toThrow(
+      expect.objectContaining({ name: StateCodecError.name, code: 'CODEC_CORRUPT', message: expect.stringMatching(`^${where}: .*${detail}`) as unknown }),
+    );
   });
 });
