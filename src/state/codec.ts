@@ -164,53 +164,64 @@ export function encodeState(s: CustomerState): Buffer {
   }
 }
 
+/** 1 << bit when present, else 0: one presence bit of the field mask. */
+function flag(bit: number, present: boolean): number {
+  return present ? 1 << bit : 0;
+}
+
+function writeInt(w: Writer, x: number, field: string): void {
+  w.svarint(checkInt(x, field));
+}
+
+/** A day as its distance from `base` (the state's asOfDay in relative mode, else 0). */
+function writeDay(w: Writer, base: number, d: number, field: string): void {
+  const delta = checkInt(d, field) - base;
+  if (!Number.isSafeInteger(delta)) throw new NeedAbsolute();
+  w.svarint(delta);
+}
+
+/** A timestamp as its distance from `anchorMs`, in whole seconds when it is one (tag 1), else in ms (tag 0). */
+function writeTime(w: Writer, anchorMs: number, t: number, field: string): void {
+  const delta = checkInt(t, field) - anchorMs;
+  if (!Number.isSafeInteger(delta)) throw new NeedAbsolute();
+  if (delta % 1000 === 0) w.svarint(delta / 1000, 1, 1);
+  else w.svarint(delta, 1, 0);
+}
+
 function encodeWith(s: CustomerState, relative: boolean): Buffer {
   const w = new Writer();
   const base = relative ? s.asOfDay : 0;
   const anchorMs = relative ? s.asOfDay * DAY_MS : 0;
   if (!Number.isSafeInteger(anchorMs)) throw new NeedAbsolute();
 
-  const day = (d: number, field: string): void => {
-    const delta = checkInt(d, field) - base;
-    if (!Number.isSafeInteger(delta)) throw new NeedAbsolute();
-    w.svarint(delta);
-  };
-  const time = (t: number, field: string): void => {
-    const delta = checkInt(t, field) - anchorMs;
-    if (!Number.isSafeInteger(delta)) throw new NeedAbsolute();
-    if (delta % 1000 === 0) w.svarint(delta / 1000, 1, 1);
-    else w.svarint(delta, 1, 0);
-  };
-  const int = (x: number, field: string): void => w.svarint(checkInt(x, field));
-
+  // Module functions (writeDay, writeTime, flag) rather than closures over w,
+  // base and anchorMs: a state is encoded per changed customer, and the
+  // closures were garbage each time (npm run bench:alloc).
   w.byte(CODEC_VERSION);
   let mask = relative ? 0 : 1 << BIT.absolute;
-  const set = (bit: number, present: boolean): void => {
-    if (present) mask |= 1 << bit;
-  };
-  set(BIT.firstDay, s.firstDay !== null);
-  set(BIT.lastDay, s.lastDay !== null);
-  set(BIT.lastPurchaseAt, s.lastPurchaseAt !== null);
-  set(BIT.nextCheckDay, s.nextCheckDay !== null);
-  set(BIT.firstDayAmountMinor, s.firstDayAmountMinor !== 0);
-  set(BIT.discountMinor, s.discountMinor !== 0);
-  set(BIT.refundMinor, s.refundMinor !== 0);
-  set(BIT.refundMarginMinor, s.refundMarginMinor !== 0);
-  set(BIT.returns, s.returns !== 0);
-  set(BIT.unmatchedReturns, s.unmatchedReturns !== 0);
-  set(BIT.latePurchasesBeyondWindow, s.latePurchasesBeyondWindow !== 0);
-  set(BIT.referralsMade, s.referralsMade !== 0);
-  set(BIT.successfulReferrals, s.successfulReferrals !== 0);
-  set(BIT.referralValueMinor, s.referralValueMinor !== 0);
-  set(BIT.referredBy, s.referredBy !== null);
-  set(BIT.referredAtDay, s.referredAtDay !== null);
-  set(BIT.referralCreditedPurchases, s.referralCreditedPurchases !== 0);
-  set(BIT.npsScore, s.npsScore !== null);
-  set(BIT.npsAt, s.npsAt !== null);
-  set(BIT.npsDay, s.npsDay !== null);
-  set(BIT.cancelledAt, s.cancelledAt !== null);
-  set(BIT.cancelReason, s.cancelReason !== null);
-  set(BIT.competitor, s.competitor !== null);
+  mask |= flag(BIT.firstDay, s.firstDay !== null);
+  mask |= flag(BIT.lastDay, s.lastDay !== null);
+  mask |= flag(BIT.lastPurchaseAt, s.lastPurchaseAt !== null);
+  mask |= flag(BIT.nextCheckDay, s.nextCheckDay !== null);
+  mask |= flag(BIT.firstDayAmountMinor, s.firstDayAmountMinor !== 0);
+  mask |= flag(BIT.discountMinor, s.discountMinor !== 0);
+  mask |= flag(BIT.refundMinor, s.refundMinor !== 0);
+  mask |= flag(BIT.refundMarginMinor, s.refundMarginMinor !== 0);
+  mask |= flag(BIT.returns, s.returns !== 0);
+  mask |= flag(BIT.unmatchedReturns, s.unmatchedReturns !== 0);
+  mask |= flag(BIT.latePurchasesBeyondWindow, s.latePurchasesBeyondWindow !== 0);
+  mask |= flag(BIT.referralsMade, s.referralsMade !== 0);
+  mask |= flag(BIT.successfulReferrals, s.successfulReferrals !== 0);
+  mask |= flag(BIT.referralValueMinor, s.referralValueMinor !== 0);
+  mask |= flag(BIT.referredBy, s.referredBy !== null);
+  mask |= flag(BIT.referredAtDay, s.referredAtDay !== null);
+  mask |= flag(BIT.referralCreditedPurchases, s.referralCreditedPurchases !== 0);
+  mask |= flag(BIT.npsScore, s.npsScore !== null);
+  mask |= flag(BIT.npsAt, s.npsAt !== null);
+  mask |= flag(BIT.npsDay, s.npsDay !== null);
+  mask |= flag(BIT.cancelledAt, s.cancelledAt !== null);
+  mask |= flag(BIT.cancelReason, s.cancelReason !== null);
+  mask |= flag(BIT.competitor, s.competitor !== null);
   w.byte(mask & 0xff);
   w.byte((mask >>> 8) & 0xff);
   w.byte((mask >>> 16) & 0xff);
@@ -227,33 +238,33 @@ function encodeWith(s: CustomerState, relative: boolean): Buffer {
   );
 
   w.svarint(s.asOfDay);
-  int(s.orders, 'orders');
-  int(s.purchaseDays, 'purchaseDays');
-  int(s.grossMinor, 'grossMinor');
-  int(s.marginMinor, 'marginMinor');
-  int(s.emitted, 'emitted');
+  writeInt(w, s.orders, 'orders');
+  writeInt(w, s.purchaseDays, 'purchaseDays');
+  writeInt(w, s.grossMinor, 'grossMinor');
+  writeInt(w, s.marginMinor, 'marginMinor');
+  writeInt(w, s.emitted, 'emitted');
 
-  if (s.firstDay !== null) day(s.firstDay, 'firstDay');
-  if (s.lastDay !== null) day(s.lastDay, 'lastDay');
-  if (s.lastPurchaseAt !== null) time(s.lastPurchaseAt, 'lastPurchaseAt');
-  if (s.nextCheckDay !== null) day(s.nextCheckDay, 'nextCheckDay');
-  if (s.firstDayAmountMinor !== 0) int(s.firstDayAmountMinor, 'firstDayAmountMinor');
-  if (s.discountMinor !== 0) int(s.discountMinor, 'discountMinor');
-  if (s.refundMinor !== 0) int(s.refundMinor, 'refundMinor');
-  if (s.refundMarginMinor !== 0) int(s.refundMarginMinor, 'refundMarginMinor');
-  if (s.returns !== 0) int(s.returns, 'returns');
-  if (s.unmatchedReturns !== 0) int(s.unmatchedReturns, 'unmatchedReturns');
-  if (s.latePurchasesBeyondWindow !== 0) int(s.latePurchasesBeyondWindow, 'latePurchasesBeyondWindow');
-  if (s.referralsMade !== 0) int(s.referralsMade, 'referralsMade');
-  if (s.successfulReferrals !== 0) int(s.successfulReferrals, 'successfulReferrals');
-  if (s.referralValueMinor !== 0) int(s.referralValueMinor, 'referralValueMinor');
+  if (s.firstDay !== null) writeDay(w, base, s.firstDay, 'firstDay');
+  if (s.lastDay !== null) writeDay(w, base, s.lastDay, 'lastDay');
+  if (s.lastPurchaseAt !== null) writeTime(w, anchorMs, s.lastPurchaseAt, 'lastPurchaseAt');
+  if (s.nextCheckDay !== null) writeDay(w, base, s.nextCheckDay, 'nextCheckDay');
+  if (s.firstDayAmountMinor !== 0) writeInt(w, s.firstDayAmountMinor, 'firstDayAmountMinor');
+  if (s.discountMinor !== 0) writeInt(w, s.discountMinor, 'discountMinor');
+  if (s.refundMinor !== 0) writeInt(w, s.refundMinor, 'refundMinor');
+  if (s.refundMarginMinor !== 0) writeInt(w, s.refundMarginMinor, 'refundMarginMinor');
+  if (s.returns !== 0) writeInt(w, s.returns, 'returns');
+  if (s.unmatchedReturns !== 0) writeInt(w, s.unmatchedReturns, 'unmatchedReturns');
+  if (s.latePurchasesBeyondWindow !== 0) writeInt(w, s.latePurchasesBeyondWindow, 'latePurchasesBeyondWindow');
+  if (s.referralsMade !== 0) writeInt(w, s.referralsMade, 'referralsMade');
+  if (s.successfulReferrals !== 0) writeInt(w, s.successfulReferrals, 'successfulReferrals');
+  if (s.referralValueMinor !== 0) writeInt(w, s.referralValueMinor, 'referralValueMinor');
   if (s.referredBy !== null) w.string(checkString(s.referredBy, 'referredBy'));
-  if (s.referredAtDay !== null) day(s.referredAtDay, 'referredAtDay');
-  if (s.referralCreditedPurchases !== 0) int(s.referralCreditedPurchases, 'referralCreditedPurchases');
-  if (s.npsScore !== null) int(s.npsScore, 'npsScore');
-  if (s.npsAt !== null) time(s.npsAt, 'npsAt');
-  if (s.npsDay !== null) day(s.npsDay, 'npsDay');
-  if (s.cancelledAt !== null) time(s.cancelledAt, 'cancelledAt');
+  if (s.referredAtDay !== null) writeDay(w, base, s.referredAtDay, 'referredAtDay');
+  if (s.referralCreditedPurchases !== 0) writeInt(w, s.referralCreditedPurchases, 'referralCreditedPurchases');
+  if (s.npsScore !== null) writeInt(w, s.npsScore, 'npsScore');
+  if (s.npsAt !== null) writeTime(w, anchorMs, s.npsAt, 'npsAt');
+  if (s.npsDay !== null) writeDay(w, base, s.npsDay, 'npsDay');
+  if (s.cancelledAt !== null) writeTime(w, anchorMs, s.cancelledAt, 'cancelledAt');
   if (s.cancelReason !== null) w.byte(enumCode(CANCEL_INDEX, s.cancelReason, 'cancelReason'));
   if (s.competitor !== null) w.string(checkString(s.competitor, 'competitor'));
 
@@ -262,12 +273,12 @@ function encodeWith(s: CustomerState, relative: boolean): Buffer {
   w.uvarint(s.recentOrders.length);
   for (const o of s.recentOrders) {
     w.uint48(checkHash(o.orderKey, 'recentOrders[].orderKey'));
-    day(o.day, 'recentOrders[].day');
-    int(o.amountMinor, 'recentOrders[].amountMinor');
-    int(o.marginMinor, 'recentOrders[].marginMinor');
+    writeDay(w, base, o.day, 'recentOrders[].day');
+    writeInt(w, o.amountMinor, 'recentOrders[].amountMinor');
+    writeInt(w, o.marginMinor, 'recentOrders[].marginMinor');
   }
   w.uvarint(s.recentReturnDays.length);
-  for (const d of s.recentReturnDays) day(d, 'recentReturnDays[]');
+  for (const d of s.recentReturnDays) writeDay(w, base, d, 'recentReturnDays[]');
   w.uvarint(s.recentIds.length);
   for (const h of s.recentIds) w.uint48(checkHash(h, 'recentIds[]'));
 
@@ -318,6 +329,31 @@ export function storedVersion(buf: Uint8Array): number | undefined {
   return buf[0];
 }
 
+function has(mask: number, bit: number): boolean {
+  return ((mask >>> bit) & 1) === 1;
+}
+
+function readDay(r: Reader, base: number): number {
+  const d = base + r.svarint();
+  if (!Number.isSafeInteger(d)) throw corrupt(`day out of range at byte ${r.pos}`);
+  return d;
+}
+
+function readTime(r: Reader, anchorMs: number): number {
+  const v = r.svarint(1);
+  const t = anchorMs + (r.lastTag === 1 ? v * 1000 : v);
+  if (!Number.isSafeInteger(t)) throw corrupt(`timestamp out of range at byte ${r.pos}`);
+  return t;
+}
+
+/** A field stored only when non-zero (its mask bit says so); stored as 0 it is corrupt. */
+function readNonZero(r: Reader, mask: number, bit: number, field: string): number {
+  if (!has(mask, bit)) return 0;
+  const v = r.svarint();
+  if (v === 0) throw corrupt(`${field} flagged non-zero but stored as 0`);
+  return v;
+}
+
 /**
  * Unpacks a customer state written by `encodeState`; `customerId` is the id the
  * key was built from. Throws StateCodecError (CODEC_UNKNOWN_VERSION, CODEC_CORRUPT).
@@ -334,8 +370,7 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
   const r = new Reader(buf);
   r.pos = 1;
   const mask = r.byte() | (r.byte() << 8) | (r.byte() << 16);
-  const has = (bit: number): boolean => ((mask >>> bit) & 1) === 1;
-  const relative = !has(BIT.absolute);
+  const relative = !has(mask, BIT.absolute);
 
   const enumsA = r.byte();
   const enumsB = r.byte();
@@ -353,23 +388,9 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
   const anchorMs = relative ? asOfDay * DAY_MS : 0;
   if (!Number.isSafeInteger(anchorMs)) throw corrupt('relative mode with an out-of-range asOfDay');
 
-  const day = (): number => {
-    const d = base + r.svarint();
-    if (!Number.isSafeInteger(d)) throw corrupt(`day out of range at byte ${r.pos}`);
-    return d;
-  };
-  const time = (): number => {
-    const v = r.svarint(1);
-    const t = anchorMs + (r.lastTag === 1 ? v * 1000 : v);
-    if (!Number.isSafeInteger(t)) throw corrupt(`timestamp out of range at byte ${r.pos}`);
-    return t;
-  };
-  const nonZero = (bit: number, field: string): number => {
-    if (!has(bit)) return 0;
-    const v = r.svarint();
-    if (v === 0) throw corrupt(`${field} flagged non-zero but stored as 0`);
-    return v;
-  };
+  // Module functions (readDay, readTime, readNonZero, has) rather than closures
+  // over r, mask and the anchors: a state is decoded per customer loaded, and
+  // the closures were garbage each time (npm run bench:alloc).
 
   const orders = r.svarint();
   const purchaseDays = r.svarint();
@@ -377,29 +398,29 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
   const marginMinor = r.svarint();
   const emitted = r.svarint();
 
-  const firstDay = has(BIT.firstDay) ? day() : null;
-  const lastDay = has(BIT.lastDay) ? day() : null;
-  const lastPurchaseAt = has(BIT.lastPurchaseAt) ? time() : null;
-  const nextCheckDay = has(BIT.nextCheckDay) ? day() : null;
-  const firstDayAmountMinor = nonZero(BIT.firstDayAmountMinor, 'firstDayAmountMinor');
-  const discountMinor = nonZero(BIT.discountMinor, 'discountMinor');
-  const refundMinor = nonZero(BIT.refundMinor, 'refundMinor');
-  const refundMarginMinor = nonZero(BIT.refundMarginMinor, 'refundMarginMinor');
-  const returns = nonZero(BIT.returns, 'returns');
-  const unmatchedReturns = nonZero(BIT.unmatchedReturns, 'unmatchedReturns');
-  const latePurchasesBeyondWindow = nonZero(BIT.latePurchasesBeyondWindow, 'latePurchasesBeyondWindow');
-  const referralsMade = nonZero(BIT.referralsMade, 'referralsMade');
-  const successfulReferrals = nonZero(BIT.successfulReferrals, 'successfulReferrals');
-  const referralValueMinor = nonZero(BIT.referralValueMinor, 'referralValueMinor');
-  const referredBy = has(BIT.referredBy) ? r.string() : null;
-  const referredAtDay = has(BIT.referredAtDay) ? day() : null;
-  const referralCreditedPurchases = nonZero(BIT.referralCreditedPurchases, 'referralCreditedPurchases');
-  const npsScore = has(BIT.npsScore) ? r.svarint() : null;
-  const npsAt = has(BIT.npsAt) ? time() : null;
-  const npsDay = has(BIT.npsDay) ? day() : null;
-  const cancelledAt = has(BIT.cancelledAt) ? time() : null;
-  const cancelReason = has(BIT.cancelReason) ? decodeEnum(CODE_TABLES.cancelReason, r.byte(), 'cancelReason') : null;
-  const competitor = has(BIT.competitor) ? r.string() : null;
+  const firstDay = has(mask, BIT.firstDay) ? readDay(r, base) : null;
+  const lastDay = has(mask, BIT.lastDay) ? readDay(r, base) : null;
+  const lastPurchaseAt = has(mask, BIT.lastPurchaseAt) ? readTime(r, anchorMs) : null;
+  const nextCheckDay = has(mask, BIT.nextCheckDay) ? readDay(r, base) : null;
+  const firstDayAmountMinor = readNonZero(r, mask, BIT.firstDayAmountMinor, 'firstDayAmountMinor');
+  const discountMinor = readNonZero(r, mask, BIT.discountMinor, 'discountMinor');
+  const refundMinor = readNonZero(r, mask, BIT.refundMinor, 'refundMinor');
+  const refundMarginMinor = readNonZero(r, mask, BIT.refundMarginMinor, 'refundMarginMinor');
+  const returns = readNonZero(r, mask, BIT.returns, 'returns');
+  const unmatchedReturns = readNonZero(r, mask, BIT.unmatchedReturns, 'unmatchedReturns');
+  const latePurchasesBeyondWindow = readNonZero(r, mask, BIT.latePurchasesBeyondWindow, 'latePurchasesBeyondWindow');
+  const referralsMade = readNonZero(r, mask, BIT.referralsMade, 'referralsMade');
+  const successfulReferrals = readNonZero(r, mask, BIT.successfulReferrals, 'successfulReferrals');
+  const referralValueMinor = readNonZero(r, mask, BIT.referralValueMinor, 'referralValueMinor');
+  const referredBy = has(mask, BIT.referredBy) ? r.string() : null;
+  const referredAtDay = has(mask, BIT.referredAtDay) ? readDay(r, base) : null;
+  const referralCreditedPurchases = readNonZero(r, mask, BIT.referralCreditedPurchases, 'referralCreditedPurchases');
+  const npsScore = has(mask, BIT.npsScore) ? r.svarint() : null;
+  const npsAt = has(mask, BIT.npsAt) ? readTime(r, anchorMs) : null;
+  const npsDay = has(mask, BIT.npsDay) ? readDay(r, base) : null;
+  const cancelledAt = has(mask, BIT.cancelledAt) ? readTime(r, anchorMs) : null;
+  const cancelReason = has(mask, BIT.cancelReason) ? decodeEnum(CODE_TABLES.cancelReason, r.byte(), 'cancelReason') : null;
+  const competitor = has(mask, BIT.competitor) ? r.string() : null;
 
   const dayBits = readDayBits(r);
 
@@ -407,14 +428,14 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
   const recentOrders: RecentOrder[] = new Array<RecentOrder>(orderCount);
   for (let i = 0; i < orderCount; i++) {
     const orderKey = r.uint48();
-    const d = day();
+    const d = readDay(r, base);
     const amountMinor = r.svarint();
     const margin = r.svarint();
     recentOrders[i] = { orderKey, day: d, amountMinor, marginMinor: margin };
   }
   const returnCount = r.length(1, 'recentReturnDays');
   const recentReturnDays = new Array<number>(returnCount);
-  for (let i = 0; i < returnCount; i++) recentReturnDays[i] = day();
+  for (let i = 0; i < returnCount; i++) recentReturnDays[i] = readDay(r, base);
   const idCount = r.length(6, 'recentIds');
   const recentIds = new Array<number>(idCount);
   for (let i = 0; i < idCount; i++) recentIds[i] = r.uint48();
