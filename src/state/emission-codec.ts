@@ -5,12 +5,12 @@
  * back and produces `JSON.stringify` of the rebuilt event, so what subscribers
  * receive is byte for byte what the runner would have written as JSON.
  *
- * Why: in `npm run bench`'s live phase the population makes about four
- * emissions per event (2.4 due checks per event), and writing their JSON was
- * the runner thread's largest piece of work after GC: serialising it, sending
- * it to Redis over the socket, and Redis' Lua hashing every byte of the
- * commit's arguments; the relay then read all of it back. Serialising now
- * happens on the relay's thread, which has room.
+ * Why: on `npm run bench`'s workload a customer event brings about four
+ * emissions (2.4 due checks per event), and their JSON was most of what the
+ * runner's thread wrote: serialising it, sending it to Redis over the socket,
+ * Redis' Lua hashing every byte of the commit's arguments, and the relay
+ * reading it all back. Serialising now happens on the relay's thread, which
+ * has room; the backlog runs 20–25 % faster (benchmarks/RESULTS.md).
  *
  *   byte      type                 0 segment-changed, 1 churn-risk
  *   string    customer_id          (also the record's key)
@@ -94,6 +94,12 @@ function need<T>(value: T | null | undefined): T {
   return value;
 }
 
+/** A string UTF-8 carries unchanged: a lone surrogate would come back as U+FFFD, where JSON writes an escape. */
+function text(w: Writer, s: string): void {
+  if (!s.isWellFormed()) throw NOT_COMPACT;
+  w.string(s);
+}
+
 /**
  * Writes `e` in compact form and returns its occurred_at (epoch ms), or returns
  * null, having written an unknown amount, when this form could not reproduce
@@ -104,12 +110,12 @@ export function writeEmission(w: Writer, e: OutboundEvent): number | null {
   try {
     const atMs = need(isoMs(e.occurred_at));
     w.byte(e.type === 'segment-changed' ? 0 : 1);
-    w.string(e.customer_id);
+    text(w, e.customer_id);
     w.uvarint(need(sequenceOf(e)));
     w.svarint(atMs);
     writeCause(w, e.cause);
     writeSnapshot(w, e.snapshot);
-    w.string(e.model_version);
+    text(w, e.model_version);
     if (e.type === 'segment-changed') {
       w.byte(need(DIMENSION_INDEX.get(e.dimension)));
       w.byte(e.from === null ? 0 : need(SEGMENT_VALUE_INDEX.get(e.from)) + 1);
@@ -182,7 +188,7 @@ export function readEmission(r: Reader): { event: OutboundEvent; atMs: number } 
 function writeCause(w: Writer, c: EmissionCause): void {
   if (c.kind === 'event') {
     w.byte(0);
-    w.string(c.event_id);
+    text(w, c.event_id);
     w.byte(need(CAUSE_TYPE_INDEX.get(c.event_type)));
   } else {
     w.byte(1);
@@ -211,7 +217,7 @@ function writeSnapshot(w: Writer, s: ValueSnapshot): void {
   num(w, s.clv_predicted_minor);
   num(w, s.p_alive);
   w.byte(need(CHURN_LEVEL_INDEX.get(s.churn_level)));
-  w.string(s.currency);
+  text(w, s.currency);
 }
 
 function readSnapshot(r: Reader): ValueSnapshot {

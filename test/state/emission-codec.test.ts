@@ -144,6 +144,8 @@ describe('emissions in the outbox', () => {
       { ...changed, event_id: 'seg:C-1:7x' },
       { ...changed, event_id: 'churn:C-1:7' },
       { ...changed, event_id: 'seg:C-1:1234567890123456' },
+      // A lone surrogate: UTF-8 cannot carry it, JSON escapes it.
+      { ...changed, model_version: 'm-\ud800' },
       // Values outside the contract's enums (a newer release's, say) cannot be indexed: JSON too.
       { ...changed, to: 'platinum' as SegmentChanged['to'] },
       { ...churn, reasons: ['inactivity', 'moon_phase' as ChurnRisk['reasons'][number]] },
