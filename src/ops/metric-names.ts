@@ -8,6 +8,7 @@ export const METRIC_NAMES = [
   'clvstream_consumer_lag',
   'clvstream_events_processed_total',
   'clvstream_events_rejected_total',
+  'clvstream_due_checks_fired_total',
   'clvstream_batch_records',
   'clvstream_batch_duration_seconds',
   'clvstream_end_to_end_delay_seconds',

@@ -59,6 +59,7 @@ export class RuntimeMetrics {
   private readonly consumerLag: Gauge<'topic' | 'partition'>;
   private readonly eventsProcessed: Counter<'type'>;
   private readonly eventsRejected: Counter<'topic' | 'reason'>;
+  private readonly dueChecks: Counter;
   private readonly batchRecords: Histogram;
   private readonly batchDuration: Histogram;
   private readonly endToEndDelay: Histogram;
@@ -155,6 +156,11 @@ export class RuntimeMetrics {
       labelNames: ['level'],
       registers,
     });
+    this.dueChecks = new Counter({
+      name: metric('clvstream_due_checks_fired_total'),
+      help: 'Customers re-evaluated because time passed their next-check day (no event of theirs): the time-driven share of the work.',
+      registers,
+    });
     this.rebalances = new Counter({
       name: metric('clvstream_rebalances_total'),
       help: 'Consumer group rebalances this member took part in.',
@@ -232,6 +238,11 @@ export class RuntimeMetrics {
 
   rebalanced(): void {
     this.rebalances.inc();
+  }
+
+  /** Due checks fired (by a batch for its own customers, or by the sweeper). */
+  dueChecksFired(count: number): void {
+    if (count > 0) this.dueChecks.inc(count);
   }
 
   /** How many partitions this member owns now. */

@@ -29,10 +29,14 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       }
       for (const [kind, count] of processed) metrics.processed(kind, count);
       // A batch committed before (a retry after a lost reply) wrote nothing new.
-      if (outcome.applied) countEmitted(metrics, outcome.emissions);
+      if (outcome.applied) {
+        countEmitted(metrics, outcome.emissions);
+        metrics.dueChecksFired(outcome.timersFired);
+      }
     },
     swept(_partition, outcome) {
       countEmitted(metrics, outcome.emissions);
+      metrics.dueChecksFired(outcome.timersFired);
     },
     fenced() {
       metrics.fenced();

@@ -7,8 +7,8 @@ import type { BatchOutcome, BatchRecord, SweepOutcome } from '../../src/service/
 const segment = { type: 'segment-changed', dimension: 'rfm_segment', to: 'champions' } as unknown as OutboundEvent;
 const churn = { type: 'churn-risk', level: 'at_risk' } as unknown as OutboundEvent;
 
-function outcome(applied: boolean, emissions: OutboundEvent[]): BatchOutcome {
-  return { applied, staleTopics: [], watermarkDay: null, outboxRecords: emissions.length, deadLetters: 0, forwarded: 0, timersFired: 0, emissions };
+function outcome(applied: boolean, emissions: OutboundEvent[], timersFired = 0): BatchOutcome {
+  return { applied, staleTopics: [], watermarkDay: null, outboxRecords: emissions.length, deadLetters: 0, forwarded: 0, timersFired, emissions };
 }
 
 async function lines(m: RuntimeMetrics, name: string): Promise<string[]> {
@@ -25,6 +25,15 @@ describe('runnerMetrics', () => {
     observer.swept?.(0, sweep);
     expect(await lines(m, 'clvstream_segment_transitions_total')).toEqual(['clvstream_segment_transitions_total{dimension="rfm_segment",to="champions"} 2']);
     expect(await lines(m, 'clvstream_churn_risk_emitted_total')).toEqual(['clvstream_churn_risk_emitted_total{level="at_risk"} 1']);
+  });
+
+  it('counts the due checks fired by committed batches and by sweeps, not those of a repeated batch', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    observer.batchCommitted?.(0, [], outcome(true, [segment], 3), 0.01);
+    observer.batchCommitted?.(0, [], outcome(false, [segment], 3), 0.01); // committed before: nothing new
+    observer.swept?.(0, { customers: 4, timersFired: 5, outboxRecords: 0, emissions: [], more: false });
+    expect(await lines(m, 'clvstream_due_checks_fired_total')).toEqual(['clvstream_due_checks_fired_total 8']);
   });
 
   it('counts relayed records by topic and observes the delay from their event time', async () => {
