@@ -19,7 +19,8 @@
  *   byte      cause kind           0 event: string event_id, byte event_type; 1 timer: svarint due_at ms
  *   snapshot  9 numbers (see `num`), byte churn_level, string currency
  *   string    model_version
- *   segment-changed: byte dimension, byte from (0 = null, else index + 1), byte to
+ *   segment-changed: byte dimension, byte from (0 = null, else code + 1), byte to
+ *                    (from and to coded by the dimension's table of the state codec)
  *   churn-risk:      byte level, byte previous_level, byte direction, uvarint n + n bytes reasons
  *
  * Only an event that this form reproduces exactly is written so
@@ -27,23 +28,31 @@
  * `toISOString` writes, known enum values. Anything else stays JSON (outbox-codec.ts).
  */
 import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
-import { INBOUND_TYPES } from '../contracts/inbound.js';
-import { INTERNAL_KINDS } from '../contracts/internal.js';
-import {
-  ACCOUNT_STATUSES,
-  CHURN_LEVELS,
-  CHURN_REASONS,
-  RELATIONSHIP_LEVELS,
-  RFM_SEGMENTS,
-  SEGMENT_DIMENSIONS,
-  VALUE_QUADRANTS,
-} from '../contracts/segments.js';
+import type { SegmentDimension } from '../contracts/segments.js';
 import { msToIso } from '../domain/time.js';
 import { codeIndex, corrupt, type Reader, type Writer } from './binary.js';
+import { CODE_TABLES } from './codec.js';
 
-const SEGMENT_VALUES: readonly string[] = [...RFM_SEGMENTS, ...VALUE_QUADRANTS, ...RELATIONSHIP_LEVELS, ...ACCOUNT_STATUSES];
-const CAUSE_TYPES: readonly string[] = [...INBOUND_TYPES, ...INTERNAL_KINDS];
-const DIRECTIONS = ['rising', 'recovering'] as const;
+/**
+ * Frozen code tables of the compact form, next to the state codec's (whose
+ * churn levels and segment values it shares). Append only; never reorder: a
+ * rolling upgrade relays entries the previous release wrote. A test checks
+ * that they cover the contract's enums.
+ */
+export const EMISSION_CODE_TABLES = {
+  dimension: ['rfm_segment', 'value_quadrant', 'relationship', 'account_status'] as readonly SegmentDimension[],
+  churnReason: ['p_alive', 'inactivity', 'detractor', 'returns_spike', 'cancellation'] as readonly ChurnRisk['reasons'][number][],
+  causeType: ['purchase', 'return', 'referral', 'cancellation', 'feedback', 'referral_attributed', 'referral_credit'] as readonly string[],
+  direction: ['rising', 'recovering'] as readonly ChurnRisk['direction'][],
+} as const;
+
+/** Each dimension's values, coded by the state codec's table for that dimension. */
+const SEGMENT_TABLES: Readonly<Record<SegmentDimension, readonly string[]>> = {
+  rfm_segment: CODE_TABLES.rfmSegment,
+  value_quadrant: CODE_TABLES.valueQuadrant,
+  relationship: CODE_TABLES.relationship,
+  account_status: CODE_TABLES.accountStatus,
+};
 
 const NUM_NULL = 0;
 const NUM_INTEGER = 1;
@@ -79,12 +88,17 @@ function sequenceOf(e: OutboundEvent): number | null {
   return n;
 }
 
-const SEGMENT_VALUE_INDEX = codeIndex(SEGMENT_VALUES);
-const CAUSE_TYPE_INDEX = codeIndex(CAUSE_TYPES);
-const DIMENSION_INDEX = codeIndex(SEGMENT_DIMENSIONS);
-const CHURN_LEVEL_INDEX = codeIndex(CHURN_LEVELS);
-const CHURN_REASON_INDEX = codeIndex(CHURN_REASONS);
-const DIRECTION_INDEX = codeIndex(DIRECTIONS);
+const SEGMENT_INDEXES: Readonly<Record<SegmentDimension, ReadonlyMap<string, number>>> = {
+  rfm_segment: codeIndex(SEGMENT_TABLES.rfm_segment),
+  value_quadrant: codeIndex(SEGMENT_TABLES.value_quadrant),
+  relationship: codeIndex(SEGMENT_TABLES.relationship),
+  account_status: codeIndex(SEGMENT_TABLES.account_status),
+};
+const CAUSE_TYPE_INDEX = codeIndex(EMISSION_CODE_TABLES.causeType);
+const DIMENSION_INDEX = codeIndex(EMISSION_CODE_TABLES.dimension);
+const CHURN_LEVEL_INDEX = codeIndex(CODE_TABLES.churnLevel);
+const CHURN_REASON_INDEX = codeIndex(EMISSION_CODE_TABLES.churnReason);
+const DIRECTION_INDEX = codeIndex(EMISSION_CODE_TABLES.direction);
 
 /** Thrown inside `writeEmission` when a field is not representable; never leaves this module (one instance: no stack per throw). */
 const NOT_COMPACT = new Error('not representable in the compact form');
@@ -118,8 +132,9 @@ export function writeEmission(w: Writer, e: OutboundEvent): number | null {
     text(w, e.model_version);
     if (e.type === 'segment-changed') {
       w.byte(need(DIMENSION_INDEX.get(e.dimension)));
-      w.byte(e.from === null ? 0 : need(SEGMENT_VALUE_INDEX.get(e.from)) + 1);
-      w.byte(need(SEGMENT_VALUE_INDEX.get(e.to)));
+      const values = SEGMENT_INDEXES[e.dimension];
+      w.byte(e.from === null ? 0 : need(values.get(e.from)) + 1);
+      w.byte(need(values.get(e.to)));
     } else {
       w.byte(need(CHURN_LEVEL_INDEX.get(e.level)));
       w.byte(need(CHURN_LEVEL_INDEX.get(e.previous_level)));
@@ -146,10 +161,11 @@ export function readEmission(r: Reader): { event: OutboundEvent; atMs: number } 
   const snapshot = readSnapshot(r);
   const modelVersion = r.string();
   if (type === 0) {
-    const dimension = pick(SEGMENT_DIMENSIONS, r.byte(), 'dimension');
+    const dimension = pick(EMISSION_CODE_TABLES.dimension, r.byte(), 'dimension');
+    const values = SEGMENT_TABLES[dimension];
     const fromIndex = r.byte();
-    const from = fromIndex === 0 ? null : pick(SEGMENT_VALUES, fromIndex - 1, 'segment');
-    const to = pick(SEGMENT_VALUES, r.byte(), 'segment');
+    const from = fromIndex === 0 ? null : pick(values, fromIndex - 1, 'segment');
+    const to = pick(values, r.byte(), 'segment');
     const event = {
       type: 'segment-changed',
       event_id: `seg:${customerId}:${n}`,
@@ -164,11 +180,11 @@ export function readEmission(r: Reader): { event: OutboundEvent; atMs: number } 
     } as SegmentChanged;
     return { event, atMs };
   }
-  const level = pick(CHURN_LEVELS, r.byte(), 'churn level');
-  const previousLevel = pick(CHURN_LEVELS, r.byte(), 'churn level');
-  const direction = pick(DIRECTIONS, r.byte(), 'direction');
+  const level = pick(CODE_TABLES.churnLevel, r.byte(), 'churn level');
+  const previousLevel = pick(CODE_TABLES.churnLevel, r.byte(), 'churn level');
+  const direction = pick(EMISSION_CODE_TABLES.direction, r.byte(), 'direction');
   const reasons = new Array<string>(r.length(1, 'reasons'));
-  for (let i = 0; i < reasons.length; i++) reasons[i] = pick(CHURN_REASONS, r.byte(), 'churn reason');
+  for (let i = 0; i < reasons.length; i++) reasons[i] = pick(EMISSION_CODE_TABLES.churnReason, r.byte(), 'churn reason');
   const event = {
     type: 'churn-risk',
     event_id: `churn:${customerId}:${n}`,
@@ -200,7 +216,7 @@ function readCause(r: Reader): EmissionCause {
   const kind = r.byte();
   if (kind === 0) {
     const eventId = r.string();
-    return { kind: 'event', event_id: eventId, event_type: pick(CAUSE_TYPES, r.byte(), 'cause type') } as EmissionCause;
+    return { kind: 'event', event_id: eventId, event_type: pick(EMISSION_CODE_TABLES.causeType, r.byte(), 'cause type') } as EmissionCause;
   }
   if (kind === 1) return { kind: 'timer', due_at: msToIso(r.svarint()) };
   throw corrupt(`unknown cause kind ${kind}`);
@@ -230,7 +246,7 @@ function readSnapshot(r: Reader): ValueSnapshot {
   const historic = readNum(r);
   const predicted = readNum(r);
   const pAlive = readNum(r);
-  const churnLevel = pick(CHURN_LEVELS, r.byte(), 'churn level');
+  const churnLevel = pick(CODE_TABLES.churnLevel, r.byte(), 'churn level');
   return {
     recency_days: recencyDays,
     frequency,

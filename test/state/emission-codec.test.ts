@@ -6,7 +6,11 @@ import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snaps
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { StateCodecError } from '../../src/state/errors.js';
+import { EMISSION_CODE_TABLES } from '../../src/state/emission-codec.js';
 import { packOutboxRecords, unpackOutboxRecords, type PackedRecord } from '../../src/state/outbox-codec.js';
+import { INBOUND_TYPES } from '../../src/contracts/inbound.js';
+import { INTERNAL_KINDS } from '../../src/contracts/internal.js';
+import { CHURN_REASONS, SEGMENT_DIMENSIONS } from '../../src/contracts/segments.js';
 import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const where = 'outbox entry 1-0 of partition 3';
@@ -172,6 +176,13 @@ describe('emissions in the outbox', () => {
     expect(out[2]).toMatchObject({ key: '', eventTimeMs: 5 });
     expect(out[2]?.value.toString()).toBe('plain');
     expect(out[3]?.value.toString()).toBe(JSON.stringify(churn));
+  });
+
+  it('code the contract enums with frozen tables that hold every value (segment values and churn levels: those of the state codec)', () => {
+    expect([...EMISSION_CODE_TABLES.dimension].sort()).toEqual([...SEGMENT_DIMENSIONS].sort());
+    expect([...EMISSION_CODE_TABLES.churnReason].sort()).toEqual([...CHURN_REASONS].sort());
+    expect([...EMISSION_CODE_TABLES.causeType].sort()).toEqual([...INBOUND_TYPES, ...INTERNAL_KINDS].sort());
+    expect([...EMISSION_CODE_TABLES.direction].sort()).toEqual(['recovering', 'rising']);
   });
 
   it('leave an entry without emissions in the first format, which every earlier release reads', () => {
