@@ -13,8 +13,6 @@ const OPTIONS: TrafficOptions = {
   idPrefix: 'gen42',
 };
 
-const RULES = GENERATED_TRAFFIC_RULES;
-
 function take(n: number, options: TrafficOptions = OPTIONS): GeneratedEvent[] {
   const out: GeneratedEvent[] = [];
   for (const e of syntheticTraffic(options)) {
@@ -43,7 +41,7 @@ describe('synthetic traffic: the model', () => {
   it('every event decodes as a valid event of its topic, keyed by its customer', () => {
     const now = Date.parse('2100-01-01T00:00:00Z');
     for (const e of sample) {
-      const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, RULES, now);
+      const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, GENERATED_TRAFFIC_RULES, now);
       if (!decoded.ok) throw new Error(`${JSON.stringify(e.event)}: ${decoded.rejection.message}`);
       expect(decoded.input.kind).toBe(e.type);
       expect(e.key).toBe(e.event.customer_id);

@@ -15,8 +15,6 @@ const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'clvstream-generate-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const RULES = GENERATED_TRAFFIC_RULES;
-
 function clvstream(args: string[]): Run {
   const env = { ...process.env };
   delete env['CLVSTREAM_CONFIG'];
@@ -42,7 +40,7 @@ describe('clvstream generate --out', { timeout: 60_000 }, () => {
     expect(lines).toHaveLength(2000);
     const types = new Set<string>();
     for (const line of lines) {
-      const decoded = decodeBytes(Buffer.from(line), null, RULES, Date.parse('2100-01-01T00:00:00Z'));
+      const decoded = decodeBytes(Buffer.from(line), null, GENERATED_TRAFFIC_RULES, Date.parse('2100-01-01T00:00:00Z'));
       if (!decoded.ok) throw new Error(`${line}: ${decoded.rejection.message}`);
       types.add(decoded.event.type);
     }

@@ -27,7 +27,6 @@ import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const PARTITIONS = 3;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RULES = GENERATED_TRAFFIC_RULES;
 
 interface Received {
   readonly topic: string;
@@ -81,7 +80,7 @@ describeWithInfra('clvstream generate → Kafka', (infra) => {
     for (const record of received) {
       const type = typeOfTopic.get(record.topic);
       if (type === undefined) throw new Error(`record on unexpected topic ${record.topic}`);
-      const decoded = decodeBytes(Buffer.from(record.value), type, RULES, now);
+      const decoded = decodeBytes(Buffer.from(record.value), type, GENERATED_TRAFFIC_RULES, now);
       if (!decoded.ok) throw new Error(`${record.value}: ${decoded.rejection.message}`);
       expect(record.key).toBe(decoded.event.customer_id);
       expect(record.partition).toBe(partitionOfKey(record.key, PARTITIONS));

@@ -15,8 +15,6 @@ import { GENERATED_TRAFFIC_RULES } from '../support/ingest-rules.js';
 
 const where = 'outbox entry 1-0 of partition 3';
 
-const RULES = GENERATED_TRAFFIC_RULES;
-
 /** CDNOW's published BG/NBD and Gamma-Gamma figures (days, cents): P(alive) and model CLV are real fractions. */
 const FITTED: ModelSnapshot = {
   version: 'fitted-test',
@@ -32,7 +30,7 @@ function emissionsOf(model: ModelSnapshot, events: number): OutboundEvent[] {
   const now = Date.parse('2026-01-01T00:00:00Z');
   let n = 0;
   for (const e of syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('2020-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'ec' })) {
-    const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, RULES, now);
+    const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, GENERATED_TRAFFIC_RULES, now);
     if (decoded.ok) processor.apply(decoded.input);
     if (++n === events) break;
   }
