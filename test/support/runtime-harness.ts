@@ -264,10 +264,24 @@ export async function stateDifferences(redis: RedisClient, prefix: string, parti
       const a = actual.get(id);
       const want = encodeState(expected.get(id) as CustomerState);
       if (a === undefined) differences.push(`${id}: missing`);
-      else if (!encodeState(a).equals(want)) differences.push(`${id}: differs`);
+      else if (!encodeState(a).equals(want)) differences.push(`${id}: differs (partition ${p}; ${describeDifference(a, expected.get(id) as CustomerState)})`);
     }
   }
   return differences;
+}
+
+/**
+ * The fields that differ, as `field actual≠expected`, so that a failed check tells
+ * a state that lags (fewer orders, an earlier asOfDay) from one counted twice.
+ */
+function describeDifference(actual: CustomerState, expected: CustomerState): string {
+  const fields: string[] = [];
+  for (const key of Object.keys(expected) as (keyof CustomerState)[]) {
+    const a = JSON.stringify(actual[key]);
+    const e = JSON.stringify(expected[key]);
+    if (a !== e) fields.push(`${key} ${a.length > 40 ? `${a.slice(0, 40)}…` : a}≠${e.length > 40 ? `${e.slice(0, 40)}…` : e}`);
+  }
+  return fields.length === 0 ? 'same fields, different bytes' : fields.slice(0, 6).join(', ');
 }
 
 /** Reads a set of topics from the beginning into memory until stopped (a fresh group each time). */

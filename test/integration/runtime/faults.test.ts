@@ -80,7 +80,12 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
 
     const expected = reference(messages, t.settings, PARTITIONS);
     expect(before, 'faults began mid-stream').toBeLessThan(messages.length);
-    expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states, 120_000)).toEqual([]);
+    const differences = await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states, 120_000);
+    if (differences.length > 0) {
+      const stored = await storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
+      console.log(`[faults] not converged: stored ${stored} of ${messages.length} records; runner ${JSON.stringify(runner.status())}`);
+    }
+    expect(differences).toEqual([]);
     // What was published is read back by a reader started after the faults (the
     // first reader was exposed to them too, and is not what is under test).
     for (const api of ['Fetch', 'Produce', 'OffsetCommit', 'Heartbeat'] as const) await control.clearRequestErrors(api);
