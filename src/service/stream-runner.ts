@@ -35,6 +35,7 @@ import type { MergeRecord } from '../pipeline/partition-merge.js';
 import { FencedError } from '../state/errors.js';
 import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
+import { placeBatch } from './fetch-placement.js';
 import { decodeInternal } from './internal-wire.js';
 import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, type Relay, type RelayObserver } from './outbox-relay.js';
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
@@ -362,6 +363,11 @@ export class StreamRunner {
           if (next < low) {
             this.log.warn({ topic: source.topic, partition: p, stored: next.toString(), logStart: low.toString() }, 'records after the stored offset are gone (retention); resuming at the log start');
             next = low;
+          } else if (next > high) {
+            // Records below the stored offset are never read again (the position
+            // does not move backwards): a topic recreated under the same name, or
+            // a log that lost its tail, would otherwise be skipped in silence.
+            this.log.warn({ topic: source.topic, partition: p, stored: next.toString(), logEnd: high.toString() }, 'the stored offset is past the log end (topic recreated, or records lost by the broker); records below it are not read');
           }
           task.fetchNext.set(source.topic, next);
           task.storedNext.set(source.topic, next);
@@ -436,15 +442,20 @@ export class StreamRunner {
 
     const from = task.fetchNext.get(source.topic) ?? 0n;
     const first = batch.messages[0];
-    if (first !== undefined && BigInt(first.offset) > from) {
-      // The batch starts past what we hold: either it predates our seek, or the
-      // broker no longer has [from, first). Re-seek once; the second time it is retention.
-      if (task.gapSeen.get(source.topic) !== BigInt(first.offset)) {
-        task.gapSeen.set(source.topic, BigInt(first.offset));
-        this.seekTo(task, new Map([[source.topic, from]]));
-        return;
-      }
-      this.log.warn({ topic: source.topic, partition: task.partition, from: from.toString(), to: first.offset }, 'offsets missing from the log (retention); skipping the gap');
+    const placement = placeBatch(from, first === undefined ? undefined : BigInt(first.offset), BigInt(batch.lastOffset()), task.gapSeen.get(source.topic));
+    if (placement.kind === 'behind') {
+      // Nothing new, and the fetch position is behind ours: bring it back.
+      this.log.debug({ topic: source.topic, partition: task.partition, from: from.toString(), last: batch.lastOffset() }, 'fetched batch behind the position; seeking');
+      this.seekTo(task, new Map([[source.topic, from]]));
+      return;
+    }
+    if (placement.kind === 'ahead') {
+      task.gapSeen.set(source.topic, placement.at);
+      this.seekTo(task, new Map([[source.topic, from]]));
+      return;
+    }
+    if (placement.gapSkipped) {
+      this.log.warn({ topic: source.topic, partition: task.partition, from: from.toString(), to: first?.offset }, 'offsets missing from the log (retention); skipping the gap');
     }
     task.gapSeen.delete(source.topic);
 
@@ -458,10 +469,9 @@ export class StreamRunner {
     }
     if (task.closed || this.tasks.get(batch.partition) !== task) return;
 
-    const last = BigInt(batch.lastOffset());
     const high = BigInt(batch.highWatermark);
-    task.merge.push(source.queue, records, last + 1n >= high);
-    task.fetchNext.set(source.topic, last + 1n);
+    task.merge.push(source.queue, records, placement.next >= high);
+    task.fetchNext.set(source.topic, placement.next);
     task.highWatermark.set(source.topic, high);
     if (records.length > 0) task.lastInputWallMs = this.now();
     payload.resolveOffset(batch.lastOffset());
