@@ -87,15 +87,20 @@ export class PartitionProcessor {
 
   /**
    * Processes `records` (merge order) of partition p and commits them. Throws
-   * FencedError when `epoch` is no longer p's: the caller has lost the partition.
+   * FencedError when `epoch` is no longer p's: the caller has lost the partition;
+   * OffsetOverlapError when part of the records is stored already (nothing was
+   * written: drop those and process the rest).
    */
   async processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome> {
     const work = new Work(this.options, this.context, watermarkDay);
     const nextOffsets = new Map<string, bigint>();
+    const firstOffsets = new Map<string, bigint>();
     const owned: { record: BatchRecord; input: DomainInput }[] = [];
     for (const record of records) {
       const next = record.offset + 1n;
       if ((nextOffsets.get(record.topic) ?? -1n) < next) nextOffsets.set(record.topic, next);
+      const first = firstOffsets.get(record.topic);
+      if (first === undefined || record.offset < first) firstOffsets.set(record.topic, record.offset);
       const { decoded } = record;
       if ('kind' in decoded) {
         if (this.owns(p, decoded.customerId)) owned.push({ record, input: decoded });
@@ -111,8 +116,11 @@ export class PartitionProcessor {
     work.load(await this.store.loadStates(p, owned.map((o) => o.input.customerId)));
     for (const { input } of owned) work.apply(input);
 
+    // With the first offsets, a batch that repeats stored records is refused
+    // (OffsetOverlapError) instead of counted twice.
     const result = await this.store.commit(p, epoch, {
       nextOffsets,
+      firstOffsets,
       states: work.dirty(),
       outbox: work.outbox,
       watermarkDay: work.watermarkDay,

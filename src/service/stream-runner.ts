@@ -32,7 +32,7 @@ import { CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from '../kafka/co-par
 import type { SourceMessage } from '../kafka/dead-letter-record.js';
 import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-decoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
-import { FencedError } from '../state/errors.js';
+import { FencedError, OffsetOverlapError } from '../state/errors.js';
 import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
 import { placeBatch } from './fetch-placement.js';
@@ -591,6 +591,17 @@ export class StreamRunner {
         if (error instanceof FencedError) {
           this.onFenced(task);
           return false;
+        }
+        if (error instanceof OffsetOverlapError) {
+          // Some of these records are stored already: they reached the merge
+          // twice, which the fetch placement exists to prevent. Nothing was
+          // written; commit the ones after the stored offsets.
+          const kept = records.filter((r) => r.offset >= (error.storedNext.get(r.topic) ?? 0n));
+          this.log.warn({ partition: p, records: records.length, dropped: records.length - kept.length, stored: Object.fromEntries([...error.storedNext].map(([t, o]) => [t, o.toString()])) }, 'batch repeats stored records; dropping those');
+          for (const [topic, next] of error.storedNext) if ((task.storedNext.get(topic) ?? -1n) < next) task.storedNext.set(topic, next);
+          if (kept.length === 0) return true;
+          records = kept;
+          continue;
         }
         this.lastError = (error as Error).message;
         this.options.observer?.batchFailed?.(p, error);

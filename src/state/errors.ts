@@ -16,6 +16,7 @@ export type StateErrorCode =
   | 'NOT_CLAIMED'
   | 'BAD_ARGUMENTS'
   | 'WRONG_TYPE'
+  | 'OFFSET_OVERLAP'
   | 'UNKNOWN_SCRIPT_REPLY'
   | 'REDIS_ERROR'
   | 'REDIS_UNAVAILABLE'
@@ -51,6 +52,29 @@ export class FencedError extends StateError {
     this.partition = partition;
     this.callerEpoch = callerEpoch;
     this.currentEpoch = currentEpoch;
+  }
+}
+
+/**
+ * A commit refused because part of its batch is stored already: some topic's
+ * stored next offset is past the batch's first record of it (while the batch
+ * is not wholly stored, which is a harmless retry). Applying it would count
+ * those records twice. Nothing was written; the caller drops the records below
+ * `storedNext` and commits the rest.
+ */
+export class OffsetOverlapError extends StateError {
+  override readonly name = 'OffsetOverlapError';
+  readonly partition: number;
+  /** Per topic of the batch that is stored (in part or in full): its stored next offset. */
+  readonly storedNext: ReadonlyMap<string, bigint>;
+
+  constructor(partition: number, storedNext: ReadonlyMap<string, bigint>) {
+    super(
+      'OFFSET_OVERLAP',
+      `partition ${partition}: the batch overlaps what is stored (${[...storedNext].map(([t, o]) => `${t} at ${o}`).join(', ')}); nothing was written`,
+    );
+    this.partition = partition;
+    this.storedNext = storedNext;
   }
 }
 

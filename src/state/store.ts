@@ -21,7 +21,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { CustomerState } from '../domain/state.js';
 import { decodeState, encodeState } from './codec.js';
-import { StateCodecError, StateError, wrapRedisError } from './errors.js';
+import { OffsetOverlapError, StateCodecError, StateError, wrapRedisError } from './errors.js';
 import { KeySpace, META_FIELDS, OUTBOX_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
 import { packOutboxRecords, unpackOutboxRecords, type EmissionRecord, type PlainRecord, type UnpackedRecord } from './outbox-codec.js';
 import { runScript } from './scripts.js';
@@ -87,6 +87,12 @@ export interface CommitBatch {
   readonly states?: ReadonlyMap<string, CustomerState | null>;
   /** Per source topic, the offset after the last record of the batch; stored only if it moves forward. */
   readonly nextOffsets?: ReadonlyMap<string, string | number | bigint>;
+  /**
+   * Per source topic of `nextOffsets`, the offset of the batch's first record.
+   * With it the commit refuses a batch that repeats stored records (OffsetOverlapError),
+   * not only one that is stored in full. A topic without one is checked as before.
+   */
+  readonly firstOffsets?: ReadonlyMap<string, string | number | bigint>;
   /** The partition's watermark day after this batch; stored only if it moves forward. */
   readonly watermarkDay?: number | null;
   /** Records to emit, appended to the outbox in order. */
@@ -97,9 +103,10 @@ export interface CommitResult {
   /**
    * False when the batch carries offsets and none of them moves forward: it was
    * committed before (e.g. a retry after a lost reply), and nothing was written.
+   * (A batch stored only in part is refused with OffsetOverlapError.)
    */
   readonly applied: boolean;
-  /** Topics of the batch whose stored offset was already at or past the batch's (left unchanged). */
+  /** When not applied: the batch's topics (all stored already). */
   readonly staleTopics: readonly string[];
 }
 
@@ -265,7 +272,10 @@ export class PartitionStore {
 
     const offsets = batch.nextOffsets ?? new Map<string, string>();
     args.push(String(offsets.size));
-    for (const [topic, offset] of offsets) args.push(offsetField(topic), canonicalOffset(topic, offset));
+    for (const [topic, offset] of offsets) {
+      const first = batch.firstOffsets?.get(topic);
+      args.push(offsetField(topic), first === undefined ? '' : canonicalOffset(topic, first), canonicalOffset(topic, offset));
+    }
 
     const states = batch.states ?? new Map<string, CustomerState | null>();
     const timerSet: string[] = [];
@@ -296,8 +306,14 @@ export class PartitionStore {
 
     const { meta, outbox: outboxKey, timers } = this.keys.partitionKeys(p);
     const rest = await runScript(this.redis, 'commit', [meta, outboxKey, timers], args, { partition: p, epoch });
-    const staleTopics = rest.slice(1).map((f) => topicOfOffsetField(String(f)) ?? String(f));
-    return { applied: Number(rest[0]) === 1, staleTopics };
+    const outcome = Number(rest[0]);
+    const topicOf = (field: unknown): string => topicOfOffsetField(String(field)) ?? String(field);
+    if (outcome === 2) {
+      const stored = new Map<string, bigint>();
+      for (let i = 1; i + 1 < rest.length; i += 2) stored.set(topicOf(rest[i]), BigInt(String(rest[i + 1])));
+      throw new OffsetOverlapError(p, stored);
+    }
+    return { applied: outcome === 1, staleTopics: rest.slice(1).map(topicOf) };
   }
 
   /**

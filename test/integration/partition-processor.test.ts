@@ -13,7 +13,7 @@ import type { SourceMessage } from '../../src/kafka/dead-letter-record.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../../src/service/partition-processor.js';
-import { FencedError } from '../../src/state/errors.js';
+import { FencedError, OffsetOverlapError } from '../../src/state/errors.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore } from '../../src/state/store.js';
 import { ctx } from '../domain/fixtures.js';
@@ -206,6 +206,28 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
       const again = await processor.processBatch(P, epoch, second.watermarkDay, records.slice(6));
       expect(again.applied).toBe(false);
       expect({ states: await states(), outbox: await outbox() }).toEqual(before);
+    });
+
+    it('refuses a batch that repeats stored records beside new ones, writing nothing; the rest then ends where MemoryProcessor ends', async () => {
+      const records = scenario();
+      const { epoch } = await store.claim(P);
+      const first = await processor.processBatch(P, epoch, null, records.slice(0, 6));
+      const before = { states: await states(), outbox: await outbox() };
+      // The last two committed records again, ahead of the ones not yet committed
+      // (what a fetch behind the runner position would have merged).
+      const repeated = [...records.slice(4, 6), ...records.slice(6)];
+      const refused = await processor.processBatch(P, epoch, first.watermarkDay, repeated).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OffsetOverlapError);
+      const stored = (refused as OffsetOverlapError).storedNext;
+      expect({ states: await states(), outbox: await outbox() }).toEqual(before);
+
+      const rest = repeated.filter((r) => r.offset >= (stored.get(r.topic) ?? 0n));
+      expect(rest).toEqual(records.slice(6));
+      await processor.processBatch(P, epoch, first.watermarkDay, rest);
+      const { memory, emits } = reference(records);
+      expect(await states()).toEqual(memory.states);
+      expect(new Set((await outbox()).map((e) => e.id))).toEqual(new Set(emits.map((e) => e.event_id)));
+      expect(await outbox()).toHaveLength(emits.length);
     });
 
     it('refuses a commit with a stale epoch and writes nothing', async () => {

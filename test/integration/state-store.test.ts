@@ -5,7 +5,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomerState } from '../../src/domain/state.js';
 import { encodeState } from '../../src/state/codec.js';
-import { FencedError, StateError } from '../../src/state/errors.js';
+import { FencedError, OffsetOverlapError, StateError } from '../../src/state/errors.js';
 import { KeySpace, META_FIELDS, offsetField } from '../../src/state/keys.js';
 import { connectState } from '../../src/state/connect.js';
 import { runScript } from '../../src/state/scripts.js';
@@ -189,15 +189,20 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
         ]),
         watermarkDay: 20_000,
       });
-      const mixed = await store.commit(p, epoch, {
-        nextOffsets: new Map([
-          [TOPIC_A, '90'],
-          [TOPIC_B, '60'],
-        ]),
-        watermarkDay: 19_990,
-        states: new Map([['C-1', typicalState('C-1')]]),
-      });
-      expect(mixed).toEqual({ applied: true, staleTopics: [TOPIC_A] });
+      // A stored topic beside a new one: the batch would repeat what is stored.
+      const mixed = await store
+        .commit(p, epoch, {
+          nextOffsets: new Map([
+            [TOPIC_A, '90'],
+            [TOPIC_B, '60'],
+          ]),
+          states: new Map([['C-1', typicalState('C-1')]]),
+        })
+        .catch((e: unknown) => e);
+      expect(mixed).toBeInstanceOf(OffsetOverlapError);
+      expect((mixed as OffsetOverlapError).storedNext).toEqual(new Map([[TOPIC_A, 100n]]));
+      expect(await redis.exists(keys.customer(p, 'C-1'))).toBe(0);
+      await store.commit(p, epoch, { nextOffsets: new Map([[TOPIC_B, '60']]), watermarkDay: 19_990 });
       let claim = await store.claim(p);
       expect(claim.nextOffsets).toEqual(
         new Map([
@@ -228,6 +233,35 @@ describeWithInfra('state store: PartitionStore on Redis', (infra) => {
       await expect(store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '-1']]) })).rejects.toMatchObject({
         code: 'BAD_ARGUMENTS',
       });
+    });
+
+    it('refuses a batch whose first records are stored already, and takes one that starts at or after the stored offset', async () => {
+      const p = 6;
+      const { epoch } = await store.claim(p);
+      await store.commit(p, epoch, { nextOffsets: new Map([[TOPIC_A, '100']]), firstOffsets: new Map([[TOPIC_A, '0']]) });
+
+      // Records 95..119: 95..99 are stored; applying them again would count them twice.
+      const overlap = await store
+        .commit(p, epoch, {
+          nextOffsets: new Map([[TOPIC_A, '120']]),
+          firstOffsets: new Map([[TOPIC_A, '95']]),
+          states: new Map([['C-1', typicalState('C-1')]]),
+          outbox: [record(1)],
+        })
+        .catch((e: unknown) => e);
+      expect(overlap).toBeInstanceOf(OffsetOverlapError);
+      expect(overlap).toMatchObject({ code: 'OFFSET_OVERLAP', partition: p, storedNext: new Map([[TOPIC_A, 100n]]) });
+      expect(await redis.exists(keys.customer(p, 'C-1'), keys.outbox(p))).toBe(0);
+      expect((await store.claim(p)).nextOffsets.get(TOPIC_A)).toBe('100');
+
+      const claim = await store.claim(p);
+      // From the stored offset on, and past a gap (records the log no longer has): applied.
+      await expect(store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '120']]), firstOffsets: new Map([[TOPIC_A, '100']]) })).resolves.toEqual({ applied: true, staleTopics: [] });
+      await expect(store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '150']]), firstOffsets: new Map([[TOPIC_A, '130']]) })).resolves.toEqual({ applied: true, staleTopics: [] });
+      // Stored in full (a retry after a lost reply): not applied, no error.
+      await expect(store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '150']]), firstOffsets: new Map([[TOPIC_A, '130']]) })).resolves.toEqual({ applied: false, staleTopics: [TOPIC_A] });
+      // A first offset not before the next one is a malformed batch.
+      await expect(store.commit(p, claim.epoch, { nextOffsets: new Map([[TOPIC_A, '160']]), firstOffsets: new Map([[TOPIC_A, '160']]) })).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
     });
 
     it('keeps a commit\'s records in one entry per topic, reads whole entries and acks them idempotently, also after a rebalance', async () => {

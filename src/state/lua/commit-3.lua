@@ -13,8 +13,10 @@
   ARGV, in order (every count is a decimal integer, then that many groups):
     epoch                      the caller's epoch (from claim)
     watermark                  watermark day, or '' to leave it; only moves forward
-    nOffsets, nOffsets  x (field, nextOffset)   field = off:<topic>; a decimal
-                               offset, stored only if it moves forward
+    nOffsets, nOffsets  x (field, firstOffset, nextOffset)
+                               field = off:<topic>; decimal offsets: the batch's
+                               first record of the topic ('' when not known) and
+                               the one after its last; stored only if it moves forward
     nStates,  nStates   x (customerKey, packed state | '' to delete the key)
     nOutbox,  nOutbox   x (topic, count, packed)  one entry per topic, appended with
                                XADD * as fields t, n, r: `count` records packed
@@ -23,16 +25,20 @@
     nTimerSet, nTimerSet x (customerId, day)        ZADD timers day customerId
     nTimerDel, nTimerDel x customerId                ZREM timers customerId
 
-  Returns  {0, 1, staleField...}  applied; the listed offset fields did not move
-                                  forward (left as they were; normally none)
+  Returns  {0, 1}                 applied
            {0, 0, staleField...}  not applied: the batch carries offsets and none of
                                   them moves forward, i.e. it was committed already
                                   (a retry after a lost reply); nothing written
+           {0, 2, field, stored...}  not applied: part of the batch is stored already
+                                  (a topic's stored offset is past its first record,
+                                  while another topic is new); applying it would count
+                                  those records twice. Lists each such field with its
+                                  stored offset; nothing written
            {1, currentEpoch}      FENCED: another owner claimed the partition
            {2}                    NOT_CLAIMED: the partition has no epoch
            {3, reason}            BAD_ARGUMENTS
            {4, which}             WRONG_TYPE: a partition key has the wrong type
-  Every reply but {0, 1, ...} means nothing was written.
+  Every reply but {0, 1} means nothing was written.
 ]]
 local OK, FENCED, NOT_CLAIMED, BAD_ARGUMENTS, WRONG_TYPE = 0, 1, 2, 3, 4
 local CHUNK = 200 -- pairs per ZADD/ZREM call: far below Lua's unpack limit
@@ -96,10 +102,13 @@ local function section(width)
   return first, count
 end
 
-local offsetsAt, nOffsets = section(2)
+local offsetsAt, nOffsets = section(3)
 if offsetsAt == nil then return bad('offsets section') end
-for j = offsetsAt, offsetsAt + 2 * nOffsets - 1, 2 do
-  if not is_offset(ARGV[j + 1]) then return bad('not an offset: ' .. ARGV[j + 1]) end
+for j = offsetsAt, offsetsAt + 3 * nOffsets - 1, 3 do
+  local first, after = ARGV[j + 1], ARGV[j + 2]
+  if first ~= '' and not is_offset(first) then return bad('not an offset: ' .. first) end
+  if not is_offset(after) then return bad('not an offset: ' .. after) end
+  if first ~= '' and not ahead(after, first) then return bad('first offset ' .. first .. ' not before next offset ' .. after) end
 end
 
 local statesAt, nStates = section(2)
@@ -139,13 +148,23 @@ local current = redis.call('HGET', meta, 'epoch')
 if not current then return {NOT_CLAIMED} end
 if current ~= epoch then return {FENCED, current} end
 
-local advance, stale = {}, {}
-for j = offsetsAt, offsetsAt + 2 * nOffsets - 1, 2 do
-  local stored = redis.call('HGET', meta, ARGV[j])
-  if not stored or ahead(ARGV[j + 1], stored) then
+-- Per topic: fresh (nothing stored at or past its first record), stale (all of
+-- it stored) or overlapping (stored part of the way). All stale is a retry of a
+-- committed batch; any other mix would re-apply stored records.
+local advance, stale, covered = {}, {}, {}
+for j = offsetsAt, offsetsAt + 3 * nOffsets - 1, 3 do
+  local field, first, after = ARGV[j], ARGV[j + 1], ARGV[j + 2]
+  local stored = redis.call('HGET', meta, field)
+  if not stored or ahead(after, stored) then
     advance[#advance + 1] = j
+    if stored and first ~= '' and ahead(stored, first) then
+      covered[#covered + 1] = field
+      covered[#covered + 1] = stored
+    end
   else
-    stale[#stale + 1] = ARGV[j]
+    stale[#stale + 1] = field
+    covered[#covered + 1] = field
+    covered[#covered + 1] = stored
   end
 end
 if nOffsets > 0 and #advance == 0 then
@@ -155,10 +174,17 @@ if nOffsets > 0 and #advance == 0 then
   end
   return reply
 end
+if #covered > 0 then
+  local reply = {OK, 2}
+  for _, v in ipairs(covered) do
+    reply[#reply + 1] = v
+  end
+  return reply
+end
 
 -- 3. Write ----------------------------------------------------------------------
 for _, j in ipairs(advance) do
-  redis.call('HSET', meta, ARGV[j], ARGV[j + 1])
+  redis.call('HSET', meta, ARGV[j], ARGV[j + 2])
 end
 
 if watermark ~= '' then
@@ -204,8 +230,4 @@ while j <= delEnd do
   j = last + 1
 end
 
-local reply = {OK, 1}
-for _, field in ipairs(stale) do
-  reply[#reply + 1] = field
-end
-return reply
+return {OK, 1}
