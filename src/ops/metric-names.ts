@@ -20,6 +20,7 @@ export const METRIC_NAMES = [
   'clvstream_churn_risk_emitted_total',
   'clvstream_rebalances_total',
   'clvstream_fencing_rejections_total',
+  'clvstream_records_skipped_total',
   'clvstream_model_version_info',
   'clvstream_model_age_seconds',
   'clvstream_assigned_partitions',

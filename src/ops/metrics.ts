@@ -14,6 +14,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboundEvent } from '../contracts/outbound.js';
+import type { SkipReason } from '../service/stream-runner.js';
 import { DEFAULT_METRICS_PREFIX, type MetricName } from './metric-names.js';
 
 export interface RuntimeMetricsOptions {
@@ -71,6 +72,7 @@ export class RuntimeMetrics {
   private readonly churnRisk: Counter<'level'>;
   private readonly rebalances: Counter;
   private readonly fencingRejections: Counter;
+  private readonly skippedRecords: Counter;
   private readonly modelVersion: Gauge<'version'>;
   private readonly assigned: Gauge;
 
@@ -171,6 +173,12 @@ export class RuntimeMetrics {
       help: 'Commits refused because another member owns the partition now (FencedError).',
       registers,
     });
+    this.skippedRecords = new Counter({
+      name: metric('clvstream_records_skipped_total'),
+      help: 'Offsets of input topics the runner passed over: reason "retention" (the broker no longer had them: never processed), "already_stored" (records a batch repeated, dropped before commit).',
+      labelNames: ['topic', 'reason'],
+      registers,
+    });
     this.modelVersion = new Gauge({
       name: metric('clvstream_model_version_info'),
       help: 'The customer-value model in use: 1 for the current version.',
@@ -253,6 +261,11 @@ export class RuntimeMetrics {
   /** A commit refused with FencedError. */
   fenced(): void {
     this.fencingRejections.inc();
+  }
+
+  /** Offsets of `topic` passed over, and why (see the metric's help). */
+  recordsSkipped(topic: string, reason: SkipReason, count: number): void {
+    if (count > 0) this.skippedRecords.inc({ topic, reason }, count);
   }
 
   /** Drops the per-partition series (lag of every topic, outbox depth) of a revoked partition. */

@@ -41,6 +41,9 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
     fenced() {
       metrics.fenced();
     },
+    recordsSkipped(topic, _partition, reason, count) {
+      metrics.recordsSkipped(topic, reason, count);
+    },
     lag(topic, partition, lag) {
       metrics.lag(topic, partition, lag);
     },

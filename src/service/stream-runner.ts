@@ -75,6 +75,13 @@ export type RunnerSettings = Pick<
   | 'TOPIC_DEAD_LETTER'
 >;
 
+/**
+ * Why the runner passed over offsets of an input topic: the broker no longer
+ * had them (never processed), or a batch repeated records already stored
+ * (dropped before its commit, so not counted twice).
+ */
+export type SkipReason = 'retention' | 'already_stored';
+
 /** What the runner reports as it goes; the metrics adapter implements it. */
 export interface RunnerObserver extends RelayObserver {
   assigned?(partitions: readonly number[]): void;
@@ -83,6 +90,7 @@ export interface RunnerObserver extends RelayObserver {
   batchFailed?(partition: number, error: unknown): void;
   swept?(partition: number, outcome: SweepOutcome): void;
   fenced?(partition: number): void;
+  recordsSkipped?(topic: string, partition: number, reason: SkipReason, count: number): void;
   lag?(topic: string, partition: number, lag: number): void;
 }
 
@@ -362,6 +370,7 @@ export class StreamRunner {
           let next = stored === undefined ? low : BigInt(stored);
           if (next < low) {
             this.log.warn({ topic: source.topic, partition: p, stored: next.toString(), logStart: low.toString() }, 'records after the stored offset are gone (retention); resuming at the log start');
+            this.options.observer?.recordsSkipped?.(source.topic, p, 'retention', Number(low - next));
             next = low;
           } else if (next > high) {
             // Records below the stored offset are never read again (the position
@@ -456,6 +465,7 @@ export class StreamRunner {
     }
     if (placement.gapSkipped) {
       this.log.warn({ topic: source.topic, partition: task.partition, from: from.toString(), to: first?.offset }, 'offsets missing from the log (retention); skipping the gap');
+      this.options.observer?.recordsSkipped?.(source.topic, task.partition, 'retention', Number(BigInt(first?.offset ?? from) - from));
     }
     task.gapSeen.delete(source.topic);
 
@@ -593,14 +603,8 @@ export class StreamRunner {
           return false;
         }
         if (error instanceof OffsetOverlapError) {
-          // Some of these records are stored already: they reached the merge
-          // twice, which the fetch placement exists to prevent. Nothing was
-          // written; commit the ones after the stored offsets.
-          const kept = records.filter((r) => r.offset >= (error.storedNext.get(r.topic) ?? 0n));
-          this.log.warn({ partition: p, records: records.length, dropped: records.length - kept.length, stored: Object.fromEntries([...error.storedNext].map(([t, o]) => [t, o.toString()])) }, 'batch repeats stored records; dropping those');
-          for (const [topic, next] of error.storedNext) if ((task.storedNext.get(topic) ?? -1n) < next) task.storedNext.set(topic, next);
-          if (kept.length === 0) return true;
-          records = kept;
+          records = this.withoutStored(task, records, error.storedNext);
+          if (records.length === 0) return true;
           continue;
         }
         this.lastError = (error as Error).message;
@@ -610,6 +614,25 @@ export class StreamRunner {
       }
     }
     return false;
+  }
+
+  /**
+   * The records after the stored offsets, once a commit was refused because
+   * some are stored already (OffsetOverlapError; nothing was written). They
+   * reached the merge twice, which the fetch placement exists to prevent: a
+   * warning and `recordsSkipped` make it visible.
+   */
+  private withoutStored(task: PartitionTask, records: readonly BatchRecord[], storedNext: ReadonlyMap<string, bigint>): BatchRecord[] {
+    const kept: BatchRecord[] = [];
+    const dropped = new Map<string, number>();
+    for (const r of records) {
+      if (r.offset >= (storedNext.get(r.topic) ?? 0n)) kept.push(r);
+      else dropped.set(r.topic, (dropped.get(r.topic) ?? 0) + 1);
+    }
+    this.log.warn({ partition: task.partition, records: records.length, dropped: Object.fromEntries(dropped), stored: Object.fromEntries([...storedNext].map(([t, o]) => [t, o.toString()])) }, 'batch repeats stored records; dropping those');
+    for (const [topic, next] of storedNext) if ((task.storedNext.get(topic) ?? -1n) < next) task.storedNext.set(topic, next);
+    for (const [topic, count] of dropped) this.options.observer?.recordsSkipped?.(topic, task.partition, 'already_stored', count);
+    return kept;
   }
 
   /**

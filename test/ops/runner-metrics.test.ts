@@ -36,6 +36,19 @@ describe('runnerMetrics', () => {
     expect(await lines(m, 'clvstream_due_checks_fired_total')).toEqual(['clvstream_due_checks_fired_total 8']);
   });
 
+  it('counts skipped input offsets by topic and reason', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    observer.recordsSkipped?.('clv.purchases', 0, 'retention', 1_200);
+    observer.recordsSkipped?.('clv.purchases', 1, 'retention', 300);
+    observer.recordsSkipped?.('clv.returns', 0, 'already_stored', 2);
+    observer.recordsSkipped?.('clv.returns', 0, 'already_stored', 0);
+    expect(await lines(m, 'clvstream_records_skipped_total')).toEqual([
+      'clvstream_records_skipped_total{topic="clv.purchases",reason="retention"} 1500',
+      'clvstream_records_skipped_total{topic="clv.returns",reason="already_stored"} 2',
+    ]);
+  });
+
   it('counts relayed records by topic and observes the delay from their event time', async () => {
     const m = new RuntimeMetrics({ defaultMetrics: false });
     const observer = runnerMetrics(m);
