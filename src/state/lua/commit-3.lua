@@ -167,20 +167,16 @@ for j = offsetsAt, offsetsAt + 3 * nOffsets - 1, 3 do
     covered[#covered + 1] = stored
   end
 end
-if nOffsets > 0 and #advance == 0 then
-  local reply = {OK, 0}
-  for _, field in ipairs(stale) do
-    reply[#reply + 1] = field
-  end
-  return reply
-end
-if #covered > 0 then
-  local reply = {OK, 2}
-  for _, v in ipairs(covered) do
+-- {OK, outcome, values...}
+local function not_applied(outcome, values)
+  local reply = {OK, outcome}
+  for _, v in ipairs(values) do
     reply[#reply + 1] = v
   end
   return reply
 end
+if nOffsets > 0 and #advance == 0 then return not_applied(0, stale) end
+if #covered > 0 then return not_applied(2, covered) end
 
 -- 3. Write ----------------------------------------------------------------------
 for _, j in ipairs(advance) do
