@@ -19,8 +19,13 @@
 export type Placement =
   /** Take the records at or after `from`; the position becomes `next`. */
   | { readonly kind: 'take'; readonly next: bigint; readonly gapSkipped: boolean }
-  /** Nothing new: leave the position and the merge as they are, seek back to `from`. */
-  | { readonly kind: 'behind' }
+  /**
+   * Nothing new: leave the position and the merge as they are. `seek`: bring
+   * kafkajs to `from`; false when `from` is past the log's end (a topic
+   * recreated, a log that lost its tail), where a seek would only be reset to
+   * the log start again: let kafkajs read on to `from` instead.
+   */
+  | { readonly kind: 'behind'; readonly seek: boolean }
   /** Starts past `from` (at `at`) for the first time: seek to `from` and take nothing yet. */
   | { readonly kind: 'ahead'; readonly at: bigint };
 
@@ -29,9 +34,10 @@ export type Placement =
  * @param first      offset of the batch's first delivered record (undefined: none delivered)
  * @param last       the batch's last offset, as kafkajs reports it
  * @param gapSeenAt  the first offset of an earlier batch that started past `from` (if any)
+ * @param high       the partition's high watermark (log end) the fetch reported
  */
-export function placeBatch(from: bigint, first: bigint | undefined, last: bigint, gapSeenAt: bigint | undefined): Placement {
-  if (last < from) return { kind: 'behind' };
+export function placeBatch(from: bigint, first: bigint | undefined, last: bigint, gapSeenAt: bigint | undefined, high: bigint): Placement {
+  if (last < from) return { kind: 'behind', seek: from <= high };
   if (first !== undefined && first > from) {
     // The second batch in a row to start at the same place past `from`: the
     // broker does not have the gap (or will not deliver it); take what it has.

@@ -451,11 +451,13 @@ export class StreamRunner {
 
     const from = task.fetchNext.get(source.topic) ?? 0n;
     const first = batch.messages[0];
-    const placement = placeBatch(from, first === undefined ? undefined : BigInt(first.offset), BigInt(batch.lastOffset()), task.gapSeen.get(source.topic));
+    const high = BigInt(batch.highWatermark);
+    const placement = placeBatch(from, first === undefined ? undefined : BigInt(first.offset), BigInt(batch.lastOffset()), task.gapSeen.get(source.topic), high);
     if (placement.kind === 'behind') {
-      // Nothing new, and the fetch position is behind ours: bring it back.
-      this.log.debug({ topic: source.topic, partition: task.partition, from: from.toString(), last: batch.lastOffset() }, 'fetched batch behind the position; seeking');
-      this.seekTo(task, new Map([[source.topic, from]]));
+      // Nothing new: the fetch position is behind ours.
+      this.log.debug({ topic: source.topic, partition: task.partition, from: from.toString(), last: batch.lastOffset(), seek: placement.seek }, 'fetched batch behind the position');
+      if (placement.seek) this.seekTo(task, new Map([[source.topic, from]]));
+      else payload.resolveOffset(batch.lastOffset());
       return;
     }
     if (placement.kind === 'ahead') {
@@ -479,7 +481,6 @@ export class StreamRunner {
     }
     if (task.closed || this.tasks.get(batch.partition) !== task) return;
 
-    const high = BigInt(batch.highWatermark);
     task.merge.push(source.queue, records, placement.next >= high);
     task.fetchNext.set(source.topic, placement.next);
     task.highWatermark.set(source.topic, high);
