@@ -73,6 +73,7 @@ export class RuntimeMetrics {
   private readonly rebalances: Counter;
   private readonly fencingRejections: Counter;
   private readonly skippedRecords: Counter;
+  private readonly commitFailures: Counter;
   private readonly modelVersion: Gauge<'version'>;
   private readonly assigned: Gauge;
 
@@ -179,6 +180,12 @@ export class RuntimeMetrics {
       labelNames: ['topic', 'reason'],
       registers,
     });
+    this.commitFailures = new Counter({
+      name: metric('clvstream_commit_failures_total'),
+      help: 'Batch or sweep commits that failed and are retried with backoff, by work ("batch", "sweep") and error code (REDIS_UNAVAILABLE: transient; any other code repeats until someone acts, while the partition stands still).',
+      labelNames: ['work', 'code'],
+      registers,
+    });
     this.modelVersion = new Gauge({
       name: metric('clvstream_model_version_info'),
       help: 'The customer-value model in use: 1 for the current version.',
@@ -266,6 +273,11 @@ export class RuntimeMetrics {
   /** Offsets of `topic` passed over, and why (see the metric's help). */
   recordsSkipped(topic: string, reason: SkipReason, count: number): void {
     if (count > 0) this.skippedRecords.inc({ topic, reason }, count);
+  }
+
+  /** A batch or sweep of a partition whose commit failed with `code` (it is retried). */
+  commitFailed(work: 'batch' | 'sweep', code: string): void {
+    this.commitFailures.inc({ work, code });
   }
 
   /** Drops the per-partition series (lag of every topic, outbox depth) of a revoked partition. */

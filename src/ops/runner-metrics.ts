@@ -5,6 +5,7 @@
  */
 import type { RunnerObserver } from '../service/stream-runner.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
+import { StateError } from '../state/errors.js';
 import type { RuntimeMetrics } from './metrics.js';
 
 export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
@@ -38,6 +39,12 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       countEmitted(metrics, outcome.emissions);
       metrics.dueChecksFired(outcome.timersFired);
     },
+    batchFailed(_partition, error) {
+      metrics.commitFailed('batch', failureCode(error));
+    },
+    sweepFailed(_partition, error) {
+      metrics.commitFailed('sweep', failureCode(error));
+    },
     fenced() {
       metrics.fenced();
     },
@@ -62,6 +69,14 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       metrics.relayError();
     },
   };
+}
+
+/**
+ * The state layer's error code, or UNEXPECTED for anything else (a bug in
+ * the reducer or the runner): a small, fixed label set either way.
+ */
+function failureCode(error: unknown): string {
+  return error instanceof StateError ? error.code : 'UNEXPECTED';
 }
 
 /** Counts per key, keeping the first item seen for each key (to read its labels from). */

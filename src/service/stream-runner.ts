@@ -87,7 +87,10 @@ export interface RunnerObserver extends RelayObserver {
   assigned?(partitions: readonly number[]): void;
   revoked?(partition: number): void;
   batchCommitted?(partition: number, records: readonly BatchRecord[], outcome: BatchOutcome, seconds: number): void;
+  /** A batch's commit failed (retried with backoff until it succeeds or the partition is lost). */
   batchFailed?(partition: number, error: unknown): void;
+  /** A sweep round failed (the next tick or watermark day sweeps again). */
+  sweepFailed?(partition: number, error: unknown): void;
   swept?(partition: number, outcome: SweepOutcome): void;
   fenced?(partition: number): void;
   recordsSkipped?(topic: string, partition: number, reason: SkipReason, count: number): void;
@@ -706,7 +709,11 @@ export class StreamRunner {
   }
 
   private scheduleSweep(task: PartitionTask): void {
-    void task.enqueue('sweep', () => this.sweep(task)).catch((error: unknown) => this.log.warn({ partition: task.partition, err: error }, 'sweep failed'));
+    void task.enqueue('sweep', () => this.sweep(task)).catch((error: unknown) => {
+      this.lastError = (error as Error).message;
+      this.options.observer?.sweepFailed?.(task.partition, error);
+      this.log.warn({ partition: task.partition, err: error }, 'sweep failed');
+    });
   }
 
   /**

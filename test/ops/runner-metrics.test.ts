@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
+import { StateCodecError, StateError } from '../../src/state/errors.js';
 import { runnerMetrics } from '../../src/ops/runner-metrics.js';
 import type { BatchOutcome, BatchRecord, SweepOutcome } from '../../src/service/partition-processor.js';
 
@@ -46,6 +47,20 @@ describe('runnerMetrics', () => {
     expect(await lines(m, 'clvstream_records_skipped_total')).toEqual([
       'clvstream_records_skipped_total{topic="clv.purchases",reason="retention"} 1500',
       'clvstream_records_skipped_total{topic="clv.returns",reason="already_stored"} 2',
+    ]);
+  });
+
+  it('counts failed commits by work and error code, anything not from the state layer as UNEXPECTED', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    observer.batchFailed?.(0, new StateError('REDIS_UNAVAILABLE', 'down', { retriable: true }));
+    observer.batchFailed?.(1, new StateError('REDIS_UNAVAILABLE', 'down', { retriable: true }));
+    observer.batchFailed?.(0, new StateCodecError('CODEC_CORRUPT', 'bad bytes'));
+    observer.sweepFailed?.(0, new TypeError('a bug'));
+    expect(await lines(m, 'clvstream_commit_failures_total')).toEqual([
+      'clvstream_commit_failures_total{work="batch",code="REDIS_UNAVAILABLE"} 2',
+      'clvstream_commit_failures_total{work="batch",code="CODEC_CORRUPT"} 1',
+      'clvstream_commit_failures_total{work="sweep",code="UNEXPECTED"} 1',
     ]);
   });
 
