@@ -29,6 +29,64 @@ export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, c
 }
 
 /**
+ * A segment-changed event, its fields in the contract's order. The one place
+ * that builds it: the reducer here, and the outbox's compact form when it
+ * reads one back (state/emission-codec.ts), so both write the same JSON.
+ */
+export function segmentChangedEvent(
+  customerId: string,
+  n: number,
+  occurredAt: string,
+  dimension: SegmentChanged['dimension'],
+  from: SegmentChanged['from'],
+  to: SegmentChanged['to'],
+  cause: EmissionCause,
+  snapshot: ValueSnapshot,
+  modelVersion: string,
+): SegmentChanged {
+  return {
+    type: 'segment-changed',
+    event_id: `seg:${customerId}:${n}`,
+    customer_id: customerId,
+    occurred_at: occurredAt,
+    dimension,
+    from,
+    to,
+    cause,
+    snapshot,
+    model_version: modelVersion,
+  };
+}
+
+/** A churn-risk event, its fields in the contract's order (see segmentChangedEvent). */
+export function churnRiskEvent(
+  customerId: string,
+  n: number,
+  occurredAt: string,
+  level: ChurnRisk['level'],
+  previousLevel: ChurnRisk['previous_level'],
+  direction: ChurnRisk['direction'],
+  reasons: ChurnRisk['reasons'],
+  cause: EmissionCause,
+  snapshot: ValueSnapshot,
+  modelVersion: string,
+): ChurnRisk {
+  return {
+    type: 'churn-risk',
+    event_id: `churn:${customerId}:${n}`,
+    customer_id: customerId,
+    occurred_at: occurredAt,
+    level,
+    previous_level: previousLevel,
+    direction,
+    reasons,
+    cause,
+    snapshot,
+    model_version: modelVersion,
+  };
+}
+
+/**
  * Compares `s` (last published values) with `p`, appends events to `out` and
  * updates `s` to the new values and sequence. Mutates `s` (the reducer's copy).
  */
@@ -50,19 +108,7 @@ export function emitChanges(
     snapshot ??= snapshotOf(s, p, model, config);
     occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
-    const event: SegmentChanged = {
-      type: 'segment-changed',
-      event_id: `seg:${s.customerId}:${s.emitted}`,
-      customer_id: s.customerId,
-      occurred_at: occurredAt,
-      dimension,
-      from,
-      to,
-      cause,
-      snapshot,
-      model_version: p.modelVersion,
-    };
-    out.push(event);
+    out.push(segmentChangedEvent(s.customerId, s.emitted, occurredAt, dimension, from, to, cause, snapshot, p.modelVersion));
   }
   if (snapshot !== undefined) s.segments = { ...p.segments };
   const previous = s.churnLevel;
@@ -71,20 +117,9 @@ export function emitChanges(
     occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
     const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
-    const event: ChurnRisk = {
-      type: 'churn-risk',
-      event_id: `churn:${s.customerId}:${s.emitted}`,
-      customer_id: s.customerId,
-      occurred_at: occurredAt,
-      level: p.churn.level,
-      previous_level: previous,
-      direction: rising ? 'rising' : 'recovering',
-      reasons: rising ? p.churn.reasons : [],
-      cause,
-      snapshot,
-      model_version: p.modelVersion,
-    };
-    out.push(event);
+    out.push(
+      churnRiskEvent(s.customerId, s.emitted, occurredAt, p.churn.level, previous, rising ? 'rising' : 'recovering', rising ? p.churn.reasons : [], cause, snapshot, p.modelVersion),
+    );
     s.churnLevel = p.churn.level;
   }
 }

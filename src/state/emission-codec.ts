@@ -29,6 +29,7 @@
  */
 import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
 import type { SegmentDimension } from '../contracts/segments.js';
+import { churnRiskEvent, segmentChangedEvent } from '../domain/emissions.js';
 import { msToIso } from '../domain/time.js';
 import { codeIndex, corrupt, type Reader, type Writer } from './binary.js';
 import { CODE_TABLES } from './codec.js';
@@ -166,18 +167,7 @@ export function readEmission(r: Reader): { event: OutboundEvent; atMs: number } 
     const fromIndex = r.byte();
     const from = fromIndex === 0 ? null : pick(values, fromIndex - 1, 'segment');
     const to = pick(values, r.byte(), 'segment');
-    const event = {
-      type: 'segment-changed',
-      event_id: `seg:${customerId}:${n}`,
-      customer_id: customerId,
-      occurred_at: occurredAt,
-      dimension,
-      from,
-      to,
-      cause,
-      snapshot,
-      model_version: modelVersion,
-    } as SegmentChanged;
+    const event = segmentChangedEvent(customerId, n, occurredAt, dimension, from as SegmentChanged['from'], to as SegmentChanged['to'], cause, snapshot, modelVersion);
     return { event, atMs };
   }
   const level = pick(CODE_TABLES.churnLevel, r.byte(), 'churn level');
@@ -185,19 +175,7 @@ export function readEmission(r: Reader): { event: OutboundEvent; atMs: number } 
   const direction = pick(EMISSION_CODE_TABLES.direction, r.byte(), 'direction');
   const reasons = new Array<string>(r.length(1, 'reasons'));
   for (let i = 0; i < reasons.length; i++) reasons[i] = pick(EMISSION_CODE_TABLES.churnReason, r.byte(), 'churn reason');
-  const event = {
-    type: 'churn-risk',
-    event_id: `churn:${customerId}:${n}`,
-    customer_id: customerId,
-    occurred_at: occurredAt,
-    level,
-    previous_level: previousLevel,
-    direction,
-    reasons,
-    cause,
-    snapshot,
-    model_version: modelVersion,
-  } as ChurnRisk;
+  const event = churnRiskEvent(customerId, n, occurredAt, level, previousLevel, direction, reasons as ChurnRisk['reasons'], cause, snapshot, modelVersion);
   return { event, atMs };
 }
 
