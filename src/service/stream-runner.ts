@@ -153,6 +153,8 @@ export class StreamRunner {
   private lastError: string | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
+  /** Aborted when a stop begins: retry pauses end at once, and failed commits are given up (commitBatch). */
+  private readonly stopRequested = new AbortController();
   /** Partitions fenced while our assignment still listed them: claimed again after the next heartbeat (onFenced). */
   private readonly fencedUnconfirmed = new Set<number>();
   /** The topics' log bounds being read for the claims under way (logBounds). */
@@ -270,6 +272,7 @@ export class StreamRunner {
   private async shutdown(): Promise<void> {
     const previous = this.state;
     this.state = 'stopping';
+    this.stopRequested.abort();
     for (const timer of this.intervals) clearInterval(timer);
     if (previous === 'created') {
       this.state = 'stopped';
@@ -397,9 +400,15 @@ export class StreamRunner {
       } catch (error) {
         this.lastError = (error as Error).message;
         this.log.warn({ partition: p, err: error }, 'claim failed; retrying');
-        await sleep(backoff.next(), task.signal);
+        await sleep(backoff.next(), this.retrySignal(task));
+        if (this.state === 'stopping') return; // nothing of p is ours yet: nothing to finish
       }
     }
+  }
+
+  /** Ends a retry's pause when the partition is lost or a stop begins. */
+  private retrySignal(task: PartitionTask): AbortSignal {
+    return AbortSignal.any([task.signal, this.stopRequested.signal]);
   }
 
   /** Log start (low) and end (high) of partition p of every source topic. */
@@ -527,7 +536,7 @@ export class StreamRunner {
         this.lastError = error.message;
         this.log.warn({ topic: source.topic, offset: message.offset, err: error }, 'schema registry unavailable; retrying');
         if (!keepGoing()) return null;
-        await sleep(backoff.next());
+        await sleep(backoff.next(), this.stopRequested.signal);
         await heartbeat();
         if (!keepGoing()) return null;
       }
@@ -583,7 +592,13 @@ export class StreamRunner {
     }
   }
 
-  /** Commits one batch, retrying while Redis is unavailable. False when p is no longer ours. */
+  /**
+   * Commits one batch, retrying while Redis is unavailable. False when p is no
+   * longer ours, or when a stop began and the commit failed: a stop does not
+   * wait for a partition a failing commit holds (until RUN_SHUTDOWN_TIMEOUT_SECONDS).
+   * Giving up is exact: the script stores a batch's states and offsets together
+   * or not at all, so the next owner starts from whichever Redis holds.
+   */
   private async commitBatch(task: PartitionTask, records: BatchRecord[]): Promise<boolean> {
     const processor = this.processor as PartitionProcessor;
     const p = task.partition;
@@ -613,8 +628,12 @@ export class StreamRunner {
         }
         this.lastError = (error as Error).message;
         this.options.observer?.batchFailed?.(p, error);
+        if (this.state === 'stopping') {
+          this.log.warn({ partition: p, records: records.length, err: error }, 'batch commit failed while stopping; left to the next owner');
+          return false;
+        }
         this.log.warn({ partition: p, records: records.length, err: error }, 'batch commit failed; retrying');
-        await sleep(backoff.next(), task.signal);
+        await sleep(backoff.next(), this.retrySignal(task));
       }
     }
     return false;

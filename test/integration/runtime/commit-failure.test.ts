@@ -4,7 +4,9 @@
 // clvstream_commit_failures_total names the error, so an alert can tell it
 // from a Redis outage. Once the key is repaired (removed: the customer starts
 // over), the same batch commits and the partition ends exactly where a run
-// without the fault ends.
+// without the fault ends. A graceful stop does not wait for such a partition:
+// it gives up the failing commit (nothing of it is stored, or all of it) and
+// the next owner starts from what Redis holds.
 import { expect, it } from 'vitest';
 import { RuntimeMetrics } from '../../../src/ops/metrics.js';
 import { runnerMetrics } from '../../../src/ops/runner-metrics.js';
@@ -57,5 +59,41 @@ describeWithInfra('runtime commit failures', (infra: InfraEndpoints) => {
     expect(await convergedStateDifferences(state.redis, prefix, PARTITIONS, expected.states, 60_000)).toEqual([]);
     expect(await convergedEmissionDifferences(expected.emissions, reader, 30_000)).toEqual([]);
     await runner.stop();
+  });
+
+  it('a graceful stop gives up a commit that keeps failing, and the next owner ends exact once the state is repaired', { timeout: 120_000 }, async () => {
+    const { topics, prefix, settings, state, producer, reader, runner: newRunner } = await runtimeFixture(infra, cleanups, 'cfstop', PARTITIONS);
+    const messages = eventStream({ seed: 43, customers: 60, events: 400, stepMs: 3_600_000 });
+    const victim = messages[0]?.key as string;
+    const key = state.store.keys.customer(0, victim);
+    const garbage = Buffer.from([0xff, 0x13, 0x37, 0x00]);
+    await state.redis.set(key, garbage);
+    await produceAll(producer, topics, messages);
+
+    const metrics = new RuntimeMetrics({ defaultMetrics: false });
+    const first = newRunner({ observer: runnerMetrics(metrics) });
+    await first.start();
+    await waitFor(
+      async () => ([...(await failures(metrics))].some(([label, n]) => label.startsWith('batch/CODEC_') && n >= 2) ? true : undefined),
+      { timeoutMs: 30_000, what: 'the corrupt state failing the batch again and again' },
+    );
+
+    // Without giving up, the stop would wait for the stalled batch until
+    // RUN_SHUTDOWN_TIMEOUT_SECONDS and then fail with FatalRunnerError.
+    const outcome = await first.stop().then(
+      () => 'stopped',
+      (error: unknown) => (error as Error).message,
+    );
+    expect(outcome).toBe('stopped');
+    expect(first.status().state).toBe('stopped');
+    expect(await state.redis.getBuffer(key)).toEqual(garbage);
+
+    await state.redis.del(key);
+    const next = newRunner();
+    await next.start();
+    const expected = reference(messages, settings, PARTITIONS);
+    expect(await convergedStateDifferences(state.redis, prefix, PARTITIONS, expected.states, 60_000)).toEqual([]);
+    expect(await convergedEmissionDifferences(expected.emissions, reader, 30_000)).toEqual([]);
+    await next.stop();
   });
 });
