@@ -26,29 +26,36 @@ async function failures(metrics: RuntimeMetrics): Promise<Map<string, number>> {
 
 describeWithInfra('runtime commit failures', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
+  const garbage = Buffer.from([0xff, 0x13, 0x37, 0x00]);
 
-  it('a corrupt stored state stalls its partition, is counted by error code, and nothing is lost once it is repaired', { timeout: 120_000 }, async () => {
-    const { topics, prefix, settings, state, producer, reader, runner: newRunner } = await runtimeFixture(infra, cleanups, 'cfail', PARTITIONS);
-    const messages = eventStream({ seed: 41, customers: 60, events: 400, stepMs: 3_600_000 });
-    const victim = messages[0]?.key as string;
-    const key = state.store.keys.customer(0, victim);
-    const garbage = Buffer.from([0xff, 0x13, 0x37, 0x00]);
+  /**
+   * A deployment whose first customer's stored state is garbage, with the
+   * events produced and a runner started, once its batch has failed at least
+   * twice under a codec error code (retried, not skipped).
+   */
+  async function stalledByCorruptState(label: string, seed: number) {
+    const fixture = await runtimeFixture(infra, cleanups, label, PARTITIONS);
+    const { topics, state, producer } = fixture;
+    const messages = eventStream({ seed, customers: 60, events: 400, stepMs: 3_600_000 });
+    const key = state.store.keys.customer(0, messages[0]?.key as string);
     await state.redis.set(key, garbage);
     await produceAll(producer, topics, messages);
 
     const metrics = new RuntimeMetrics({ defaultMetrics: false });
-    const runner = newRunner({ observer: runnerMetrics(metrics) });
+    const runner = fixture.runner({ observer: runnerMetrics(metrics) });
     await runner.start();
-
-    // Retried, not skipped: the failures repeat, under a codec error code.
     const codes = await waitFor(
       async () => {
-        const counts = await failures(metrics);
-        const codec = [...counts].filter(([label, n]) => label.startsWith('batch/CODEC_') && n >= 2);
+        const codec = [...(await failures(metrics))].filter(([label, n]) => label.startsWith('batch/CODEC_') && n >= 2);
         return codec.length > 0 ? codec : undefined;
       },
       { timeoutMs: 30_000, what: 'the corrupt state counted as a repeated batch failure' },
     );
+    return { ...fixture, messages, key, stalled: runner, codes };
+  }
+
+  it('a corrupt stored state stalls its partition, is counted by error code, and nothing is lost once it is repaired', { timeout: 120_000 }, async () => {
+    const { prefix, settings, state, reader, messages, key, stalled: runner, codes } = await stalledByCorruptState('cfail', 41);
     expect(codes).toHaveLength(1);
     expect(runner.status().lastError).toContain(key); // names the key to look at
     expect(await state.redis.getBuffer(key)).toEqual(garbage);
@@ -62,22 +69,7 @@ describeWithInfra('runtime commit failures', (infra: InfraEndpoints) => {
   });
 
   it('a graceful stop gives up a commit that keeps failing, and the next owner ends exact once the state is repaired', { timeout: 120_000 }, async () => {
-    const { topics, prefix, settings, state, producer, reader, runner: newRunner } = await runtimeFixture(infra, cleanups, 'cfstop', PARTITIONS);
-    const messages = eventStream({ seed: 43, customers: 60, events: 400, stepMs: 3_600_000 });
-    const victim = messages[0]?.key as string;
-    const key = state.store.keys.customer(0, victim);
-    const garbage = Buffer.from([0xff, 0x13, 0x37, 0x00]);
-    await state.redis.set(key, garbage);
-    await produceAll(producer, topics, messages);
-
-    const metrics = new RuntimeMetrics({ defaultMetrics: false });
-    const first = newRunner({ observer: runnerMetrics(metrics) });
-    await first.start();
-    await waitFor(
-      async () => ([...(await failures(metrics))].some(([label, n]) => label.startsWith('batch/CODEC_') && n >= 2) ? true : undefined),
-      { timeoutMs: 30_000, what: 'the corrupt state failing the batch again and again' },
-    );
-
+    const { prefix, settings, state, reader, messages, key, stalled: first, runner: newRunner } = await stalledByCorruptState('cfstop', 43);
     // Without giving up, the stop would wait for the stalled batch until
     // RUN_SHUTDOWN_TIMEOUT_SECONDS and then fail with FatalRunnerError.
     const outcome = await first.stop().then(
