@@ -1,6 +1,6 @@
 /**
- * Where the benchmarks' servers are: the environment (KAFKA_BROKERS, REDIS_URL,
- * KAFKA_MOCK_CONTROL) wins, else `.infra/env` written by
+ * Where the benchmarks' servers are: the environment (KAFKA_BROKERS, REDIS_URL)
+ * wins, else `.infra/env` written by
  * `bash scripts/test-infra.sh start`. Shared by `npm run bench:runtime` and the
  * `npm run bench` service suite.
  */
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnvFile } from '../test/support/env-file.js';
 
-const VARIABLES = ['KAFKA_BROKERS', 'REDIS_URL', 'KAFKA_MOCK_CONTROL'] as const;
+const VARIABLES = ['KAFKA_BROKERS', 'REDIS_URL'] as const;
 
 /**
  * The repository root: the nearest directory above this file whose package.json
@@ -34,7 +34,7 @@ export function repoRoot(from: string = fileURLToPath(import.meta.url)): string 
   return process.cwd();
 }
 
-/** KAFKA_BROKERS and REDIS_URL (always) and KAFKA_MOCK_CONTROL (when the broker is the mock); throws without servers. */
+/** KAFKA_BROKERS and REDIS_URL; throws without servers. */
 export function infraVariables(root: string = repoRoot()): Record<string, string> {
   const env: Record<string, string> = {};
   const file = join(root, '.infra', 'env');
@@ -52,16 +52,16 @@ export function infraVariables(root: string = repoRoot()): Record<string, string
 }
 
 /**
- * The mock broker's process id from `.infra/mock-kafka.pid`, when that process
- * is alive and is the mock broker (so a stale file is never read as someone
- * else's CPU). Undefined for a real Kafka or when it cannot be read.
+ * The test broker's process id from `.infra/kafka.pid` (scripts/test-infra.sh),
+ * when that process is alive and runs kafka.Kafka (so a stale file is never read
+ * as someone else's CPU). Undefined for a broker elsewhere or when it cannot be read.
  */
-export function mockBrokerPid(root: string = repoRoot()): number | undefined {
+export function brokerPid(root: string = repoRoot()): number | undefined {
   try {
-    const pid = Number(readFileSync(join(root, '.infra', 'mock-kafka.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(root, '.infra', 'kafka.pid'), 'utf8').trim());
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('mock_broker') ? pid : undefined;
+    return cmdline.includes('kafka.Kafka') ? pid : undefined;
   } catch {
     return undefined;
   }

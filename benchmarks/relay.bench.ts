@@ -22,7 +22,6 @@ import { Redis } from 'ioredis';
 import { KeySpace } from '../src/state/keys.js';
 import { PartitionStore, type OutboxRecord } from '../src/state/store.js';
 import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, produceRequests, topicMessagesOf } from '../src/service/outbox-relay.js';
-import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
 import { redisCpuSeconds } from './service/measure/cpu.js';
@@ -98,8 +97,7 @@ async function main(): Promise<void> {
   const env = infraVariables();
   const runId = `bench-relay-${process.pid}`;
   const kafka = new Kafka({ clientId: runId, brokers: (env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
-  const control = env.KAFKA_MOCK_CONTROL ? MockKafkaControl.fromAddress(env.KAFKA_MOCK_CONTROL) : undefined;
-  const topics = await Topics.connect(kafka, control);
+  const topics = await Topics.connect(kafka);
   const redis = new Redis(env.REDIS_URL ?? '', { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   const total = PARTITIONS * commits * perCommit;

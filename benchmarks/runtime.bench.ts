@@ -7,9 +7,8 @@
  *   npm run bench:runtime -- [--events 200000] [--partitions 4] [--repeat 2] [--chunk 20000]
  *
  * Needs the test servers (`bash scripts/test-infra.sh start`, read from
- * .infra/env) or KAFKA_BROKERS / REDIS_URL (+ KAFKA_MOCK_CONTROL for the mock's
- * topic creation). Rates are measured from the first to the last record each
- * side handles, so the group join (seconds on the mock broker) is not counted.
+ * .infra/env) or KAFKA_BROKERS / REDIS_URL. Rates are measured from the first
+ * to the last record each side handles, so the group join is not counted.
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -20,7 +19,6 @@ import { UNFITTED_MODEL } from '../src/domain/model-snapshot.js';
 import { MessageDecoder } from '../src/kafka/message-decoder.js';
 import { StreamRunner } from '../src/service/stream-runner.js';
 import { connectState } from '../src/state/connect.js';
-import { MockKafkaControl } from '../test/support/mock-kafka-control.js';
 import { integerArg } from './args.js';
 import { infraVariables } from './endpoints.js';
 
@@ -52,8 +50,7 @@ async function main(): Promise<void> {
   const total = integerArg('events', 200_000);
   const partitions = integerArg('partitions', 4);
   const repeat = integerArg('repeat', 2);
-  // Records per produce request: the mock broker returns one record batch per partition
-  // per fetch, so this sets how much a fetch can carry (benchmarks/RESULTS.md).
+  // Records per produce request: the size of the record batches a fetch hands over.
   const chunk = integerArg('chunk', 20_000);
   const env = infraVariables();
   const id = `clvbench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -69,13 +66,9 @@ async function main(): Promise<void> {
     TOPIC_DEAD_LETTER: `${id}.dead-letter`,
   };
   const kafka = new Kafka({ clientId: id, brokers: (env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
-  const control = env.KAFKA_MOCK_CONTROL ? MockKafkaControl.fromAddress(env.KAFKA_MOCK_CONTROL) : undefined;
   const admin = kafka.admin();
   await admin.connect();
-  for (const topic of Object.values(topicEnv)) {
-    if (control) await control.topicCreate(topic, partitions);
-    else await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-  }
+  await admin.createTopics({ waitForLeaders: true, topics: Object.values(topicEnv).map((topic) => ({ topic, numPartitions: partitions })) });
 
   const producer = kafka.producer();
   await producer.connect();
@@ -110,9 +103,6 @@ async function main(): Promise<void> {
       ratio_median: Number(median(results.map((r) => r.runtime / r.bare)).toFixed(2)),
     }),
   );
-  for (const topic of Object.values(topicEnv)) {
-    if (control) await control.topicDelete(topic).catch(() => undefined);
-  }
   await admin.deleteTopics({ topics: Object.values(topicEnv) }).catch(() => undefined);
   await admin.disconnect();
 }

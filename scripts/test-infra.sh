@@ -2,13 +2,13 @@
 # Local test infrastructure for clvstream's integration tests, without Docker:
 #   - one standalone redis-server (no persistence)
 #   - a 3-master Redis Cluster (3 redis-server processes, no replicas)
-#   - a Kafka-protocol mock broker (librdkafka's mock cluster, see
-#     infra/mock-kafka/README.md) with a control channel for fault injection
+#   - one Apache Kafka node (KRaft, broker and controller in one process), from
+#     the Maven artifacts of infra/kafka/pom.xml, via scripts/kafka-node.sh
 #
 # Usage: scripts/test-infra.sh start|stop|status|env
 #
-# start   installs what is missing (Debian packages via apt-get, librdkafka +
-#         the mock broker built into a cache outside the repo), starts all
+# start   installs what is missing (Debian packages via apt-get, the Kafka
+#         broker's jars via Maven into the local Maven repository), starts all
 #         servers on free 127.0.0.1 ports and writes .infra/env. Idempotent:
 #         if everything recorded is still up and answering, it does nothing.
 #         On failure it stops whatever it started, writes the reason to
@@ -19,8 +19,8 @@
 # env     prints .infra/env as `export` lines: eval "$(scripts/test-infra.sh env)"
 #
 # Environment:
-#   CLVSTREAM_CACHE_DIR      build cache (default ~/.cache/clvstream)
-#   CLVSTREAM_MOCK_KAFKA_ARGS  extra arguments for mock_broker (e.g. "--brokers 1")
+#   CLVSTREAM_CACHE_DIR      cache of the resolved Kafka classpath (default ~/.cache/clvstream)
+#   CLVSTREAM_KAFKA_HEAP     the broker JVM's heap (default 512m)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,22 +29,11 @@ ENV_FILE="$INFRA/env"
 ERROR_FILE="$INFRA/start-error"
 CACHE="${CLVSTREAM_CACHE_DIR:-$HOME/.cache/clvstream}"
 
-# librdkafka comes from the npm tarball of the Confluent JS client, which
-# vendors it under deps/librdkafka; the registry is the only network we have.
-KJS_PKG="@confluentinc/kafka-javascript"
-KJS_VERSION="1.10.1"
-KJS_TGZ="confluentinc-kafka-javascript-${KJS_VERSION}.tgz"
-KJS_SHA256="ada7d703bb1d3237e2292bfabf438d663b6160c9f1ac2a2406b5dc4257c81b66"
-RDK_VERSION="2.15.1"
-RDK_VERSION_HEX="0x020f01ff" # RD_KAFKA_VERSION in rdkafka.h for 2.15.1
-MOCK_SRC="$ROOT/infra/mock-kafka"
-# Our fixes to librdkafka's mock cluster, applied before it is built; the
-# built library is keyed on them, so a changed patch is never served stale.
-RDK_PATCHES=("$MOCK_SRC"/librdkafka-*.patch)
-RDK_DIR="$CACHE/librdkafka-$RDK_VERSION-$(cat "${RDK_PATCHES[@]}" | sha256sum | cut -c1-12)"
+KAFKA_NODE="$ROOT/scripts/kafka-node.sh"
+KAFKA_DIR="$INFRA/kafka"
 
 # Ports: pick from below Linux's ephemeral range (32768+) so that nothing that
-# binds port 0 (the mock's brokers, outgoing connections) can take ours, and
+# binds port 0 (outgoing connections, a test's own servers) can take ours, and
 # so that a Redis Cluster node's bus port (port + 10000) also stays below it.
 PORT_MIN=20000
 PORT_MAX=22700
@@ -96,98 +85,6 @@ ensure_redis() {
   # Not a server we start: the Prometheus scrape test runs its own instance.
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
-}
-
-ensure_build_deps() {
-  local missing=()
-  command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
-  command -v make >/dev/null 2>&1 || missing+=(make)
-  [[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev)
-  command -v tar >/dev/null 2>&1 || missing+=(tar)
-  command -v patch >/dev/null 2>&1 || missing+=(patch)
-  command -v gzip >/dev/null 2>&1 || missing+=(gzip)
-  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
-}
-
-# ------------------------------------------------------------------- build --
-
-mock_hash() {
-  # The binary depends on our source and its Makefile; key the cache on both
-  # so a changed mock_broker.c never runs a stale binary.
-  cat "$MOCK_SRC/mock_broker.c" "$MOCK_SRC/Makefile" | sha256sum | cut -c1-16
-}
-
-build_librdkafka() {
-  [[ -f "$RDK_DIR/.built" ]] && return 0
-  ensure_build_deps
-  command -v npm >/dev/null 2>&1 || fail "npm is needed to download $KJS_PKG"
-  mkdir -p "$CACHE/dl"
-  local tgz="$CACHE/dl/$KJS_TGZ"
-  if [[ ! -f "$tgz" ]]; then
-    log "downloading $KJS_PKG@$KJS_VERSION (npm pack)"
-    (cd "$CACHE/dl" && npm pack "$KJS_PKG@$KJS_VERSION" >>"$INFRA/build.log" 2>&1) ||
-      fail "npm pack $KJS_PKG@$KJS_VERSION failed, see .infra/build.log"
-  fi
-  if [[ $(sha256sum "$tgz" | cut -d' ' -f1) != "$KJS_SHA256" ]]; then
-    rm -f "$tgz"
-    fail "$KJS_TGZ has an unexpected sha256 (deleted; rerun to download again)"
-  fi
-
-  log "building librdkafka $RDK_VERSION (about a minute; log: .infra/build.log)"
-  # Leftovers of an interrupted build (we hold the build lock).
-  rm -rf "$CACHE"/.tmp-librdkafka-*
-  local tmp="$CACHE/.tmp-librdkafka-$$"
-  mkdir -p "$tmp"
-  tar -xzf "$tgz" -C "$tmp" package/deps/librdkafka ||
-    fail "cannot extract deps/librdkafka from $KJS_TGZ"
-  local src="$tmp/package/deps/librdkafka"
-  grep -q "define RD_KAFKA_VERSION *$RDK_VERSION_HEX" "$src/src/rdkafka.h" ||
-    fail "$KJS_TGZ does not contain librdkafka $RDK_VERSION"
-  local fix
-  for fix in "${RDK_PATCHES[@]}"; do
-    patch -s -d "$src" -p1 <"$fix" >>"$INFRA/build.log" 2>&1 ||
-      fail "cannot apply $(basename "$fix") to librdkafka $RDK_VERSION, see .infra/build.log"
-  done
-  # Only what the mock needs: no TLS/SASL/curl/zstd, static library.
-  (cd "$src" &&
-    ./configure --disable-ssl --disable-gssapi --disable-sasl --disable-curl \
-      --disable-zstd --disable-lz4-ext --enable-static &&
-    make -j"$(nproc)" -C src lib) >>"$INFRA/build.log" 2>&1 ||
-    fail "librdkafka build failed, see .infra/build.log"
-  # Keep only what linking the mock needs (~30 MB instead of ~190 MB of
-  # build tree); the sources stay in the cached tarball.
-  local keep="$tmp/keep"
-  mkdir -p "$keep/src"
-  cp "$src/src/rdkafka.h" "$src/src/rdkafka_mock.h" "$src/src/librdkafka.a" "$keep/src/"
-  cp "$src/LICENSES.txt" "$keep/"
-  touch "$keep/.built"
-  rm -rf "$RDK_DIR"
-  # Same filesystem, so the cache entry appears atomically.
-  mv "$keep" "$RDK_DIR"
-  rm -rf "$tmp"
-}
-
-# Prints the path of the mock broker binary, building it if needed.
-mock_binary() {
-  local dir="$CACHE/mock-broker/$(basename "$RDK_DIR")-$(mock_hash)"
-  if [[ ! -x "$dir/mock_broker" ]]; then
-    mkdir -p "$CACHE"
-    # Two checkouts starting at once must not build into the same place.
-    exec 8>"$CACHE/.build.lock"
-    flock -w 900 8 || fail "timed out waiting for another build ($CACHE/.build.lock)"
-    if [[ ! -x "$dir/mock_broker" ]]; then
-      build_librdkafka
-      ensure_build_deps
-      log "building mock_broker -> $dir"
-      mkdir -p "$dir"
-      make -s -C "$MOCK_SRC" LIBRDKAFKA_DIR="$RDK_DIR" OUT="$dir/mock_broker.tmp" \
-        >>"$INFRA/build.log" 2>&1 || fail "mock_broker build failed, see .infra/build.log"
-      mv "$dir/mock_broker.tmp" "$dir/mock_broker"
-    fi
-    flock -u 8
-    exec 8>&-
-  fi
-  printf '%s\n' "$dir/mock_broker"
 }
 
 # ----------------------------------------------------------------- servers --
@@ -271,35 +168,23 @@ start_redis() {
   fail "redis-server ($kind) failed to start, see .infra/redis-$kind-*.log"
 }
 
-control_cmd() {
-  # One line in, one line out, bounded by timeout.
-  local hostport=$1 cmd=$2
-  timeout 3 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" && printf "%s\n" "$2" >&3 && head -n1 <&3' \
-    _ "$hostport" "$cmd" 2>/dev/null | tr -d '\r'
-}
-
-start_mock() {
-  local bin=$1 menv="$INFRA/mock-kafka.env" deadline pid
-  rm -f "$menv"
-  # shellcheck disable=SC2086 # word splitting of extra args is intended
-  setsid "$bin" --brokers 3 --partitions 3 --env-file "$menv" \
-    ${CLVSTREAM_MOCK_KAFKA_ARGS:-} </dev/null >>"$INFRA/mock-kafka.log" 2>&1 8>&- 9>&- &
-  pid=$!
-  # The program writes its env file only once everything listens.
-  deadline=$((SECONDS + WAIT_SECS))
-  while ((SECONDS < deadline)) && pid_alive "$pid" && [[ ! -f $menv ]]; do
-    sleep 0.1
+# Starts the Kafka node on free ports; prints "pid port".
+start_kafka() {
+  local attempt port cport pid
+  for ((attempt = 0; attempt < 5; attempt++)); do
+    port=$(free_port)
+    cport=$(free_port)
+    [[ $port != "$cport" ]] || continue
+    rm -rf "$KAFKA_DIR"
+    bash "$KAFKA_NODE" init "$KAFKA_DIR" --node-id 1 --port "$port" --controller-port "$cport" \
+      >>"$INFRA/kafka-start.log" 2>&1 || fail "kafka-node.sh init failed, see .infra/kafka-start.log"
+    if pid=$(bash "$KAFKA_NODE" start "$KAFKA_DIR" 2>>"$INFRA/kafka-start.log"); then
+      printf '%s %s\n' "$pid" "$port"
+      return 0
+    fi
+    log "the Kafka node did not come up on port $port, retrying (log: .infra/kafka/broker.log)"
   done
-  [[ -f $menv ]] || {
-    pid_alive "$pid" && kill "$pid" 2>/dev/null
-    fail "mock broker did not start, see .infra/mock-kafka.log"
-  }
-  local mpid control
-  mpid=$(sed -n 's/^KAFKA_MOCK_PID=//p' "$menv")
-  control=$(sed -n 's/^KAFKA_MOCK_CONTROL=//p' "$menv")
-  echo "$mpid" >"$INFRA/mock-kafka.pid"
-  [[ $(control_cmd "$control" ping) == "ok pong" ]] ||
-    fail "mock broker control channel $control does not answer, see .infra/mock-kafka.log"
+  fail "the Kafka node failed to start, see .infra/kafka-start.log and .infra/kafka/broker.log"
 }
 
 form_cluster() {
@@ -340,12 +225,13 @@ check_all() {
     pid=$(<"$f")
     name=$(basename "$f" .pid)
     case $name in
-      mock-kafka)
-        if pid_is "$pid" mock_broker &&
-          [[ $(control_cmd "$(env_get KAFKA_MOCK_CONTROL)" ping) == "ok pong" ]]; then
-          echo "mock-kafka pid $pid: up (brokers $(env_get KAFKA_BROKERS), control $(env_get KAFKA_MOCK_CONTROL))"
+      kafka)
+        port=$(env_get KAFKA_BROKERS)
+        port=${port##*:}
+        if pid_is "$pid" kafka.Kafka && port_in_use "$port"; then
+          echo "kafka pid $pid: up (brokers $(env_get KAFKA_BROKERS))"
         else
-          echo "mock-kafka pid $pid: DOWN"
+          echo "kafka pid $pid: DOWN"
           bad=1
         fi
         ;;
@@ -379,8 +265,14 @@ stop_all() {
   for f in "${pidfiles[@]}"; do
     pid=$(<"$f")
     name=$(basename "$f" .pid)
-    [[ $name == mock-kafka ]] && expect=mock_broker || expect=redis-server
-    if pid_is "$pid" "$expect"; then
+    if [[ $name == kafka ]]; then
+      # kafka-node.sh knows the node's own pid file and gives it time for a clean shutdown.
+      bash "$KAFKA_NODE" stop "$KAFKA_DIR" || true
+      log "stopped kafka (pid $pid)"
+      rm -f "$f"
+      continue
+    fi
+    if pid_is "$pid" redis-server; then
       kill -TERM "$pid" 2>/dev/null || true
       deadline=$((SECONDS + 10))
       while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.1; done
@@ -394,8 +286,8 @@ stop_all() {
     fi
     rm -f "$f"
   done
-  rm -f "$ENV_FILE" "$INFRA/mock-kafka.env"
-  rm -rf "$INFRA/redis-cluster" "$INFRA/redis-standalone"
+  rm -f "$ENV_FILE"
+  rm -rf "$INFRA/redis-cluster" "$INFRA/redis-standalone" "$KAFKA_DIR"
 }
 
 cmd_start() {
@@ -415,16 +307,17 @@ cmd_start() {
   rm -f "$ERROR_FILE"
   # Logs are per run (server logs are named by port and would pile up).
   rm -f "$INFRA"/redis-*.log
-  : >"$INFRA/mock-kafka.log"
+  : >"$INFRA/kafka-start.log"
 
   # Whatever fails from here on: leave nothing running behind us.
   trap 'rc=$?; if ((rc != 0)); then log "start failed; stopping what was started"; stop_all; fi' EXIT
 
   local t0=$SECONDS
   ensure_redis
-  local bin
-  bin=$(mock_binary)
-  log "mock broker binary: $bin ($((SECONDS - t0))s so far)"
+  local classpath
+  classpath=$(bash "$KAFKA_NODE" classpath 2>>"$INFRA/kafka-start.log") ||
+    fail "the Kafka broker could not be resolved, see .infra/kafka-start.log"
+  log "Kafka classpath: $classpath ($((SECONDS - t0))s so far)"
 
   local pid port cluster_ports=() i
   read -r pid port < <(start_redis standalone)
@@ -440,14 +333,17 @@ cmd_start() {
   done
   form_cluster "${cluster_ports[@]}"
 
-  start_mock "$bin"
+  pid='' port=''
+  read -r pid port < <(start_kafka)
+  [[ -n ${pid:-} ]] || fail "the Kafka node failed to start"
+  echo "$pid" >"$INFRA/kafka.pid"
+  local kafka_port=$port
 
   local nodes
   nodes=$(printf '127.0.0.1:%s,' "${cluster_ports[@]}")
   {
     echo "# written by scripts/test-infra.sh start; removed by stop"
-    grep '^KAFKA_BROKERS=' "$INFRA/mock-kafka.env"
-    grep '^KAFKA_MOCK_CONTROL=' "$INFRA/mock-kafka.env"
+    echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"
     echo "REDIS_URL=redis://127.0.0.1:$redis_port"
     echo "REDIS_CLUSTER_NODES=${nodes%,}"
   } >"$ENV_FILE.tmp"

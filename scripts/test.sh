@@ -19,7 +19,7 @@ started=0
 cleanup() { if [ "$started" = 1 ]; then bash scripts/test-infra.sh stop || true; fi; }
 trap cleanup EXIT
 
-step "test infrastructure (Redis, Redis Cluster, librdkafka mock Kafka cluster)"
+step "test infrastructure (Redis, Redis Cluster, Apache Kafka)"
 if [ -n "${CLVSTREAM_SKIP_INFRA:-}" ]; then
   echo "CLVSTREAM_SKIP_INFRA is set: integration tests will report themselves skipped"
 elif bash scripts/test-infra.sh start; then

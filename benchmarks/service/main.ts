@@ -26,22 +26,21 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { KeySpace } from '../../src/state/keys.js';
-import { MockKafkaControl } from '../../test/support/mock-kafka-control.js';
-import { infraVariables, mockBrokerPid, repoRoot } from '../endpoints.js';
+import { brokerPid as testBrokerPid, infraVariables, repoRoot } from '../endpoints.js';
 import { WorkloadReader, writeJsonLines, type WorkloadOptions, type WorkloadRecord } from '../workload.js';
 import { bounded, now, sleep } from './clock.js';
 import { CpuMeter, machineBusy } from './measure/cpu.js';
 import { hostSpeed, HOST_SPEED_WORKLOAD } from './measure/host-speed.js';
 import { deleteByPrefix, meanMemoryUsage, scanKeys, totalMemoryUsage, usedMemory } from './measure/redis-memory.js';
 import { CommanderError, parseOptions, type BenchOptions, type SystemKind } from './options.js';
-import { BACKLOG_CHUNK, connectProducer, delayPhase, produceBacklog, throughputPhase, type DelayResult } from './phases.js';
+import { connectProducer, delayPhase, produceBacklog, throughputPhase, type DelayResult } from './phases.js';
 import { preloadChunks, preloadState, type PreloadOptions, type PreloadResult } from './preload.js';
 import { formatReport, mainClvstream, ratiosOf, targetsOf, writeReport, type BenchReport, type MemoryResult, type SystemResult } from './report.js';
 import { startClvstream } from './systems/clvstream.js';
 import type { WorkerConfig } from './systems/protocol.js';
 import type { RunningSystem } from './systems/system.js';
 import { startWorkers } from './systems/workers.js';
-import { largestPartitionBytes, MOCK_PARTITION_BUDGET_BYTES, Topics, type TopicSet } from './topics.js';
+import { Topics, type TopicSet } from './topics.js';
 
 interface Run {
   readonly kind: SystemKind;
@@ -101,8 +100,7 @@ async function main(): Promise<void> {
   // Every customer key carries the prefix: keep it about as short as the default 'clv'
   // so that bytes per customer measure clvstream, not the bench's naming.
   const short = `b${hex}`;
-  const control = vars.KAFKA_MOCK_CONTROL ? MockKafkaControl.fromAddress(vars.KAFKA_MOCK_CONTROL) : undefined;
-  const brokerPid = control ? mockBrokerPid(root) : undefined;
+  const brokerPid = testBrokerPid(root);
   const kafka = new Kafka({ clientId: runId, brokers, logLevel: logLevel.NOTHING });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const cpu = new CpuMeter(redis, brokerPid);
@@ -142,7 +140,7 @@ async function main(): Promise<void> {
       cpus: cpus().length,
       load_average_at_start: loadavg().map((x) => Number(x.toFixed(2))),
       cpu_busy_before_start: null as number | null,
-      kafka: control ? `librdkafka mock cluster (${brokers.length} brokers${brokerPid ? `, pid ${brokerPid}` : ', pid unknown: no broker CPU'})` : `Kafka at ${brokers.join(',')}`,
+      kafka: `Apache Kafka at ${brokers.join(',')}${brokerPid ? ` (pid ${brokerPid})` : ' (not the test broker: no broker CPU)'}`,
       redis: `Redis ${/^redis_version:(\S+)/m.exec(infoServer)?.[1] ?? '?'} at ${new URL(redisUrl).host}`,
       host_speed_workload: HOST_SPEED_WORKLOAD,
       host_speed_at_start: Math.round(hostSpeed()),
@@ -160,14 +158,14 @@ async function main(): Promise<void> {
     const backlog = reader.take(o.events);
     if (backlog.length < o.events) throw new Error(`the workload reaches the present after ${backlog.length} events: use more --customers`);
     const workload = describeWorkload(backlog, o);
-    const partitions = partitionCount(backlog, o.partitions, control !== undefined);
+    const partitions = o.partitions ?? DEFAULT_PARTITIONS;
     log(`${runId}: ${backlog.length.toLocaleString('en-US')} backlog events over ${workload.customers_in_backlog.toLocaleString('en-US')} customers, ${partitions} partitions; ${environment.kafka}; ${environment.redis}`);
 
     const results: SystemResult[] = [];
     let liveRate: BenchReport['liveRate'] = o.rate === null ? null : { eventsPerSecond: o.rate, source: '--rate' };
     for (const run of plan(o)) {
       const label = `${run.kind === 'clvstream' ? 'clv' : run.kind}${run.instances}`;
-      const topics = await Topics.connect(kafka, control);
+      const topics = await Topics.connect(kafka);
       const producer = await connectProducer(kafka);
       session = { topics, producer };
       const set = await topics.create(runId, label, partitions);
@@ -303,28 +301,8 @@ interface StartContext {
   readonly preloadChunks: number;
 }
 
-/**
- * The requested partition count, or (none requested) 8 or the smallest larger
- * one whose largest partition holds the backlog within the mock broker's
- * retention. A real Kafka keeps everything: 8.
- */
+/** Partitions of every topic when --partitions is not given. */
 const DEFAULT_PARTITIONS = 8;
-
-function partitionCount(backlog: readonly WorkloadRecord[], requested: number | null, mock: boolean): number {
-  const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
-  if (!mock) return requested ?? DEFAULT_PARTITIONS;
-  if (requested !== null) {
-    const largest = largestPartitionBytes(backlog, requested, BACKLOG_CHUNK);
-    if (largest > MOCK_PARTITION_BUDGET_BYTES) {
-      throw new Error(`with ${requested} partitions the largest would hold ${mib(largest)} MiB of the backlog; the mock broker keeps about 5 MiB per partition (and this bench allows ${mib(MOCK_PARTITION_BUDGET_BYTES)}): use more --partitions or fewer --events`);
-    }
-    return requested;
-  }
-  for (const p of [DEFAULT_PARTITIONS, 12, 16, 24, 32, 48, 64]) {
-    if (largestPartitionBytes(backlog, p, BACKLOG_CHUNK) <= MOCK_PARTITION_BUDGET_BYTES) return p;
-  }
-  throw new Error('the backlog does not fit the mock broker even with 64 partitions: use fewer --events');
-}
 
 async function startSystem(run: Run, c: StartContext): Promise<RunningSystem> {
   const groupId = `${c.runId}-${c.label}`;

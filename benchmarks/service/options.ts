@@ -15,7 +15,7 @@ export interface BenchOptions {
   readonly customers: number;
   /** Workload events back-filled into clvstream's Redis before it starts (clvstream only); the backlog follows them. */
   readonly preload: number;
-  /** Partitions of every topic; null: 8, or more when the backlog would not fit the mock broker's retention. */
+  /** Partitions of every topic; null: 8. */
   readonly partitions: number | null;
   readonly instances: number;
   /** Live traffic rate; null: half of clvstream's measured throughput. */
@@ -89,7 +89,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .addOption(
       new Option('--preload <events>', 'back-fill the workload\'s first <events> into clvstream\'s Redis before it starts (the same partition step as the service), so the backlog meets that many stored customers; clvstream only').default(0).argParser(integer('--preload', 0, 5_000_000)),
     )
-    .addOption(new Option('--partitions <n>', 'partitions of every topic (default 8, or more when the backlog would not fit the mock broker\'s ~5 MiB per partition)').argParser(integer('--partitions', 1, 64)))
+    .addOption(new Option('--partitions <n>', 'partitions of every topic (default 8)').argParser(integer('--partitions', 1, 64)))
     .addOption(new Option('--instances <n>', 'processes per system in one consumer group (clvstream also runs with 1 for the scaling ratio)').default(1).argParser(integer('--instances', 1, 8)))
     .addOption(new Option('--rate <events/s>', 'live traffic rate (default: half of clvstream\'s measured throughput)').argParser(positive('--rate', 10_000_000)))
     .addOption(new Option('--seed <n>', 'workload seed').default(7).argParser(integer('--seed', 0, 0xffffffff)))

@@ -19,11 +19,7 @@ import type { Topics, TopicSet } from './topics.js';
 import { toTopicMessages, type WorkloadReader, type WorkloadRecord } from '../workload.js';
 
 const POLL_MS = 20;
-/**
- * Live traffic goes out every 20 ms, like a producer lingering for a batch
- * (the mock broker returns one record batch per partition per fetch, so a
- * stream of tiny produce requests would slow every consumer down).
- */
+/** Live traffic goes out every 20 ms, like a producer lingering for a batch. */
 const LIVE_TICK_MS = 20;
 
 /** An idempotent producer with the default (murmur2) partitioner: keys land where clvstream expects them (src/app/generate-kafka.ts). */
@@ -33,16 +29,10 @@ export async function connectProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-/**
- * Records per produce request of the backlog (one record batch per topic-partition
- * each). Large on purpose: the mock broker answers a fetch with a single record
- * batch per partition where a real broker fills it up to the fetch size, so small
- * batches would make every consumer's fetch round trips the limit (measured: the
- * same 100k events at 23k events/s with 2,000-record requests, 50–70k with 20,000).
- */
+/** Records per produce request of the backlog: large, so producing it takes little of the run. */
 export const BACKLOG_CHUNK = 20_000;
 
-/** Produces the backlog and checks that the broker still holds all of it (the mock drops the oldest batches beyond ~5 MiB per partition). */
+/** Produces the backlog and checks that the broker still holds all of it (a retention that removed some would skew every figure). */
 export async function produceBacklog(producer: Producer, admin: Topics, topics: TopicSet, records: readonly WorkloadRecord[]): Promise<number> {
   const started = now();
   for (let i = 0; i < records.length; i += BACKLOG_CHUNK) {

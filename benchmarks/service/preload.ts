@@ -2,8 +2,8 @@
  * `--preload N`: the workload's first N events are back-filled into a
  * clvstream system's Redis key space before its processes start, so the
  * backlog and the live traffic that follow meet a store that already holds
- * that many events' customers (up to a million and more), which a backlog
- * the mock broker can keep (about 5 MiB per partition) cannot reach.
+ * that many events' customers (up to a million and more), which producing
+ * and consuming a backlog that long would take most of a run to reach.
  *
  * The back-fill is `clvstream replay --state`'s (src/app/redis-backfill.ts):
  * the partition step the service runs, so the stored states, timers and

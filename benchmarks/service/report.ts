@@ -156,7 +156,7 @@ export function formatReport(r: BenchReport): string {
     }
   }
   lines.push('  emissions/event: records published to the emission topics per backlog event (clvstream also emits on due checks; naive has no timers).');
-  lines.push('  * whole-server figures over the same window: Redis from INFO cpu, the mock broker process (all its brokers) from /proc, the bench process (producer, observer, polling); they include anyone else using those servers meanwhile.');
+  lines.push('  * whole-server figures over the same window: Redis from INFO cpu, the test broker JVM (scripts/test-infra.sh) from /proc, the bench process (producer, observer, polling); they include anyone else using those servers meanwhile.');
 
   const withDelay = r.systems.filter((s) => s.delay !== null);
   lines.push('');
@@ -187,7 +187,7 @@ export function formatReport(r: BenchReport): string {
     ]);
   }
   if (withDelay.length > 0 || r.systems.some((s) => s.kind === 'bare')) lines.push(table(drows));
-  lines.push('  published: send → the emission record\'s create time (set by the system\'s producer), the system\'s own part; seen after: that time → seen by the bench\'s consumer (the broker and the instrument; the mock answers an empty fetch only after its full wait).');
+  lines.push('  published: send → the emission record\'s create time (set by the system\'s producer), the system\'s own part; seen after: that time → seen by the bench\'s consumer (the broker and the instrument).');
   lines.push('  samples: emissions caused by live events (one delay each); all emissions: every record the bench\'s consumer saw on the emission topics during the phase, also those of due checks (timers) and referral hops. kept up: every live event handled and published within 1 s of the last send.');
   if (withDelay.some((s) => s.delay?.complete === false)) {
     lines.push('  ≥: not every live event was handled and published before the bench stopped waiting; only the emissions that arrived count, so the figures are lower bounds.');

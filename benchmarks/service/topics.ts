@@ -1,47 +1,17 @@
 /**
  * Fresh topics per system and run: the nine topics of a clvstream deployment
- * under `<run>.<label>.` (the mock broker creates topics through its control
- * channel — it has no CreateTopics —, a real Kafka through the admin client),
- * end offsets, and deletion at the end.
+ * under `<run>.<label>.`, made by the product's own topic plan (as `clvstream
+ * topics create` makes them), end offsets, and deletion at the end.
  *
  * One instance per system, closed before the topics are deleted: a kafkajs
- * client keeps refreshing the metadata of every topic it ever used, and the
- * mock broker re-creates a deleted topic that a metadata request names.
+ * client keeps refreshing the metadata of every topic it ever used.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { InboundType } from '../../src/contracts/inbound.js';
-import { partitionOfKey } from '../../src/kafka/key-partition.js';
-import type { MockKafkaControl } from '../../test/support/mock-kafka-control.js';
-import type { InboundTopics, WorkloadRecord } from '../workload.js';
-
-/**
- * The mock broker keeps about 5 MiB per partition and drops the oldest
- * batches beyond that (infra/mock-kafka/README.md): a backlog must stay well
- * below, or its first records are gone before any system reads them.
- */
-export const MOCK_PARTITION_BUDGET_BYTES = 4 * 1024 * 1024;
-
-/** Record batch header, and a record's own overhead besides key and value (Kafka record format v2, roughly). */
-const BATCH_OVERHEAD = 61;
-const RECORD_OVERHEAD = 12;
-
-/** Bytes the largest topic-partition holds when `records` are produced in chunks of `chunk` to `partitions` partitions. */
-export function largestPartitionBytes(records: readonly WorkloadRecord[], partitions: number, chunk: number): number {
-  const bytes = new Map<string, number>();
-  for (let i = 0; i < records.length; i += chunk) {
-    const batches = new Set<string>();
-    for (const r of records.slice(i, i + chunk)) {
-      const tp = `${r.type}/${partitionOfKey(r.key, partitions)}`;
-      let add = r.value.length + Buffer.byteLength(r.key) + RECORD_OVERHEAD;
-      if (!batches.has(tp)) {
-        batches.add(tp);
-        add += BATCH_OVERHEAD;
-      }
-      bytes.set(tp, (bytes.get(tp) ?? 0) + add);
-    }
-  }
-  return Math.max(0, ...bytes.values());
-}
+import { loadSettings } from '../../src/config/index.js';
+import { createPlannedTopics } from '../../src/kafka/topic-admin.js';
+import { planTopics } from '../../src/kafka/topic-plan.js';
+import type { InboundTopics } from '../workload.js';
 
 export interface TopicSet {
   readonly label: string;
@@ -67,13 +37,12 @@ export class Topics {
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-    private readonly control: MockKafkaControl | undefined,
   ) {}
 
-  static async connect(kafka: Kafka, control: MockKafkaControl | undefined): Promise<Topics> {
+  static async connect(kafka: Kafka): Promise<Topics> {
     const admin = kafka.admin();
     await admin.connect();
-    return new Topics(kafka, admin, control);
+    return new Topics(kafka, admin);
   }
 
   async create(prefix: string, label: string, partitions: number): Promise<TopicSet> {
@@ -96,12 +65,10 @@ export class Topics {
       TOPIC_CHURN_RISK: name('churn-risk'),
       TOPIC_DEAD_LETTER: name('dead-letter'),
     };
-    const all = Object.values(env);
-    for (const topic of all) {
-      if (this.control) await this.control.topicCreate(topic, partitions);
-      else await this.admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-      this.created.add(topic);
-    }
+    const plan = planTopics(loadSettings({ env }), { partitions, replicationFactor: 1 });
+    await createPlannedTopics(this.admin, plan);
+    const all = plan.map((t) => t.name);
+    for (const topic of all) this.created.add(topic);
     return {
       label,
       inbound,
@@ -137,10 +104,6 @@ export class Topics {
     const topics = [...this.created];
     this.created.clear();
     if (topics.length === 0) return;
-    if (this.control) {
-      for (const topic of topics) await this.control.topicDelete(topic).catch(() => undefined);
-      return;
-    }
     const admin = this.kafka.admin();
     try {
       await admin.connect();

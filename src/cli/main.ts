@@ -18,6 +18,7 @@ import { replayCommand } from './replay-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { scoreCommand } from './score-command.js';
+import { TopicLayoutError, TopicsCommandError, topicsCommand } from './topics-command.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -36,7 +37,8 @@ const program = new Command('clvstream')
   .addCommand(fitCommand())
   .addCommand(scoreCommand())
   .addCommand(backtestCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(topicsCommand());
 
 // Subcommands do not inherit exitOverride: without it a bad option value of a
 // subcommand would exit 1 through commander instead of 2 through exitCodeFor.
@@ -57,7 +59,12 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`clvstream: ${error.message}\n`);
     return EXIT.usage;
   }
-  if (error instanceof FatalRunnerError) {
+  if (error instanceof TopicLayoutError) {
+    for (const line of error.differences) process.stderr.write(`clvstream: ${line}\n`);
+    process.stderr.write(`clvstream: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof FatalRunnerError || error instanceof TopicsCommandError) {
     process.stderr.write(`clvstream: ${error.message}\n`);
     return EXIT.failure;
   }

@@ -96,6 +96,15 @@ export const settingsSchema = z.strictObject({
   TOPIC_CHURN_RISK: topicName('churn-risk'),
   TOPIC_DEAD_LETTER: topicName('dead-letter'),
   TOPIC_INTERNAL: topicName('internal'),
+  /** Partitions of every topic `clvstream topics create` makes (and `topics check` expects). */
+  TOPIC_PARTITIONS: integer(1, 10_000, 12),
+  /** Replication factor of those topics; default: 3, or the number of brokers when there are fewer. */
+  TOPIC_REPLICATION_FACTOR: z.coerce
+    .number({ message: 'an integer between 1 and 32' })
+    .int({ message: 'an integer between 1 and 32' })
+    .min(1, { message: 'an integer between 1 and 32' })
+    .max(32, { message: 'an integer between 1 and 32' })
+    .optional(),
   SCHEMA_REGISTRY_URL: z.url({ message: 'an http(s) URL' }).optional(),
   SCHEMA_REGISTRY_USERNAME: secret('a non-empty user name'),
   SCHEMA_REGISTRY_PASSWORD: secret('a non-empty password'),

@@ -65,7 +65,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     },
     defaultContentType: 'application/json',
     servers: {
-      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'Local broker (docker-compose or the test mock cluster).' },
+      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'Local broker (docker-compose, or scripts/test-infra.sh on another port).' },
     },
     channels,
     operations,

@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateCommand } from '../../src/cli/generate-command.js';
 import { settingsSchema } from '../../src/config/settings.js';
-import { TOPIC_CONTRACTS } from '../../src/contracts/topics.js';
 import { DEFAULT_METRICS_PREFIX, METRIC_NAMES } from '../../src/ops/metric-names.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 
@@ -43,7 +42,7 @@ const SETTINGS = new Set(Object.keys(settingsSchema.shape));
 /** What docker-compose.yml documents in its header: image (or build) and the loopback port. */
 const DOCUMENTED: Record<string, { image: RegExp | 'build'; port?: number; healthcheck: boolean }> = {
   kafka: { image: /^apache\/kafka:\d+\.\d+\.\d+$/, port: 9092, healthcheck: true },
-  'kafka-init': { image: /^apache\/kafka:\d+\.\d+\.\d+$/, healthcheck: false },
+  'kafka-init': { image: 'build', healthcheck: false },
   'schema-registry': { image: /^confluentinc\/cp-schema-registry:\d+\.\d+\.\d+$/, port: 8081, healthcheck: true },
   redis: { image: /^redis:\d+\.\d+(\.\d+)?-alpine$/, port: 6379, healthcheck: true },
   clvstream: { image: 'build', port: 8080, healthcheck: true },
@@ -76,7 +75,10 @@ describe('docker-compose.yml', () => {
         expect(s.image, name).toMatch(doc.image);
       }
     }
-    expect(service('kafka-init').image).toBe(service('kafka').image);
+    // The broker version is the one the integration tests and the benchmark run.
+    const pom = read('infra/kafka/pom.xml');
+    const tested = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+    expect(service('kafka').image).toBe(`apache/kafka:${tested}`);
   });
 
   it('health checks exist where documented (and the generator, without HTTP server, disables the image’s)', () => {
@@ -145,21 +147,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('kafka-init creates every topic of the catalogue with one partition count; auto-creation is off', () => {
+  it('kafka-init is `clvstream topics create` with valid settings, one partition count; auto-creation is off', () => {
     const init = service('kafka-init');
-    const env = init.environment ?? {};
-    const topics = String(env['TOPICS']).split(/\s+/).filter((t) => t !== '');
-    expect(topics.sort()).toEqual(TOPIC_CONTRACTS.map((t) => t.defaultTopic).sort());
-    expect(Number(env['PARTITIONS'])).toBeGreaterThanOrEqual(1);
-    expect(Number.isInteger(Number(env['PARTITIONS']))).toBe(true);
-    expect(env['BOOTSTRAP']).toBe('kafka:19092');
-    const script = read('deploy/kafka/create-topics.sh');
-    expect(init.entrypoint).toEqual(['bash', '/deploy/create-topics.sh']);
-    expect(bindMounts(init)).toEqual([{ host: './deploy/kafka/create-topics.sh', container: '/deploy/create-topics.sh' }]);
-    // One loop over $TOPICS, each created with --partitions "$PARTITIONS" and checked.
-    expect(script).toMatch(/for topic in \$TOPICS; do/);
-    expect(script.match(/--partitions "\$PARTITIONS"/g)).toHaveLength(1);
-    expect(script).toMatch(/PartitionCount/);
+    expect(init.command).toEqual(['topics', 'create']);
+    const env = Object.fromEntries(Object.entries(init.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    for (const name of Object.keys(env)) expect(SETTINGS.has(name), `${name} is a setting`).toBe(true);
+    const parsed = settingsSchema.safeParse(env);
+    if (!parsed.success) throw new Error(parsed.error.message);
+    expect(parsed.data.KAFKA_BROKERS).toEqual(['kafka:19092']);
+    expect(parsed.data.TOPIC_PARTITIONS).toBeGreaterThanOrEqual(1);
+    expect(parsed.data.TOPIC_REPLICATION_FACTOR).toBe(1); // one broker
     expect(service('kafka').environment?.['KAFKA_AUTO_CREATE_TOPICS_ENABLE']).toBe('false');
   });
 

@@ -97,8 +97,20 @@ interface PodTemplate {
   spec: PodSpec;
 }
 
-/** `helm template` → the parsed manifests; fails the test with helm's message when it fails. */
+const isHook = (m: Manifest) => (m.metadata as unknown as { annotations?: Record<string, string> }).annotations?.['helm.sh/hook'] !== undefined;
+
+/** The release's own objects (`helm template` without the hooks). */
 function render(args: string[] = []): Manifest[] {
+  return renderAll(args).filter((m) => !isHook(m));
+}
+
+/** The hooks only: objects Helm creates before an install or upgrade. */
+function renderHooks(args: string[] = []): Manifest[] {
+  return renderAll(args).filter(isHook);
+}
+
+/** `helm template` → the parsed manifests; fails the test with helm's message when it fails. */
+function renderAll(args: string[] = []): Manifest[] {
   const out = helm(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...args]);
   if (out.status !== 0) throw new Error(`helm template failed: ${out.stderr}`);
   const docs = parseAllDocuments(out.stdout);
@@ -255,6 +267,39 @@ describe.skipIf(!('bin' in helmBinary))(title, { timeout: 60_000 }, () => {
       const secret = only(manifests, 'Secret');
       expect(secret.stringData).toBeUndefined(); // nothing set: no keys, each reference is optional
       expectSettingsWiring(container(), only(manifests, 'ConfigMap').metadata.name, secret.metadata.name);
+    });
+
+    it('a pre-install/pre-upgrade hook Job runs `clvstream topics create` with every setting, `partitions` and the secrets', () => {
+      const hooks = renderHooks();
+      expect(kinds(hooks)).toEqual(['Job', 'Secret']);
+      const job = only(hooks, 'Job');
+      const secret = only(hooks, 'Secret');
+      const annotations = (m: Manifest) => (m.metadata as unknown as { annotations: Record<string, string> }).annotations;
+      expect(annotations(job)['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      // The Secret the Job reads is created first, and both go once the Job succeeded.
+      expect(Number(annotations(secret)['helm.sh/hook-weight'])).toBeLessThan(Number(annotations(job)['helm.sh/hook-weight']));
+      for (const m of [job, secret]) expect(annotations(m)['helm.sh/hook-delete-policy']).toBe('before-hook-creation,hook-succeeded');
+      const pod = (job.spec as { template: PodTemplate }).template;
+      const topics = containerOf(pod, 'topics');
+      expect(topics.command).toEqual(['node', '/app/dist/cli/main.js']);
+      expect(topics.args).toEqual(['topics', 'create']);
+      expect(pod.spec.restartPolicy).toBe('Never');
+      expectHardened(pod, topics);
+      // No ConfigMap exists before the first install: the settings are inline.
+      const inline = Object.fromEntries((topics.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
+      expect(Object.keys(inline).sort()).toEqual(CONFIG_SETTINGS);
+      expect(inline['TOPIC_PARTITIONS']).toBe('12');
+      const parsed = settingsSchema.safeParse(setValues(inline));
+      if (!parsed.success) throw new Error(`the Job's settings are invalid: ${parsed.error.message}`);
+      const secretEnv = (topics.env ?? []).filter((e) => e.valueFrom?.secretKeyRef !== undefined);
+      expect(secretEnv.map((e) => e.name).sort()).toEqual(SECRET_SETTINGS);
+      for (const e of secretEnv) expect(e.valueFrom?.secretKeyRef?.name).toBe(secret.metadata.name);
+      // `partitions` reaches the processors too, and topics.create=false leaves the hook out.
+      expect(only(manifests, 'ConfigMap').data?.['TOPIC_PARTITIONS']).toBe('12');
+      expect(renderHooks(['--set', 'partitions=24'])).toSatisfy((h: Manifest[]) =>
+        (containerOf((only(h, 'Job').spec as { template: PodTemplate }).template, 'topics').env ?? []).some((e) => e.name === 'TOPIC_PARTITIONS' && e.value === '24'),
+      );
+      expect(renderHooks(['--set', 'topics.create=false'])).toEqual([]);
     });
 
     it('pods restart when the settings change (checksum annotations)', () => {

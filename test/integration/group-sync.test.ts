@@ -1,11 +1,8 @@
-// The test broker's consumer groups: a member whose SyncGroup reaches the
-// coordinator after the leader's must get its assignment. librdkafka's mock
-// completed the sync on the leader's assignments alone and answered the late
-// member INVALID_REQUEST, which kafkajs treats as fatal: a second service
-// instance starting under load crashed (the bench's `--instances 2`), and
-// two-member tests failed now and then waiting for a split that never came.
-// infra/mock-kafka/librdkafka-sync-waits-for-all.patch fixes the mock; against
-// the unpatched one this test fails with that crash.
+// Consumer groups on the broker: a member whose SyncGroup reaches the
+// coordinator after the leader's must get its assignment, with clvstream's
+// co-partition assigner. (librdkafka's mock cluster, which the tests ran on
+// before Apache Kafka, answered the late member INVALID_REQUEST, which kafkajs
+// treats as fatal; Apache Kafka's coordinator answers it like the others.)
 import { connect, type Socket } from 'node:net';
 import type { Consumer } from 'kafkajs';
 import { expect, it } from 'vitest';
@@ -64,7 +61,7 @@ describeWithInfra('test broker consumer groups', (infra: InfraEndpoints) => {
       await consumer.subscribe({ topics: [topic] });
       void consumer.run({ eachBatch: () => Promise.resolve() });
     };
-    // The mock elects the first member to join as leader: the second one joins
+    // The coordinator makes the first member to join the leader: the second one joins
     // once the first has asked to (both within the empty group's first
     // rebalance delay), and its SyncGroup goes out 500 ms after the leader's.
     let leaderAsked!: () => void;

@@ -1,6 +1,6 @@
 // Proves the integration path end to end: kafkajs producer → topic →
-// consumer group → ioredis → read back; plus fault injection through the mock
-// broker's control channel and recovery from it.
+// consumer group → ioredis → read back (broker faults are in
+// runtime/broker-faults.test.ts).
 import type { Consumer, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
 import type { Cluster, Redis } from 'ioredis';
 import { expect, it } from 'vitest';
@@ -13,7 +13,6 @@ import {
   deleteKeysByPrefix,
   deleteTopic,
   describeWithInfra,
-  mockControl,
   TEST_CONSUMER_TIMINGS,
   uniqueGroupId,
   uniqueRedisPrefix,
@@ -94,49 +93,6 @@ describeWithInfra('integration smoke: kafka → redis', (infra) => {
     expect(JSON.parse(stored ?? 'null')).toEqual(event);
     expect(received).toHaveLength(1);
   });
-
-  it.skipIf(!infra.kafkaMockControl)(
-    'produce fails under injected faults and succeeds after recovery (mock control channel)',
-    async () => {
-      const control = mockControl(infra);
-      if (!control) throw new Error('unreachable: test runs only with the mock broker');
-      await control.ping();
-      const topic = await freshTopic('faults');
-
-      // retries: 0 makes every fault visible as a rejected send.
-      const strict = await connectedProducer({ retry: { retries: 0 } });
-      await control.requestErrors('Produce', ['NOT_LEADER_FOR_PARTITION']);
-      await expect(strict.send({ topic, acks: -1, messages: [{ value: 'rejected' }] })).rejects.toThrow(
-        /leader/i,
-      );
-      // The injected error was consumed by that one request.
-      await strict.send({ topic, acks: -1, messages: [{ value: 'after-injected-error' }] });
-
-      // Take the partition leader down; a send with retries rides it out once
-      // the broker is back.
-      const admin = createTestKafka(infra).admin();
-      await admin.connect();
-      cleanups.push(() => admin.disconnect());
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      const leader = metadata.topics[0]?.partitions[0]?.leader;
-      if (leader === undefined) throw new Error(`no leader for ${topic}`);
-
-      const resilient = await connectedProducer();
-      await control.brokerDown(leader);
-      cleanups.push(() => control.brokerUp(leader)); // never leave a broker down for later tests
-      await expect(strict.send({ topic, acks: -1, messages: [{ value: 'broker-down' }] })).rejects.toThrow();
-
-      const pending = resilient.send({ topic, acks: -1, messages: [{ value: 'sent-during-outage' }] });
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      await control.brokerUp(leader);
-      const [recovered] = await pending;
-      expect(recovered?.errorCode).toBe(0);
-
-      // Exactly the two successful sends are in the log.
-      const offsets = await admin.fetchTopicOffsets(topic);
-      expect(offsets).toEqual([expect.objectContaining({ partition: 0, high: '2', low: '0' })]);
-    },
-  );
 
   it.skipIf(!infra.redisClusterNodes)('the Redis Cluster serves keys spread over all masters', async () => {
     const cluster = createTestRedisCluster(infra) as Cluster;

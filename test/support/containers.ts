@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { StartedTestContainer } from 'testcontainers';
 import type { InfraEndpoints } from './infra-endpoints.js';
 
-const KAFKA_IMAGE = process.env.CLVSTREAM_KAFKA_IMAGE ?? 'apache/kafka:3.9.1';
+const KAFKA_IMAGE = process.env.CLVSTREAM_KAFKA_IMAGE ?? 'apache/kafka:4.4.0';
 const REDIS_IMAGE = process.env.CLVSTREAM_REDIS_IMAGE ?? 'redis:7.2-alpine';
 const SCHEMA_REGISTRY_IMAGE = process.env.CLVSTREAM_SCHEMA_REGISTRY_IMAGE ?? 'confluentinc/cp-schema-registry:7.9.0';
 
@@ -132,7 +132,6 @@ export async function startContainers(log: (line: string) => void): Promise<Star
         kafkaBrokers: [`${host}:${kafkaPort}`],
         redisUrl: `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`,
         redisClusterNodes: undefined,
-        kafkaMockControl: undefined,
         schemaRegistryUrl: `http://${schemaRegistry.getHost()}:${schemaRegistry.getMappedPort(8081)}`,
       },
       stop: stopAll,

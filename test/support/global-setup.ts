@@ -53,7 +53,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (state.available) {
     const e = state.endpoints;
     log(
-      `${e.source}: kafka=${e.kafkaBrokers.join(',')}${e.kafkaMockControl ? ` (mock, control ${e.kafkaMockControl})` : ''} ` +
+      `${e.source}: kafka=${e.kafkaBrokers.join(',')} ` +
         `redis=${e.redisUrl} cluster=${e.redisClusterNodes ? e.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',') : 'none'}` +
         `${e.schemaRegistryUrl ? ` schema-registry=${e.schemaRegistryUrl}` : ''}`,
     );

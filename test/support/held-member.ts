@@ -1,7 +1,6 @@
 // An in-process group member whose commits can be held: tests of handovers
 // use it to keep work left for the next owner while the group changes (one
-// member consumes a test stream in seconds; a membership change on the mock
-// broker takes about six).
+// member consumes a test stream faster than the group can rebalance).
 import type { RunnerObserver, StreamRunner } from '../../src/service/stream-runner.js';
 import type { PartitionStore } from '../../src/state/store.js';
 

@@ -4,9 +4,9 @@
 //
 // Resolution order:
 //   1. process.env: KAFKA_BROKERS + REDIS_URL (+ optional REDIS_CLUSTER_NODES,
-//      KAFKA_MOCK_CONTROL, SCHEMA_REGISTRY_URL) — e.g. CI with real services.
-//   2. .infra/env written by `bash scripts/test-infra.sh start` (mock Kafka,
-//      local redis-servers).
+//      SCHEMA_REGISTRY_URL) — e.g. CI with real services.
+//   2. .infra/env written by `bash scripts/test-infra.sh start` (an Apache
+//      Kafka node, local redis-servers).
 //   3. A reachable Docker engine (`docker info` succeeds): Kafka (KRaft),
 //      Redis and Schema Registry via testcontainers (global setup only).
 //   4. Otherwise: unavailable, with a reason the tests report when skipping.
@@ -22,14 +22,12 @@ export interface HostPort {
 }
 
 export interface InfraEndpoints {
-  /** 'env': process.env; 'local': .infra/env (mock Kafka); 'testcontainers': Docker. */
+  /** 'env': process.env; 'local': .infra/env (scripts/test-infra.sh); 'testcontainers': Docker. */
   source: 'env' | 'local' | 'testcontainers';
   kafkaBrokers: string[];
   redisUrl: string;
   /** Redis Cluster seed nodes; undefined when no cluster is available (Docker path). */
   redisClusterNodes: HostPort[] | undefined;
-  /** "host:port" of the mock broker's control channel; undefined for a real Kafka. */
-  kafkaMockControl: string | undefined;
   schemaRegistryUrl: string | undefined;
 }
 
@@ -66,14 +64,11 @@ export function endpointsFromVariables(
   const redisUrl = vars.REDIS_URL ?? '';
   if (!/^rediss?:\/\//.test(redisUrl)) throw new Error(`invalid REDIS_URL '${redisUrl}'`);
   const cluster = splitList(vars.REDIS_CLUSTER_NODES).map(parseHostPort);
-  const control = vars.KAFKA_MOCK_CONTROL?.trim() || undefined;
-  if (control) parseHostPort(control);
   return {
     source,
     kafkaBrokers,
     redisUrl,
     redisClusterNodes: cluster.length > 0 ? cluster : undefined,
-    kafkaMockControl: control,
     schemaRegistryUrl: vars.SCHEMA_REGISTRY_URL?.trim() || undefined,
   };
 }
@@ -130,7 +125,6 @@ export async function probeEndpoints(e: InfraEndpoints): Promise<string | undefi
   const redis = new URL(e.redisUrl);
   targets.push(['redis', { host: redis.hostname, port: Number(redis.port || 6379) }]);
   for (const node of e.redisClusterNodes ?? []) targets.push(['redis cluster', node]);
-  if (e.kafkaMockControl) targets.push(['mock kafka control', parseHostPort(e.kafkaMockControl)]);
   const problems = await Promise.all(targets.map(async ([what, hp]) => {
     const problem = await tcpProbe(hp);
     return problem ? `${what} ${problem}` : undefined;

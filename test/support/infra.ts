@@ -1,7 +1,7 @@
 // What integration tests import: the endpoints of the test servers, a
 // describe() that reports the suite as skipped *with the reason* when there
 // are no servers, and per-test isolation helpers (unique topics, groups and
-// Redis key prefixes, topic creation that works on the mock broker too).
+// Redis key prefixes, topic creation).
 //
 // Endpoint resolution is done once per run by the global setup
 // (test/support/global-setup.ts, see infra-endpoints.ts for the order);
@@ -14,7 +14,6 @@ import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, inject, it } from 'vitest';
 import { configuredEndpoints, notConfiguredReason, type InfraEndpoints, type InfraState } from './infra-endpoints.js';
-import { MockKafkaControl } from './mock-kafka-control.js';
 
 export type { HostPort, InfraEndpoints, InfraState } from './infra-endpoints.js';
 
@@ -46,14 +45,13 @@ export function infraState(): InfraState {
 }
 
 // Handed to the suite body when it is skipped, so that collection-time reads
-// (e.g. `it.skipIf(!infra.kafkaMockControl)`) do not crash. Hooks and tests of
+// do not crash. Hooks and tests of
 // a skipped suite never run, so nothing ever connects to these.
 const UNAVAILABLE_ENDPOINTS: InfraEndpoints = Object.freeze({
   source: 'env',
   kafkaBrokers: [],
   redisUrl: '',
   redisClusterNodes: undefined,
-  kafkaMockControl: undefined,
   schemaRegistryUrl: undefined,
 });
 
@@ -105,11 +103,10 @@ export function uniqueRedisPrefix(label = 'test'): string {
 // ---------------------------------------------------------------- kafka --
 
 /**
- * Consumer timings for tests. On the mock broker every group membership
- * change (second member joining, a member leaving) completes only after about
- * sessionTimeout - 1 s, and the first join after the initial rebalance delay
- * (1 s), so keep sessionTimeout small. maxWaitTimeInMs bounds how long an idle
- * fetch blocks, which is also how long consumer.disconnect() can take.
+ * Consumer timings for tests. A member that dies without leaving is noticed
+ * after sessionTimeout, so keep it small (the test broker allows 1 s and up).
+ * maxWaitTimeInMs bounds how long an idle fetch blocks, which is also how long
+ * consumer.disconnect() can take.
  */
 export const TEST_CONSUMER_TIMINGS = {
   sessionTimeout: 6_000,
@@ -146,11 +143,6 @@ export function createTestKafka(infra: InfraEndpoints, clientId = `clvtest-${uni
   return new Kafka({ clientId, brokers: infra.kafkaBrokers, logLevel: kafkaLogLevel(), ...TEST_KAFKA_OVERRIDES, ...extra });
 }
 
-/** Control channel client when the Kafka is the mock broker, else undefined. */
-export function mockControl(infra: InfraEndpoints): MockKafkaControl | undefined {
-  return infra.kafkaMockControl ? MockKafkaControl.fromAddress(infra.kafkaMockControl) : undefined;
-}
-
 async function withAdmin<T>(infra: InfraEndpoints, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = createTestKafka(infra).admin();
   await admin.connect();
@@ -161,26 +153,16 @@ async function withAdmin<T>(infra: InfraEndpoints, fn: (admin: Admin) => Promise
   }
 }
 
-/**
- * Creates a topic. The mock broker has no CreateTopics API, so there it goes
- * through the control channel; on a real Kafka through kafkajs admin. The
- * replication factor defaults to the mock's default (min(3, brokers)) or 1.
- */
+/** Creates a topic (replication factor 1 unless given). */
 export async function createTopic(
   infra: InfraEndpoints,
   topic: string,
   options: { partitions?: number; replication?: number } = {},
 ): Promise<void> {
-  const partitions = options.partitions ?? 1;
-  const control = mockControl(infra);
-  if (control) {
-    await control.topicCreate(topic, partitions, options.replication);
-    return;
-  }
   const created = await withAdmin(infra, (admin) =>
     admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: options.replication ?? 1 }],
+      topics: [{ topic, numPartitions: options.partitions ?? 1, replicationFactor: options.replication ?? 1 }],
     }),
   );
   if (!created) throw new Error(`topic ${topic} already exists`);
@@ -189,9 +171,7 @@ export async function createTopic(
 /** Deletes a topic; best effort (cleanup must not fail a test). */
 export async function deleteTopic(infra: InfraEndpoints, topic: string): Promise<void> {
   try {
-    const control = mockControl(infra);
-    if (control) await control.topicDelete(topic);
-    else await withAdmin(infra, (admin) => admin.deleteTopics({ topics: [topic], timeout: 5_000 }));
+    await withAdmin(infra, (admin) => admin.deleteTopics({ topics: [topic], timeout: 5_000 }));
   } catch (err) {
     console.warn(`[integration] could not delete topic ${topic}: ${(err as Error).message}`);
   }

@@ -16,6 +16,8 @@ import type { ReduceContext } from '../../src/domain/reducer.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
+import { createPlannedTopics } from '../../src/kafka/topic-admin.js';
+import { planTopics } from '../../src/kafka/topic-plan.js';
 import { MessageDecoder } from '../../src/kafka/message-decoder.js';
 import { RELAY_BATCH_RECORDS } from '../../src/service/outbox-relay.js';
 import type { RelayThreadInit } from '../../src/service/relay-thread-protocol.js';
@@ -27,7 +29,7 @@ import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore, type RedisClient } from '../../src/state/store.js';
 import type { RedisOptions } from 'ioredis';
 import { connectState } from '../../src/state/connect.js';
-import { TEST_KAFKA_OVERRIDES, createTestKafka, createTopic, deleteKeysByPrefix, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
+import { TEST_KAFKA_OVERRIDES, createTestKafka, deleteKeysByPrefix, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
 
 export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback'];
 
@@ -49,7 +51,7 @@ export interface TopicSet {
 }
 
 /** Creates the nine topics of one processor deployment (all with `partitions` partitions). */
-export async function createTopicSet(infra: InfraEndpoints, partitions: number, label = 'rt'): Promise<TopicSet> {
+export async function createTopicSet(infra: InfraEndpoints, partitions: number, label = 'rt', options: { replicationFactor?: number } = {}): Promise<TopicSet> {
   const id = `clvtest-${label}-${uniqueSuffix()}`;
   const byType = {
     purchase: `${id}.purchases`,
@@ -77,9 +79,16 @@ export async function createTopicSet(infra: InfraEndpoints, partitions: number, 
       TOPIC_DEAD_LETTER: `${id}.dead-letter`,
     },
   };
-  const all = Object.values(set.env);
-  for (const topic of all) await createTopic(infra, topic, { partitions });
-  return { ...set, all };
+  // Through the product's own topic plan and creation, as `clvstream topics create` makes them.
+  const plan = planTopics(settingsOf(set.env), { partitions, replicationFactor: options.replicationFactor ?? 1 });
+  const admin = createTestKafka(infra).admin();
+  await admin.connect();
+  try {
+    await createPlannedTopics(admin, plan);
+  } finally {
+    await admin.disconnect();
+  }
+  return { ...set, all: plan.map((t) => t.name) };
 }
 
 export async function deleteTopicSet(infra: InfraEndpoints, set: TopicSet): Promise<void> {
@@ -438,6 +447,8 @@ export interface FixtureOptions {
   readonly redisUrl?: string;
   /** ioredis options of the test's state connection (e.g. fail fast while Redis is down). */
   readonly redisOptions?: RedisOptions;
+  /** Replicas of every topic (default 1: the shared test broker is one node). */
+  readonly replicationFactor?: number;
 }
 
 /**
@@ -447,7 +458,7 @@ export interface FixtureOptions {
  * through `cleanups`.
  */
 export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unknown)[], label: string, partitions: number, options: FixtureOptions = {}) {
-  const topics = await createTopicSet(infra, partitions, label);
+  const topics = await createTopicSet(infra, partitions, label, { replicationFactor: options.replicationFactor });
   cleanups.push(() => deleteTopicSet(infra, topics));
   const prefix = `clvtest-${label}-${uniqueSuffix()}`.slice(0, 32);
   const env = runtimeEnv(infra, topics, { prefix, url: options.redisUrl }, options.extra);

@@ -72,6 +72,21 @@ joined by commas, null as "".
 {{- end -}}
 {{- end }}
 
+{{/*
+The non-secret settings as environment text, one `NAME: "value"` line each:
+the ConfigMap's data, and the topics hook Job's environment (a pre-install hook
+runs before the ConfigMap exists). TOPIC_PARTITIONS defaults to `partitions`.
+*/}}
+{{- define "clvstream.configData" -}}
+{{- range $name, $value := .Values.config }}
+{{- $text := include "clvstream.settingValue" $value }}
+{{- if and (eq $name "TOPIC_PARTITIONS") (eq $text "") }}
+{{- $text = include "clvstream.settingValue" $.Values.partitions }}
+{{- end }}
+{{ $name }}: {{ $text | quote }}
+{{- end }}
+{{- end }}
+
 {{/* The HTTP port (config.HTTP_PORT): container port, probes, Service target. */}}
 {{- define "clvstream.httpPort" -}}
 {{- $port := include "clvstream.settingValue" (index .Values.config "HTTP_PORT") | default "8080" | int -}}

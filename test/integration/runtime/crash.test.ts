@@ -41,7 +41,12 @@ describeWithInfra('runtime crash safety (SIGKILL)', (infra: InfraEndpoints) => {
       cleanups.push(() => child.ensureDead());
       await waitFor(() => child.has('partition claimed') || child.hasExited, { timeoutMs: 30_000, what: 'a claimed partition' });
       expect(child.lines.some((l) => l.msg === 'partition claimed'), child.stderr.join('')).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 100 + random() * 900));
+      // Kill once this instance has stored something more, at a random point of the
+      // round's share of the stream: a kill after a clock would land before the first
+      // commit on a slow machine and after the last on a fast one.
+      const from = await storedRecords();
+      const target = Math.min(EVENTS - 1, from + Math.ceil((0.05 + 0.2 * random()) * (EVENTS / (KILLS + 1))));
+      await waitFor(async () => (await storedRecords()) >= target || child.hasExited, { timeoutMs: 60_000, intervalMs: 10, what: `${target} stored records` });
       child.kill('SIGKILL');
       await child.exited;
       killedAt.push(await storedRecords());

@@ -49,8 +49,8 @@ describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
     // The whole stream is in Kafka before consuming starts: which records a
     // partition sees together then depends on the data only, and the result
     // can be compared with the reference byte for byte (docs/architecture.md,
-    // "Order across topics"). One member alone consumes it in about 3 s and a
-    // membership change on the mock broker takes about 6, so each member's
+    // "Order across topics"). One member alone consumes it faster than the
+    // group can change its membership, so each member's
     // commits are held at a gate while the group changes: every handover below
     // happens with records left, and the new owner commits before the next.
     const messages = eventStream({ seed: 31, customers: 300, events: 40_000, stepMs: 10 * 60_000 });
@@ -69,8 +69,8 @@ describeWithInfra('runtime rebalances and fencing', (infra: InfraEndpoints) => {
     await b.runner.start();
     await withStatuses({ A: a.runner, B: b.runner }, () =>
       waitFor(() => a.owns(1, PARTITIONS - 1) && b.owns(1, PARTITIONS - 1) && b.committedOnAll(3), {
-        // A second member's join completes on the mock broker only after about a
-        // session timeout, and later when A is mid-fetch: bound generously.
+        // A second member's join waits for A to rejoin, which it does between
+        // fetches: bound generously.
         timeoutMs: 90_000,
         what: 'the partitions to be split between A and B, and B to commit three batches on each of its own',
       }),

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# One Apache Kafka node (KRaft, broker and controller in one process) on
+# loopback, from the Maven artifacts named in infra/kafka/pom.xml. The one place
+# that knows how a test or benchmark broker is configured, formatted, started
+# and stopped: scripts/test-infra.sh starts the shared test broker with it, and
+# tests that kill, restart or cluster brokers start their own with it
+# (test/support/kafka-nodes.ts).
+#
+# Usage:
+#   kafka-node.sh classpath
+#       Resolves the broker's classpath with Maven (first time: about 45 MB into
+#       the local Maven repository, outside the checkout) and prints the path of
+#       a file holding it. Installs a JDK and Maven with apt-get when missing.
+#   kafka-node.sh init DIR --node-id N --port P --controller-port C
+#                      [--voters 1@127.0.0.1:C1,2@127.0.0.1:C2,...] [--cluster-id ID]
+#                      [--set key=value]...
+#       Writes DIR/server.properties and formats DIR/data. Without --voters the
+#       node is a standalone quorum of one; with them, one of a static quorum
+#       (every node of it gets the same --voters and --cluster-id).
+#   kafka-node.sh start DIR     starts the node in the background, waits until it
+#                               serves (at most KAFKA_NODE_WAIT_SECS, default 90),
+#                               prints its pid; its log is DIR/broker.log.
+#   kafka-node.sh stop DIR      SIGTERM, then SIGKILL after 20 s; its data stays.
+#
+# Environment:
+#   CLVSTREAM_CACHE_DIR   where the resolved classpath is kept (default ~/.cache/clvstream)
+#   CLVSTREAM_KAFKA_HEAP  the JVM's heap, -Xms and -Xmx (default 512m)
+#   JAVA                  the java binary (default: java on PATH)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+POM="$ROOT/infra/kafka/pom.xml"
+LOG_CONFIG="$ROOT/infra/kafka/log4j2.properties"
+CACHE="${CLVSTREAM_CACHE_DIR:-$HOME/.cache/clvstream}"
+HEAP="${CLVSTREAM_KAFKA_HEAP:-512m}"
+WAIT_SECS="${KAFKA_NODE_WAIT_SECS:-90}"
+
+log() { printf '[kafka-node] %s\n' "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "missing $*; install them (apt-get is not available here)"
+  [[ $(id -u) -eq 0 ]] || die "missing $*; run as root or: apt-get install $*"
+  log "apt-get install $* (log: $CACHE/apt.log)"
+  mkdir -p "$CACHE"
+  apt-get update >>"$CACHE/apt.log" 2>&1 || die "apt-get update failed, see $CACHE/apt.log"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$CACHE/apt.log" 2>&1 ||
+    die "apt-get install $* failed, see $CACHE/apt.log"
+}
+
+java_bin() { printf '%s\n' "${JAVA:-java}"; }
+
+ensure_tools() {
+  local missing=()
+  command -v "$(java_bin)" >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+}
+
+# The classpath file is keyed on the POM, so a changed version is never served stale.
+cmd_classpath() {
+  local key file
+  key=$(sha256sum "$POM" | cut -c1-16)
+  file="$CACHE/kafka/classpath-$key"
+  if [[ ! -s $file ]]; then
+    ensure_tools
+    mkdir -p "$CACHE/kafka"
+    exec 8>"$CACHE/kafka/.lock"
+    flock -w 600 8 || die "timed out waiting for another classpath resolution ($CACHE/kafka/.lock)"
+    if [[ ! -s $file ]]; then
+      log "resolving Apache Kafka with Maven ($POM; log: $CACHE/kafka/maven.log)"
+      mvn -B -q -f "$POM" dependency:build-classpath -Dmdep.outputFile="$file.tmp" \
+        >"$CACHE/kafka/maven.log" 2>&1 || die "Maven could not resolve the Kafka broker, see $CACHE/kafka/maven.log"
+      mv "$file.tmp" "$file"
+    fi
+    flock -u 8
+    exec 8>&-
+  fi
+  printf '%s\n' "$file"
+}
+
+java_cmd() {
+  local cp
+  cp=$(<"$(cmd_classpath)")
+  printf '%s\0' "$(java_bin)" "-Xms$HEAP" "-Xmx$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true "-Dlog4j2.configurationFile=$LOG_CONFIG" -cp "$cp"
+}
+
+cmd_init() {
+  local dir=$1
+  shift
+  local node_id='' port='' cport='' voters='' cluster_id='' sets=()
+  while (($#)); do
+    case $1 in
+      --node-id) node_id=$2; shift 2 ;;
+      --port) port=$2; shift 2 ;;
+      --controller-port) cport=$2; shift 2 ;;
+      --voters) voters=$2; shift 2 ;;
+      --cluster-id) cluster_id=$2; shift 2 ;;
+      --set) sets+=("$2"); shift 2 ;;
+      *) die "init: unknown option $1" ;;
+    esac
+  done
+  [[ -n $node_id && -n $port && -n $cport ]] || die "init needs --node-id, --port and --controller-port"
+  local nodes=1
+  [[ -n $voters ]] && nodes=$(tr ',' '\n' <<<"$voters" | grep -c .)
+  # Internal topics: replicated on a cluster, as production runs them.
+  local rf=$((nodes < 3 ? nodes : 3)) isr=$((nodes >= 3 ? 2 : 1))
+  mkdir -p "$dir/data"
+  {
+    echo "# written by scripts/kafka-node.sh init"
+    echo "process.roles=broker,controller"
+    echo "node.id=$node_id"
+    echo "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
+    echo "controller.listener.names=CONTROLLER"
+    echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    echo "inter.broker.listener.name=PLAINTEXT"
+    if [[ -n $voters ]]; then
+      echo "controller.quorum.voters=$voters"
+    else
+      echo "controller.quorum.bootstrap.servers=127.0.0.1:$cport"
+    fi
+    echo "log.dirs=$dir/data"
+    # Topics are created on purpose (clvstream topics create, the tests' helpers):
+    # a mistyped topic name must fail, not appear.
+    echo "auto.create.topics.enable=false"
+    echo "num.partitions=1"
+    echo "default.replication.factor=$rf"
+    echo "min.insync.replicas=$isr"
+    echo "offsets.topic.replication.factor=$rf"
+    echo "offsets.topic.num.partitions=10"
+    echo "transaction.state.log.replication.factor=$rf"
+    echo "transaction.state.log.min.isr=$isr"
+    echo "transaction.state.log.num.partitions=10"
+    echo "share.coordinator.state.topic.replication.factor=$rf"
+    echo "share.coordinator.state.topic.min.isr=$isr"
+    # A test group's first join should not wait the production default of 3 s.
+    echo "group.initial.rebalance.delay.ms=0"
+    echo "group.min.session.timeout.ms=1000"
+    echo "num.network.threads=2"
+    echo "num.io.threads=4"
+    local kv
+    for kv in "${sets[@]}"; do echo "$kv"; done
+  } >"$dir/server.properties"
+  # A cluster id is 16 random bytes in URL-safe base64 without padding (what
+  # StorageTool random-uuid prints), made here to spare a JVM start.
+  [[ -n $cluster_id ]] || cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  local format=(kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" --ignore-formatted)
+  [[ -n $voters ]] || format+=(--standalone)
+  java_args_run "${format[@]}" >"$dir/format.log" 2>&1 || die "formatting $dir failed, see $dir/format.log"
+}
+
+# Runs the JVM in the foreground with the broker's classpath and the given main class and arguments.
+java_args_run() {
+  local cmd=()
+  while IFS= read -r -d '' part; do cmd+=("$part"); done < <(java_cmd)
+  "${cmd[@]}" "$@"
+}
+
+pid_alive() {
+  [[ ${1:-} =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
+cmd_start() {
+  local dir=$1
+  [[ -f $dir/server.properties ]] || die "start: $dir/server.properties is missing (run init first)"
+  if [[ -f $dir/pid ]] && pid_alive "$(<"$dir/pid")"; then die "start: the node in $dir already runs (pid $(<"$dir/pid"))"; fi
+  local cmd=()
+  while IFS= read -r -d '' part; do cmd+=("$part"); done < <(java_cmd)
+  local log="$dir/broker.log" before=0 pid deadline
+  [[ -f $log ]] && before=$(wc -l <"$log")
+  # The broker must not inherit the callers' lock file descriptors.
+  setsid "${cmd[@]}" kafka.Kafka "$dir/server.properties" </dev/null >>"$log" 2>&1 8>&- 9>&- &
+  pid=$!
+  echo "$pid" >"$dir/pid"
+  deadline=$((SECONDS + WAIT_SECS))
+  while ((SECONDS < deadline)) && pid_alive "$pid"; do
+    if tail -n +"$((before + 1))" "$log" | grep -q 'Kafka Server started'; then
+      printf '%s\n' "$pid"
+      return 0
+    fi
+    sleep 0.2
+  done
+  pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+  die "the Kafka node in $dir did not start within ${WAIT_SECS}s, see $log"
+}
+
+cmd_stop() {
+  local dir=$1 pid deadline
+  [[ -f $dir/pid ]] || return 0
+  pid=$(<"$dir/pid")
+  # Only what we started: the pid must still run kafka.Kafka.
+  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka'; then
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + 20))
+    while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.2; done
+    if pid_alive "$pid"; then
+      log "node in $dir (pid $pid) ignored SIGTERM for 20 s; SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$dir/pid"
+}
+
+case ${1:-} in
+  classpath) cmd_classpath ;;
+  init) shift; [[ $# -ge 1 ]] || die "usage: $0 init DIR ..."; cmd_init "$@" ;;
+  start) [[ $# -eq 2 ]] || die "usage: $0 start DIR"; cmd_start "$2" ;;
+  stop) [[ $# -eq 2 ]] || die "usage: $0 stop DIR"; cmd_stop "$2" ;;
+  *)
+    echo "usage: $0 classpath | init DIR --node-id N --port P --controller-port C [...] | start DIR | stop DIR" >&2
+    exit 2
+    ;;
+esac

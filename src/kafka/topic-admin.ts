@@ -1,0 +1,86 @@
+/**
+ * Applies a topic plan (topic-plan.ts) to a broker and reads back what is there,
+ * with kafkajs' admin client. Creating is idempotent: topics that exist are left
+ * as they are (a partition count is never changed behind an operator's back: it
+ * moves customers between partitions) and reported by `topicDifferences`.
+ */
+import kafkajs, { type Admin } from 'kafkajs';
+import type { ExistingTopic, PlannedTopic } from './topic-plan.js';
+
+// A CommonJS export that Node's ESM loader cannot see as a named export.
+const { ConfigResourceTypes } = kafkajs;
+
+export interface CreateOutcome {
+  readonly created: string[];
+  readonly existing: string[];
+}
+
+export class TopicAdminError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TopicAdminError';
+  }
+}
+
+/** The broker's brokers count: the largest replication factor a topic can have. */
+export async function brokerCount(admin: Admin): Promise<number> {
+  const { brokers } = await admin.describeCluster();
+  return brokers.length;
+}
+
+export async function createPlannedTopics(admin: Admin, plan: readonly PlannedTopic[]): Promise<CreateOutcome> {
+  const present = new Set(await admin.listTopics());
+  const missing = plan.filter((t) => !present.has(t.name));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      throw new TopicAdminError(`creating ${missing.map((t) => t.name).join(', ')} failed: ${describeKafkaError(error)}`, { cause: error });
+    }
+  }
+  return { created: missing.map((t) => t.name), existing: plan.filter((t) => present.has(t.name)).map((t) => t.name) };
+}
+
+/** The plan's topics as the broker has them (absent ones are left out), with the configs the plan names. */
+export async function describePlannedTopics(admin: Admin, plan: readonly PlannedTopic[]): Promise<Map<string, ExistingTopic>> {
+  const present = new Set(await admin.listTopics());
+  const names = plan.filter((t) => present.has(t.name)).map((t) => t.name);
+  const out = new Map<string, ExistingTopic>();
+  if (names.length === 0) return out;
+  const { topics } = await admin.fetchTopicMetadata({ topics: names });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: plan
+      .filter((t) => present.has(t.name))
+      .map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: Object.keys(t.configs) })),
+  });
+  const configsByTopic = new Map(
+    described.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))] as const),
+  );
+  for (const topic of topics) {
+    out.set(topic.name, {
+      name: topic.name,
+      partitions: topic.partitions.length,
+      replicationFactor: Math.min(...topic.partitions.map((p) => p.replicas.length)),
+      configs: configsByTopic.get(topic.name) ?? {},
+    });
+  }
+  return out;
+}
+
+/** kafkajs aggregates per-topic errors; say each one. */
+export function describeKafkaError(error: unknown): string {
+  const e = error as Error & { errors?: { message?: string; type?: string }[] };
+  if (Array.isArray(e.errors) && e.errors.length > 0) {
+    return e.errors.map((x) => x.message ?? x.type ?? 'unknown error').join('; ');
+  }
+  return e.message ?? String(error);
+}
