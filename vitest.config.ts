@@ -12,6 +12,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
           environment: 'node',
+          // A bound, not a pace: some unit tests start the command line as a
+          // process, which takes seconds on a loaded machine (vitest's 5 s failed).
+          testTimeout: 60_000,
         },
       },
       {

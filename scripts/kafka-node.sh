@@ -141,6 +141,10 @@ cmd_init() {
     # A test group's first join should not wait the production default of 3 s.
     echo "group.initial.rebalance.delay.ms=0"
     echo "group.min.session.timeout.ms=1000"
+    # A dead node's partitions move to the other replicas once the controller
+    # misses its heartbeats for this long (production default 9 s).
+    echo "broker.heartbeat.interval.ms=500"
+    echo "broker.session.timeout.ms=3000"
     echo "num.network.threads=2"
     echo "num.io.threads=4"
     local kv

@@ -61,8 +61,10 @@ describeWithInfra('runtime crash safety (SIGKILL)', (infra: InfraEndpoints) => {
     expect(await convergedEmissionDifferences(expected.emissions, reader, 60_000)).toEqual([]);
 
     await waitFor(() => last.has('partition claimed'), { timeoutMs: 30_000, what: 'the last instance to claim its partitions' });
+    const stopStarted = performance.now();
     last.kill('SIGTERM');
     const exit = await Promise.race([last.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+    console.log(`[crash] the last instance stopped ${((performance.now() - stopStarted) / 1000).toFixed(1)} s after SIGTERM`);
     expect(exit, `${JSON.stringify(last.lines.slice(-6))}\n${last.stderr.join('')}`).toEqual({ code: 0, signal: null });
     expect(last.has('stopped')).toBe(true);
     console.log(`[crash] stored records at each SIGKILL: ${killedAt.join(', ')} of ${EVENTS}; ${expected.emissions.size} emissions`);
