@@ -13,6 +13,7 @@ import type { CustomerState } from './state.js';
 import { msToIso } from './time.js';
 
 export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): ValueSnapshot {
+  const predicted = predictedClvMinor(s, p, model, config);
   return {
     recency_days: p.recencyDays,
     frequency: p.frequency,
@@ -21,8 +22,10 @@ export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, c
     f_score: p.scores?.f ?? null,
     m_score: p.scores?.m ?? null,
     clv_historic_minor: p.historicClvMinor,
-    clv_predicted_minor: predictedClvMinor(s, p, model, config),
+    clv_predicted_minor: predicted,
+    clv_total_minor: p.historicClvMinor + predicted,
     p_alive: p.pAlive,
+    p_alive_reason: p.pAliveReason,
     churn_level: p.churn.level,
     currency: config.baseCurrency,
   };

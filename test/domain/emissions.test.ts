@@ -42,8 +42,12 @@ describe('emissions', () => {
       f_score: 1,
       m_score: 2,
       clv_historic_minor: 3000, // margin 30 %
-      clv_predicted_minor: 30_417, // 3000 × 365 / 90 × 2.5
+      // 3000 a purchase day × 1/90 purchase days a day × Σ length · 0.6^(t/365) · 1.1^(−t/365)
+      // over 3 years of 91-day periods (docs/domain.md; test/domain/clv-definition.test.ts)
+      clv_predicted_minor: 15_578,
+      clv_total_minor: 18_578,
       p_alive: null,
+      p_alive_reason: 'no_model',
       churn_level: 'active',
       currency: 'USD',
     });
