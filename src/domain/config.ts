@@ -33,7 +33,10 @@ export interface QuadrantRules {
   /** Loyal: F score and R score at least these. */
   readonly loyalMinFScore: number;
   readonly loyalMinRScore: number;
-  /** Profitable: positive historic CLV, M score at least this, returns and discounts not dominating. */
+  /**
+   * Profitable: positive historic CLV, M score at least this (default 1: size
+   * alone does not make a customer unprofitable), returns and discounts not dominating.
+   */
   readonly profitableMinMScore: number;
   readonly maxReturnRate: number;
   readonly maxDiscountShare: number;
@@ -124,7 +127,7 @@ export const defaultDomainConfig: DomainConfig = {
   quadrant: {
     loyalMinFScore: 3,
     loyalMinRScore: 3,
-    profitableMinMScore: 3,
+    profitableMinMScore: 1,
     maxReturnRate: 0.3,
     maxDiscountShare: 0.5,
   },

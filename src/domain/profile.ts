@@ -5,6 +5,7 @@
  * detect changes.
  */
 import type { NpsCategory, PAliveReason } from '../contracts/segments.js';
+import { isCancelled } from './account.js';
 import { btydSummary, type BtydSummary } from './btyd.js';
 import { assessChurn, type ChurnAssessment } from './churn.js';
 import { historicClvMinor, simplePredictedClvMinor } from './clv.js';
@@ -34,9 +35,7 @@ export interface Profile {
   readonly modelVersion: string;
 }
 
-export function isCancelled(s: CustomerState): boolean {
-  return s.cancelledAt !== null && (s.lastPurchaseAt === null || s.lastPurchaseAt <= s.cancelledAt);
-}
+export { isCancelled };
 
 export function accountStatus(s: CustomerState): SegmentValues['account_status'] {
   if (s.cancelledAt === null) return 'active';

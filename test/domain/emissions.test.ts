@@ -19,8 +19,8 @@ describe('emissions', () => {
     expect(e.map((x) => [x.event_id, x.dimension, x.from, x.to])).toEqual([
       // R 5 (recency 0), F 1 (1 order), M 2 (10000 > 5000) → FM = round(1.5) = 2 → potential_loyalist
       ['seg:c:1', 'rfm_segment', null, 'potential_loyalist'],
-      // not loyal (F 1), not profitable (M 2 < 3) → strangers
-      ['seg:c:2', 'value_quadrant', null, 'strangers'],
+      // not loyal (F 1), profitable (historic CLV 3000 > 0, no returns or discounts) → butterflies
+      ['seg:c:2', 'value_quadrant', null, 'butterflies'],
       ['seg:c:3', 'relationship', 'prospect', 'customer'],
       // account_status stays active: no event; churn level stays active: no event
     ]);
