@@ -90,8 +90,10 @@ export function churnRiskEvent(
 }
 
 /**
- * Compares `s` (last published values) with `p`, appends events to `out` and
+ * Compares `s` (last evaluated values) with `p`, appends events to `out` and
  * updates `s` to the new values and sequence. Mutates `s` (the reducer's copy).
+ * Only the dimensions and churn levels of `config.emit` give events; `s` follows
+ * every change, so what is emitted never changes what the state holds.
  */
 export function emitChanges(
   s: CustomerState,
@@ -104,25 +106,30 @@ export function emitChanges(
 ): void {
   let snapshot: ValueSnapshot | undefined;
   let occurredAt: string | undefined;
+  let changed = false;
   for (const dimension of SEGMENT_DIMENSIONS) {
     const from = s.segments[dimension];
     const to = p.segments[dimension];
     if (from === to || to === null) continue;
+    changed = true;
+    if (!config.emit.dimensions.includes(dimension)) continue;
     snapshot ??= snapshotOf(s, p, model, config);
     occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
     out.push(segmentChangedEvent(s.customerId, s.emitted, occurredAt, dimension, from, to, cause, snapshot, p.modelVersion));
   }
-  if (snapshot !== undefined) s.segments = { ...p.segments };
+  if (changed) s.segments = { ...p.segments };
   const previous = s.churnLevel;
   if (previous !== p.churn.level) {
-    snapshot ??= snapshotOf(s, p, model, config);
-    occurredAt ??= msToIso(occurredAtMs);
-    s.emitted += 1;
-    const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
-    out.push(
-      churnRiskEvent(s.customerId, s.emitted, occurredAt, p.churn.level, previous, rising ? 'rising' : 'recovering', rising ? p.churn.reasons : [], cause, snapshot, p.modelVersion),
-    );
+    if (config.emit.churnLevels.includes(p.churn.level)) {
+      snapshot ??= snapshotOf(s, p, model, config);
+      occurredAt ??= msToIso(occurredAtMs);
+      s.emitted += 1;
+      const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
+      out.push(
+        churnRiskEvent(s.customerId, s.emitted, occurredAt, p.churn.level, previous, rising ? 'rising' : 'recovering', rising ? p.churn.reasons : [], cause, snapshot, p.modelVersion),
+      );
+    }
     s.churnLevel = p.churn.level;
   }
 }

@@ -3,6 +3,8 @@
  * the simple rule and the model: regression tests for the defects of issue 26.
  */
 import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/index.js';
+import { domainConfigFrom } from '../../src/config/runtime-parameters.js';
 import { btydSummary } from '../../src/domain/btyd.js';
 import { defaultDomainConfig, type DomainConfig } from '../../src/domain/config.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
@@ -95,5 +97,23 @@ describe('simple predicted CLV as a net present value', () => {
     }
     const config = { ...defaultDomainConfig, clvHorizonDays: 365, annualDiscountRate: 0.5 };
     expect(predictedAt(state, 0, UNFITTED_MODEL, config)).toBe(Math.round(expected));
+  });
+});
+
+describe('every setting the definition names changes the figure', () => {
+  const withReturn = [...history, returned('c', 61, 1000, 'A')];
+  it.each([
+    ['CLV_HORIZON_DAYS', '365'],
+    ['CLV_ANNUAL_DISCOUNT_RATE', '0.5'],
+    ['CLV_PERIOD_DAYS', '30'],
+    ['RETENTION_RATE', '0.9'],
+    ['COST_PER_ORDER', '2.00'],
+    ['COST_PER_RETURN', '2.00'],
+    ['MARGIN_RATE', '0.5'],
+  ])('%s', (name, value) => {
+    const base = domainConfigFrom(loadSettings({ env: {} }));
+    const changed = domainConfigFrom(loadSettings({ env: { [name]: value } }));
+    const stateWith = (config: DomainConfig) => fold(withReturn, { model: UNFITTED_MODEL, config }).state;
+    expect(predictedAt(stateWith(changed), 90, UNFITTED_MODEL, changed)).not.toBe(predictedAt(stateWith(base), 90, UNFITTED_MODEL, base));
   });
 });
