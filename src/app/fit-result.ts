@@ -100,12 +100,18 @@ export function fitJson(
 
 const positive = z.number().positive().finite();
 
+const purchaseParams = (name: string) => z.object({ r: positive, alpha: positive, a: positive, b: positive }, { message: `${name} parameters r, alpha, a, b (positive numbers)` });
+
 const paramsSchema = z.object({
-  bgnbd: z.object({ r: positive, alpha: positive, a: positive, b: positive }, { message: 'BG/NBD parameters r, alpha, a, b (positive numbers)' }),
+  purchase_model: z.enum(['bgnbd', 'mbgnbd']).default('bgnbd'),
+  bgnbd: purchaseParams('BG/NBD').nullable().optional(),
+  mbgnbd: purchaseParams('modified BG/NBD').nullable().optional(),
   gamma_gamma: z.object({ p: positive, q: positive, v: positive }).nullable().optional(),
 });
 
 export interface ModelParams {
+  /** Which model `bgnbd` holds the parameters of (the file's `purchase_model`). */
+  readonly purchaseModel: PurchaseModelKind;
   readonly bgnbd: BgNbdParams;
   readonly gammaGamma: GammaGammaParams | null;
 }
@@ -123,9 +129,14 @@ export function parseParams(text: string, fileName: string): ModelParams {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new Error(`${fileName}: not the output of \`clvstream fit\` with a fitted BG/NBD: ${issues}`);
   }
-  const { bgnbd, gamma_gamma } = parsed.data;
+  const { purchase_model, gamma_gamma } = parsed.data;
+  const chosen = purchase_model === 'mbgnbd' ? parsed.data.mbgnbd : parsed.data.bgnbd;
+  if (chosen === null || chosen === undefined) {
+    throw new Error(`${fileName}: not the output of \`clvstream fit\` with a fitted ${purchase_model === 'mbgnbd' ? 'modified BG/NBD' : 'BG/NBD'}: ${purchase_model}: no parameters`);
+  }
   return {
-    bgnbd: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b },
+    purchaseModel: purchase_model,
+    bgnbd: { r: chosen.r, alpha: chosen.alpha, a: chosen.a, b: chosen.b },
     gammaGamma: gamma_gamma ? { p: gamma_gamma.p, q: gamma_gamma.q, v: gamma_gamma.v } : null,
   };
 }
