@@ -49,6 +49,12 @@ export const emissionCause = z.discriminatedUnion('kind', [
     kind: z.literal('timer'),
     due_at: timestamp,
   }),
+  z
+    .strictObject({
+      kind: z.literal('model_changed'),
+      model_version: z.string().min(1).max(64),
+    })
+    .describe('A new model version (parameters or cut points) re-scored the customer without a new event.'),
 ]);
 
 const segmentValue = z.enum([...RFM_SEGMENTS, ...VALUE_QUADRANTS, ...RELATIONSHIP_LEVELS, ...ACCOUNT_STATUSES]);

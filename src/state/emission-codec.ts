@@ -16,7 +16,8 @@
  *   string    customer_id          (also the record's key)
  *   uvarint   n                    event_id = seg:<customer_id>:<n> | churn:<customer_id>:<n>
  *   svarint   occurred_at          epoch ms (also the record's event time)
- *   byte      cause kind           0 event: string event_id, byte event_type; 1 timer: svarint due_at ms
+ *   byte      cause kind           0 event: string event_id, byte event_type; 1 timer: svarint due_at ms;
+ *                                  2 model_changed: string model_version
  *   snapshot  9 numbers (see `num`; p_alive may be "null, reason"), byte churn_level,
  *             string currency; clv_total_minor is not stored: it is historic + predicted
  *   string    model_version
@@ -195,9 +196,12 @@ function writeCause(w: Writer, c: EmissionCause): void {
     w.byte(0);
     text(w, c.event_id);
     w.byte(need(CAUSE_TYPE_INDEX.get(c.event_type)));
-  } else {
+  } else if (c.kind === 'timer') {
     w.byte(1);
     w.svarint(need(isoMs(c.due_at)));
+  } else {
+    w.byte(2);
+    text(w, c.model_version);
   }
 }
 
@@ -208,6 +212,7 @@ function readCause(r: Reader): EmissionCause {
     return { kind: 'event', event_id: eventId, event_type: pick(EMISSION_CODE_TABLES.causeType, r.byte(), 'cause type') } as EmissionCause;
   }
   if (kind === 1) return { kind: 'timer', due_at: msToIso(r.svarint()) };
+  if (kind === 2) return { kind: 'model_changed', model_version: r.string() };
   throw corrupt(`unknown cause kind ${kind}`);
 }
 

@@ -151,6 +151,13 @@ describe('emissions in the outbox', () => {
     expect(prospect!.snapshot).toMatchObject({ frequency: 0, p_alive: null, p_alive_reason: 'no_purchase' });
   });
 
+  it('keep a model_changed cause with its version', () => {
+    const rescored: SegmentChanged = { ...changed, cause: { kind: 'model_changed', model_version: 'fit-20260203T040506.789Z' } };
+    const packed = packOutboxRecords([{ emission: rescored }]);
+    expect(packed.length).toBeLessThan(Buffer.byteLength(JSON.stringify(rescored)) / 2);
+    expectReadBackAsJson([rescored], packed);
+  });
+
   it("keep a one-time buyer's null P(alive) with its reason", () => {
     const oneTime: ChurnRisk = { ...churn, snapshot: { ...churn.snapshot, frequency: 1, p_alive: null, p_alive_reason: 'one_time_buyer' } };
     const packed = packOutboxRecords([{ emission: oneTime }]);
