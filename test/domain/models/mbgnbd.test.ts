@@ -13,6 +13,7 @@ import {
   mbgnbdProbabilityAlive,
 } from '../../../src/domain/models/mbgnbd.js';
 import { fitMbgNbd, mbgnbdDataLogLikelihood } from '../../../src/domain/models/mbgnbd-fit.js';
+import { hyp2f1 } from '../../../src/domain/models/hypergeometric.js';
 import { loadCdnow } from './cdnow.js';
 
 // The MBG/NBD fit of the CDNOW weekly summary published by BTYDplus (and checked by lifetimes' tests).
@@ -89,5 +90,43 @@ describe('modified BG/NBD', () => {
     // A repeat buyer's likelihood is not the BG/NBD's; the models are distinct.
     expect(mbgnbdLogLikelihood(BTYDPLUS, 2, 10, 30)).not.toBeCloseTo(bgnbdLogLikelihood(BTYDPLUS, 2, 10, 30), 3);
     expect(mbgnbdConditionalExpectedPurchases(BTYDPLUS, 0, 0, 30, 30)).toBeLessThan(conditionalExpectedPurchases(BTYDPLUS, 0, 0, 30, 30));
+  });
+});
+
+describe('modified BG/NBD: exact and robust where the literal formula is not', () => {
+  // The literal formula of the conditional expectation (as lifetimes writes it),
+  // fine for moderate arguments: the careful kernel must agree with it there.
+  function literal(p: typeof BTYDPLUS, x: number, tx: number, T: number, t: number): number {
+    const { r, alpha, a, b } = p;
+    const z = t / (alpha + T + t);
+    const second = 1 - hyp2f1(r + x, b + x + 1, a + b + x, z) * Math.pow((alpha + T) / (alpha + T + t), r + x);
+    return (((a + b + x) / (a - 1)) * second) / (1 + (a / (b + x)) * Math.pow((alpha + T) / (alpha + tx), r + x));
+  }
+
+  it.each([
+    [0, 0, 10, 5],
+    [1, 5, 20, 10],
+    [3, 30, 40, 39],
+    [10, 50, 52, 52],
+  ])('agrees with the literal formula for moderate arguments (x=%i, t_x=%i, T=%i, t=%i)', (x, tx, T, t) => {
+    expect(mbgnbdConditionalExpectedPurchases(BTYDPLUS, x, tx, T, t)).toBeCloseTo(literal(BTYDPLUS, x, tx, T, t), 10);
+  });
+
+  it('stays finite, non-negative and increasing in t where the literal formula fails (large x, a ≈ 1, long horizons)', () => {
+    const cases = [
+      { params: BTYDPLUS, x: 10_000, tx: 3000, T: 3000 },
+      { params: { ...BTYDPLUS, a: 1 + 1e-9 }, x: 2, tx: 30, T: 60 },
+      { params: BTYDPLUS, x: 0, tx: 0, T: 1e5 },
+    ];
+    for (const { params, x, tx, T } of cases) {
+      let previous = 0;
+      for (const t of [1e-6, 1, 30, 365, 3650, 36_500]) {
+        const e = mbgnbdConditionalExpectedPurchases(params, x, tx, T, t);
+        expect(Number.isFinite(e)).toBe(true);
+        expect(e).toBeGreaterThanOrEqual(previous);
+        previous = e;
+      }
+    }
+    expect(Number.isFinite(literal(BTYDPLUS, 10_000, 3000, 3000, 365))).toBe(false);
   });
 });
