@@ -10,24 +10,27 @@
  * the cohort actually bought.
  */
 import type { Readable } from 'node:stream';
-import { fitPopulation, type PopulationFit } from '../domain/analytics/population-fit.js';
+import { chosenPurchaseModel, fitPopulation, type PopulationFit } from '../domain/analytics/population-fit.js';
 import { PopulationSample } from '../domain/analytics/population-sample.js';
 import {
   calibrationHoldoutTable,
   cumulativeTracking,
+  holdoutError,
   weeklyPoints,
+  type HoldoutError,
   type HoldoutCustomer,
   type HoldoutTable,
   type TrackingPoint,
 } from '../domain/analytics/holdout.js';
 import { btydSummary } from '../domain/btyd.js';
 import type { DomainConfig } from '../domain/config.js';
-import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
+import { UNFITTED_MODEL, type ModelSnapshot } from '../domain/model-snapshot.js';
+import type { BgNbdParams, PurchaseModelKind } from '../domain/models/index.js';
 import { dayToDate } from '../domain/time.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
 import { readEventFile, type EventFileSummary } from './event-file.js';
-import { fitJson } from './fit-result.js';
+import { fitJson, holdoutErrorJson } from './fit-result.js';
 import { lineChartSvg } from './svg-chart.js';
 
 export interface BacktestOptions {
@@ -41,6 +44,14 @@ export interface BacktestOptions {
   readonly holdoutEndDay: number | null;
   readonly minRepeatBuyers?: number;
   readonly l2Penalty?: number;
+  /** The purchase model whose predictions make the table (both are fitted and compared). Default 'bgnbd'. */
+  readonly purchaseModel?: PurchaseModelKind;
+  /**
+   * A fitted model (a model file): the calibration events are processed with it
+   * and the table is its predictions, as the service would score with that
+   * version; the models fitted on the calibration are still reported beside it.
+   */
+  readonly model?: ModelSnapshot;
   /** Called now and then with the lines read so far (a progress line on a TTY). */
   readonly onProgress?: (count: number) => void;
 }
@@ -60,11 +71,15 @@ export interface BacktestResult {
   /** Null when the BG/NBD could not be fitted (see fit.bgnbd.reason). */
   readonly table: HoldoutTable | null;
   readonly tracking: readonly TrackingPoint[] | null;
+  /** Holdout error of each purchase model fitted on the calibration. */
+  readonly holdoutErrors: Partial<Record<PurchaseModelKind, HoldoutError>>;
+  /** The model file's version and holdout error, when one was given. */
+  readonly modelFile: { readonly version: string; readonly purchaseModel: PurchaseModelKind; readonly error: HoldoutError } | null;
 }
 
 export async function backtest(options: BacktestOptions): Promise<BacktestResult> {
   const calEnd = options.calibrationEndDay;
-  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config: options.config });
+  const processor = new MemoryProcessor({ model: options.model ?? UNFITTED_MODEL, config: options.config });
   const later = new Map<string, Set<number>>();
   let latestDay = calEnd;
   const events = await readEventFile(options.input, options.rules, options.nowMs, (input) => {
@@ -96,8 +111,23 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
     }
     cohort.push({ x: summary.x, tx: summary.tx, T: summary.T, holdoutDays });
   }
-  const fit = fitPopulation(sample.summaries, { minRepeatBuyers: options.minRepeatBuyers, l2Penalty: options.l2Penalty });
-  const params = fit.bgnbd.status === 'fitted' ? fit.bgnbd.params : null;
+  const fit = fitPopulation(sample.summaries, {
+    minRepeatBuyers: options.minRepeatBuyers,
+    l2Penalty: options.l2Penalty,
+    purchaseModel: options.purchaseModel,
+  });
+  const holdoutErrors: Partial<Record<PurchaseModelKind, HoldoutError>> = {};
+  if (fit.bgnbd.status === 'fitted') holdoutErrors.bgnbd = holdoutError(cohort, fit.bgnbd.params, horizon, 'bgnbd');
+  if (fit.mbgnbd.status === 'fitted') holdoutErrors.mbgnbd = holdoutError(cohort, fit.mbgnbd.params, horizon, 'mbgnbd');
+  const file = options.model;
+  const scoring: { params: BgNbdParams; kind: PurchaseModelKind } | null =
+    file !== undefined && file.bgnbd !== null
+      ? { params: file.bgnbd, kind: file.purchaseModel ?? 'bgnbd' }
+      : chosenPurchaseModel(fit).status === 'fitted'
+        ? { params: (chosenPurchaseModel(fit) as { params: BgNbdParams }).params, kind: fit.purchaseModel }
+        : null;
+  const params = scoring?.params ?? null;
+  const kind = scoring?.kind ?? 'bgnbd';
   return {
     currency: options.config.baseCurrency,
     calibrationEndDay: calEnd,
@@ -107,12 +137,19 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
     afterHoldout,
     fit,
     cohort: cohort.length,
-    table: params === null ? null : calibrationHoldoutTable(cohort, params, horizon),
-    tracking: params === null ? null : cumulativeTracking(cohort, params, weeklyPoints(horizon)),
+    table: params === null ? null : calibrationHoldoutTable(cohort, params, horizon, 7, kind),
+    tracking: params === null ? null : cumulativeTracking(cohort, params, weeklyPoints(horizon), kind),
+    holdoutErrors,
+    modelFile:
+      file !== undefined && file.bgnbd !== null
+        ? { version: file.version, purchaseModel: kind, error: holdoutError(cohort, file.bgnbd, horizon, kind) }
+        : null,
   };
 }
 
 const fixed = (v: number, digits: number) => v.toFixed(digits);
+
+const MODEL_NAMES: Record<PurchaseModelKind, string> = { bgnbd: 'BG/NBD', mbgnbd: 'modified BG/NBD' };
 
 /** The classic table as text. */
 export function backtestTable(result: BacktestResult): string {
@@ -121,13 +158,26 @@ export function backtestTable(result: BacktestResult): string {
     `calibration: first purchases up to ${dayToDate(result.calibrationEndDay)}; holdout: ${dayToDate(result.calibrationEndDay + 1)} to ${dayToDate(result.holdoutEndDay)} (${result.horizon} days)`,
   );
   lines.push(`cohort: ${result.cohort} customers, ${result.fit.repeatBuyers} repeat buyers in calibration`);
-  const bg = result.fit.bgnbd;
-  if (bg.status !== 'fitted' || result.table === null) {
-    lines.push(bg.status === 'fitted' ? 'no table' : `no BG/NBD: ${bg.reason}`);
+  const bg = chosenPurchaseModel(result.fit);
+  if (result.table === null) {
+    lines.push(bg.status === 'fitted' ? 'no table' : `no ${MODEL_NAMES[result.fit.purchaseModel]}: ${bg.reason}`);
     return lines.join('\n') + '\n';
   }
-  const { r, alpha, a, b } = bg.params;
-  lines.push(`BG/NBD (days): r=${fixed(r, 4)} alpha=${fixed(alpha, 4)} (${fixed(alpha / 7, 4)} in weeks) a=${fixed(a, 4)} b=${fixed(b, 4)} log-likelihood=${fixed(bg.logLikelihood, 2)}`);
+  for (const kind of ['bgnbd', 'mbgnbd'] as const) {
+    const o = kind === 'bgnbd' ? result.fit.bgnbd : result.fit.mbgnbd;
+    if (o.status !== 'fitted') {
+      lines.push(`${MODEL_NAMES[kind]}: ${o.reason}`);
+      continue;
+    }
+    const { r, alpha, a, b } = o.params;
+    const e = result.holdoutErrors[kind];
+    lines.push(
+      `${MODEL_NAMES[kind]} (days): r=${fixed(r, 4)} alpha=${fixed(alpha, 4)} (${fixed(alpha / 7, 4)} in weeks) a=${fixed(a, 4)} b=${fixed(b, 4)} log-likelihood=${fixed(o.logLikelihood, 2)}` +
+        (e === undefined ? '' : `; holdout predicted ${fixed(e.predicted, 1)} of ${e.actual}, mean absolute error ${fixed(e.meanAbsoluteError, 4)} per customer`),
+    );
+  }
+  const scoredBy = result.modelFile === null ? `${MODEL_NAMES[result.fit.purchaseModel]} fitted on the calibration` : `model file ${result.modelFile.version} (${MODEL_NAMES[result.modelFile.purchaseModel]})`;
+  lines.push(`table: predictions of the ${scoredBy}`);
   lines.push('');
   const header = ['x (calibration)', 'customers', 'actual', 'predicted', 'actual/customer', 'predicted/customer'];
   const rows = [...result.table.groups, result.table.total].map((g) => [
@@ -154,7 +204,11 @@ export function backtestJson(result: BacktestResult): Record<string, unknown> {
     holdout_end: dayToDate(result.holdoutEndDay),
     holdout_days: result.horizon,
     cohort: result.cohort,
-    fit: fitJson(result.fit, { time_unit: 'days', money_unit: `${result.currency} minor units` }),
+    fit: fitJson(result.fit, { time_unit: 'days', money_unit: `${result.currency} minor units` }, result.holdoutErrors),
+    model_file:
+      result.modelFile === null
+        ? null
+        : { version: result.modelFile.version, purchase_model: result.modelFile.purchaseModel, holdout: holdoutErrorJson(result.modelFile.error) },
     groups: result.table?.groups ?? null,
     total: result.table?.total ?? null,
     tracking: result.tracking,

@@ -10,6 +10,7 @@ import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
 
 export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig) {
+  const predicted = predictedClvMinor(s, p, model, config);
   const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
   const scale = Number(formatMinorUnits(1, config.baseCurrency)) || 1;
   return {
@@ -35,8 +36,10 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     churn_level: p.churn.level,
     churn_reasons: p.churn.reasons,
     p_alive: p.pAlive,
+    p_alive_reason: p.pAliveReason,
     clv_historic: money(p.historicClvMinor),
-    clv_predicted: money(predictedClvMinor(s, p, model, config)),
+    clv_predicted: money(predicted),
+    clv_total: money(p.historicClvMinor + predicted),
     gross_revenue: money(s.grossMinor),
     refunds: money(s.refundMinor),
     discounts: money(s.discountMinor),

@@ -10,9 +10,9 @@
  * churn rule). A Gamma-Gamma that cannot be fitted, or whose q ≤ 1, is left out
  * of the version (model CLV needs both, so CLV stays on the simple rule).
  */
-import { fitPopulation } from '../domain/analytics/population-fit.js';
+import { chosenPurchaseModel, fitPopulation } from '../domain/analytics/population-fit.js';
 import { PopulationSample } from '../domain/analytics/population-sample.js';
-import type { ModelSnapshot } from '../domain/model-snapshot.js';
+import type { ModelSnapshot, PurchaseModelKind } from '../domain/model-snapshot.js';
 import { dayToDate } from '../domain/time.js';
 import type { ModelDiagnostics, ModelStore } from '../state/model-store.js';
 import { scanCustomerStates } from '../state/state-scan.js';
@@ -27,6 +27,8 @@ export interface FitStateOptions {
   readonly currency: string;
   readonly minRepeatBuyers?: number;
   readonly l2Penalty?: number;
+  /** The purchase model to publish (both are fitted and reported); default 'bgnbd'. */
+  readonly purchaseModel?: PurchaseModelKind;
   /** Version name; default `fit-<fitted at, compact UTC>`. */
   readonly version?: string;
   readonly now: Date;
@@ -57,14 +59,18 @@ export async function fitFromState(options: FitStateOptions): Promise<FitStateOu
     read += states.length;
     if (options.onProgress !== undefined && Math.floor(read / 10_000) > Math.floor(before / 10_000)) options.onProgress(read);
   });
-  const fit = fitPopulation(sample.summaries, { minRepeatBuyers: options.minRepeatBuyers, l2Penalty: options.l2Penalty });
+  const fit = fitPopulation(sample.summaries, {
+    minRepeatBuyers: options.minRepeatBuyers,
+    l2Penalty: options.l2Penalty,
+    purchaseModel: options.purchaseModel,
+  });
   const cutPoints = sample.rfm.cutPoints();
   const fittedAt = options.now.toISOString();
   const asOf = dayToDate(options.asOfDay);
   const version = options.version ?? defaultVersionName(options.now);
   const gg = fit.gammaGamma;
   const gammaGamma = gg.status === 'fitted' && gg.params.q > 1 ? gg.params : null;
-  const bg = fit.bgnbd;
+  const bg = chosenPurchaseModel(fit);
   const declined = bg.status === 'fitted' ? null : `no model published: ${bg.reason}`;
   const published = declined === null && options.dryRun !== true;
   const extra = {
@@ -77,7 +83,7 @@ export async function fitFromState(options: FitStateOptions): Promise<FitStateOu
     gamma_gamma_published: gammaGamma !== null,
   };
   if (bg.status === 'fitted' && published) {
-    const snapshot: ModelSnapshot = { version, bgnbd: bg.params, gammaGamma, cutPoints };
+    const snapshot: ModelSnapshot = { version, purchaseModel: fit.purchaseModel, bgnbd: bg.params, gammaGamma, cutPoints };
     const json = fitJson(fit);
     const diagnostics: ModelDiagnostics = {
       fittedAt,

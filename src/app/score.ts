@@ -23,7 +23,7 @@ export async function writeScores(file: SummaryFile, params: ModelParams, horizo
   const withSpend = params.gammaGamma !== null && file.hasMonetary;
   let chunk = `id,x,t_x,T,p_alive,expected_purchases${withSpend ? ',expected_spend' : ''}\n`;
   for (const row of file.rows) {
-    const s = scoreCustomer(params.bgnbd, withSpend ? params.gammaGamma : null, row, horizon);
+    const s = scoreCustomer(params.bgnbd, withSpend ? params.gammaGamma : null, row, horizon, params.purchaseModel);
     const cells = [csvCell(row.id), row.x, row.tx, row.T, s.pAlive, s.expectedPurchases];
     if (withSpend) cells.push(s.expectedSpend ?? '');
     chunk += cells.join(',') + '\n';

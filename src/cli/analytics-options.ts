@@ -2,9 +2,11 @@
  * Flag parsing shared by the analytics commands (fit, score, backtest, report):
  * every bad value is a UsageError naming the flag (exit code 2).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { parseModelFile } from '../app/fit-result.js';
 import { readSummaryFile, SummaryFileError, type SummaryFile } from '../app/summary-file.js';
+import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { dayToDate, localDayOf } from '../domain/time.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,6 +30,25 @@ export async function summaryArgument(flag: string, path: string): Promise<Summa
     // Opened but unreadable (EACCES, EISDIR...): still the file the flag names.
     if (typeof (err as NodeJS.ErrnoException).code === 'string') throw new UsageError(`${flag} ${path}: ${(err as Error).message}`);
     throw err;
+  }
+}
+
+/**
+ * The model file a `--model` flag names (the JSON of `fit --events` or
+ * `fit --state`) as the snapshot the service would score with; a missing or
+ * bad file is a UsageError.
+ */
+export function modelArgument(flag: string, path: string, currency: string): ModelSnapshot {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseModelFile(text, `${flag} ${path}`, currency);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { backtest, backtestJson, backtestSvg, backtestTable } from '../app/backtest.js';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
-import { dayOption, inputArgument, numberOption } from './analytics-options.js';
+import { dayOption, inputArgument, modelArgument, numberOption } from './analytics-options.js';
 import { ttyProgress } from './tty-progress.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
@@ -15,12 +15,14 @@ interface BacktestFlags {
   format: 'table' | 'json';
   penalty?: string;
   minRepeatBuyers: string;
+  model?: string;
+  purchaseModel?: 'bgnbd' | 'mbgnbd';
 }
 
 export function backtestCommand(): Command {
   return new Command('backtest')
     .description(
-      'Calibration/holdout check of the BG/NBD on an event file: fit on the events up to --calibration-end, predict the holdout, print predicted vs actual repeat purchases per calibration frequency (0 … 7+) and in total.',
+      'Calibration/holdout check on an event file: fit the BG/NBD and the modified BG/NBD on the events up to --calibration-end, compare their holdout predictions, print the chosen model\'s predicted vs actual repeat purchases per calibration frequency (0 … 7+) and in total.',
     )
     .argument('<events>', 'events as JSON lines (the format `import` writes); "-" reads stdin')
     .requiredOption('--calibration-end <date>', 'last day of the calibration period (inclusive), e.g. 1997-09-30')
@@ -29,6 +31,8 @@ export function backtestCommand(): Command {
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--penalty <l2>', 'L2 penalty λ on the log-parameters (default 0)')
     .option('--min-repeat-buyers <n>', 'fit only with at least this many repeat buyers', String(DEFAULT_MIN_REPEAT_BUYERS))
+    .addOption(new Option('--purchase-model <model>', 'the purchase model whose predictions make the table (both are fitted and compared); default FIT_PURCHASE_MODEL').choices(['bgnbd', 'mbgnbd']))
+    .option('--model <file>', 'process the calibration with this fitted model (the JSON of `fit --events` or `fit --state`) and tabulate its predictions')
     .action(async (file: string, flags: BacktestFlags) => {
       const settings = settingsFromEnv();
       const calibrationEndDay = dayOption('--calibration-end', flags.calibrationEnd);
@@ -45,6 +49,8 @@ export function backtestCommand(): Command {
         minRepeatBuyers: numberOption('--min-repeat-buyers', flags.minRepeatBuyers, { min: 0, integer: true }),
         onProgress: progress.onProgress,
         l2Penalty: flags.penalty === undefined ? 0 : numberOption('--penalty', flags.penalty, { min: 0 }),
+        purchaseModel: flags.purchaseModel ?? settings.FIT_PURCHASE_MODEL,
+        model: flags.model === undefined ? undefined : modelArgument('--model', flags.model, settings.BASE_CURRENCY),
       });
       progress.done();
       process.stdout.write(flags.format === 'json' ? JSON.stringify(backtestJson(result), null, 2) + '\n' : backtestTable(result));

@@ -1,12 +1,14 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { fitFromEvents } from '../app/fit-events.js';
 import { fitFromState } from '../app/fit-state.js';
+import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { fitSummaryFile } from '../app/fit-summary.js';
 import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
 import { DAY_MS } from '../domain/time.js';
 import { connectState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
-import { dayOption, numberOption, summaryArgument } from './analytics-options.js';
+import { dayOption, inputArgument, numberOption, summaryArgument } from './analytics-options.js';
 import { ttyProgress } from './tty-progress.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
@@ -14,6 +16,9 @@ import { UsageError } from './usage-error.js';
 interface FitFlags {
   summary?: string;
   state?: string | true;
+  events?: string;
+  holdoutDays?: string;
+  purchaseModel?: 'bgnbd' | 'mbgnbd';
   asOf?: string;
   penalty?: string;
   minRepeatBuyers: string;
@@ -24,33 +29,77 @@ interface FitFlags {
 export function fitCommand(): Command {
   return new Command('fit')
     .description(
-      'Fit the BG/NBD and Gamma-Gamma models. --summary: on a customer summary file (lifetimes layout), print the parameters as JSON. --state: on every customer state in Redis, publish a new model version that running processors pick up.',
+      'Fit the purchase models (BG/NBD and modified BG/NBD) and the Gamma-Gamma. --summary: on a customer summary file (lifetimes layout), print the parameters as JSON. --events: on an event file, print a model file (parameters, cut points, version) that replay, report and backtest --model score with. --state: on every customer state in Redis, publish a new model version that running processors pick up.',
     )
+    .option('--events <file>', 'fit on an event file (JSON lines, the format `import` writes) as of --as-of (default: its latest day); prints a model file')
+    .option('--holdout-days <n>', 'with --events: also hold out the last n days once and report both purchase models\' holdout error')
+    .addOption(new Option('--purchase-model <model>', 'the purchase model to publish or write (both are fitted and compared); default FIT_PURCHASE_MODEL (bgnbd)').choices(['bgnbd', 'mbgnbd']))
     .option('--summary <csv>', 'summary file: header frequency,recency,T[,monetary_value] or x,t_x,T[,zbar]; "-" reads stdin')
     .option('--state [redis-url]', 'fit on the customer states in Redis: this URL (standalone), or REDIS_URL / REDIS_CLUSTER_NODES')
-    .option('--as-of <date>', 'with --state: the day the summaries are taken at (default: today, UTC)')
+    .option('--as-of <date>', 'with --state: the day the summaries are taken at (default: today, UTC); with --events: skip later events (default: the latest event day)')
     .option('--penalty <l2>', 'L2 penalty λ on the log-parameters (default 0: plain maximum likelihood)')
     .option('--min-repeat-buyers <n>', 'fit (and publish) only with at least this many repeat buyers', String(DEFAULT_MIN_REPEAT_BUYERS))
-    .option('--model-version <name>', 'with --state: version name (default fit-<UTC time>)')
+    .option('--model-version <name>', 'with --state or --events: version name (default fit-<UTC time>)')
     .option('--dry-run', 'with --state: fit and print, publish nothing')
     .action(async (flags: FitFlags) => {
-      if ((flags.summary === undefined) === (flags.state === undefined)) throw new UsageError('fit needs exactly one of --summary <csv> or --state');
+      const sources = [flags.summary, flags.state, flags.events].filter((f) => f !== undefined).length;
+      if (sources !== 1) throw new UsageError('fit needs exactly one of --summary <csv>, --events <file> or --state');
+      const flagName = (f: string) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       const fitOptions = {
         minRepeatBuyers: numberOption('--min-repeat-buyers', flags.minRepeatBuyers, { min: 0, integer: true }),
         l2Penalty: flags.penalty === undefined ? 0 : numberOption('--penalty', flags.penalty, { min: 0 }),
+        purchaseModel: flags.purchaseModel ?? settingsFromEnv().FIT_PURCHASE_MODEL,
       };
+      if (flags.holdoutDays !== undefined && flags.events === undefined) throw new UsageError('--holdout-days applies to --events only');
       if (flags.summary !== undefined) {
         for (const f of ['asOf', 'modelVersion', 'dryRun'] as const) {
-          if (flags[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --state only`);
+          if (flags[f] !== undefined) throw new UsageError(`${flagName(f)} applies to --state and --events only`);
         }
         await fitSummary(flags.summary, fitOptions);
+      } else if (flags.events !== undefined) {
+        if (flags.dryRun !== undefined) throw new UsageError('--dry-run applies to --state only: --events publishes nothing');
+        await fitEvents(flags.events, flags, fitOptions);
       } else {
         await fitState(flags, fitOptions);
       }
     });
 }
 
-async function fitSummary(path: string, options: { minRepeatBuyers: number; l2Penalty: number }): Promise<void> {
+type FitOptions = { minRepeatBuyers: number; l2Penalty: number; purchaseModel: 'bgnbd' | 'mbgnbd' };
+
+function checkVersionName(name: string | undefined): void {
+  if (name !== undefined && !/^[A-Za-z0-9._:-]{1,64}$/.test(name)) {
+    throw new UsageError(`--model-version ${JSON.stringify(name)}: 1–64 of A–Z a–z 0–9 . _ : -`);
+  }
+}
+
+async function fitEvents(path: string, flags: FitFlags, options: FitOptions): Promise<void> {
+  const settings = settingsFromEnv();
+  checkVersionName(flags.modelVersion);
+  if (path === '-' && flags.holdoutDays !== undefined) throw new UsageError('--holdout-days reads the event file twice: give a file, not stdin');
+  inputArgument('--events', path);
+  const progress = ttyProgress('fit', 'lines');
+  const outcome = await fitFromEvents({
+    open: () => inputArgument('--events', path),
+    rules: ingestRulesFrom(settings),
+    config: domainConfigFrom(settings),
+    nowMs: Date.now(),
+    asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
+    holdoutDays: flags.holdoutDays === undefined ? null : numberOption('--holdout-days', flags.holdoutDays, { min: 1, integer: true }),
+    ...options,
+    version: flags.modelVersion,
+    now: new Date(),
+    onProgress: progress.onProgress,
+  });
+  progress.done();
+  process.stdout.write(JSON.stringify(outcome.output, null, 2) + '\n');
+  if (outcome.declined !== null) {
+    process.stderr.write(`clvstream: no ${options.purchaseModel} fitted: ${outcome.declined}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function fitSummary(path: string, options: FitOptions): Promise<void> {
   const json = fitSummaryFile(await summaryArgument('--summary', path), options);
   process.stdout.write(JSON.stringify(json, null, 2) + '\n');
   if (json.bgnbd === null) {
@@ -59,15 +108,13 @@ async function fitSummary(path: string, options: { minRepeatBuyers: number; l2Pe
   }
 }
 
-async function fitState(flags: FitFlags, options: { minRepeatBuyers: number; l2Penalty: number }): Promise<void> {
+async function fitState(flags: FitFlags, options: FitOptions): Promise<void> {
   const settings = settingsFromEnv();
   const url = flags.state === true ? undefined : flags.state;
   if (url !== undefined && !/^rediss?:\/\/\S+$/.test(url)) throw new UsageError(`--state ${JSON.stringify(url)} is not a redis:// or rediss:// URL`);
   const now = new Date();
   const asOfDay = flags.asOf === undefined ? Math.floor(now.getTime() / DAY_MS) : dayOption('--as-of', flags.asOf);
-  if (flags.modelVersion !== undefined && !/^[A-Za-z0-9._:-]{1,64}$/.test(flags.modelVersion)) {
-    throw new UsageError(`--model-version ${JSON.stringify(flags.modelVersion)}: 1–64 of A–Z a–z 0–9 . _ : -`);
-  }
+  checkVersionName(flags.modelVersion);
   const connection = connectState(url === undefined ? settings : { ...settings, REDIS_URL: url, REDIS_CLUSTER_NODES: undefined });
   try {
     const progress = ttyProgress('fit', 'customer states');

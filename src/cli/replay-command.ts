@@ -9,6 +9,7 @@ import { connectState } from '../state/connect.js';
 import { basename } from 'node:path';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
+import { modelArgument } from './analytics-options.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,20 +29,22 @@ export function replayCommand(): Command {
         "back-fill the service's Redis state instead (redis:// or rediss://; REDIS_CLUSTER_NODES selects a cluster): same result as consuming the file from Kafka; emissions wait in the outbox for `clvstream run`",
       ),
     )
+    .option('--model <file>', 'score with this fitted model (the JSON of `fit --events` or `fit --state`), as the service would with that version; default: unfitted')
     .addOption(new Option('--partitions <n>', 'with --state: partitions of the inbound topics (decides which partition owns a customer)').argParser(positiveInteger))
-    .action(async (file: string | undefined, opts: { out?: string; customers?: string; deadLetter?: string; asOf?: string; state?: string; partitions?: number }) => {
+    .action(async (file: string | undefined, opts: { out?: string; customers?: string; deadLetter?: string; asOf?: string; state?: string; partitions?: number; model?: string }) => {
       if (opts.state !== undefined) {
         await backfillCommand(file, opts.state, opts);
         return;
       }
       const settings = settingsFromEnv();
+      const model = opts.model === undefined ? UNFITTED_MODEL : modelArgument('--model', opts.model, settings.BASE_CURRENCY);
       const summary = await replay({
         input: file === undefined || file === '-' ? process.stdin : createReadStream(file),
         emissions: opts.out ? LineOutput.toFile(opts.out) : LineOutput.toStream(process.stdout),
         deadLetters: opts.deadLetter ? LineOutput.toFile(opts.deadLetter) : LineOutput.toStream(process.stderr),
         customers: opts.customers ? LineOutput.toFile(opts.customers) : null,
         asOf: opts.asOf === undefined ? null : normaliseAsOf(opts.asOf),
-        ctx: { model: UNFITTED_MODEL, config: domainConfigFrom(settings) },
+        ctx: { model, config: domainConfigFrom(settings) },
         rules: ingestRulesFrom(settings),
         nowMs: Date.now(),
         onProgress: process.stderr.isTTY ? (n) => process.stderr.write(`\rreplay: ${n} lines`) : undefined,
@@ -51,7 +54,8 @@ export function replayCommand(): Command {
     });
 }
 
-async function backfillCommand(file: string | undefined, url: string, opts: { deadLetter?: string; partitions?: number; out?: string; customers?: string; asOf?: string }): Promise<void> {
+async function backfillCommand(file: string | undefined, url: string, opts: { deadLetter?: string; partitions?: number; out?: string; customers?: string; asOf?: string; model?: string }): Promise<void> {
+  if (opts.model !== undefined) throw new UsageError('--model applies to the in-memory replay; with --state the processors use the model published in Redis');
   if (opts.partitions === undefined) throw new UsageError('--state needs --partitions <n>: the partition count of the inbound topics');
   if (opts.out !== undefined || opts.customers !== undefined || opts.asOf !== undefined) {
     throw new UsageError('--state writes to Redis; --out, --customers and --as-of apply to the in-memory replay only');

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { reportFromEvents, reportJson, reportTable } from '../app/report.js';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
-import { dayOption, inputArgument, numberOption } from './analytics-options.js';
+import { dayOption, inputArgument, modelArgument, numberOption } from './analytics-options.js';
 import { ttyProgress } from './tty-progress.js';
 import { settingsFromEnv } from './settings-from-env.js';
 
@@ -10,6 +10,7 @@ interface ReportFlags {
   asOf?: string;
   format: 'json' | 'table';
   periodDays: string;
+  model?: string;
 }
 
 export function reportCommand(): Command {
@@ -21,6 +22,7 @@ export function reportCommand(): Command {
     .option('--as-of <date>', 'skip events of later days and report as of this day (default: the latest event day)')
     .addOption(new Option('--format <format>', 'output').choices(['json', 'table']).default('table'))
     .option('--period-days <n>', 'retention period length in days', '30')
+    .option('--model <file>', 'score with this fitted model (the JSON of `fit --events` or `fit --state`): its cut points, P(alive) and CLV; default: unfitted')
     .action(async (file: string, flags: ReportFlags) => {
       const settings = settingsFromEnv();
       const config = domainConfigFrom(settings);
@@ -29,7 +31,7 @@ export function reportCommand(): Command {
         input: inputArgument('events file', file),
         rules: ingestRulesFrom(settings),
         config,
-        model: UNFITTED_MODEL,
+        model: flags.model === undefined ? UNFITTED_MODEL : modelArgument('--model', flags.model, settings.BASE_CURRENCY),
         nowMs: Date.now(),
         asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
         onProgress: progress.onProgress,

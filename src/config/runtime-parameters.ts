@@ -30,6 +30,8 @@ export function domainConfigFrom(settings: Settings): DomainConfig {
     retentionRate: settings.RETENTION_RATE,
     clvHorizonDays: settings.CLV_HORIZON_DAYS,
     annualDiscountRate: settings.CLV_ANNUAL_DISCOUNT_RATE,
+    clvPeriodDays: settings.CLV_PERIOD_DAYS,
+    emit: { dimensions: settings.EMIT_DIMENSIONS, churnLevels: settings.EMIT_CHURN_LEVELS },
     defaultCutPoints: {
       ...defaultDomainConfig.defaultCutPoints,
       // The defaults are written for a two-decimal currency; rescale for others.

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { isKnownCurrency } from '../contracts/currency.js';
 import { TOPIC_CONTRACTS } from '../contracts/topics.js';
+import { CHURN_LEVELS, SEGMENT_DIMENSIONS } from '../contracts/segments.js';
 
 const topicDefault = (id: string): string => TOPIC_CONTRACTS.find((t) => t.id === id)?.defaultTopic ?? id;
 
@@ -42,6 +43,14 @@ const list = (item: z.ZodString, what: string) =>
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
     .pipe(z.array(item).min(1, { message: `a comma-separated list of ${what}` }));
+
+/** A comma-separated subset of `values` (at least one); default all of them. */
+const enumList = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .pipe(z.array(z.enum(values, { message: `one of ${values.join(', ')}` })).min(1, { message: `a comma-separated list of ${values.join(', ')}` }))
+    .default([...values]);
 
 /** `EUR=1.0842,GBP=1.27`: units of base currency per unit of each listed currency. */
 const rateTable = z
@@ -149,6 +158,14 @@ export const settingsSchema = z.strictObject({
   RETENTION_RATE: number(0, 0.99, 0.6),
   CLV_HORIZON_DAYS: integer(1, 3650, 365 * 3),
   CLV_ANNUAL_DISCOUNT_RATE: number(0, 1, 0.1),
+  /** Predicted CLV discounts period by period; this is the period length (docs/domain.md). */
+  CLV_PERIOD_DAYS: integer(1, 366, 91),
+  /** The purchase model `clvstream fit` publishes (both are fitted and compared): BG/NBD or modified BG/NBD. */
+  FIT_PURCHASE_MODEL: z.enum(['bgnbd', 'mbgnbd'], { message: 'bgnbd or mbgnbd' }).default('bgnbd'),
+  /** Dimensions whose changes are emitted as segment-changed events (default: all). */
+  EMIT_DIMENSIONS: enumList(SEGMENT_DIMENSIONS),
+  /** Churn levels whose entry is emitted as a churn-risk event (default: all). */
+  EMIT_CHURN_LEVELS: enumList(CHURN_LEVELS),
   // Streaming runtime (clvstream run)
   KAFKA_SESSION_TIMEOUT_MS: integer(3_000, 300_000, 30_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 60_000, 3_000),

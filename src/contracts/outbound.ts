@@ -11,6 +11,7 @@ import {
   ACCOUNT_STATUSES,
   CHURN_LEVELS,
   CHURN_REASONS,
+  P_ALIVE_REASONS,
   RELATIONSHIP_LEVELS,
   RFM_SEGMENTS,
   SEGMENT_DIMENSIONS,
@@ -28,9 +29,11 @@ export const valueSnapshot = z
     r_score: score,
     f_score: score,
     m_score: score,
-    clv_historic_minor: minor,
-    clv_predicted_minor: minor,
-    p_alive: z.number().min(0).max(1).nullable().describe('BG/NBD P(alive); null before a model is fitted.'),
+    clv_historic_minor: minor.describe('Contribution so far net of refunds and cost to serve, plus referral value, minus acquisition cost (docs/domain.md).'),
+    clv_predicted_minor: minor.describe('Net present value over the horizon of the expected net contribution, plus referral value; 0 while cancelled (docs/domain.md).'),
+    clv_total_minor: minor.describe('clv_historic_minor + clv_predicted_minor.'),
+    p_alive: z.number().min(0).max(1).nullable().describe('P(alive) of the purchase model (BG/NBD or modified BG/NBD); null with p_alive_reason when the model says nothing.'),
+    p_alive_reason: z.enum(P_ALIVE_REASONS).nullable().describe('Why p_alive is null; null when it is a number.'),
     churn_level: z.enum(CHURN_LEVELS),
     currency: currencyCode.describe('Base currency of every *_minor field.'),
   })
@@ -46,6 +49,12 @@ export const emissionCause = z.discriminatedUnion('kind', [
     kind: z.literal('timer'),
     due_at: timestamp,
   }),
+  z
+    .strictObject({
+      kind: z.literal('model_changed'),
+      model_version: z.string().min(1).max(64),
+    })
+    .describe('A new model version (parameters or cut points) re-scored the customer without a new event.'),
 ]);
 
 const segmentValue = z.enum([...RFM_SEGMENTS, ...VALUE_QUADRANTS, ...RELATIONSHIP_LEVELS, ...ACCOUNT_STATUSES]);
@@ -56,7 +65,9 @@ export const segmentChangedSchema = z.strictObject({
   customer_id: customerId,
   occurred_at: timestamp.describe('Event time of the cause (the event, or the due time of the timer).'),
   dimension: z.enum(SEGMENT_DIMENSIONS),
-  from: segmentValue.nullable().describe('Previous value; null the first time the dimension is set.'),
+  from: segmentValue
+    .nullable()
+    .describe('Previous value: null for the first rfm_segment and value_quadrant; relationship starts at prospect, account_status at active.'),
   to: segmentValue,
   cause: emissionCause,
   snapshot: valueSnapshot,

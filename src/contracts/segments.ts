@@ -39,6 +39,14 @@ export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
 export const CHURN_REASONS = ['p_alive', 'inactivity', 'detractor', 'returns_spike', 'cancellation'] as const;
 export type ChurnReason = (typeof CHURN_REASONS)[number];
 
+/**
+ * Why a snapshot's P(alive) is null: the customer has not bought, no purchase
+ * model is fitted yet, or the model is the BG/NBD and the customer a one-time
+ * buyer (its P(alive) is 1 whatever the time, so it is not shown).
+ */
+export const P_ALIVE_REASONS = ['no_purchase', 'no_model', 'one_time_buyer'] as const;
+export type PAliveReason = (typeof P_ALIVE_REASONS)[number];
+
 export const SEGMENT_LABELS: Record<RfmSegment | ValueQuadrant | RelationshipLevel, string> = {
   champions: 'Champions',
   loyal_customers: 'Loyal Customers',

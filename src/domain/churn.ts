@@ -1,8 +1,8 @@
 /**
  * Churn-risk level. Precedence, first match wins:
  * 1. `churned` — the account is cancelled (and no purchase since);
- * 2. base level — from P(alive) when a fitted BG/NBD model is given and the customer
- *    is a repeat buyer; otherwise from inactivity: days since the last purchase
+ * 2. base level — from P(alive) when the fitted model gives one (the BG/NBD for
+ *    repeat buyers, the modified BG/NBD for every buyer); otherwise from inactivity: days since the last purchase
  *    divided by the customer's own typical interval (t_x / x; one-time buyers use
  *    the configured interval); prospects are `active`;
  * 3. raised one level each by a recent detractor score and by a returns spike,
@@ -61,7 +61,8 @@ export function assessChurn(
   const reasons: ChurnReason[] = [];
   let index = 0;
   if (summary !== null) {
-    if (pAlive !== null && summary.x > 0) {
+    // pAlive is null where the model says nothing (the BG/NBD for one-time buyers; scoring.ts).
+    if (pAlive !== null) {
       index = levelFromPAlive(pAlive, rules);
       if (index > 0) reasons.push('p_alive');
     } else {

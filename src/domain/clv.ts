@@ -1,5 +1,6 @@
 /**
- * Customer lifetime value, historic and predicted, in base-currency minor units.
+ * Customer lifetime value, historic and predicted, in base-currency minor units
+ * (the one definition of docs/domain.md, "Customer lifetime value").
  *
  * Historic CLV = contribution margin of purchases net of the margin refunded
  *   − cost to serve (per order and per return) + referral value credited
@@ -8,15 +9,22 @@
  * configured margin rate of it when the order is unknown: the goods come back, so
  * the full refund is not a loss of margin.
  *
- * Simple predicted CLV (before a model is fitted, DESIGN §2): margin per order ×
- * purchases per year × expected lifetime in years, lifetime = 1 / (1 − retention).
- * Purchases per year are the purchase days over max(T + 1, minObservationDays), so
- * a customer seen for one day is not extrapolated to 365 orders a year. The margin
- * (rather than revenue) keeps it comparable with the model form, which multiplies
- * by margin too.
+ * Predicted CLV, the simple rule and the model alike, is the net present value
+ * over the horizon of the expected purchases (purchase days, as BTYD counts
+ * them) times the expected net contribution of one:
+ *
+ *   predicted = v · Σₖ E[purchases in period k] · (1 + d)^(−tₖ/365)
+ *   v = spend · margin rate · (1 − refunded share of margin)
+ *       − (cost to serve − referral value) / purchase days
+ *
+ * The rules differ only in E[purchases] and the spend: the model takes both from
+ * BTYD (scoring.ts), the simple rule takes the observed purchase rate kept with
+ * survival `RETENTION_RATE`^(tₖ/365), and the observed spend per purchase day.
+ * A cancelled customer's predicted CLV is 0 (profile.ts) until they buy again.
  */
 import type { DomainConfig } from './config.js';
 import type { BtydSummary } from './btyd.js';
+import { clvSchedule, type ClvSchedule } from './models/index.js';
 import type { CustomerState } from './state.js';
 
 export function netMarginMinor(s: CustomerState): number {
@@ -37,10 +45,65 @@ export function customerMarginRate(s: CustomerState, config: DomainConfig): numb
   return s.grossMinor > 0 ? s.marginMinor / s.grossMinor : config.marginRate;
 }
 
+/**
+ * v: the expected net contribution of one future purchase day of this customer
+ * spending `spendPerPurchase` — its margin at the customer's margin rate, less
+ * the share of margin the customer has refunded so far, less the cost to serve
+ * and plus the referral value the customer has brought, both per purchase day
+ * so far. Negative when serving the customer costs more than it earns.
+ */
+export function contributionPerPurchaseMinor(s: CustomerState, spendPerPurchase: number, config: DomainConfig): number {
+  if (s.purchaseDays === 0) return 0;
+  const kept = s.marginMinor > 0 ? Math.max(0, netMarginMinor(s)) / s.marginMinor : 1;
+  return (
+    spendPerPurchase * customerMarginRate(s, config) * kept -
+    (costToServeMinor(s, config) - s.referralValueMinor) / s.purchaseDays
+  );
+}
+
+interface ConfigSchedule {
+  readonly schedule: ClvSchedule;
+  /** Σₖ lengthₖ · retention^(tₖ/365) · discountₖ, days: the simple rule's discounted, surviving exposure. */
+  readonly simpleExposureDays: number;
+}
+
+/** Discount factors and period ends depend only on the configuration: computed once per configuration. */
+const schedules = new WeakMap<DomainConfig, ConfigSchedule>();
+
+function configSchedule(config: DomainConfig): ConfigSchedule {
+  let entry = schedules.get(config);
+  if (entry === undefined) {
+    const schedule = clvSchedule({
+      horizonDays: config.clvHorizonDays,
+      periodDays: config.clvPeriodDays,
+      annualDiscountRate: config.annualDiscountRate,
+    });
+    let exposure = 0;
+    let start = 0;
+    for (let k = 0; k < schedule.periodEnds.length; k++) {
+      const end = schedule.periodEnds[k]!;
+      exposure += (end - start) * Math.pow(config.retentionRate, end / 365) * schedule.discountFactors[k]!;
+      start = end;
+    }
+    entry = { schedule, simpleExposureDays: exposure };
+    schedules.set(config, entry);
+  }
+  return entry;
+}
+
+export function clvScheduleOf(config: DomainConfig): ClvSchedule {
+  return configSchedule(config).schedule;
+}
+
+/**
+ * The simple rule (no fitted purchase model): purchase days per day observed,
+ * over max(T + 1, `minObservationDays`) so that a customer seen for one day is
+ * not extrapolated to a purchase a day; kept with yearly survival
+ * `retentionRate` and discounted period by period over the horizon.
+ */
 export function simplePredictedClvMinor(s: CustomerState, summary: BtydSummary | null, config: DomainConfig): number {
-  if (summary === null || s.orders === 0) return 0;
-  const marginPerOrder = netMarginMinor(s) / s.orders;
-  const perYear = (s.purchaseDays / Math.max(summary.T + 1, config.minObservationDays)) * 365;
-  const lifetimeYears = 1 / (1 - config.retentionRate);
-  return Math.round(marginPerOrder * perYear * lifetimeYears);
+  if (summary === null || s.purchaseDays === 0) return 0;
+  const perDay = s.purchaseDays / Math.max(summary.T + 1, config.minObservationDays);
+  const spend = s.grossMinor / s.purchaseDays;
+  return Math.round(perDay * configSchedule(config).simpleExposureDays * contributionPerPurchaseMinor(s, spend, config));
 }

@@ -3,7 +3,7 @@
  * segments and signals reads its thresholds from here; `defaultDomainConfig` holds
  * the documented defaults (docs/domain.md explains each).
  */
-import type { RfmSegment } from '../contracts/segments.js';
+import { CHURN_LEVELS, SEGMENT_DIMENSIONS, type ChurnLevel, type RfmSegment, type SegmentDimension } from '../contracts/segments.js';
 
 /** Upper bounds of score 1..4 (four ascending values); above the last is score 5. */
 export interface CutPoints {
@@ -33,7 +33,10 @@ export interface QuadrantRules {
   /** Loyal: F score and R score at least these. */
   readonly loyalMinFScore: number;
   readonly loyalMinRScore: number;
-  /** Profitable: positive historic CLV, M score at least this, returns and discounts not dominating. */
+  /**
+   * Profitable: positive historic CLV, M score at least this (default 1: size
+   * alone does not make a customer unprofitable), returns and discounts not dominating.
+   */
   readonly profitableMinMScore: number;
   readonly maxReturnRate: number;
   readonly maxDiscountShare: number;
@@ -71,6 +74,16 @@ export interface DomainConfig {
   readonly churn: ChurnRules;
   readonly quadrant: QuadrantRules;
   readonly ladder: LadderRules;
+  /**
+   * What is emitted (docs/domain.md, "Emissions"): segment-changed events for
+   * these dimensions, churn-risk events on entering these levels. The state
+   * follows every change whatever is emitted, so the choice decides only the
+   * output, and the same settings always give the same output.
+   */
+  readonly emit: {
+    readonly dimensions: readonly SegmentDimension[];
+    readonly churnLevels: readonly ChurnLevel[];
+  };
   /** Bounded memories kept per customer (see docs/domain.md, "Out-of-order and duplicate input"). */
   readonly memory: {
     readonly recentEventIds: number;
@@ -124,10 +137,11 @@ export const defaultDomainConfig: DomainConfig = {
   quadrant: {
     loyalMinFScore: 3,
     loyalMinRScore: 3,
-    profitableMinMScore: 3,
+    profitableMinMScore: 1,
     maxReturnRate: 0.3,
     maxDiscountShare: 0.5,
   },
   ladder: { partnerMinReferrals: 3, partnerMinMScore: 5 },
+  emit: { dimensions: SEGMENT_DIMENSIONS, churnLevels: CHURN_LEVELS },
   memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384 },
 };

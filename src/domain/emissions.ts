@@ -13,6 +13,7 @@ import type { CustomerState } from './state.js';
 import { msToIso } from './time.js';
 
 export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): ValueSnapshot {
+  const predicted = predictedClvMinor(s, p, model, config);
   return {
     recency_days: p.recencyDays,
     frequency: p.frequency,
@@ -21,8 +22,10 @@ export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, c
     f_score: p.scores?.f ?? null,
     m_score: p.scores?.m ?? null,
     clv_historic_minor: p.historicClvMinor,
-    clv_predicted_minor: predictedClvMinor(s, p, model, config),
+    clv_predicted_minor: predicted,
+    clv_total_minor: p.historicClvMinor + predicted,
     p_alive: p.pAlive,
+    p_alive_reason: p.pAliveReason,
     churn_level: p.churn.level,
     currency: config.baseCurrency,
   };
@@ -87,8 +90,10 @@ export function churnRiskEvent(
 }
 
 /**
- * Compares `s` (last published values) with `p`, appends events to `out` and
+ * Compares `s` (last evaluated values) with `p`, appends events to `out` and
  * updates `s` to the new values and sequence. Mutates `s` (the reducer's copy).
+ * Only the dimensions and churn levels of `config.emit` give events; `s` follows
+ * every change, so what is emitted never changes what the state holds.
  */
 export function emitChanges(
   s: CustomerState,
@@ -101,25 +106,30 @@ export function emitChanges(
 ): void {
   let snapshot: ValueSnapshot | undefined;
   let occurredAt: string | undefined;
+  let changed = false;
   for (const dimension of SEGMENT_DIMENSIONS) {
     const from = s.segments[dimension];
     const to = p.segments[dimension];
     if (from === to || to === null) continue;
+    changed = true;
+    if (!config.emit.dimensions.includes(dimension)) continue;
     snapshot ??= snapshotOf(s, p, model, config);
     occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
     out.push(segmentChangedEvent(s.customerId, s.emitted, occurredAt, dimension, from, to, cause, snapshot, p.modelVersion));
   }
-  if (snapshot !== undefined) s.segments = { ...p.segments };
+  if (changed) s.segments = { ...p.segments };
   const previous = s.churnLevel;
   if (previous !== p.churn.level) {
-    snapshot ??= snapshotOf(s, p, model, config);
-    occurredAt ??= msToIso(occurredAtMs);
-    s.emitted += 1;
-    const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
-    out.push(
-      churnRiskEvent(s.customerId, s.emitted, occurredAt, p.churn.level, previous, rising ? 'rising' : 'recovering', rising ? p.churn.reasons : [], cause, snapshot, p.modelVersion),
-    );
+    if (config.emit.churnLevels.includes(p.churn.level)) {
+      snapshot ??= snapshotOf(s, p, model, config);
+      occurredAt ??= msToIso(occurredAtMs);
+      s.emitted += 1;
+      const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);
+      out.push(
+        churnRiskEvent(s.customerId, s.emitted, occurredAt, p.churn.level, previous, rising ? 'rising' : 'recovering', rising ? p.churn.reasons : [], cause, snapshot, p.modelVersion),
+      );
+    }
     s.churnLevel = p.churn.level;
   }
 }

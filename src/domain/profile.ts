@@ -4,7 +4,8 @@
  * and every due timer; nothing here is stored except what `reducer.ts` keeps to
  * detect changes.
  */
-import type { NpsCategory } from '../contracts/segments.js';
+import type { NpsCategory, PAliveReason } from '../contracts/segments.js';
+import { isCancelled } from './account.js';
 import { btydSummary, type BtydSummary } from './btyd.js';
 import { assessChurn, type ChurnAssessment } from './churn.js';
 import { historicClvMinor, simplePredictedClvMinor } from './clv.js';
@@ -13,7 +14,7 @@ import type { ModelSnapshot } from './model-snapshot.js';
 import { npsCategory } from './nps.js';
 import { relationshipLevel } from './relationship.js';
 import { frequencyScore, monetaryScore, recencyScore, rfmSegment, type Score } from './rfm.js';
-import { modelPredictedClvMinor, pAliveOf } from './scoring.js';
+import { modelPredictedClvMinor, pAliveOf, pAliveReasonOf } from './scoring.js';
 import type { CustomerState, SegmentValues } from './state.js';
 import { valueQuadrant } from './value-quadrant.js';
 
@@ -27,14 +28,14 @@ export interface Profile {
   readonly segments: SegmentValues;
   readonly churn: ChurnAssessment;
   readonly pAlive: number | null;
+  /** Why pAlive is null (null when it is a number). */
+  readonly pAliveReason: PAliveReason | null;
   readonly historicClvMinor: number;
   readonly npsCategory: NpsCategory | null;
   readonly modelVersion: string;
 }
 
-export function isCancelled(s: CustomerState): boolean {
-  return s.cancelledAt !== null && (s.lastPurchaseAt === null || s.lastPurchaseAt <= s.cancelledAt);
-}
+export { isCancelled };
 
 export function accountStatus(s: CustomerState): SegmentValues['account_status'] {
   if (s.cancelledAt === null) return 'active';
@@ -47,6 +48,8 @@ export function accountStatus(s: CustomerState): SegmentValues['account_status']
  * where it is shown — emission snapshots and customer views.
  */
 export function predictedClvMinor(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number {
+  // A cancelled account buys nothing more until it buys again (then it is reactivated).
+  if (isCancelled(s)) return 0;
   const modelClv = p.summary === null ? null : modelPredictedClvMinor(s, p.summary, model, config);
   return modelClv ?? simplePredictedClvMinor(s, p.summary, config);
 }
@@ -78,6 +81,7 @@ export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, co
     },
     churn: assessChurn(s, day, summary, pAlive, cancelled, config.churn),
     pAlive,
+    pAliveReason: pAlive === null ? pAliveReasonOf(model, summary) : null,
     historicClvMinor: historic,
     npsCategory: s.npsScore === null ? null : npsCategory(s.npsScore),
     modelVersion: model.version,

@@ -121,6 +121,25 @@ export function onTimerInPlace(s: CustomerState, dueDay: number, ctx: ReduceCont
   return settle(s, Math.max(s.asOfDay, dueDay), cause, dueDay * DAY_MS, ctx, { flags: [], internal: [] });
 }
 
+/**
+ * A new model version (parameters or RFM cut points): the customer is scored
+ * again with it as of `day` (never before its latest evaluation) and what
+ * changed is emitted with cause `model_changed` and the new version. Nothing
+ * about the customer moves but the model, so scoring the same state twice with
+ * the same version emits nothing the second time: a re-score that is repeated
+ * (after a crash, or because a scan returned a customer twice) is harmless.
+ */
+export function onModelChange(previous: CustomerState, day: number, ctx: ReduceContext): Reduction {
+  return onModelChangeInPlace(cloneState(previous), day, ctx);
+}
+
+/** `onModelChange` for a caller that owns the state object (as `reduceInPlace`). */
+export function onModelChangeInPlace(s: CustomerState, day: number, ctx: ReduceContext): Reduction {
+  const at = Math.max(s.asOfDay, day);
+  const cause: EmissionCause = { kind: 'model_changed', model_version: ctx.model.version };
+  return settle(s, at, cause, at * DAY_MS, ctx, { flags: [], internal: [] });
+}
+
 function settle(
   s: CustomerState,
   day: number,

@@ -26,7 +26,7 @@ export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot,
     const drop = nextRecencyDrop(p.recencyDays, cuts);
     if (drop !== null) next = earliestAfter(day, next, s.lastDay + drop);
     if (p.churn.level !== 'churned') {
-      if (model.bgnbd !== null && p.summary.x > 0) {
+      if (p.pAlive !== null) {
         next = earliestAfter(day, next, nextPAliveDrop(s, p, model, config));
       } else {
         const typical = typicalIntervalDays(p.summary, config.churn);
@@ -53,7 +53,8 @@ function earliestAfter(day: number, current: number, candidate: number | null): 
  * For a repeat buyer, BG/NBD gives P(alive) = 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)),
  * decreasing in T. It falls below a threshold θ once
  *   T > (α + t_x) · ((1/θ − 1) · (b+x−1)/a)^(1/(r+x)) − α,
- * so the day of the next level change is found without searching.
+ * so the day of the next level change is found without searching. The modified
+ * BG/NBD has b+x in place of b+x−1, for every buyer.
  */
 function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
   const params = model.bgnbd;
@@ -63,7 +64,7 @@ function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, conf
   const theta = thresholds.find((t) => p.pAlive !== null && p.pAlive >= t);
   if (theta === undefined) return null;
   const { r, alpha, a, b } = params;
-  const base = ((1 / theta - 1) * (b + x - 1)) / a;
+  const base = ((1 / theta - 1) * (b + x - (model.purchaseModel === 'mbgnbd' ? 0 : 1))) / a;
   const tCross = (alpha + tx) * Math.pow(base, 1 / (r + x)) - alpha;
   if (!Number.isFinite(tCross)) return null;
   return s.firstDay + Math.floor(tCross) + 1;

@@ -2,14 +2,19 @@
  * The loyalty × profitability quadrant (Reinartz & Kumar):
  * True Friends (loyal, profitable), Butterflies (profitable, not loyal),
  * Barnacles (loyal, not profitable), Strangers (neither).
- * Loyal: F and R scores at least the configured minimum (buys often, still buying).
- * Profitable: positive historic CLV, M score at least the minimum, refunds at most
- * `maxReturnRate` of gross revenue and discounts at most `maxDiscountShare` of it —
- * so discount-only and frequent-return customers are never "profitable".
+ * Loyal: F and R scores at least the configured minimum (buys often, still
+ * buying), and neither cancelled nor a detractor — a customer who left or says
+ * they would not recommend us is not called loyal, however often they bought.
+ * Profitable: positive historic CLV, M score at least the minimum (default 1:
+ * any), refunds at most `maxReturnRate` of gross revenue and discounts at most
+ * `maxDiscountShare` of it — so discount-only and frequent-return customers are
+ * never "profitable", and Strangers are the unprofitable, not merely the small:
+ * a small customer who pays their way and is not loyal is a Butterfly.
  */
 import type { ValueQuadrant } from '../contracts/segments.js';
 import type { QuadrantRules } from './config.js';
 import type { Score } from './rfm.js';
+import { isCancelled, isDetractor } from './account.js';
 import type { CustomerState } from './state.js';
 
 export function valueQuadrant(
@@ -18,7 +23,7 @@ export function valueQuadrant(
   historicClvMinor: number,
   rules: QuadrantRules,
 ): ValueQuadrant {
-  const loyal = scores.f >= rules.loyalMinFScore && scores.r >= rules.loyalMinRScore;
+  const loyal = scores.f >= rules.loyalMinFScore && scores.r >= rules.loyalMinRScore && !isCancelled(s) && !isDetractor(s);
   const gross = s.grossMinor + s.discountMinor;
   const profitable =
     historicClvMinor > 0 &&

@@ -20,6 +20,7 @@ import {
   RFM_SEGMENTS,
   SEGMENT_DIMENSIONS,
   VALUE_QUADRANTS,
+  P_ALIVE_REASONS,
 } from '../contracts/segments.js';
 
 const money = z.string().describe('Decimal amount of the base currency, e.g. "123.45".');
@@ -49,8 +50,10 @@ export const customerViewSchema = z.object({
   churn_level: z.enum(CHURN_LEVELS),
   churn_reasons: z.array(z.enum(CHURN_REASONS)),
   p_alive: z.number().nullable(),
+  p_alive_reason: z.enum(P_ALIVE_REASONS).nullable(),
   clv_historic: money,
   clv_predicted: money,
+  clv_total: money,
   gross_revenue: money,
   refunds: money,
   discounts: money,

@@ -16,8 +16,10 @@
  *   string    customer_id          (also the record's key)
  *   uvarint   n                    event_id = seg:<customer_id>:<n> | churn:<customer_id>:<n>
  *   svarint   occurred_at          epoch ms (also the record's event time)
- *   byte      cause kind           0 event: string event_id, byte event_type; 1 timer: svarint due_at ms
- *   snapshot  9 numbers (see `num`), byte churn_level, string currency
+ *   byte      cause kind           0 event: string event_id, byte event_type; 1 timer: svarint due_at ms;
+ *                                  2 model_changed: string model_version
+ *   snapshot  9 numbers (see `num`; p_alive may be "null, reason"), byte churn_level,
+ *             string currency; clv_total_minor is not stored: it is historic + predicted
  *   string    model_version
  *   segment-changed: byte dimension, byte from (0 = null, else code + 1), byte to
  *                    (from and to coded by the dimension's table of the state codec)
@@ -28,7 +30,7 @@
  * `toISOString` writes, known enum values. Anything else stays JSON (outbox-codec.ts).
  */
 import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
-import type { SegmentDimension } from '../contracts/segments.js';
+import type { PAliveReason, SegmentDimension } from '../contracts/segments.js';
 import { churnRiskEvent, segmentChangedEvent } from '../domain/emissions.js';
 import { msToIso } from '../domain/time.js';
 import { codeIndex, corrupt, type Reader, type Writer } from './binary.js';
@@ -45,6 +47,7 @@ export const EMISSION_CODE_TABLES = {
   churnReason: ['p_alive', 'inactivity', 'detractor', 'returns_spike', 'cancellation'] as readonly ChurnRisk['reasons'][number][],
   causeType: ['purchase', 'return', 'referral', 'cancellation', 'feedback', 'referral_attributed', 'referral_credit'] as readonly string[],
   direction: ['rising', 'recovering'] as readonly ChurnRisk['direction'][],
+  pAliveReason: ['no_purchase', 'no_model', 'one_time_buyer'] as readonly PAliveReason[],
 } as const;
 
 /** Each dimension's values, coded by the state codec's table for that dimension. */
@@ -58,6 +61,14 @@ const SEGMENT_TABLES: Readonly<Record<SegmentDimension, readonly string[]>> = {
 const NUM_NULL = 0;
 const NUM_INTEGER = 1;
 const NUM_FLOAT = 2;
+/**
+ * p_alive only: null, then a byte, the index of its reason. Entries of earlier
+ * releases, which had no reason, hold NUM_NULL there: their reason is what it
+ * could only be then (no purchase when frequency is 0, otherwise no model), and
+ * that pair is still written as NUM_NULL, so only a one-time buyer's null under
+ * the BG/NBD needs this tag (which an earlier release cannot read).
+ */
+const NUM_NULL_WITH_REASON = 3;
 
 // The emissions of one reduction share their occurred_at, and a timer's due_at is its occurred_at: remember the last one.
 let lastIso = '';
@@ -100,6 +111,7 @@ const DIMENSION_INDEX = codeIndex(EMISSION_CODE_TABLES.dimension);
 const CHURN_LEVEL_INDEX = codeIndex(CODE_TABLES.churnLevel);
 const CHURN_REASON_INDEX = codeIndex(EMISSION_CODE_TABLES.churnReason);
 const DIRECTION_INDEX = codeIndex(EMISSION_CODE_TABLES.direction);
+const P_ALIVE_REASON_INDEX = codeIndex(EMISSION_CODE_TABLES.pAliveReason);
 
 /** Thrown inside `writeEmission` when a field is not representable; never leaves this module (one instance: no stack per throw). */
 const NOT_COMPACT = new Error('not representable in the compact form');
@@ -184,9 +196,12 @@ function writeCause(w: Writer, c: EmissionCause): void {
     w.byte(0);
     text(w, c.event_id);
     w.byte(need(CAUSE_TYPE_INDEX.get(c.event_type)));
-  } else {
+  } else if (c.kind === 'timer') {
     w.byte(1);
     w.svarint(need(isoMs(c.due_at)));
+  } else {
+    w.byte(2);
+    text(w, c.model_version);
   }
 }
 
@@ -197,6 +212,7 @@ function readCause(r: Reader): EmissionCause {
     return { kind: 'event', event_id: eventId, event_type: pick(EMISSION_CODE_TABLES.causeType, r.byte(), 'cause type') } as EmissionCause;
   }
   if (kind === 1) return { kind: 'timer', due_at: msToIso(r.svarint()) };
+  if (kind === 2) return { kind: 'model_changed', model_version: r.string() };
   throw corrupt(`unknown cause kind ${kind}`);
 }
 
@@ -209,7 +225,19 @@ function writeSnapshot(w: Writer, s: ValueSnapshot): void {
   num(w, s.m_score);
   num(w, s.clv_historic_minor);
   num(w, s.clv_predicted_minor);
-  num(w, s.p_alive);
+  if (s.clv_total_minor !== s.clv_historic_minor + s.clv_predicted_minor) throw NOT_COMPACT;
+  if (s.p_alive === null) {
+    const reason = need(s.p_alive_reason);
+    if (reason === legacyReason(s.frequency)) {
+      w.byte(NUM_NULL);
+    } else {
+      w.byte(NUM_NULL_WITH_REASON);
+      w.byte(need(P_ALIVE_REASON_INDEX.get(reason)));
+    }
+  } else {
+    if (s.p_alive_reason !== null || !Number.isFinite(s.p_alive)) throw NOT_COMPACT;
+    num(w, s.p_alive);
+  }
   w.byte(need(CHURN_LEVEL_INDEX.get(s.churn_level)));
   text(w, s.currency);
 }
@@ -223,7 +251,15 @@ function readSnapshot(r: Reader): ValueSnapshot {
   const mScore = readNum(r);
   const historic = readNum(r);
   const predicted = readNum(r);
-  const pAlive = readNum(r);
+  let pAlive: number | null = null;
+  let pAliveReason: PAliveReason | null = null;
+  const pAliveTag = r.byte();
+  if (pAliveTag === NUM_NULL_WITH_REASON) {
+    pAliveReason = pick(EMISSION_CODE_TABLES.pAliveReason, r.byte(), 'P(alive) reason');
+  } else {
+    pAlive = numAfterTag(r, pAliveTag);
+    if (pAlive === null) pAliveReason = legacyReason(frequency);
+  }
   const churnLevel = pick(CODE_TABLES.churnLevel, r.byte(), 'churn level');
   return {
     recency_days: recencyDays,
@@ -234,10 +270,17 @@ function readSnapshot(r: Reader): ValueSnapshot {
     m_score: mScore,
     clv_historic_minor: historic,
     clv_predicted_minor: predicted,
+    clv_total_minor: (historic ?? 0) + (predicted ?? 0),
     p_alive: pAlive,
+    p_alive_reason: pAliveReason,
     churn_level: churnLevel,
     currency: r.string(),
   } as ValueSnapshot;
+}
+
+/** The only reasons a null P(alive) had before the reason was written down. */
+function legacyReason(frequency: number | null): PAliveReason {
+  return frequency === 0 ? 'no_purchase' : 'no_model';
 }
 
 /** A number or null: a tag byte, then a zigzag varint (safe integers) or 8 bytes of float64. */
@@ -255,7 +298,10 @@ function num(w: Writer, x: number | null): void {
 }
 
 function readNum(r: Reader): number | null {
-  const tag = r.byte();
+  return numAfterTag(r, r.byte());
+}
+
+function numAfterTag(r: Reader, tag: number): number | null {
   if (tag === NUM_NULL) return null;
   if (tag === NUM_INTEGER) return r.svarint();
   if (tag === NUM_FLOAT) return r.float64();

@@ -61,6 +61,8 @@ const cuts = z
 
 const snapshotSchema = z.object({
   version: z.string().regex(MODEL_VERSION_PATTERN),
+  // Absent in every version published before the modified BG/NBD: those are BG/NBD.
+  purchaseModel: z.enum(['bgnbd', 'mbgnbd']).optional(),
   bgnbd: z.object({ r: positive, alpha: positive, a: positive, b: positive }).nullable(),
   gammaGamma: z.object({ p: positive, q: positive, v: positive }).nullable(),
   cutPoints: z.object({ recency: cuts, frequency: cuts, monetary: cuts }).nullable(),

@@ -58,8 +58,11 @@ describe('summary files (lifetimes layout)', () => {
 describe('fit output and scores', () => {
   it('reads the parameters printed by fit, with or without Gamma-Gamma', () => {
     const json = JSON.stringify({ bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4, log_likelihood: -1 }, gamma_gamma: null, diagnostics: {} });
-    expect(parseParams(json, 'p.json')).toEqual({ bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, gammaGamma: null });
+    expect(parseParams(json, 'p.json')).toEqual({ purchaseModel: 'bgnbd', bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, gammaGamma: null });
     expect(() => parseParams('{"bgnbd": null}', 'p.json')).toThrow(/p\.json: not the output of `clvstream fit` with a fitted BG\/NBD: bgnbd/);
+    // purchase_model names the parameters to score with.
+    const modified = JSON.stringify({ purchase_model: 'mbgnbd', bgnbd: { r: 1, alpha: 1, a: 1, b: 1 }, mbgnbd: { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 } });
+    expect(parseParams(modified, 'p.json')).toMatchObject({ purchaseModel: 'mbgnbd', bgnbd: { r: 0.525, alpha: 6.183 } });
     expect(() => parseParams('{"bgnbd": {"r": -1, "alpha": 1, "a": 1, "b": 1}}', 'p.json')).toThrow(/bgnbd\.r/);
     expect(() => parseParams('nope', 'p.json')).toThrow(/p\.json: not JSON/);
   });
@@ -67,7 +70,7 @@ describe('fit output and scores', () => {
   it('writes one CSV row per customer, quoting ids where needed', async () => {
     const file = await read('customer_id,x,t_x,T,zbar\n"a,1",2,30.43,38.86,22.35\nb,0,0,38.86,0\n');
     const out = new Sink();
-    const params = { bgnbd: { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 }, gammaGamma: { p: 6.25, q: 3.74, v: 15.44 } };
+    const params = { purchaseModel: 'bgnbd' as const, bgnbd: { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 }, gammaGamma: { p: 6.25, q: 3.74, v: 15.44 } };
     expect(await writeScores(file, params, 39, out)).toBe(2);
     const [header, first, second] = out.text.trim().split('\n');
     expect(header).toBe('id,x,t_x,T,p_alive,expected_purchases,expected_spend');

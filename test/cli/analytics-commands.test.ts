@@ -69,8 +69,8 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
   it.each([
     [['fit', '--summary', 'bad.csv'], /bad\.csv: line 3: column 1 \(x\): "0\.5" is not a whole number/],
     [['fit', '--summary', 'missing.csv'], /--summary .*missing\.csv: ENOENT/],
-    [['fit'], /exactly one of --summary <csv> or --state/],
-    [['fit', '--summary', 'bad.csv', '--as-of', '2020-01-01'], /--as-of applies to --state only/],
+    [['fit'], /exactly one of --summary <csv>, --events <file> or --state/],
+    [['fit', '--summary', 'bad.csv', '--as-of', '2020-01-01'], /--as-of applies to --state and --events only/],
     [['fit', '--summary', SUMMARY, '--penalty', '-1'], /--penalty "-1" must be a number ≥ 0/],
     [['score', '--params', 'bad.csv', '--summary', SUMMARY, '--horizon', '39'], /bad\.csv: not JSON/],
     [['score', '--params', 'params.json', '--summary', SUMMARY, '--horizon', 'soon'], /--horizon "soon" must be a number ≥ 0/],

@@ -89,10 +89,11 @@ describe('churn level from P(alive) when a BG/NBD model is given', () => {
     expect(timerAt(state, 30, withModel).profile?.pAlive).toBeCloseTo(1 / 3, 12);
   });
 
-  it('falls back to the inactivity rule for one-time buyers (P(alive) = 1 by the model)', () => {
+  it('falls back to the inactivity rule for one-time buyers, whose BG/NBD P(alive) (always 1) is not shown', () => {
     const one = fold([purchase('o', 0, 100)], withModel).state;
     const at136 = timerAt(one, 136, withModel).profile;
-    expect(at136?.pAlive).toBe(1);
+    expect(at136?.pAlive).toBeNull();
+    expect(at136?.pAliveReason).toBe('one_time_buyer');
     expect(at136?.churn).toEqual({ level: 'cooling', reasons: ['inactivity'] });
   });
 });

@@ -43,26 +43,27 @@ describe('historic CLV', () => {
 });
 
 describe('simple predicted CLV (no fitted model)', () => {
-  it('margin per order × purchase days per year × 1 / (1 − retention)', () => {
+  // Σ length · retention^(t/365) · (1 + d)^(−t/365) over the default schedule: 3 years of 91-day periods.
+  const ends = [91, 182, 273, 364, 455, 546, 637, 728, 819, 910, 1001, 1092, 1095];
+  const exposure = ends.reduce((acc, end, k) => acc + (end - (ends[k - 1] ?? 0)) * Math.pow(0.6, end / 365) * Math.pow(1.1, -end / 365), 0);
+
+  it('contribution per purchase day × purchase days per day × the discounted, surviving exposure', () => {
     const { state } = fold([
       purchase('c', 0, 10_000), // margin 3000
       purchase('c', 0, 5000), // margin 1500
       purchase('c', 100, 5000), // margin 1500
     ]);
     const summary = btydSummary(state, DAY0 + 200);
-    // margin per order = 6000 / 3 = 2000
-    // per year = 2 purchase days / max(T + 1 = 201, 90) × 365 = 3.6318…
-    // lifetime = 1 / (1 − 0.6) = 2.5 years
-    // 2000 × 3.631840796 × 2.5 = 18159.20 → 18159
-    expect(simplePredictedClvMinor(state, summary, defaultDomainConfig)).toBe(18_159);
+    // contribution per purchase day = 6000 / 2; purchase days per day = 2 / max(T + 1 = 201, 90)
+    const expected = Math.round(3000 * (2 / 201) * exposure);
+    expect(simplePredictedClvMinor(state, summary, defaultDomainConfig)).toBe(expected);
     const at200 = timerAt(state, 200);
-    expect(at200.profile && predictedClvMinor(at200.state, at200.profile, UNFITTED_MODEL, defaultDomainConfig)).toBe(18_159);
+    expect(at200.profile && predictedClvMinor(at200.state, at200.profile, UNFITTED_MODEL, defaultDomainConfig)).toBe(expected);
   });
 
   it('observes a new customer over at least minObservationDays', () => {
     const { state } = fold([purchase('c', 0, 10_000)]);
-    // 3000 × (1 / max(1, 90) × 365) × 2.5 = 30416.67 → 30417
-    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(30_417);
+    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(Math.round(3000 * (1 / 90) * exposure));
   });
 
   it('is 0 for a prospect', () => {
@@ -71,8 +72,8 @@ describe('simple predicted CLV (no fitted model)', () => {
 
   it('uses net margin (refunds taken back)', () => {
     const { state } = fold([purchase('c', 0, 10_000, { orderId: 'A' }), returned('c', 0, 5000, 'A')]);
-    // net margin = 3000 − 1500 = 1500 → 1500 × 365 / 90 × 2.5 = 15208.33 → 15208
-    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(15_208);
+    // net margin = 3000 − 1500 = 1500 a purchase day
+    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(Math.round(1500 * (1 / 90) * exposure));
   });
 });
 

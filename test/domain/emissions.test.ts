@@ -19,8 +19,8 @@ describe('emissions', () => {
     expect(e.map((x) => [x.event_id, x.dimension, x.from, x.to])).toEqual([
       // R 5 (recency 0), F 1 (1 order), M 2 (10000 > 5000) → FM = round(1.5) = 2 → potential_loyalist
       ['seg:c:1', 'rfm_segment', null, 'potential_loyalist'],
-      // not loyal (F 1), not profitable (M 2 < 3) → strangers
-      ['seg:c:2', 'value_quadrant', null, 'strangers'],
+      // not loyal (F 1), profitable (historic CLV 3000 > 0, no returns or discounts) → butterflies
+      ['seg:c:2', 'value_quadrant', null, 'butterflies'],
       ['seg:c:3', 'relationship', 'prospect', 'customer'],
       // account_status stays active: no event; churn level stays active: no event
     ]);
@@ -42,8 +42,12 @@ describe('emissions', () => {
       f_score: 1,
       m_score: 2,
       clv_historic_minor: 3000, // margin 30 %
-      clv_predicted_minor: 30_417, // 3000 × 365 / 90 × 2.5
+      // 3000 a purchase day × 1/90 purchase days a day × Σ length · 0.6^(t/365) · 1.1^(−t/365)
+      // over 3 years of 91-day periods (docs/domain.md; test/domain/clv-definition.test.ts)
+      clv_predicted_minor: 15_578,
+      clv_total_minor: 18_578,
       p_alive: null,
+      p_alive_reason: 'no_model',
       churn_level: 'active',
       currency: 'USD',
     });

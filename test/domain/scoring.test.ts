@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { btydSummary } from '../../src/domain/btyd.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
-import { clvSchedule, predictedClv, probabilityAlive } from '../../src/domain/models/index.js';
+import { clvSchedule, discountedExpectedPurchases, predictedClv, probabilityAlive } from '../../src/domain/models/index.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
 import { simplePredictedClvMinor } from '../../src/domain/clv.js';
 import { DAY0, ctxWith, fold, purchase } from './fixtures.js';
@@ -37,12 +37,14 @@ describe('scoring with a fitted model', () => {
     expect(expected).toBeGreaterThan(0);
   });
 
-  it('falls back to the simple CLV until both models are fitted', () => {
+  it('without a Gamma-Gamma, takes the purchases from the model and the spend observed per purchase day', () => {
     const half: ModelSnapshot = { ...fitted, gammaGamma: null };
     const { state } = fold(history, ctxWith({}, half));
     const p = evaluate(state, DAY0 + 90, half, defaultDomainConfig);
-    expect(predictedClvMinor(state, p, half, defaultDomainConfig)).toBe(
-      simplePredictedClvMinor(state, p.summary, defaultDomainConfig),
-    );
+    const schedule = clvSchedule({ horizonDays: 1095, periodDays: defaultDomainConfig.clvPeriodDays, annualDiscountRate: 0.1 });
+    const purchases = discountedExpectedPurchases(half.bgnbd!, 2, 60, 90, schedule);
+    // 6000 over 3 purchase days at margin 0.3
+    expect(predictedClvMinor(state, p, half, defaultDomainConfig)).toBe(Math.round(purchases * 2000 * 0.3));
+    expect(predictedClvMinor(state, p, half, defaultDomainConfig)).not.toBe(simplePredictedClvMinor(state, p.summary, defaultDomainConfig));
   });
 });

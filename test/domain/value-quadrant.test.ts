@@ -5,7 +5,8 @@ import { emptyState, type CustomerState } from '../../src/domain/state.js';
 import { valueQuadrant } from '../../src/domain/value-quadrant.js';
 import { fold, purchase, timerAt } from './fixtures.js';
 
-const rules = defaultDomainConfig.quadrant; // loyal: F ≥ 3 and R ≥ 3; profitable: CLV > 0, M ≥ 3, refunds ≤ 30 % of gross, discount ≤ 50 %
+// loyal: F ≥ 3 and R ≥ 3 (and neither cancelled nor a detractor); profitable: CLV > 0, M ≥ 3 (here; default 1), refunds ≤ 30 % of gross, discount ≤ 50 %
+const rules = { ...defaultDomainConfig.quadrant, profitableMinMScore: 3 };
 
 const customer = (patch: Partial<CustomerState>): CustomerState => ({ ...emptyState('c'), orders: 3, grossMinor: 10_000, ...patch });
 const scores = (r: Score, f: Score, m: Score) => ({ r, f, m });
@@ -30,7 +31,7 @@ describe('value quadrant', () => {
   });
 
   it('strangers: neither', () => {
-    expect(valueQuadrant(customer({}), scores(2, 2, 2), 1, rules)).toBe('strangers');
+    expect(valueQuadrant(customer({}), scores(2, 2, 2), 0, rules)).toBe('strangers');
   });
 
   it.each([

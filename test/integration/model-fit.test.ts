@@ -126,6 +126,7 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
       expect(await models.currentVersion()).toBe(outcome.version);
       const { bgnbd, gammaGamma, cutPoints } = current.snapshot;
       if (bgnbd === null || gammaGamma === null || cutPoints === null) throw new Error('incomplete snapshot');
+      expect(current.snapshot.purchaseModel).toBe('bgnbd');
       expectPublishedCdnowFit(bgnbd, gammaGamma);
       // Nearest-rank quintiles of the 2,357 buyers (days since the last purchase,
       // orders, cents), computed independently from the raw log with awk.
@@ -134,6 +135,17 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
       expect(current.diagnostics).toMatchObject({ customers: 2357, repeatBuyers: 946, converged: true, currency: 'USD' });
       expect(current.diagnostics.logLikelihood).toBe(outcome.output.bgnbd?.log_likelihood);
       expect(await models.versions()).toEqual([{ version: outcome.version, fittedAt: NOW.toISOString() }]);
+    });
+
+    it('publishes the modified BG/NBD when chosen: the version names it and holds its parameters; both models are reported', async () => {
+      await commitAll(store, calibration);
+      const outcome = await fitFromState({ states: store, models, asOfDay: AS_OF, currency: 'USD', now: NOW, purchaseModel: 'mbgnbd' });
+      expect(outcome).toMatchObject({ published: true, output: { purchase_model: 'mbgnbd' } });
+      expect(outcome.output.comparison.bgnbd.log_likelihood).not.toBeNull();
+      expect(outcome.output.comparison.mbgnbd.log_likelihood).not.toBeNull();
+      const current = await models.current();
+      const m = outcome.output.mbgnbd!;
+      expect(current?.snapshot).toMatchObject({ purchaseModel: 'mbgnbd', bgnbd: { r: m.r, alpha: m.alpha, a: m.a, b: m.b } });
     });
 
     it('declines to publish below the minimum number of repeat buyers, and says why', async () => {

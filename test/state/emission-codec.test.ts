@@ -59,7 +59,9 @@ const snapshot = {
   m_score: 3,
   clv_historic_minor: 4_567,
   clv_predicted_minor: 8_910,
+  clv_total_minor: 13_477,
   p_alive: 0.8234567891234,
+  p_alive_reason: null,
   churn_level: 'cooling',
   currency: 'USD',
 } as const;
@@ -126,15 +128,41 @@ describe('emissions in the outbox', () => {
       event_id: `seg:${id}:123456789012345`,
       from: null,
       cause: { kind: 'event', event_id: 'e"\u0000', event_type: 'referral_credit' },
-      snapshot: { ...snapshot, recency_days: 0.5, monetary_minor: -0, r_score: null, clv_predicted_minor: 1e21, p_alive: 1e-300 },
+      snapshot: { ...snapshot, recency_days: 0.5, monetary_minor: -0, r_score: null, clv_predicted_minor: 1e21, clv_total_minor: 4_567 + 1e21, p_alive: 1e-300 },
       model_version: 'v"1',
     };
     const before = '1969-12-31T23:59:59.999Z';
-    const old: ChurnRisk = { ...churn, occurred_at: before, cause: { kind: 'timer', due_at: before }, reasons: [], direction: 'recovering', snapshot: { ...churn.snapshot, p_alive: null, recency_days: null } };
+    const old: ChurnRisk = { ...churn, occurred_at: before, cause: { kind: 'timer', due_at: before }, reasons: [], direction: 'recovering', snapshot: { ...churn.snapshot, p_alive: null, p_alive_reason: 'no_model', recency_days: null } };
     const records = [odd, old, changed, churn];
     const packed = packOutboxRecords(records.map((emission) => ({ emission })));
     expect(packed[0]).toBe(2);
     expectReadBackAsJson(records, packed);
+  });
+
+  it('read entries an earlier release wrote (no P(alive) reason, no total CLV): the reason is the only one a null had then, the total is historic + predicted', () => {
+    // Written by the release before issue 26: a repeat buyer without a model, and a prospect, both with p_alive null.
+    const earlier = Buffer.from(
+      '0202010103432d310880b0dab497670180b0dab497670118010601f2c00101080104010601ae47019c8b0100020355534408756e6669747465640201000101' +
+        '010103502d310180b0dab497670180b0dab4976700010001f2c00100000001ae47019c8b0100020355534408756e6669747465640201000101',
+      'hex',
+    );
+    const [buyer, prospect] = unpackOutboxRecords(earlier, where).map((r) => JSON.parse(r.value.toString()) as ChurnRisk);
+    expect(buyer!.snapshot).toMatchObject({ clv_total_minor: 4_567 + 8_910, p_alive: null, p_alive_reason: 'no_model' });
+    expect(prospect!.snapshot).toMatchObject({ frequency: 0, p_alive: null, p_alive_reason: 'no_purchase' });
+  });
+
+  it('keep a model_changed cause with its version', () => {
+    const rescored: SegmentChanged = { ...changed, cause: { kind: 'model_changed', model_version: 'fit-20260203T040506.789Z' } };
+    const packed = packOutboxRecords([{ emission: rescored }]);
+    expect(packed.length).toBeLessThan(Buffer.byteLength(JSON.stringify(rescored)) / 2);
+    expectReadBackAsJson([rescored], packed);
+  });
+
+  it("keep a one-time buyer's null P(alive) with its reason", () => {
+    const oneTime: ChurnRisk = { ...churn, snapshot: { ...churn.snapshot, frequency: 1, p_alive: null, p_alive_reason: 'one_time_buyer' } };
+    const packed = packOutboxRecords([{ emission: oneTime }]);
+    expect(packed[0]).toBe(2);
+    expectReadBackAsJson([oneTime], packed);
   });
 
   it('stay JSON when the compact form could not reproduce them (ids not of the sequence form, times not as toISOString writes them, unknown enum values)', () => {

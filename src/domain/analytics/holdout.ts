@@ -8,7 +8,18 @@
  * Times in one unit (the commands use days). A holdout purchase is a purchase
  * *day* in (end of calibration, end of holdout], the same counting as x.
  */
-import { conditionalExpectedPurchases, conditionalExpectedPurchasesAt, type BgNbdParams } from '../models/index.js';
+import {
+  conditionalExpectedPurchases,
+  conditionalExpectedPurchasesAt,
+  mbgnbdConditionalExpectedPurchases,
+  mbgnbdConditionalExpectedPurchasesAt,
+  type BgNbdParams,
+  type PurchaseModelKind,
+} from '../models/index.js';
+
+function expectation(kind: PurchaseModelKind) {
+  return kind === 'mbgnbd' ? mbgnbdConditionalExpectedPurchases : conditionalExpectedPurchases;
+}
 
 export interface HoldoutCustomer {
   readonly x: number;
@@ -39,7 +50,9 @@ export function calibrationHoldoutTable(
   params: BgNbdParams,
   horizon: number,
   topGroup = 7,
+  kind: PurchaseModelKind = 'bgnbd',
 ): HoldoutTable {
+  const expected = expectation(kind);
   const groups = Array.from({ length: topGroup + 1 }, (_, i) => ({
     label: i === topGroup ? `${topGroup}+` : String(i),
     customers: 0,
@@ -50,7 +63,7 @@ export function calibrationHoldoutTable(
   for (const c of customers) {
     const group = groups[Math.min(c.x, topGroup)]!;
     const actual = c.holdoutDays.filter((d) => d > 0 && d <= horizon).length;
-    const predicted = conditionalExpectedPurchases(params, c.x, c.tx, c.T, horizon);
+    const predicted = expected(params, c.x, c.tx, c.T, horizon);
     for (const g of [group, total]) {
       g.customers++;
       g.actual += actual;
@@ -72,7 +85,9 @@ export function cumulativeTracking(
   customers: readonly HoldoutCustomer[],
   params: BgNbdParams,
   points: readonly number[],
+  kind: PurchaseModelKind = 'bgnbd',
 ): TrackingPoint[] {
+  const curve = kind === 'mbgnbd' ? mbgnbdConditionalExpectedPurchasesAt : conditionalExpectedPurchasesAt;
   const actual = new Float64Array(points.length);
   const predicted = new Float64Array(points.length);
   const out = new Float64Array(points.length);
@@ -91,7 +106,7 @@ export function cumulativeTracking(
   }
   for (let i = 1; i < points.length; i++) actual[i] = actual[i]! + actual[i - 1]!;
   for (const { c, n } of weights.values()) {
-    conditionalExpectedPurchasesAt(params, c.x, c.tx, c.T, points, out);
+    curve(params, c.x, c.tx, c.T, points, out);
     for (let i = 0; i < points.length; i++) predicted[i] = predicted[i]! + n * out[i]!;
   }
   return points.map((t, i) => ({ t, actual: actual[i]!, predicted: predicted[i]! }));
@@ -103,4 +118,45 @@ export function weeklyPoints(horizonDays: number): number[] {
   for (let d = 7; d < horizonDays; d += 7) points.push(d);
   if (horizonDays > 0) points.push(horizonDays);
   return points;
+}
+
+/**
+ * How far a model's holdout predictions are from what the cohort bought: the
+ * totals, their relative error, and the mean absolute error per customer (the
+ * figure to compare two models by: it does not let one customer's excess hide
+ * another's shortfall).
+ */
+export interface HoldoutError {
+  readonly customers: number;
+  readonly actual: number;
+  readonly predicted: number;
+  /** (predicted − actual) / actual; null when nothing was bought. */
+  readonly relativeError: number | null;
+  readonly meanAbsoluteError: number;
+}
+
+export function holdoutError(
+  customers: readonly HoldoutCustomer[],
+  params: BgNbdParams,
+  horizon: number,
+  kind: PurchaseModelKind,
+): HoldoutError {
+  const expected = expectation(kind);
+  let actual = 0;
+  let predicted = 0;
+  let absolute = 0;
+  for (const c of customers) {
+    const a = c.holdoutDays.filter((d) => d > 0 && d <= horizon).length;
+    const p = expected(params, c.x, c.tx, c.T, horizon);
+    actual += a;
+    predicted += p;
+    absolute += Math.abs(p - a);
+  }
+  return {
+    customers: customers.length,
+    actual,
+    predicted,
+    relativeError: actual === 0 ? null : (predicted - actual) / actual,
+    meanAbsoluteError: customers.length === 0 ? 0 : absolute / customers.length,
+  };
 }

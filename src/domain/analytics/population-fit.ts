@@ -9,12 +9,15 @@
  */
 import {
   DEFAULT_MIN_REPEAT_BUYERS,
+  aggregateBgNbd,
   fitBgNbd,
+  fitMbgNbd,
   fitGammaGamma,
   type BgNbdObservation,
   type BgNbdParams,
   type FitResult,
   type GammaGammaParams,
+  type PurchaseModelKind,
   type SpendObservation,
 } from '../models/index.js';
 
@@ -79,6 +82,8 @@ export interface PopulationFitOptions {
   readonly minRepeatBuyers?: number;
   /** λ of the L2 penalty on the log-parameters (see models/maximum-likelihood.ts). Default 0. */
   readonly l2Penalty?: number;
+  /** The purchase model to publish (both are fitted and reported). Default 'bgnbd'. */
+  readonly purchaseModel?: PurchaseModelKind;
 }
 
 /** How one model's fit went, in the words the commands print. */
@@ -102,6 +107,10 @@ export interface PopulationFit {
   readonly minRepeatBuyers: number;
   readonly l2Penalty: number;
   readonly bgnbd: ModelOutcome<BgNbdParams>;
+  /** The modified BG/NBD on the same summaries (same parameter names). */
+  readonly mbgnbd: ModelOutcome<BgNbdParams>;
+  /** Which of the two is the model to use (`purchaseModel` of the options). */
+  readonly purchaseModel: PurchaseModelKind;
   readonly gammaGamma: ModelOutcome<GammaGammaParams>;
   /** Fitted, but not usable as is (e.g. q ≤ 1: the population mean spend is infinite). */
   readonly warnings: readonly string[];
@@ -135,7 +144,9 @@ export function fitPopulation(data: SummaryBuffer, options: PopulationFitOptions
   const minRepeatBuyers = options.minRepeatBuyers ?? DEFAULT_MIN_REPEAT_BUYERS;
   const l2Penalty = options.l2Penalty ?? 0;
   const fitOptions = { minRepeatBuyers, l2Penalty };
-  const bgResult = fitBgNbd(data.bgnbd(), fitOptions);
+  const aggregated = aggregateBgNbd(data.bgnbd());
+  const bgResult = fitBgNbd(aggregated, fitOptions);
+  const mbgResult = fitMbgNbd(aggregated, fitOptions);
   const customers = bgResult.status === 'failed' ? data.length : bgResult.customers;
   const repeatBuyers = bgResult.status === 'failed' ? countRepeat(data) : bgResult.repeatBuyers;
   const warnings: string[] = [];
@@ -149,9 +160,17 @@ export function fitPopulation(data: SummaryBuffer, options: PopulationFitOptions
     }
   }
   const bgnbd = outcome(bgResult, 'BG/NBD');
+  const mbgnbd = outcome(mbgResult, 'modified BG/NBD');
   if (bgnbd.status === 'fitted' && !bgnbd.converged) warnings.push('BG/NBD: the optimiser stopped before the gradient tolerance');
+  if (mbgnbd.status === 'fitted' && !mbgnbd.converged) warnings.push('modified BG/NBD: the optimiser stopped before the gradient tolerance');
   if (gammaGamma.status === 'fitted' && !gammaGamma.converged) warnings.push('Gamma-Gamma: the optimiser stopped before the gradient tolerance');
-  return { customers, repeatBuyers, minRepeatBuyers, l2Penalty, bgnbd, gammaGamma, warnings };
+  const purchaseModel = options.purchaseModel ?? 'bgnbd';
+  return { customers, repeatBuyers, minRepeatBuyers, l2Penalty, bgnbd, mbgnbd, purchaseModel, gammaGamma, warnings };
+}
+
+/** The outcome of the chosen purchase model. */
+export function chosenPurchaseModel(fit: PopulationFit): ModelOutcome<BgNbdParams> {
+  return fit.purchaseModel === 'mbgnbd' ? fit.mbgnbd : fit.bgnbd;
 }
 
 function countRepeat(data: SummaryBuffer): number {

@@ -25,6 +25,7 @@
 import type { BgNbdParams } from './bgnbd.js';
 import { probabilityAlive } from './bgnbd.js';
 import { expectedPurchasesIfAliveCurve } from './bgnbd-expectation-curve.js';
+import { mbgnbdProbabilityAlive } from './mbgnbd.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { conditionalExpectedSpend } from './gamma-gamma.js';
 
@@ -65,6 +66,14 @@ export function clvSchedule(options: ClvScheduleOptions): ClvSchedule {
   return { horizonDays, periodDays, annualDiscountRate, periodEnds, discountFactors };
 }
 
+/**
+ * The purchase-and-dropout model the four parameters belong to: the BG/NBD, or
+ * the modified BG/NBD (mbgnbd.ts), whose expectations are the BG/NBD's with
+ * b + 1 in place of b and whose P(alive) applies to one-time buyers too.
+ */
+export type PurchaseModelKind = 'bgnbd' | 'mbgnbd';
+export const PURCHASE_MODEL_KINDS: readonly PurchaseModelKind[] = ['bgnbd', 'mbgnbd'];
+
 /** Σₖ (E[Y(tₖ)] − E[Y(tₖ₋₁)])·discountₖ for one customer (times in days). */
 export function discountedExpectedPurchases(
   params: BgNbdParams,
@@ -72,12 +81,14 @@ export function discountedExpectedPurchases(
   tx: number,
   T: number,
   schedule: ClvSchedule,
+  kind: PurchaseModelKind = 'bgnbd',
 ): number {
-  const pAlive = probabilityAlive(params, x, tx, T);
+  const modified = kind === 'mbgnbd';
+  const pAlive = modified ? mbgnbdProbabilityAlive(params, x, tx, T) : probabilityAlive(params, x, tx, T);
   if (pAlive === 0) return 0;
   const periods = schedule.periodEnds.length;
   if (cumulative.length < periods) cumulative = new Float64Array(Math.max(periods, 2 * cumulative.length));
-  expectedPurchasesIfAliveCurve(params.r, params.a, params.b, x, params.alpha + T, schedule.periodEnds, cumulative);
+  expectedPurchasesIfAliveCurve(params.r, params.a, modified ? params.b + 1 : params.b, x, params.alpha + T, schedule.periodEnds, cumulative);
   let previous = 0;
   let total = 0;
   for (let k = 0; k < periods; k++) {

@@ -34,10 +34,20 @@ export {
   type ClvSchedule,
   type ClvScheduleOptions,
   type ClvCustomer,
+  type PurchaseModelKind,
+  PURCHASE_MODEL_KINDS,
   clvSchedule,
   discountedExpectedPurchases,
   predictedClv,
 } from './clv.js';
+export {
+  mbgnbdLogLikelihood,
+  mbgnbdProbabilityAlive,
+  mbgnbdConditionalExpectedPurchases,
+  mbgnbdConditionalExpectedPurchasesAt,
+  mbgnbdExpectedPurchases,
+} from './mbgnbd.js';
+export { mbgnbdDataLogLikelihood, fitMbgNbd } from './mbgnbd-fit.js';
 export { logGamma, logBeta, digamma } from './special.js';
 export { logHyp2f1, hyp2f1 } from './hypergeometric.js';
 export {

@@ -1,0 +1,55 @@
+/**
+ * Issue 26: a one-time buyer's P(alive) is never shown as 1 beside `lost`. The
+ * BG/NBD says nothing about one-time buyers (its P(alive) is 1 at any age), so
+ * it is null with a reason; the modified BG/NBD gives a real figure.
+ */
+import { describe, expect, it } from 'vitest';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
+import { mbgnbdProbabilityAlive } from '../../src/domain/models/index.js';
+import { evaluate } from '../../src/domain/profile.js';
+import { snapshotOf } from '../../src/domain/emissions.js';
+import { nextCheckDay } from '../../src/domain/schedule.js';
+import { DAY0, ctxWith, fold, purchase, timerAt } from './fixtures.js';
+
+const params = { r: 0.243, alpha: 4.414 * 7, a: 0.793, b: 2.426 };
+const bgnbd: ModelSnapshot = { version: 'bg', purchaseModel: 'bgnbd', bgnbd: params, gammaGamma: null, cutPoints: null };
+// BTYDplus' CDNOW fit of the modified BG/NBD, α in days.
+const mbgnbd: ModelSnapshot = { version: 'mbg', purchaseModel: 'mbgnbd', bgnbd: { r: 0.525, alpha: 6.183 * 7, a: 0.891, b: 1.614 }, gammaGamma: null, cutPoints: null };
+
+describe('P(alive) of a one-time buyer quiet for 545 days', () => {
+  it('BG/NBD: null with the reason, not 1 beside `lost`', () => {
+    const { state } = fold([purchase('o', 0, 1000)], ctxWith({}, bgnbd));
+    const p = timerAt(state, 545, ctxWith({}, bgnbd)).profile!;
+    expect(p.churn.level).toBe('lost');
+    expect(p.pAlive).toBeNull();
+    const snap = snapshotOf(state, p, bgnbd, defaultDomainConfig);
+    expect(snap).toMatchObject({ p_alive: null, p_alive_reason: 'one_time_buyer', churn_level: 'lost' });
+  });
+
+  it('modified BG/NBD: a real P(alive), the churn level follows it', () => {
+    const { state } = fold([purchase('o', 0, 1000)], ctxWith({}, mbgnbd));
+    const p = timerAt(state, 545, ctxWith({}, mbgnbd)).profile!;
+    expect(p.pAlive).toBeCloseTo(mbgnbdProbabilityAlive(mbgnbd.bgnbd!, 0, 0, 545), 12);
+    expect(p.pAlive!).toBeLessThan(0.6);
+    expect(p.pAliveReason).toBeNull();
+    expect(p.churn.reasons).toContain('p_alive');
+  });
+
+  it('modified BG/NBD: the next check is the day P(alive) crosses the next threshold', () => {
+    const c = ctxWith({}, mbgnbd);
+    const { state } = fold([purchase('o', 0, 1000)], c);
+    const day = DAY0 + 1;
+    const p = evaluate(state, day, mbgnbd, defaultDomainConfig);
+    const next = nextCheckDay(state, p, mbgnbd, defaultDomainConfig)!;
+    const before = evaluate(state, next - 1, mbgnbd, defaultDomainConfig);
+    const at = evaluate(state, next, mbgnbd, defaultDomainConfig);
+    expect(before.churn.level).toBe(p.churn.level);
+    expect(at.churn.level).not.toBe(p.churn.level);
+  });
+
+  it('no purchase, no model: null with those reasons', () => {
+    const { state } = fold([purchase('o', 0, 1000)]);
+    expect(timerAt(state, 10).profile?.pAliveReason).toBe('no_model');
+  });
+});
