@@ -139,7 +139,9 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       model: () => context.model,
       config,
       reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config }),
+      publishedModel: () => models.current(),
       bearerToken: settings.HTTP_BEARER_TOKEN,
+      version: options.version,
     });
     // Health answers while the consumer joins (liveness must not wait on Kafka).
     httpAddress = await listen(http, settings.HTTP_PORT, settings.HTTP_HOST);

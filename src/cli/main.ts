@@ -18,6 +18,7 @@ import { replayCommand } from './replay-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { scoreCommand } from './score-command.js';
+import { serveCommand } from './serve-command.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -29,6 +30,7 @@ const program = new Command('clvstream')
   .version(version)
   .exitOverride()
   .addCommand(runCommand(version))
+  .addCommand(serveCommand(version))
   .addCommand(replayCommand())
   .addCommand(importCommand())
   .addCommand(inspectCommand())

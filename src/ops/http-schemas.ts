@@ -137,3 +137,23 @@ export const modelInfoSchema = z.object({
     .array(z.object({ day: finite, expected: finite }))
     .describe("The BG/NBD's expected repeat purchases of a new customer by day t (empty while unfitted)."),
 });
+
+/** `GET /customers/:id/details`: the history the state keeps and the model's predictions. */
+export const customerDetailsSchema = z.object({
+  customer_id: z.string(),
+  as_of: date,
+  partition: z.number().int(),
+  purchase_days: z.array(date).describe('Distinct purchase days the state remembers (the window below, and the first purchase), oldest first.'),
+  purchase_day_window_days: z.number().int(),
+  recent_orders: z.array(z.object({ date, amount: money, margin: money })).describe('The latest orders the state keeps (for matching returns).'),
+  recent_return_days: z.array(date),
+  nps_answered_on: date.nullable(),
+  cancelled_at: z.string().nullable(),
+  predictions: z.object({
+    model_version: z.string(),
+    p_alive: z.number().nullable(),
+    expected_purchases: z
+      .array(z.object({ days: z.number().int(), expected: z.number() }))
+      .describe('Expected purchases in the next `days` days (BG/NBD); empty while unfitted.'),
+  }),
+});

@@ -9,6 +9,7 @@
  * | `GET /readyz` | open | 200 `{ready:true,reasons:[]}`, or 503 `{ready:false,reasons:[…]}` |
  * | `GET /metrics` | bearer | Prometheus text format |
  * | `GET /customers/:id` | bearer | the customer's view, 404 `{error}` when unknown |
+ * | `GET /customers/:id/details` | bearer | purchase days, orders and returns the state keeps; expected purchases in 30/90/365 days |
  * | `GET /segments` | bearer | customers per segment per dimension |
  * | `GET /reports/:name` | bearer | the report provider's answer (`population`), 404 unknown, 501 without provider |
  * | `GET /model` | bearer | the model in use: version, fit time, parameters, diagnostics, expected-purchases curve |
@@ -35,6 +36,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { customerDetails } from '../app/customer-details.js';
 import { lookupCustomer } from '../app/customer-lookup.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
@@ -42,6 +44,7 @@ import { StateError } from '../state/errors.js';
 import type { PublishedModel } from '../state/model-store.js';
 import type { PartitionStore } from '../state/store.js';
 import {
+  customerDetailsSchema,
   customerParamsSchema,
   customerViewSchema,
   errorSchema,
@@ -218,6 +221,26 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       );
       if (found === null) return reply.code(404).send({ error: 'unknown customer' });
       return found.view;
+    },
+  );
+
+  app.get(
+    '/customers/:id/details',
+    {
+      schema: {
+        summary: 'What the view leaves out: the purchase days, orders and returns the state keeps, and expected purchases over 30, 90 and 365 days',
+        params: jsonSchemaOf(customerParamsSchema, 'input'),
+        response: { 200: jsonSchemaOf(customerDetailsSchema), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const partitionCount = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
+      if (partitionCount === null) return reply.code(503).send({ error: 'partition count not known yet' });
+      const model = options.model();
+      const found = await lookupCustomer({ store: options.store, partitionCount, model, config: options.config }, id);
+      if (found === null) return reply.code(404).send({ error: 'unknown customer' });
+      return customerDetails(found, model, options.config);
     },
   );
 

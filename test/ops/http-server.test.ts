@@ -13,6 +13,8 @@ import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { customerViewSchema } from '../../src/ops/http-schemas.js';
 import { createHttpServer, ReportRequestError, type HttpServerOptions } from '../../src/ops/http-server.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
+import type { CustomerDetails } from '../../src/app/customer-details.js';
+import { dayToDate } from '../../src/domain/time.js';
 import type { ModelInfo } from '../../src/ops/model-info.js';
 import type { ReadinessChecks } from '../../src/ops/readiness.js';
 import type { PublishedModel } from '../../src/state/model-store.js';
@@ -20,7 +22,7 @@ import type { SegmentCounts } from '../../src/ops/segment-counts.js';
 import { StateError } from '../../src/state/errors.js';
 import { KeySpace } from '../../src/state/keys.js';
 import type { PartitionStore } from '../../src/state/store.js';
-import { heavyState, typicalState } from '../state/fixtures.js';
+import { DAY0, heavyState, typicalState } from '../state/fixtures.js';
 import { captureLogger } from './capture-logger.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -247,6 +249,36 @@ describe('GET /customers/:id', () => {
     expect(JSON.stringify(infoAndAbove)).not.toContain('C-000');
     expect(JSON.stringify(log.lines)).not.toContain('C-000123');
     expect(log.lines.some((l) => l['route'] === '/customers/:id' && l['level'] === 'debug')).toBe(true);
+  });
+});
+
+describe('GET /customers/:id/details', () => {
+  it('lists the purchase days and orders the state keeps, and no predictions while unfitted', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/customers/C-000123/details' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<CustomerDetails>();
+    const first = dayToDate(DAY0);
+    expect(body.purchase_days).toEqual([first, dayToDate(DAY0 + 23), dayToDate(DAY0 + 61)]);
+    expect(body.recent_orders.map((o) => [o.date, o.amount])).toEqual([
+      [first, '45.99'],
+      [dayToDate(DAY0 + 23), '29.50'],
+      [dayToDate(DAY0 + 61), '124.00'],
+    ]);
+    expect(body.predictions).toEqual({ model_version: 'unfitted', p_alive: null, expected_purchases: [] });
+    expect((await app.inject({ method: 'GET', url: '/customers/nobody/details' })).statusCode).toBe(404);
+  });
+
+  it('predicts more purchases over longer horizons with a fitted model', async () => {
+    const model: ModelSnapshot = { version: 'fit-1', bgnbd: { r: 0.24, alpha: 30.9, a: 0.79, b: 2.43 }, gammaGamma: null, cutPoints: null };
+    const { app } = await server({ model: () => model });
+    const body = (await app.inject({ method: 'GET', url: '/customers/C-000123/details' })).json<CustomerDetails>();
+    const expected = body.predictions.expected_purchases;
+    expect(expected.map((e) => e.days)).toEqual([30, 90, 365]);
+    expect(expected[0]!.expected).toBeGreaterThan(0);
+    expect(expected[1]!.expected).toBeGreaterThan(expected[0]!.expected);
+    expect(expected[2]!.expected).toBeGreaterThan(expected[1]!.expected);
+    expect(body.predictions.p_alive).toBeGreaterThan(0);
   });
 });
 
