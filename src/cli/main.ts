@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `clvstream` command line. Exit codes: 0 success (for `run`: stopped by
- * SIGTERM/SIGINT); 1 runtime failure; 2 invalid configuration, command line or
- * topic layout (the message says which setting, flag or topic).
+ * The `clvstream` command line. Exit codes: 0 success (for `run` and `serve`:
+ * stopped by SIGTERM/SIGINT; also when the reader of our output closed it);
+ * 1 runtime failure; 2 invalid configuration, command line, file argument or
+ * topic layout (the message says which). Errors are one line with the
+ * `clvstream:` prefix (cli-errors.ts).
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/index.js';
-import { FatalRunnerError } from '../service/stream-runner.js';
-import { TopologyError } from '../service/topology.js';
 import { backtestCommand } from './backtest-command.js';
 import { fitCommand } from './fit-command.js';
 import { generateCommand } from './generate-command.js';
@@ -19,9 +18,9 @@ import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { scoreCommand } from './score-command.js';
 import { serveCommand } from './serve-command.js';
-import { UsageError } from './usage-error.js';
+import { failureOf, isClosedPipe, PREFIX } from './cli-errors.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export { EXIT } from './cli-errors.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -40,29 +39,27 @@ const program = new Command('clvstream')
   .addCommand(backtestCommand())
   .addCommand(reportCommand());
 
-// Subcommands do not inherit exitOverride: without it a bad option value of a
-// subcommand would exit 1 through commander instead of 2 through exitCodeFor.
-for (const command of program.commands) command.exitOverride();
+// Subcommands do not inherit exitOverride or the output settings: without them a
+// bad option value of a subcommand would exit 1 through commander instead of 2,
+// and its message would carry commander's own `error:` prefix.
+const output = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, PREFIX)) };
+program.configureOutput(output);
+for (const command of program.commands) command.exitOverride().configureOutput(output);
+
+// `clvstream … | head`: the reader closing the pipe ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (isClosedPipe(error)) process.exit(0);
+    throw error;
+  });
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = exitCodeFor(error);
-}
-
-function exitCodeFor(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Commander has printed its message (or help/version, which exit 0).
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof TopologyError) {
-    process.stderr.write(`clvstream: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof FatalRunnerError) {
-    process.stderr.write(`clvstream: ${error.message}\n`);
-    return EXIT.failure;
-  }
-  process.stderr.write(`clvstream: ${(error as Error).stack ?? String(error)}\n`);
-  return EXIT.failure;
+  const debug = /^(debug|trace)$/i.test(process.env['LOG_LEVEL'] ?? '');
+  const failure = failureOf(error, { debug });
+  if (failure.line !== null) process.stderr.write(`${PREFIX}${failure.line}\n`);
+  if (failure.stack !== undefined) process.stderr.write(`${failure.stack}\n`);
+  process.exitCode = failure.exitCode;
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { startService } from '../app/run-service.js';
 import { loggerFromSettings } from '../ops/logger.js';
+import { kafkaUnreachableMessage } from './kafka-unreachable.js';
+import { RuntimeFailure } from './runtime-failure.js';
 import { settingsFromEnv } from './settings-from-env.js';
 
 /** The stop bound when a signal arrives before the settings are read (RUN_SHUTDOWN_TIMEOUT_SECONDS's default). */
@@ -34,8 +35,17 @@ export function runCommand(version: string): Command {
         const settings = settingsFromEnv();
         boundSeconds = settings.RUN_SHUTDOWN_TIMEOUT_SECONDS;
         const logger = loggerFromSettings(settings);
-        const service = await startService({ settings, logger, version, stopSignal: stop.signal });
-        await service.done;
+        try {
+          // Loaded on use: the other commands start faster without the service's modules.
+          const { startService } = await import('../app/run-service.js');
+          const service = await startService({ settings, logger, version, stopSignal: stop.signal });
+          await service.done;
+        } catch (error) {
+          const unreachable = kafkaUnreachableMessage(error, settings.KAFKA_BROKERS);
+          if (unreachable === null) throw error;
+          logger.debug({ err: error }, 'kafka unreachable');
+          throw new RuntimeFailure(unreachable, { cause: error });
+        }
       } finally {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { serveState } from '../app/serve-state.js';
 import { loggerFromSettings } from '../ops/logger.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
@@ -19,6 +18,8 @@ export function serveCommand(version: string): Command {
       if (!/^\d{1,6}$/.test(opts.partitions) || partitionCount < 1) throw new UsageError(`--partitions ${JSON.stringify(opts.partitions)} is not a positive integer`);
       const settings = settingsFromEnv();
       const logger = loggerFromSettings(settings);
+      // Loaded on use: the other commands start faster without the HTTP server's modules.
+      const { serveState } = await import('../app/serve-state.js');
       const serving = await serveState({ settings, logger, version, partitionCount });
       process.stderr.write(`clvstream: serving ${serving.address}/console/ (API document: ${serving.address}/docs/)\n`);
       await new Promise<void>((resolve) => {
