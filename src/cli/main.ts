@@ -9,6 +9,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { backtestCommand } from './backtest-command.js';
+import { configCommand } from './config-command.js';
 import { fitCommand } from './fit-command.js';
 import { generateCommand } from './generate-command.js';
 import { importCommand } from './import-command.js';
@@ -37,14 +38,35 @@ const program = new Command('clvstream')
   .addCommand(fitCommand())
   .addCommand(scoreCommand())
   .addCommand(backtestCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(configCommand())
+  .addHelpText(
+    'after',
+    `
+Examples:
+  # a first look, no servers: the CDNOW sample as events, then every customer's state
+  clvstream import --preset cdnow data/cdnow/CDNOW_sample.txt --out cdnow.jsonl
+  clvstream replay cdnow.jsonl --customers customers.jsonl --out emissions.jsonl
+
+  # the service (settings from the environment; \`clvstream run --help\` lists them)
+  KAFKA_BROKERS=kafka:9092 REDIS_URL=redis://redis:6379 clvstream run
+
+  # the console and the API over a Redis back-filled from a file, without Kafka
+  clvstream replay cdnow.jsonl --state redis://127.0.0.1:6379 --partitions 12
+  clvstream fit --state redis://127.0.0.1:6379 --as-of 1998-06-30
+  REDIS_URL=redis://127.0.0.1:6379 clvstream serve --partitions 12   # then open http://localhost:8080/console/
+
+  # check the configuration, secrets masked
+  clvstream config check`,
+  );
 
 // Subcommands do not inherit exitOverride or the output settings: without them a
 // bad option value of a subcommand would exit 1 through commander instead of 2,
 // and its message would carry commander's own `error:` prefix.
 const output = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, PREFIX)) };
 program.configureOutput(output);
-for (const command of program.commands) command.exitOverride().configureOutput(output);
+const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+for (const command of all(program)) command.exitOverride().configureOutput(output);
 
 // `clvstream … | head`: the reader closing the pipe ends the command quietly.
 for (const stream of [process.stdout, process.stderr]) {

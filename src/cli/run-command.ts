@@ -3,6 +3,7 @@ import { loggerFromSettings } from '../ops/logger.js';
 import { kafkaUnreachableMessage } from './kafka-unreachable.js';
 import { RuntimeFailure } from './runtime-failure.js';
 import { settingsFromEnv } from './settings-from-env.js';
+import { settingsHelp } from './settings-help.js';
 
 /** The stop bound when a signal arrives before the settings are read (RUN_SHUTDOWN_TIMEOUT_SECONDS's default). */
 const SHUTDOWN_SECONDS_BEFORE_SETTINGS = 30;
@@ -15,6 +16,7 @@ export function runCommand(version: string): Command {
     .description(
       'Run the stream processor: consume the inbound topics, keep customer state in Redis exactly once, emit segment-changed and churn-risk events. Stops gracefully on SIGTERM/SIGINT.',
     )
+    .addHelpText('after', settingsHelp())
     .action(async () => {
       // Handlers first: a SIGTERM during start-up still ends in a graceful stop.
       const stop = new AbortController();

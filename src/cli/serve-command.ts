@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { loggerFromSettings } from '../ops/logger.js';
 import { settingsFromEnv } from './settings-from-env.js';
+import { NOT_FOR_SERVE, settingsHelp } from './settings-help.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -12,6 +13,7 @@ export function serveCommand(version: string): Command {
     .description(
       'Serve the web console (/console/), the HTTP API (/customers/:id, /segments, /reports/population, /model; /openapi.json, /docs/) and /metrics over the customer state in Redis: read-only, needs only Redis (e.g. one back-filled with `replay --state`). Stops on SIGTERM/SIGINT.',
     )
+    .addHelpText('after', settingsHelp((name) => !NOT_FOR_SERVE.test(name)))
     .addOption(new Option('-p, --partitions <n>', 'partitions of the inbound topics the state was built with (decides where a customer lives)').makeOptionMandatory())
     .action(async (opts: { partitions: string }) => {
       const partitionCount = Number(opts.partitions);
