@@ -16,7 +16,7 @@ import { MessageDecoder } from '../kafka/message-decoder.js';
 import { createHttpServer, listen } from '../ops/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe } from '../ops/readiness.js';
+import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { runnerMetrics } from '../ops/runner-metrics.js';
@@ -119,21 +119,23 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   let httpAddress: string;
   try {
     const partitionCount = (): number | null => runner.status().partitionCount || null;
+    const readiness = createReadinessProbe({
+      kafkaGroupJoined: () => runner.status().joined,
+      modelLoaded: () => modelChecked,
+      redis: state.redis,
+      reasons: () => {
+        const s = runner.status();
+        const reasons: string[] = [];
+        if (s.state !== 'running') reasons.push(`runner ${s.state}`);
+        if (s.unclaimed.length > 0) reasons.push(`partitions not yet claimed in Redis: ${s.unclaimed.join(', ')}`);
+        return reasons;
+      },
+    });
+    metrics.setReadinessCheck(async () => readinessReport(await readiness()).ready);
     http = await createHttpServer({
       logger,
       registry: metrics.registry,
-      readiness: createReadinessProbe({
-        kafkaGroupJoined: () => runner.status().joined,
-        modelLoaded: () => modelChecked,
-        redis: state.redis,
-        reasons: () => {
-          const s = runner.status();
-          const reasons: string[] = [];
-          if (s.state !== 'running') reasons.push(`runner ${s.state}`);
-          if (s.unclaimed.length > 0) reasons.push(`partitions not yet claimed in Redis: ${s.unclaimed.join(', ')}`);
-          return reasons;
-        },
-      }),
+      readiness,
       store: state.store,
       partitionCount,
       model: () => context.model,

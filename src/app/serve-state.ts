@@ -12,7 +12,7 @@ import { UNFITTED_MODEL, type ModelSnapshot } from '../domain/model-snapshot.js'
 import { createHttpServer, listen } from '../ops/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe } from '../ops/readiness.js';
+import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { connectState } from '../state/connect.js';
@@ -70,10 +70,12 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
     uninstrument();
     await state.close().catch(() => undefined);
   };
+  const readiness = createReadinessProbe({ kafkaGroupJoined: () => true, modelLoaded: () => modelChecked, redis: state.redis });
+  metrics.setReadinessCheck(async () => readinessReport(await readiness()).ready);
   const http = await createHttpServer({
     logger,
     registry: metrics.registry,
-    readiness: createReadinessProbe({ kafkaGroupJoined: () => true, modelLoaded: () => modelChecked, redis: state.redis }),
+    readiness,
     store: state.store,
     partitionCount: options.partitionCount,
     model: () => model,
