@@ -26,6 +26,11 @@ export class LineOutput {
     return new LineOutput(stream, false);
   }
 
+  /** Queues one line of text as it is (a CSV row); call `flush` periodically (and always at the end). */
+  writeRaw(line: string): void {
+    this.pending += line + '\n';
+  }
+
   /** Queues one JSON line; call `flush` periodically (and always at the end). */
   write(value: unknown): void {
     this.pending += JSON.stringify(value) + '\n';

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { backtestCommand } from './backtest-command.js';
 import { configCommand } from './config-command.js';
+import { exportCommand } from './export-command.js';
 import { fitCommand } from './fit-command.js';
 import { generateCommand } from './generate-command.js';
 import { importCommand } from './import-command.js';
@@ -39,6 +40,7 @@ const program = new Command('clvstream')
   .addCommand(scoreCommand())
   .addCommand(backtestCommand())
   .addCommand(reportCommand())
+  .addCommand(exportCommand())
   .addCommand(configCommand())
   .addHelpText(
     'after',
@@ -55,6 +57,9 @@ Examples:
   clvstream replay cdnow.jsonl --state redis://127.0.0.1:6379 --partitions 12
   clvstream fit --state redis://127.0.0.1:6379 --as-of 1998-06-30
   REDIS_URL=redis://127.0.0.1:6379 clvstream serve --partitions 12   # then open http://localhost:8080/console/
+
+  # every customer's view as CSV for the warehouse
+  REDIS_URL=redis://127.0.0.1:6379 clvstream export --format csv --out customers.csv
 
   # check the configuration, secrets masked
   clvstream config check`,
