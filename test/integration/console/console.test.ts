@@ -56,6 +56,7 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
   let browser: Browser | undefined;
   let page: Page;
   let modelVersion = '';
+  let backtestFile = '';
 
   const cli = (args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
@@ -71,6 +72,8 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     await cli(['replay', events, '--state', infra.redisUrl, '--partitions', String(PARTITIONS)]);
     const fit = JSON.parse((await cli(['fit', '--state', '--as-of', AS_OF])).stdout) as { version: string };
     modelVersion = fit.version;
+    backtestFile = join(dir, 'backtest.json');
+    writeFileSync(backtestFile, (await cli(['backtest', events, '--calibration-end', '1997-09-30', '--holdout-end', AS_OF, '--format', 'json'])).stdout);
 
     server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--partitions', String(PARTITIONS)], {
       cwd: ROOT,
@@ -176,7 +179,7 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     expect(await text('[role="alert"]')).toContain('No customer "no-such-customer"');
   });
 
-  it('shows the model in use with its parameters and curve', async () => {
+  it('shows the model in use with its parameters and curve, and charts a back-test file', async () => {
     await open('#/model');
     expect(await text('[data-kpi="version"]')).toBe(modelVersion);
     expect(await text('[data-kpi="as_of"]')).toBe(AS_OF);
@@ -184,6 +187,15 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     const parameters = await page.locator('[data-table="parameters"] tbody tr td:first-child').allTextContents();
     expect(parameters).toEqual(expect.arrayContaining(['BG/NBD r', 'BG/NBD α (days)', 'Gamma-Gamma p']));
     expect(await page.locator('[data-table="expected-purchases"] tbody tr').count()).toBe(53);
+
+    // The back-test chart of a `clvstream backtest --format json` file.
+    const backtest = JSON.parse(readFileSync(backtestFile, 'utf8')) as { cohort: number; tracking: { t: number; actual: number }[] };
+    await page.setInputFiles('input[name="backtest"]', backtestFile);
+    const rows = page.locator('[data-table="backtest"] tbody tr');
+    await rows.first().waitFor({ state: 'attached' }); // in the closed "Numbers" section
+    expect(await rows.count()).toBe(backtest.tracking.length);
+    expect(await page.locator('[data-table="backtest"] tbody tr:last-child td:nth-child(2)').textContent()).toBe(backtest.tracking.at(-1)!.actual.toLocaleString('en-US'));
+    expect(await text('[data-panel="backtest"] h3')).toContain(`(${backtest.cohort.toLocaleString('en-US')} customers)`);
     await page.screenshot({ path: join(ARTIFACTS, 'model.png'), fullPage: true });
   });
 
