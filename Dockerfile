@@ -18,6 +18,8 @@ COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console, bundled by Vite into dist/console (served at /console/).
+COPY console ./console
 COPY schemas ./schemas
 RUN npm run build \
  && npm prune --omit=dev \

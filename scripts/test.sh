@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 step "node $(node --version) (from $(command -v node))"
-step "typecheck"; npx tsc -p tsconfig.json --noEmit
+step "typecheck"; npx tsc -p tsconfig.json --noEmit && npx tsc -p console/tsconfig.json --noEmit
 step "lint (type-aware)"; npx eslint .
 step "import cycles"; npx madge --circular --extensions ts --ts-config tsconfig.json src
 

@@ -10,7 +10,8 @@
  */
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { evaluate } from '../domain/profile.js';
+import { evaluate, type Profile } from '../domain/profile.js';
+import type { CustomerState } from '../domain/state.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { wrapRedisError } from '../state/errors.js';
 import { META_FIELDS } from '../state/keys.js';
@@ -31,6 +32,9 @@ export interface CustomerLookup {
   /** The day the view was evaluated at. */
   readonly day: number;
   readonly view: CustomerView;
+  /** The stored state and what was derived from it at `day` (for the details the view leaves out). */
+  readonly state: CustomerState;
+  readonly profile: Profile;
 }
 
 /** The customer's view, or null when the partition holds no state for the id. */
@@ -52,7 +56,7 @@ export async function lookupCustomer(
   // Time never moves backwards: never before the customer's own latest day.
   const day = Math.max(state.asOfDay, watermark ?? state.asOfDay);
   const profile = evaluate(state, day, ctx.model, ctx.config);
-  return { customerId, partition, day, view: customerView(state, profile, ctx.model, ctx.config) };
+  return { customerId, partition, day, view: customerView(state, profile, ctx.model, ctx.config), state, profile };
 }
 
 /** The partition's stored watermark day (read-only: claiming would bump the fencing epoch). */

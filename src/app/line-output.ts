@@ -8,10 +8,15 @@ import type { Writable } from 'node:stream';
 
 export class LineOutput {
   private pending = '';
+  /** The stream's error (a file that cannot be opened, a closed pipe), thrown by the next flush or close. */
+  private failure: Error | null = null;
   private constructor(
     private readonly stream: Writable,
     private readonly owned: boolean,
-  ) {}
+  ) {
+    // Without a listener a stream error would be an uncaught exception with a stack trace.
+    stream.on('error', (error: Error) => (this.failure ??= error));
+  }
 
   static toFile(path: string): LineOutput {
     return new LineOutput(createWriteStream(path), true);
@@ -21,12 +26,18 @@ export class LineOutput {
     return new LineOutput(stream, false);
   }
 
+  /** Queues one line of text as it is (a CSV row); call `flush` periodically (and always at the end). */
+  writeRaw(line: string): void {
+    this.pending += line + '\n';
+  }
+
   /** Queues one JSON line; call `flush` periodically (and always at the end). */
   write(value: unknown): void {
     this.pending += JSON.stringify(value) + '\n';
   }
 
   async flush(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
     if (this.pending === '') return;
     const chunk = this.pending;
     this.pending = '';
@@ -36,6 +47,7 @@ export class LineOutput {
   async close(): Promise<void> {
     await this.flush();
     if (this.owned) {
+      if (this.failure !== null) throw this.failure;
       this.stream.end();
       await once(this.stream, 'finish');
     }

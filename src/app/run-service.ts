@@ -16,11 +16,13 @@ import { MessageDecoder } from '../kafka/message-decoder.js';
 import { createHttpServer, listen } from '../ops/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe } from '../ops/readiness.js';
+import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
+import { LagSampler, sampleLagEvery } from '../ops/lag-sampler.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { runnerMetrics } from '../ops/runner-metrics.js';
 import { RELAY_BATCH_RECORDS } from '../service/outbox-relay.js';
+import { sourceTopicsOf } from '../service/source-topics.js';
 import { StreamRunner } from '../service/stream-runner.js';
 import { ThreadedRelay } from '../service/threaded-relay.js';
 import { connectState } from '../state/connect.js';
@@ -47,6 +49,8 @@ export interface RunningService {
 
 /** How often outbox depths are sampled for the metrics. */
 const OUTBOX_SAMPLE_MS = 5_000;
+/** How often consumer lag is refreshed from the broker's log-end offsets (lag-sampler.ts). */
+const LAG_SAMPLE_MS = 10_000;
 
 export async function startService(options: RunServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
@@ -109,8 +113,14 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
     return stopping;
   };
 
+  // Lag from the broker on a timer, so that a stalled partition's lag still grows.
+  const lagAdmin = createKafka(settings, { logger }).admin();
+  let stopLagSampling: (() => void) | null = null;
+
   const release = async (): Promise<void> => {
     for (const timer of intervals) clearInterval(timer);
+    stopLagSampling?.();
+    await lagAdmin.disconnect().catch(() => undefined);
     await http?.close().catch(() => undefined);
     uninstrument();
     await state.close().catch(() => undefined);
@@ -119,27 +129,31 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   let httpAddress: string;
   try {
     const partitionCount = (): number | null => runner.status().partitionCount || null;
+    const readiness = createReadinessProbe({
+      kafkaGroupJoined: () => runner.status().joined,
+      modelLoaded: () => modelChecked,
+      redis: state.redis,
+      reasons: () => {
+        const s = runner.status();
+        const reasons: string[] = [];
+        if (s.state !== 'running') reasons.push(`runner ${s.state}`);
+        if (s.unclaimed.length > 0) reasons.push(`partitions not yet claimed in Redis: ${s.unclaimed.join(', ')}`);
+        return reasons;
+      },
+    });
+    metrics.setReadinessCheck(async () => readinessReport(await readiness()).ready);
     http = await createHttpServer({
       logger,
       registry: metrics.registry,
-      readiness: createReadinessProbe({
-        kafkaGroupJoined: () => runner.status().joined,
-        modelLoaded: () => modelChecked,
-        redis: state.redis,
-        reasons: () => {
-          const s = runner.status();
-          const reasons: string[] = [];
-          if (s.state !== 'running') reasons.push(`runner ${s.state}`);
-          if (s.unclaimed.length > 0) reasons.push(`partitions not yet claimed in Redis: ${s.unclaimed.join(', ')}`);
-          return reasons;
-        },
-      }),
+      readiness,
       store: state.store,
       partitionCount,
       model: () => context.model,
       config,
       reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config }),
+      publishedModel: () => models.current(),
       bearerToken: settings.HTTP_BEARER_TOKEN,
+      version: options.version,
     });
     // Health answers while the consumer joins (liveness must not wait on Kafka).
     httpAddress = await listen(http, settings.HTTP_PORT, settings.HTTP_HOST);
@@ -151,6 +165,21 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   }
 
   intervals.push(setInterval(() => void refreshModel(), settings.MODEL_POLL_SECONDS * 1000));
+  const lagAdminConnected = lagAdmin.connect();
+  lagAdminConnected.catch(() => undefined); // reported by the first sample that needs it
+  const lagSampler = new LagSampler({
+    offsets: {
+      fetchTopicOffsets: async (topic) => {
+        await lagAdminConnected;
+        return lagAdmin.fetchTopicOffsets(topic);
+      },
+    },
+    store: state.store,
+    topics: sourceTopicsOf(settings).map((t) => t.topic),
+    assigned: () => runner.status().assigned,
+    report: (topic, partition, lag) => metrics.lag(topic, partition, lag),
+  });
+  stopLagSampling = sampleLagEvery(lagSampler, LAG_SAMPLE_MS, (error) => logger.warn({ err: error }, 'consumer lag sampling failed'));
   intervals.push(
     setInterval(() => {
       for (const p of runner.status().assigned) {

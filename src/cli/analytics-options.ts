@@ -8,6 +8,7 @@ import { parseModelFile } from '../app/fit-result.js';
 import { readSummaryFile, SummaryFileError, type SummaryFile } from '../app/summary-file.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { dayToDate, localDayOf } from '../domain/time.js';
+import { fileErrorText } from './cli-errors.js';
 import { UsageError } from './usage-error.js';
 
 /** A readable input file argument ("-" = stdin); a missing or unreadable file is a UsageError. */
@@ -16,7 +17,7 @@ export function inputArgument(what: string, path: string): Readable {
   try {
     if (!statSync(path).isFile()) throw new Error('not a file');
   } catch (err) {
-    throw new UsageError(`${what} ${path}: ${(err as Error).message}`);
+    throw new UsageError(`${what} ${path}: ${fileErrorText(err)}`);
   }
   return createReadStream(path);
 }
@@ -26,9 +27,10 @@ export async function summaryArgument(flag: string, path: string): Promise<Summa
   try {
     return await readSummaryFile(inputArgument(flag, path), path === '-' ? 'stdin' : path);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     if (err instanceof SummaryFileError) throw new UsageError(err.message);
     // Opened but unreadable (EACCES, EISDIR...): still the file the flag names.
-    if (typeof (err as NodeJS.ErrnoException).code === 'string') throw new UsageError(`${flag} ${path}: ${(err as Error).message}`);
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') throw new UsageError(`${flag} ${path}: ${fileErrorText(err)}`);
     throw err;
   }
 }

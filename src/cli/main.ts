@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `clvstream` command line. Exit codes: 0 success (for `run`: stopped by
- * SIGTERM/SIGINT); 1 runtime failure; 2 invalid configuration, command line or
- * topic layout (the message says which setting, flag or topic).
+ * The `clvstream` command line. Exit codes: 0 success (for `run` and `serve`:
+ * stopped by SIGTERM/SIGINT; also when the reader of our output closed it);
+ * 1 runtime failure; 2 invalid configuration, command line, file argument or
+ * topic layout (the message says which). Errors are one line with the
+ * `clvstream:` prefix (cli-errors.ts).
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/index.js';
-import { FatalRunnerError } from '../service/stream-runner.js';
-import { TopologyError } from '../service/topology.js';
 import { backtestCommand } from './backtest-command.js';
+import { configCommand } from './config-command.js';
+import { exportCommand } from './export-command.js';
 import { fitCommand } from './fit-command.js';
 import { generateCommand } from './generate-command.js';
 import { importCommand } from './import-command.js';
@@ -18,10 +19,11 @@ import { replayCommand } from './replay-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { scoreCommand } from './score-command.js';
-import { TopicLayoutError, TopicsCommandError, topicsCommand } from './topics-command.js';
-import { UsageError } from './usage-error.js';
+import { serveCommand } from './serve-command.js';
+import { topicsCommand } from './topics-command.js';
+import { failureOf, isClosedPipe, PREFIX } from './cli-errors.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export { EXIT } from './cli-errors.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +32,7 @@ const program = new Command('clvstream')
   .version(version)
   .exitOverride()
   .addCommand(runCommand(version))
+  .addCommand(serveCommand(version))
   .addCommand(replayCommand())
   .addCommand(importCommand())
   .addCommand(inspectCommand())
@@ -38,36 +41,54 @@ const program = new Command('clvstream')
   .addCommand(scoreCommand())
   .addCommand(backtestCommand())
   .addCommand(reportCommand())
-  .addCommand(topicsCommand());
+  .addCommand(topicsCommand())
+  .addCommand(exportCommand())
+  .addCommand(configCommand())
+  .addHelpText(
+    'after',
+    `
+Examples:
+  # a first look, no servers: the CDNOW sample as events, then every customer's state
+  clvstream import --preset cdnow data/cdnow/CDNOW_sample.txt --out cdnow.jsonl
+  clvstream replay cdnow.jsonl --customers customers.jsonl --out emissions.jsonl
 
-// Subcommands do not inherit exitOverride: without it a bad option value of a
-// subcommand would exit 1 through commander instead of 2 through exitCodeFor.
-for (const command of program.commands) command.exitOverride();
+  # the service (settings from the environment; \`clvstream run --help\` lists them)
+  KAFKA_BROKERS=kafka:9092 REDIS_URL=redis://redis:6379 clvstream run
+
+  # the console and the API over a Redis back-filled from a file, without Kafka
+  clvstream replay cdnow.jsonl --state redis://127.0.0.1:6379 --partitions 12
+  clvstream fit --state redis://127.0.0.1:6379 --as-of 1998-06-30
+  REDIS_URL=redis://127.0.0.1:6379 clvstream serve --partitions 12   # then open http://localhost:8080/console/
+
+  # every customer's view as CSV for the warehouse
+  REDIS_URL=redis://127.0.0.1:6379 clvstream export --format csv --out customers.csv
+
+  # check the configuration, secrets masked
+  clvstream config check`,
+  );
+
+// Subcommands do not inherit exitOverride or the output settings: without them a
+// bad option value of a subcommand would exit 1 through commander instead of 2,
+// and its message would carry commander's own `error:` prefix.
+const output = { outputError: (text: string, write: (s: string) => void) => write(text.replace(/^error: /, PREFIX)) };
+program.configureOutput(output);
+const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+for (const command of all(program)) command.exitOverride().configureOutput(output);
+
+// `clvstream … | head`: the reader closing the pipe ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (isClosedPipe(error)) process.exit(0);
+    throw error;
+  });
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = exitCodeFor(error);
-}
-
-function exitCodeFor(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Commander has printed its message (or help/version, which exit 0).
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof TopologyError) {
-    process.stderr.write(`clvstream: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof TopicLayoutError) {
-    for (const line of error.differences) process.stderr.write(`clvstream: ${line}\n`);
-    process.stderr.write(`clvstream: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof FatalRunnerError || error instanceof TopicsCommandError) {
-    process.stderr.write(`clvstream: ${error.message}\n`);
-    return EXIT.failure;
-  }
-  process.stderr.write(`clvstream: ${(error as Error).stack ?? String(error)}\n`);
-  return EXIT.failure;
+  const debug = /^(debug|trace)$/i.test(process.env['LOG_LEVEL'] ?? '');
+  const failure = failureOf(error, { debug });
+  if (failure.line !== null) process.stderr.write(`${PREFIX}${failure.line}\n`);
+  if (failure.stack !== undefined) process.stderr.write(`${failure.stack}\n`);
+  process.exitCode = failure.exitCode;
 }

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
-import { startService } from '../app/run-service.js';
 import { loggerFromSettings } from '../ops/logger.js';
+import { kafkaUnreachableMessage } from './kafka-unreachable.js';
+import { RuntimeFailure } from './runtime-failure.js';
 import { settingsFromEnv } from './settings-from-env.js';
+import { settingsHelp } from './settings-help.js';
 
 /** The stop bound when a signal arrives before the settings are read (RUN_SHUTDOWN_TIMEOUT_SECONDS's default). */
 const SHUTDOWN_SECONDS_BEFORE_SETTINGS = 30;
@@ -14,6 +16,7 @@ export function runCommand(version: string): Command {
     .description(
       'Run the stream processor: consume the inbound topics, keep customer state in Redis exactly once, emit segment-changed and churn-risk events. Stops gracefully on SIGTERM/SIGINT.',
     )
+    .addHelpText('after', settingsHelp())
     .action(async () => {
       // Handlers first: a SIGTERM during start-up still ends in a graceful stop.
       const stop = new AbortController();
@@ -34,8 +37,17 @@ export function runCommand(version: string): Command {
         const settings = settingsFromEnv();
         boundSeconds = settings.RUN_SHUTDOWN_TIMEOUT_SECONDS;
         const logger = loggerFromSettings(settings);
-        const service = await startService({ settings, logger, version, stopSignal: stop.signal });
-        await service.done;
+        try {
+          // Loaded on use: the other commands start faster without the service's modules.
+          const { startService } = await import('../app/run-service.js');
+          const service = await startService({ settings, logger, version, stopSignal: stop.signal });
+          await service.done;
+        } catch (error) {
+          const unreachable = kafkaUnreachableMessage(error, settings.KAFKA_BROKERS);
+          if (unreachable === null) throw error;
+          logger.debug({ err: error }, 'kafka unreachable');
+          throw new RuntimeFailure(unreachable, { cause: error });
+        }
       } finally {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);

@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.js';
 import { createKafka } from '../kafka/client.js';
 import { brokerCount, createPlannedTopics, describeKafkaError, describePlannedTopics } from '../kafka/topic-admin.js';
 import { planTopics, topicDifferences, type PlannedTopic } from '../kafka/topic-plan.js';
+import { kafkaUnreachableMessage } from './kafka-unreachable.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
 
@@ -96,5 +97,5 @@ async function withPlan(opts: TopicOptions, body: (admin: Admin, plan: PlannedTo
 }
 
 function unreachable(settings: Pick<Settings, 'KAFKA_BROKERS'>, error: unknown): string {
-  return `cannot reach Kafka at ${settings.KAFKA_BROKERS.join(', ')} (${describeKafkaError(error)}); check KAFKA_BROKERS and, on a secured cluster, KAFKA_SSL and KAFKA_SASL_*`;
+  return kafkaUnreachableMessage(error, settings.KAFKA_BROKERS) ?? `cannot reach Kafka at ${settings.KAFKA_BROKERS.join(', ')}: ${describeKafkaError(error)}`;
 }

@@ -58,15 +58,18 @@ export function kafkaLevelFor(logger: Logger | undefined): logLevel {
   return logLevel.NOTHING;
 }
 
-/** A kafkajs `logCreator` writing into `logger` under `{ component: 'kafkajs', namespace }`. */
+/** A kafkajs `logCreator` writing into `logger` under `{ component: 'kafkajs', namespace }`; stack traces only at debug. */
 export function kafkaLogCreator(logger: Logger): KafkaConfig['logCreator'] {
   const child = logger.child({ component: 'kafkajs' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const target = pinoLevelOfKafka(level);
       if (target === null) return;
-      const { message, timestamp: _timestamp, logger: _logger, ...extra } = log;
-      child[target]({ namespace, ...extra }, message);
+      const { message, timestamp: _timestamp, logger: _logger, stack, ...extra } = log as LogEntry['log'] & { stack?: unknown };
+      // kafkajs attaches stack traces to routine warnings (a broker refusing a
+      // connection); they belong to debugging, not to the console.
+      const withStack = stack !== undefined && child.isLevelEnabled('debug') ? { stack } : {};
+      child[target]({ namespace, ...extra, ...withStack }, message);
     };
 }
 

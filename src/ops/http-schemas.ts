@@ -110,3 +110,53 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output
   const { $schema: _ignored, ...rest } = generated;
   return rest;
 }
+
+const finite = z.number();
+
+/** `GET /model`: the model in use, what it was fitted on, and its diagnostics. */
+export const modelInfoSchema = z.object({
+  version: z.string().describe('Model version in use; "unfitted" before the first fit.'),
+  fitted_at: z.string().nullable().describe('ISO-8601 time of the fit; null while unfitted.'),
+  as_of: date.nullable().describe('Day the customer summaries of the fit were taken at.'),
+  time_unit: z.literal('days'),
+  money_unit: z.string().describe('Unit of the Gamma-Gamma v and the monetary cut points, e.g. "USD minor units".'),
+  bgnbd: z.object({ r: finite, alpha: finite, a: finite, b: finite }).nullable(),
+  gamma_gamma: z.object({ p: finite, q: finite, v: finite }).nullable(),
+  cut_points: z
+    .object({ recency: z.array(finite), frequency: z.array(finite), monetary: z.array(finite) })
+    .nullable()
+    .describe('RFM quintile boundaries (recency in days, monetary in minor units).'),
+  diagnostics: z
+    .object({
+      customers: finite,
+      repeat_buyers: finite,
+      log_likelihood: finite,
+      iterations: finite,
+      converged: z.boolean(),
+      details: z.record(z.string(), z.unknown()),
+    })
+    .nullable(),
+  expected_repeat_purchases: z
+    .array(z.object({ day: finite, expected: finite }))
+    .describe("The BG/NBD's expected repeat purchases of a new customer by day t (empty while unfitted)."),
+});
+
+/** `GET /customers/:id/details`: the history the state keeps and the model's predictions. */
+export const customerDetailsSchema = z.object({
+  customer_id: z.string(),
+  as_of: date,
+  partition: z.number().int(),
+  purchase_days: z.array(date).describe('Distinct purchase days the state remembers (the window below, and the first purchase), oldest first.'),
+  purchase_day_window_days: z.number().int(),
+  recent_orders: z.array(z.object({ date, amount: money, margin: money })).describe('The latest orders the state keeps (for matching returns).'),
+  recent_return_days: z.array(date),
+  nps_answered_on: date.nullable(),
+  cancelled_at: z.string().nullable(),
+  predictions: z.object({
+    model_version: z.string(),
+    p_alive: z.number().nullable(),
+    expected_purchases: z
+      .array(z.object({ days: z.number().int(), expected: z.number() }))
+      .describe('Expected purchases in the next `days` days (BG/NBD); empty while unfitted.'),
+  }),
+});

@@ -9,12 +9,19 @@
  * | `GET /readyz` | open | 200 `{ready:true,reasons:[]}`, or 503 `{ready:false,reasons:[…]}` |
  * | `GET /metrics` | bearer | Prometheus text format |
  * | `GET /customers/:id` | bearer | the customer's view, 404 `{error}` when unknown |
+ * | `GET /customers/:id/details` | bearer | purchase days, orders and returns the state keeps; expected purchases in 30/90/365 days |
  * | `GET /segments` | bearer | customers per segment per dimension |
  * | `GET /reports/:name` | bearer | the report provider's answer (`population`), 404 unknown, 501 without provider |
+ * | `GET /model` | bearer | the model in use: version, fit time, parameters, diagnostics, expected-purchases curve |
+ * | `GET /openapi.json` | open | this API as an OpenAPI 3.1 document, generated from the route schemas |
+ * | `GET /docs/` | open | a browsable UI of that document (Swagger UI, bundled) |
+ * | `GET /console/` | open | the web console (static files built by Vite into dist/console); `/` redirects there |
  *
- * Auth: with `bearerToken` (HTTP_BEARER_TOKEN) every route but /healthz and
- * /readyz — unknown paths included — needs `Authorization: Bearer <token>`;
- * otherwise 401 with `WWW-Authenticate: Bearer` and no data. The comparison is
+ * Auth: with `bearerToken` (HTTP_BEARER_TOKEN) every data route — unknown paths
+ * included — needs `Authorization: Bearer <token>`; otherwise 401 with
+ * `WWW-Authenticate: Bearer` and no data. Open are the probes and the static
+ * pages (the console, the API document and its UI), which hold no data: the
+ * console asks for the token and sends it with its API calls. The comparison is
  * constant-time (SHA-256 of both sides, then `timingSafeEqual`).
  *
  * Every route has JSON schemas (generated from zod, http-schemas.ts): bad
@@ -24,26 +31,35 @@
  * messages (which may name a customer key) at debug.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { customerDetails } from '../app/customer-details.js';
 import { lookupCustomer } from '../app/customer-lookup.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { StateError } from '../state/errors.js';
+import type { PublishedModel } from '../state/model-store.js';
 import type { PartitionStore } from '../state/store.js';
 import {
+  customerDetailsSchema,
   customerParamsSchema,
   customerViewSchema,
   errorSchema,
   healthSchema,
   jsonSchemaOf,
+  modelInfoSchema,
   readinessSchema,
   reportParamsSchema,
   reportQuerySchema,
   reportSchema,
   segmentCountsSchema,
 } from './http-schemas.js';
+import { consoleDirectory } from './console-assets.js';
 import type { Logger } from './logger.js';
+import { modelInfo } from './model-info.js';
 import { readinessReport, type ReadinessProbe, type ReadinessReport } from './readiness.js';
 import type { ReportProvider } from './reports.js';
 import { ScanSegmentCounts, type SegmentCountsProvider } from './segment-counts.js';
@@ -70,9 +86,22 @@ export interface HttpServerOptions {
   readonly bearerToken?: string;
   /** Bound on readiness probe time before answering 503; default 2 s. */
   readonly readinessTimeoutMs?: number;
+  /** The stored version of the model (its fit diagnostics for `GET /model`); without it, /model shows the parameters only. */
+  readonly publishedModel?: () => Promise<PublishedModel | null>;
+  /** Directory of the built console; default dist/console of this package. Null: no console. */
+  readonly consoleDir?: string | null;
+  /** This build's version, shown in the OpenAPI document. */
+  readonly version?: string;
 }
 
-const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/openapi.json', '/']);
+/** Static pages without data: the console and the API document's UI. */
+const OPEN_PREFIXES = ['/console', '/docs'];
+
+function isOpen(route: string | undefined): boolean {
+  if (route === undefined) return false;
+  return OPEN_ROUTES.has(route) || OPEN_PREFIXES.some((prefix) => route === prefix || route.startsWith(`${prefix}/`));
+}
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -102,8 +131,24 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const segments = options.segments ?? new ScanSegmentCounts(options.store);
   const expected = options.bearerToken === undefined ? undefined : sha256(options.bearerToken);
 
+  // Before any route: the document is generated from the routes registered after it.
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'clvstream HTTP API',
+        version: options.version ?? '0.0.0',
+        description: "Customer views, segment counts, population reports and the model of clvstream's customer state in Redis, plus health, readiness and Prometheus metrics.",
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'HTTP_BEARER_TOKEN, when set' } } },
+      security: [{ bearer: [] }],
+    },
+    hideUntagged: false,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false } });
+
   app.addHook('onRequest', async (request, reply) => {
-    if (expected === undefined || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
+    if (expected === undefined || isOpen(request.routeOptions.url)) return;
     const given = bearerOf(request.headers.authorization);
     // Hashing first makes the comparison constant-time whatever the lengths.
     if (given !== undefined && timingSafeEqual(sha256(given), expected)) return;
@@ -139,10 +184,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
-  app.get('/healthz', { schema: { response: { 200: jsonSchemaOf(healthSchema) } } }, () => ({ status: 'ok' as const }));
+  const open = { security: [] as never[] };
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.get('/healthz', { schema: { summary: 'Liveness: 200 while the process runs', ...open, response: { 200: jsonSchemaOf(healthSchema) } } }, () => ({ status: 'ok' as const }));
 
   const readiness = jsonSchemaOf(readinessSchema);
-  app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
+  app.get('/readyz', { schema: { summary: 'Readiness: 200 when Redis answers, the model is loaded and (for run) the consumer group is joined; else 503 with the reasons', ...open, response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
     const report = await probe(options.readiness, options.readinessTimeoutMs ?? 2_000).catch(
       (err: unknown): ReadinessReport => {
         request.log.warn({ err }, 'readiness probe failed');
@@ -152,14 +200,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return reply.code(report.ready ? 200 : 503).send(report);
   });
 
-  app.get('/metrics', { schema: { response: { 200: { type: 'string' }, ...errors } } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', response: { 200: { type: 'string' }, ...errors } } }, async (_request, reply) => {
     const text = await options.registry.metrics();
     return reply.header('Content-Type', options.registry.contentType).send(text);
   });
 
   app.get(
     '/customers/:id',
-    { schema: { params: jsonSchemaOf(customerParamsSchema, 'input'), response: { 200: jsonSchemaOf(customerViewSchema), ...errors } } },
+    {
+      schema: {
+        summary: "One customer's current view: RFM, segments, churn, P(alive), CLV; 404 when unknown",
+        params: jsonSchemaOf(customerParamsSchema, 'input'), response: { 200: jsonSchemaOf(customerViewSchema), ...errors } } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const partitionCount = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
@@ -173,12 +224,33 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     },
   );
 
-  app.get('/segments', { schema: { response: { 200: jsonSchemaOf(segmentCountsSchema), ...errors } } }, () => segments.counts());
+  app.get(
+    '/customers/:id/details',
+    {
+      schema: {
+        summary: 'What the view leaves out: the purchase days, orders and returns the state keeps, and expected purchases over 30, 90 and 365 days',
+        params: jsonSchemaOf(customerParamsSchema, 'input'),
+        response: { 200: jsonSchemaOf(customerDetailsSchema), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const partitionCount = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
+      if (partitionCount === null) return reply.code(503).send({ error: 'partition count not known yet' });
+      const model = options.model();
+      const found = await lookupCustomer({ store: options.store, partitionCount, model, config: options.config }, id);
+      if (found === null) return reply.code(404).send({ error: 'unknown customer' });
+      return customerDetails(found, model, options.config);
+    },
+  );
+
+  app.get('/segments', { schema: { summary: 'Customers per segment value of every dimension, and per churn level', response: { 200: jsonSchemaOf(segmentCountsSchema), ...errors } } }, () => segments.counts());
 
   app.get(
     '/reports/:name',
     {
       schema: {
+        summary: 'A population report by name (population: segments with NPS and CLV, retention per period, lost customers)',
         params: jsonSchemaOf(reportParamsSchema, 'input'),
         querystring: jsonSchemaOf(reportQuerySchema, 'input'),
         response: { 200: jsonSchemaOf(reportSchema), ...errors, 501: error },
@@ -192,6 +264,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       return report;
     },
   );
+
+  app.get('/model', { schema: { summary: 'The model in use: version, fit time, parameters, fit diagnostics and the expected-purchases curve', response: { 200: jsonSchemaOf(modelInfoSchema), ...errors } } }, async () => {
+    const model = options.model();
+    const published = options.publishedModel === undefined ? null : await options.publishedModel();
+    return modelInfo(model, published, options.config.baseCurrency);
+  });
+
+  const consoleDir = options.consoleDir === undefined ? consoleDirectory() : options.consoleDir;
+  if (consoleDir !== null) {
+    await app.register(fastifyStatic, { root: consoleDir, prefix: '/console/', index: 'index.html', wildcard: true });
+    app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'));
+    app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'));
+  }
 
   await app.ready();
   return app;

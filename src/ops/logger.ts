@@ -90,15 +90,22 @@ function censor(value: unknown, path: string[]): unknown {
   return CENSOR;
 }
 
-/** pino's error serializer, with credentials in URLs stripped from message and stack. */
-function errorSerializer(err: unknown): unknown {
-  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
-  if (typeof out !== 'object' || out === null) return out;
-  for (const field of ['message', 'stack'] as const) {
-    const v = out[field];
-    if (typeof v === 'string') out[field] = redactUrlsInText(v);
-  }
-  return out;
+/**
+ * pino's error serializer, with credentials in URLs stripped from message and
+ * stack. Stack traces only with `keepStack` (LOG_LEVEL debug or trace): at the
+ * usual levels an error is its type, code and message, one readable line.
+ */
+function errorSerializer(keepStack: boolean): (err: unknown) => unknown {
+  return (err) => {
+    const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+    if (typeof out !== 'object' || out === null) return out;
+    if (!keepStack) delete out['stack'];
+    for (const field of ['message', 'stack'] as const) {
+      const v = out[field];
+      if (typeof v === 'string') out[field] = redactUrlsInText(v);
+    }
+    return out;
+  };
 }
 
 export interface LoggerOptions {
@@ -111,13 +118,15 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  const serializer = errorSerializer(level === 'debug' || level === 'trace');
   const config = {
-    level: options.level ?? 'info',
+    level,
     base: { pid: process.pid, ...options.base },
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
-    serializers: { err: errorSerializer, error: errorSerializer },
+    serializers: { err: serializer, error: serializer },
     redact: { paths: [...REDACT_PATHS], censor },
   };
   return options.destination === undefined ? pino(config) : pino(config, options.destination);

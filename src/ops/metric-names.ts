@@ -25,6 +25,7 @@ export const METRIC_NAMES = [
   'clvstream_model_version_info',
   'clvstream_model_age_seconds',
   'clvstream_assigned_partitions',
+  'clvstream_ready',
 ] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];

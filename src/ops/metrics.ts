@@ -77,6 +77,7 @@ export class RuntimeMetrics {
   private readonly modelVersion: Gauge<'version'>;
   private readonly assigned: Gauge;
 
+  private readinessCheck: (() => Promise<boolean>) | null = null;
   /** Topics with a lag series per partition, so that `forgetPartition` can drop them all. */
   private readonly lagTopics = new Map<number, Set<string>>();
   private model: { version: string; fittedAtMs: number | null } | null = null;
@@ -209,6 +210,21 @@ export class RuntimeMetrics {
       help: 'Partitions of the co-partitioned topics assigned to this member.',
       registers,
     });
+    // Asked at scrape time, so that an alert sees what /readyz would answer.
+    new Gauge({
+      name: metric('clvstream_ready'),
+      help: '1 when the process is ready (what /readyz answers 200 for), 0 when not; NaN before a readiness check is set.',
+      registers,
+      async collect() {
+        const check = self.readinessCheck;
+        this.set(check === null ? Number.NaN : (await check().catch(() => false)) ? 1 : 0);
+      },
+    });
+  }
+
+  /** What `clvstream_ready` reports at each scrape (the HTTP server's readiness). */
+  setReadinessCheck(check: () => Promise<boolean>): void {
+    this.readinessCheck = check;
   }
 
   // ------------------------------------------------------------ consumer --

@@ -32,7 +32,8 @@ export interface ScanSummary {
 /** Calls `onStates` with each page of decoded states; resolves when every node has been scanned. */
 export async function scanCustomerStates(
   store: PartitionStore,
-  onStates: (states: readonly CustomerState[]) => void | Promise<void>,
+  /** A page of states, all of partition `partition`. */
+  onStates: (states: readonly CustomerState[], partition: number) => void | Promise<void>,
   options: ScanOptions = {},
 ): Promise<ScanSummary> {
   const { redis, keys } = store;
@@ -53,7 +54,7 @@ export async function scanCustomerStates(
       for (const [p, ids] of byPartition.ids) {
         const states = await store.loadStates(p, ids);
         vanished += ids.length - states.size;
-        if (states.size > 0) await onStates([...states.values()]);
+        if (states.size > 0) await onStates([...states.values()], p);
       }
     } while (cursor !== '0');
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { generatedSchemaFiles } from '../../src/contracts/json-schema.js';
 import { TOPIC_CONTRACTS } from '../../src/contracts/topics.js';
+import { openApiDocument, openApiFile } from '../../src/ops/openapi.js';
 
 const root = new URL('../../', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };
@@ -15,7 +16,28 @@ describe('schemas/ is generated from the zod contracts', () => {
   });
 
   it('holds no stale schema for a topic that no longer exists', () => {
-    expect(readdirSync(new URL('schemas/', root)).sort()).toEqual([...expected.keys()].sort());
+    expect(readdirSync(new URL('schemas/', root)).sort()).toEqual([...expected.keys(), 'openapi.json'].sort());
+  });
+
+  it('openapi.json matches the HTTP routes (run `npm run schemas` after changing a route)', async () => {
+    expect(readFileSync(new URL('schemas/openapi.json', root), 'utf8')).toBe(await openApiFile(version));
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1, lists every data route behind the bearer token and the probes open', async () => {
+    const doc = (await openApiDocument(version)) as {
+      openapi: string;
+      security: unknown[];
+      paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/customers/{id}', '/customers/{id}/details', '/healthz', '/metrics', '/model', '/readyz', '/reports/{name}', '/segments']);
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/healthz']!.get.security).toEqual([]);
+    expect(doc.paths['/readyz']!.get.security).toEqual([]);
+    expect(doc.paths['/customers/{id}']!.get.security).toBeUndefined();
+    expect(Object.keys(doc.paths['/customers/{id}']!.get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '503']));
   });
 });
 

@@ -340,12 +340,13 @@ describe.skipIf(!('bin' in helmBinary))(title, { timeout: 60_000 }, () => {
       expect(out.status).toBe(0);
     });
 
-    it('renders the ServiceMonitor, the ScaledObject and the CronJob too', () => {
+    it('renders the ServiceMonitor, the PrometheusRule, the ScaledObject and the CronJob too', () => {
       expect(kinds(manifests)).toEqual([
         'ConfigMap',
         'CronJob',
         'Deployment',
         'PodDisruptionBudget',
+        'PrometheusRule',
         'ScaledObject',
         'Secret',
         'Service',
@@ -369,6 +370,15 @@ describe.skipIf(!('bin' in helmBinary))(title, { timeout: 60_000 }, () => {
       expect(data['RUN_MAX_BUFFERED_RECORDS']).toBe('1000000');
       expect(data['MARGIN_RATE']).toBe('0.35');
       expect(data['KAFKA_SSL']).toBe('true');
+    });
+
+    it("the PrometheusRule carries docker-compose's alerting rules, unchanged, with the given labels", () => {
+      const rule = only(manifests, 'PrometheusRule');
+      const compose = parse(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8')) as { groups: Json[] };
+      expect((rule.spec as { groups: Json[] }).groups).toEqual(compose.groups);
+      expect(rule.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+      // The chart's copy is the compose file itself (Helm reads files inside the chart only).
+      expect(readFileSync(join(CHART, 'files/alerts.yml'), 'utf8')).toBe(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8'));
     });
 
     it('the ServiceMonitor scrapes /metrics on the http port with the bearer token from the Secret', () => {

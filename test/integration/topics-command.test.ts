@@ -102,6 +102,6 @@ describeWithInfra('clvstream topics', (infra: InfraEndpoints) => {
     expect(out.code).toBe(1);
     const lines = out.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^clvstream: cannot reach Kafka at 127\.0\.0\.1:1 .*check KAFKA_BROKERS/);
+    expect(lines[0]).toMatch(/^clvstream: cannot reach Kafka: tried 127\.0\.0\.1:1 .*check KAFKA_BROKERS/);
   });
 });

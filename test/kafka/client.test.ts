@@ -99,6 +99,17 @@ describe('kafkajs logs into pino', () => {
     expect(lines[0]).not.toHaveProperty('timestamp');
     expect(lines[1]).toMatchObject({ level: 'debug', namespace: 'Runner', msg: 'joined', groupId: 'g' });
   });
+
+  it('keeps stack traces out of the log unless debug is on', () => {
+    const entry = { namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: 'now', message: 'Connection error', stack: 'Error: connect ECONNREFUSED\n    at x' } };
+    const info = collectingLogger('info');
+    kafkaLogCreator(info.logger)!(logLevel.INFO)(entry);
+    expect(info.lines).toHaveLength(1);
+    expect(info.lines[0]).not.toHaveProperty('stack');
+    const debug = collectingLogger('debug');
+    kafkaLogCreator(debug.logger)!(logLevel.INFO)(entry);
+    expect(debug.lines[0]).toMatchObject({ stack: 'Error: connect ECONNREFUSED\n    at x' });
+  });
 });
 
 describe('schemaRegistryArgsFrom', () => {

@@ -1,24 +1,44 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { customerView, type CustomerView } from '../../src/app/customer-view.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
-import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { evaluate } from '../../src/domain/profile.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { customerViewSchema } from '../../src/ops/http-schemas.js';
 import { createHttpServer, ReportRequestError, type HttpServerOptions } from '../../src/ops/http-server.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
+import type { CustomerDetails } from '../../src/app/customer-details.js';
+import { dayToDate } from '../../src/domain/time.js';
+import type { ModelInfo } from '../../src/ops/model-info.js';
 import type { ReadinessChecks } from '../../src/ops/readiness.js';
+import type { PublishedModel } from '../../src/state/model-store.js';
 import type { SegmentCounts } from '../../src/ops/segment-counts.js';
 import { StateError } from '../../src/state/errors.js';
 import { KeySpace } from '../../src/state/keys.js';
 import type { PartitionStore } from '../../src/state/store.js';
-import { heavyState, typicalState } from '../state/fixtures.js';
+import { DAY0, heavyState, typicalState } from '../state/fixtures.js';
 import { captureLogger } from './capture-logger.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
+
+const fixtureDirs: string[] = [];
+afterAll(() => {
+  for (const dir of fixtureDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A built console stand-in: one page. */
+function consoleFixture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'clvtest-console-'));
+  fixtureDirs.push(dir);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console fixture</title>');
+  return dir;
+}
 const PARTITIONS = 12;
 const READY: ReadinessChecks = { kafkaGroupJoined: true, redisReachable: true, modelLoaded: true };
 
@@ -125,7 +145,20 @@ describe('bearer token', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz?x=1' })).statusCode).toBe(200);
   });
 
-  it.each(['/metrics', '/customers/C-000123', '/segments', '/reports/x', '/no-such-route'])(
+  it('leaves the console, the API document and its UI open (pages without data)', async () => {
+    const { app } = await server({ bearerToken: TOKEN, consoleDir: consoleFixture() });
+    const page = await app.inject({ method: 'GET', url: '/console/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('console fixture');
+    expect((await app.inject({ method: 'GET', url: '/' })).headers.location).toBe('/console/');
+    expect((await app.inject({ method: 'GET', url: '/openapi.json' })).json()).toMatchObject({ openapi: '3.1.0' });
+    expect((await app.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+    // Nothing outside the console's folder, and no route that only looks like it.
+    expect((await app.inject({ method: 'GET', url: '/console/../package.json' })).statusCode).not.toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/consolex' })).statusCode).toBe(401);
+  });
+
+  it.each(['/metrics', '/customers/C-000123', '/segments', '/reports/x', '/model', '/no-such-route'])(
     'refuses %s without a token, with a wrong one, and serves it with the right one',
     async (url) => {
       const { app } = await server({ bearerToken: TOKEN, reports: () => Promise.resolve({ ok: true }) });
@@ -219,6 +252,36 @@ describe('GET /customers/:id', () => {
   });
 });
 
+describe('GET /customers/:id/details', () => {
+  it('lists the purchase days and orders the state keeps, and no predictions while unfitted', async () => {
+    const { app } = await server();
+    const res = await app.inject({ method: 'GET', url: '/customers/C-000123/details' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<CustomerDetails>();
+    const first = dayToDate(DAY0);
+    expect(body.purchase_days).toEqual([first, dayToDate(DAY0 + 23), dayToDate(DAY0 + 61)]);
+    expect(body.recent_orders.map((o) => [o.date, o.amount])).toEqual([
+      [first, '45.99'],
+      [dayToDate(DAY0 + 23), '29.50'],
+      [dayToDate(DAY0 + 61), '124.00'],
+    ]);
+    expect(body.predictions).toEqual({ model_version: 'unfitted', p_alive: null, expected_purchases: [] });
+    expect((await app.inject({ method: 'GET', url: '/customers/nobody/details' })).statusCode).toBe(404);
+  });
+
+  it('predicts more purchases over longer horizons with a fitted model', async () => {
+    const model: ModelSnapshot = { version: 'fit-1', bgnbd: { r: 0.24, alpha: 30.9, a: 0.79, b: 2.43 }, gammaGamma: null, cutPoints: null };
+    const { app } = await server({ model: () => model });
+    const body = (await app.inject({ method: 'GET', url: '/customers/C-000123/details' })).json<CustomerDetails>();
+    const expected = body.predictions.expected_purchases;
+    expect(expected.map((e) => e.days)).toEqual([30, 90, 365]);
+    expect(expected[0]!.expected).toBeGreaterThan(0);
+    expect(expected[1]!.expected).toBeGreaterThan(expected[0]!.expected);
+    expect(expected[2]!.expected).toBeGreaterThan(expected[1]!.expected);
+    expect(body.predictions.p_alive).toBeGreaterThan(0);
+  });
+});
+
 describe('GET /segments', () => {
   it('answers the provider counts', async () => {
     const { app } = await server();
@@ -264,6 +327,54 @@ describe('GET /reports/:name', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ route: '/reports/:name', error: 'Error', msg: 'request failed' });
     expect(JSON.stringify(errors)).not.toContain('secret internals');
+  });
+});
+
+describe('GET /model', () => {
+  const fitted: ModelSnapshot = {
+    version: 'fit-1',
+    bgnbd: { r: 0.24, alpha: 30.9, a: 0.79, b: 2.43 },
+    gammaGamma: { p: 6.25, q: 3.74, v: 1544 },
+    cutPoints: null,
+  };
+
+  it('answers the unfitted model with no curve before the first fit', async () => {
+    const { app } = await server();
+    expect((await app.inject({ method: 'GET', url: '/model' })).json()).toMatchObject({
+      version: 'unfitted',
+      fitted_at: null,
+      bgnbd: null,
+      diagnostics: null,
+      expected_repeat_purchases: [],
+    });
+  });
+
+  it("answers the model in use with the stored version's diagnostics and the BG/NBD curve", async () => {
+    const published: PublishedModel = {
+      snapshot: fitted,
+      fittedAt: '2026-01-02T03:04:05.000Z',
+      asOf: '1997-09-30',
+      diagnostics: { fittedAt: '2026-01-02T03:04:05.000Z', asOf: '1997-09-30', customers: 2357, repeatBuyers: 1, logLikelihood: -9582.4, iterations: 80, converged: true, currency: 'USD' },
+    };
+    const { app } = await server({ model: () => fitted, publishedModel: () => Promise.resolve(published) });
+    const body = (await app.inject({ method: 'GET', url: '/model' })).json<ModelInfo>();
+    expect(body).toMatchObject({ version: 'fit-1', fitted_at: '2026-01-02T03:04:05.000Z', as_of: '1997-09-30', money_unit: 'USD minor units' });
+    expect(body.diagnostics).toMatchObject({ customers: 2357, converged: true });
+    const curve = body.expected_repeat_purchases;
+    expect(curve[0]).toEqual({ day: 0, expected: 0 });
+    expect(curve.at(-1)!.day).toBe(364);
+    for (let i = 1; i < curve.length; i++) expect(curve[i]!.expected).toBeGreaterThan(curve[i - 1]!.expected);
+  });
+
+  it('shows no diagnostics of a stored version that is not the one in use', async () => {
+    const other: PublishedModel = {
+      snapshot: { ...fitted, version: 'fit-2' },
+      fittedAt: '2026-02-01T00:00:00.000Z',
+      asOf: '1997-12-31',
+      diagnostics: { fittedAt: '2026-02-01T00:00:00.000Z', asOf: '1997-12-31', customers: 1, repeatBuyers: 1, logLikelihood: -1, iterations: 1, converged: true, currency: 'USD' },
+    };
+    const { app } = await server({ model: () => fitted, publishedModel: () => Promise.resolve(other) });
+    expect((await app.inject({ method: 'GET', url: '/model' })).json()).toMatchObject({ version: 'fit-1', fitted_at: null, diagnostics: null });
   });
 });
 

@@ -76,10 +76,21 @@ describe('createLogger', () => {
   });
 
   it('strips URL credentials from error messages and stacks', () => {
-    const { logger, text } = captureLogger();
-    logger.error({ err: new Error('cannot reach redis://admin:topsecret@r:6379') }, 'failed');
-    expect(text()).toContain('redis://r:6379');
-    expect(text()).not.toContain('topsecret');
+    for (const level of ['info', 'debug'] as const) {
+      const { logger, text } = captureLogger(level);
+      logger.error({ err: new Error('cannot reach redis://admin:topsecret@r:6379') }, 'failed');
+      expect(text()).toContain('redis://r:6379');
+      expect(text()).not.toContain('topsecret');
+    }
+  });
+
+  it('logs an error without its stack trace unless the level is debug or trace', () => {
+    const info = captureLogger('info');
+    info.logger.warn({ err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }, 'redis error');
+    expect(info.lines[0]?.['err']).toEqual({ type: 'Error', message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' });
+    const debug = captureLogger('debug');
+    debug.logger.warn({ err: new Error('connect ECONNREFUSED') }, 'redis error');
+    expect((debug.lines[0]?.['err'] as { stack?: string }).stack).toMatch(/^Error: connect ECONNREFUSED\n\s+at /);
   });
 });
 

@@ -21,6 +21,18 @@ describe('RuntimeMetrics', () => {
     expect((await other.registry.getMetricsAsJSON()).map((x) => x.name).sort()).toEqual([...METRIC_NAMES].sort());
   });
 
+  it('reports readiness as asked at scrape time: NaN (prom-client writes Nan) before a check is set, then 1 or 0', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    expect(await samples(m, 'clvstream_ready')).toEqual(['clvstream_ready Nan']);
+    let ready = true;
+    m.setReadinessCheck(() => Promise.resolve(ready));
+    expect(await samples(m, 'clvstream_ready')).toEqual(['clvstream_ready 1']);
+    ready = false;
+    expect(await samples(m, 'clvstream_ready')).toEqual(['clvstream_ready 0']);
+    m.setReadinessCheck(() => Promise.reject(new Error('redis down')));
+    expect(await samples(m, 'clvstream_ready')).toEqual(['clvstream_ready 0']);
+  });
+
   it('records lag per topic-partition and forgets a revoked partition', async () => {
     const m = new RuntimeMetrics({ defaultMetrics: false });
     m.lag('clv.purchases', 0, 12);

@@ -13,7 +13,7 @@ import type { CustomerState, RecentOrder } from '../../src/domain/state.js';
 import { DAY_MS, localDayOf } from '../../src/domain/time.js';
 
 const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainConfig };
-const DAY0 = localDayOf('2025-03-01T00:00:00Z');
+export const DAY0 = localDayOf('2025-03-01T00:00:00Z');
 
 /** A whole-second timestamp on DAY0 + n, like a producer's `occurred_at`. */
 const at = (n: number, seconds: number): number => (DAY0 + n) * DAY_MS + seconds * 1000;
