@@ -181,6 +181,13 @@ export const settingsSchema = z.strictObject({
    * fills it at once. 1 answers as soon as anything is there.
    */
   KAFKA_FETCH_MIN_BYTES: integer(1, 64 * 1024 * 1024, 256 * 1024),
+  /**
+   * How old the consumer's and the relay producer's view of partition leaders may
+   * get before it is read again. kafkajs' own default (5 minutes) left partitions
+   * whose leader died unfetched for minutes: a fetch to a dead broker fails
+   * without telling where the partition went.
+   */
+  KAFKA_METADATA_MAX_AGE_MS: integer(1_000, 600_000, 5_000),
   /** How often Kafka's committed offsets are brought up to the state in Redis (lag tools read them). */
   KAFKA_OFFSET_COMMIT_INTERVAL_MS: integer(100, 600_000, 1_000),
   /** Records per partition batch: one state read and one atomic commit each. */

@@ -11,6 +11,7 @@
  * follows it (pass-queue.ts); passes of different partitions run side by side.
  */
 import type { Producer, ProducerConfig } from 'kafkajs';
+import type { Settings } from '../config/settings.js';
 import { keyPartitioner } from '../kafka/key-partition.js';
 import { splitByCountAndSize } from '../state/split.js';
 import type { OutboxEntry, PartitionStore } from '../state/store.js';
@@ -49,6 +50,11 @@ export const RELAY_PRODUCER_CONFIG = {
   allowAutoTopicCreation: false,
   createPartitioner: keyPartitioner,
 } as const satisfies ProducerConfig;
+
+/** The relay's producer for these settings: RELAY_PRODUCER_CONFIG, reading leaders as often as the consumer does. */
+export function relayProducerConfig(settings: Pick<Settings, 'KAFKA_METADATA_MAX_AGE_MS'>): ProducerConfig {
+  return { ...RELAY_PRODUCER_CONFIG, metadataMaxAge: settings.KAFKA_METADATA_MAX_AGE_MS };
+}
 
 /** What the metrics need of a relayed record. */
 export interface RelayedRecord {

@@ -7,7 +7,7 @@ import type { Settings } from '../config/settings.js';
 import type { RedisSettings } from '../state/connect.js';
 
 /** What the relay thread needs to open its own Redis and Kafka connections. */
-export type RelayThreadSettings = KafkaClientSettings & RedisSettings & Pick<Settings, 'LOG_LEVEL'>;
+export type RelayThreadSettings = KafkaClientSettings & RedisSettings & Pick<Settings, 'LOG_LEVEL' | 'KAFKA_METADATA_MAX_AGE_MS'>;
 
 export interface RelayThreadInit {
   readonly settings: RelayThreadSettings;

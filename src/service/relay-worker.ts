@@ -12,7 +12,7 @@ import { createKafka } from '../kafka/client.js';
 import { loggerFromSettings } from '../ops/logger.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { connectState } from '../state/connect.js';
-import { OutboxRelay, RELAY_PRODUCER_CONFIG, type RelayedRecord } from './outbox-relay.js';
+import { OutboxRelay, relayProducerConfig, type RelayedRecord } from './outbox-relay.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
 
 const port = parentPort;
@@ -60,7 +60,7 @@ function relayedReport(partition: number, records: readonly RelayedRecord[], ack
 
 const relay = new OutboxRelay(
   state.store,
-  () => kafka.producer(RELAY_PRODUCER_CONFIG),
+  () => kafka.producer(relayProducerConfig(init.settings)),
   init.batchSize,
   {
     relayed(partition, records, ackedAtMs) {

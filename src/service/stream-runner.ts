@@ -37,7 +37,7 @@ import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
 import { placeBatch } from './fetch-placement.js';
 import { decodeInternal } from './internal-wire.js';
-import { OutboxRelay, RELAY_BATCH_RECORDS, RELAY_PRODUCER_CONFIG, type Relay, type RelayObserver } from './outbox-relay.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, relayProducerConfig, type Relay, type RelayObserver } from './outbox-relay.js';
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
 import { PartitionTask } from './partition-task.js';
 import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
@@ -57,6 +57,7 @@ export type RunnerSettings = Pick<
   | 'KAFKA_FETCH_MAX_WAIT_MS'
   | 'KAFKA_FETCH_MIN_BYTES'
   | 'KAFKA_OFFSET_COMMIT_INTERVAL_MS'
+  | 'KAFKA_METADATA_MAX_AGE_MS'
   | 'RUN_BATCH_MAX_RECORDS'
   | 'RUN_MAX_BUFFERED_RECORDS'
   | 'RUN_MERGE_MAX_WAIT_MS'
@@ -179,13 +180,14 @@ export class StreamRunner {
       minBytes: s.KAFKA_FETCH_MIN_BYTES,
       allowAutoTopicCreation: false,
       readUncommitted: false,
+      metadataMaxAge: s.KAFKA_METADATA_MAX_AGE_MS,
     });
     this.admin = options.kafka.admin();
     this.relay =
       options.relay ??
       new OutboxRelay(
         options.store,
-        () => options.kafka.producer(RELAY_PRODUCER_CONFIG),
+        () => options.kafka.producer(relayProducerConfig(s)),
         RELAY_BATCH_RECORDS,
         options.observer,
       );

@@ -110,7 +110,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await waitFor(
         async () => {
           const now = await inboundPositions(t);
-          return led.every((tp) => (now.get(tp) ?? 0) > (atKill.get(tp) ?? 0) + BUFFERED || now.get(tp) === ends.get(tp));
+          return led.every((tp) => (now.get(tp) ?? 0) > (atKill.get(tp) ?? 0) + BUFFERED || (now.get(tp) ?? 0) === (ends.get(tp) ?? 0));
         },
         { timeoutMs: 120_000, intervalMs: 50, what: 'every input partition the dead node led to be fetched on' },
       );
@@ -138,7 +138,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await waitFor(
         async () => {
           const now = await inboundPositions(t);
-          return led.every((tp) => (now.get(tp) ?? 0) > (atPause.get(tp) ?? 0) + BUFFERED || now.get(tp) === ends.get(tp));
+          return led.every((tp) => (now.get(tp) ?? 0) > (atPause.get(tp) ?? 0) + BUFFERED || (now.get(tp) ?? 0) === (ends.get(tp) ?? 0));
         },
         { timeoutMs: 180_000, intervalMs: 50, what: 'every input partition the paused node led to be fetched on' },
       );
