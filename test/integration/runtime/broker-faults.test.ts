@@ -23,6 +23,7 @@ import {
   reference,
   runtimeFixture,
   storedInboundRecords,
+  TopicReader,
   type TestMessage,
   type TopicSet,
 } from '../../support/runtime-harness.js';
@@ -42,11 +43,10 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
   // The whole stream is in Kafka before consuming starts, so the merge's order
   // (and with it the result) depends on the data only, as in the reference.
   // Fetching pauses at a small buffer (RUN_MAX_BUFFERED_RECORDS per topic and
-  // partition), so a partition cannot hold the stream in memory and must fetch
-  // again after the fault: progress beyond what the buffers held at the fault
-  // is progress made through the broker after it.
+  // partition; a fetch may overshoot it), so a partition does not hold the
+  // stream in memory and must fetch again after the fault. How long it took to
+  // consume the rest is printed: a figure for the notes, never asserted.
   const BUFFERED = 100;
-  const bufferBound = (partitions: number) => partitions * 6 * BUFFERED;
   const setUp = async (infra: InfraEndpoints, label: string, replicationFactor: number, seed: number) => {
     const t = await runtimeFixture(infra, cleanups, label, PARTITIONS, {
       replicationFactor,
@@ -61,10 +61,15 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
     return { ...t, messages, runner, stored };
   };
 
-  const expectExact = async (t: Awaited<ReturnType<typeof setUp>>) => {
+  // What was published is read back by a reader started after the fault: the
+  // fixture's reader went through it too, and is not what is under test.
+  const expectExact = async (t: Awaited<ReturnType<typeof setUp>>, infra: InfraEndpoints) => {
     const expected = reference(t.messages, t.settings, PARTITIONS);
     expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states, 180_000)).toEqual([]);
-    expect(await convergedEmissionDifferences(expected.emissions, t.reader, 120_000)).toEqual([]);
+    const fresh = new TopicReader(infra, [t.topics.segmentChanged, t.topics.churnRisk]);
+    await fresh.start();
+    cleanups.push(() => fresh.stop());
+    expect(await convergedEmissionDifferences(expected.emissions, fresh, 120_000)).toEqual([]);
   };
 
   it('one broker SIGKILLed mid-stream and restarted on its log: ends exact', { timeout: 420_000 }, async () => {
@@ -77,11 +82,11 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
 
     await nodes.kill(1);
     const atKill = await t.stored();
-    expect(atKill + bufferBound(PARTITIONS), 'the kill landed with records left to fetch').toBeLessThan(t.messages.length);
+    expect(atKill, 'the kill landed with records left to consume').toBeLessThan(t.messages.length);
     await nodes.restart(1);
-    const seconds = await resumed(t.stored, atKill + bufferBound(PARTITIONS), 'consumption through the restarted broker');
-    console.log(`[broker-faults] one broker: fetching resumed ${seconds.toFixed(1)} s after the restarted node logged its start`);
-    await expectExact(t);
+    const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed through the restarted broker');
+    console.log(`[broker-faults] one broker: the stream was consumed to its end ${seconds.toFixed(1)} s after the restarted node logged its start`);
+    await expectExact(t, infra);
   });
 
   describe('three brokers', () => {
@@ -103,6 +108,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       const led = await inboundLedBy(infra, t.topics, leader);
       await nodes.kill(leader);
       const atKill = await inboundPositions(t);
+      expect([...atKill].filter(([tp, n]) => led.includes(tp) && n < (inboundEnds(t).get(tp) ?? 0)).length, 'the kill left input of the dead node to consume').toBeGreaterThan(0);
       const ends = inboundEnds(t);
       // Two of three replicas remain: min ISR 2 still holds, so nothing waits for the dead broker.
       // Every input the dead node led must be fetched on from its new leader.
@@ -110,14 +116,14 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await waitFor(
         async () => {
           const now = await inboundPositions(t);
-          return led.every((tp) => (now.get(tp) ?? 0) > (atKill.get(tp) ?? 0) + BUFFERED || (now.get(tp) ?? 0) === (ends.get(tp) ?? 0));
+          return led.every((tp) => (now.get(tp) ?? 0) === (ends.get(tp) ?? 0));
         },
-        { timeoutMs: 120_000, intervalMs: 50, what: 'every input partition the dead node led to be fetched on' },
+        { timeoutMs: 120_000, intervalMs: 50, what: 'every input partition the dead node led to be consumed to its end' },
       );
       const seconds = (performance.now() - t0) / 1000;
-      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were fetched on ${seconds.toFixed(1)} s after it was killed`);
+      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were consumed to their end ${seconds.toFixed(1)} s after it was killed`);
       await nodes.restart(leader);
-      await expectExact(t);
+      await expectExact(t, infra);
     });
 
     it('3 brokers: the leader of consumed and produced partitions stops answering for 5 s (SIGSTOP) and comes back: ends exact', { timeout: 420_000 }, async () => {
@@ -130,6 +136,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       const led = await inboundLedBy(infra, t.topics, leader);
       nodes.pause(leader);
       const atPause = await inboundPositions(t);
+      expect([...atPause].filter(([tp, n]) => led.includes(tp) && n < (inboundEnds(t).get(tp) ?? 0)).length, 'the pause left input of the stopped node to consume').toBeGreaterThan(0);
       const ends = inboundEnds(t);
       const t0 = performance.now();
       // Stopped, the node keeps its connections open and answers nothing: requests to it
@@ -138,14 +145,14 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await waitFor(
         async () => {
           const now = await inboundPositions(t);
-          return led.every((tp) => (now.get(tp) ?? 0) > (atPause.get(tp) ?? 0) + BUFFERED || (now.get(tp) ?? 0) === (ends.get(tp) ?? 0));
+          return led.every((tp) => (now.get(tp) ?? 0) === (ends.get(tp) ?? 0));
         },
-        { timeoutMs: 180_000, intervalMs: 50, what: 'every input partition the paused node led to be fetched on' },
+        { timeoutMs: 180_000, intervalMs: 50, what: 'every input partition the paused node led to be consumed to its end' },
       );
       const seconds = (performance.now() - t0) / 1000;
       await back;
-      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were fetched on ${seconds.toFixed(1)} s after it stopped answering (back after 5 s)`);
-      await expectExact(t);
+      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were consumed to their end ${seconds.toFixed(1)} s after it stopped answering (back after 5 s)`);
+      await expectExact(t, infra);
     });
   });
 });
