@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { timestamp } from './primitives.js';
 
 export const DEAD_LETTER_CODES = [
+  'invalid_utf8',
   'malformed_json',
+  'ill_formed_unicode',
   'not_an_object',
   'unknown_event_type',
   'topic_mismatch',

@@ -31,9 +31,9 @@ const rules: IngestRules = {
   rates: { EUR: '1.1' },
 };
 
-async function run(lines: readonly string[], asOf: string | null, withCustomers = true) {
+async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true) {
   const input = new PassThrough();
-  input.end(lines.join('\n') + '\n');
+  input.end(Buffer.isBuffer(lines) ? lines : lines.join('\n') + '\n');
   const emissions = new Sink();
   const dead = new Sink();
   const customers = new Sink();
@@ -50,7 +50,7 @@ async function run(lines: readonly string[], asOf: string | null, withCustomers 
   return {
     summary,
     emissions: emissions.lines<OutboundEvent>(),
-    dead: dead.lines<{ line: number; code: string; issues: unknown[]; value: string }>(),
+    dead: dead.lines<{ line: number; code: string; issues: unknown[]; value: string; value_base64?: string }>(),
     customers: customers.lines<CustomerView>(),
   };
 }
@@ -145,5 +145,36 @@ describe('replay', () => {
     }
     // timers up to the as-of day ran: alice's R score dropped after 30 days (Jan 20 + 31 = Feb 20)
     expect(a.emissions.some((e) => e.customer_id === 'alice' && e.cause.kind === 'timer' && e.occurred_at === '2026-02-20T00:00:00.000Z')).toBe(true);
+  });
+});
+
+describe('replay: text the codecs cannot store is dead-lettered at the edge, as on Kafka', () => {
+  const cancellation = (id: string, competitor: string) =>
+    ev({ type: 'cancellation', event_id: id, customer_id: 'c1', occurred_at: '2026-01-02T10:00:00Z', reason: 'competitor', competitor });
+
+  it('a lone surrogate in a cancellation\'s competitor is rejected; the purchases around it are applied', async () => {
+    const lone = cancellation('x1', 'X').replace('"X"', '"\\ud800"');
+    const out = await run([p('a1', 'c1', '2026-01-01T10:00:00Z', '10.00'), lone, p('a2', 'c1', '2026-01-03T10:00:00Z', '12.00')], null);
+    expect(out.dead.map((d) => [d.line, d.code])).toEqual([[2, 'ill_formed_unicode']]);
+    expect(out.summary.applied).toEqual({ purchase: 2 });
+    expect(out.customers.find((c) => c.customer_id === 'c1')).toBeDefined();
+  });
+
+  it('bytes that are not UTF-8 are rejected with the original bytes, never stored as U+FFFD', async () => {
+    const bad = (text: string, bytes: number[]) => {
+      const [before, after] = text.split('@@') as [string, string];
+      return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+    };
+    const purchase = bad(p('b1', 'c2', '2026-01-01T10:00:00Z', '10.00', { channel: 'caf@@' }), [0xe9]);
+    const cancel = bad(cancellation('b2', 'rival@@'), [0xff, 0xfe]);
+    const good = Buffer.from(p('b3', 'c2', '2026-01-02T10:00:00Z', '5.00'));
+    const out = await run(Buffer.concat([purchase, Buffer.from('\r\n'), cancel, Buffer.from('\n'), good, Buffer.from('\n')]), null);
+    expect(out.dead.map((d) => [d.line, d.code])).toEqual([
+      [1, 'invalid_utf8'],
+      [2, 'invalid_utf8'],
+    ]);
+    expect(Buffer.from(out.dead[0]?.value_base64 ?? '', 'base64').equals(purchase)).toBe(true);
+    expect(Buffer.from(out.dead[1]?.value_base64 ?? '', 'base64').equals(cancel)).toBe(true);
+    expect(out.summary.applied).toEqual({ purchase: 1 });
   });
 });
