@@ -18,6 +18,7 @@ import { replayCommand } from './replay-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { scoreCommand } from './score-command.js';
+import { stateCommand } from './state-command.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -36,7 +37,8 @@ const program = new Command('clvstream')
   .addCommand(fitCommand())
   .addCommand(scoreCommand())
   .addCommand(backtestCommand())
-  .addCommand(reportCommand());
+  .addCommand(reportCommand())
+  .addCommand(stateCommand());
 
 // Subcommands do not inherit exitOverride: without it a bad option value of a
 // subcommand would exit 1 through commander instead of 2 through exitCodeFor.

@@ -18,6 +18,7 @@ export const DEAD_LETTER_CODES = [
   'schema_registry_error',
   'unconvertible_currency',
   'out_of_time_window',
+  'processing_error',
 ] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 
