@@ -612,7 +612,8 @@ export class StreamRunner {
         const outcome = await processor.processBatch(p, task.epoch, task.watermarkDay, records);
         task.watermarkDay = outcome.watermarkDay;
         for (const failure of outcome.processingErrors) {
-          this.log.warn({ partition: p, topic: failure.topic, offset: failure.offset.toString(), customer: failure.customerId, error: failure.message }, 'input failed to reduce or store; dead-lettered (processing_error)');
+          // No customer id at warn level (docs/operations.md, Logging): the dead letter carries the message.
+          this.log.warn({ partition: p, topic: failure.topic, offset: failure.offset.toString(), error: failure.message }, 'input failed to reduce or store; dead-lettered (processing_error)');
         }
         for (const r of records) {
           const next = r.offset + 1n;
