@@ -48,10 +48,8 @@ export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, 
     const message = `message is ${bytes.length} bytes; the limit is ${rules.maxMessageBytes} (EVENTS_MAX_MESSAGE_BYTES)`;
     return reject('oversized', message, [payloadIssue('max_bytes', message)]);
   }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
+  const text = utf8Text(bytes);
+  if (text === null) {
     const message = 'the message is not valid UTF-8 (the bytes are kept as they came, in value_base64)';
     return reject('invalid_utf8', message, [payloadIssue('utf8', message)]);
   }
@@ -163,6 +161,15 @@ function money(amount: DecimalAmount, currency: string, field: string, allowZero
  * text the producer never sent). The BOM is kept, so a leading one is not JSON.
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as text, or null when they are not UTF-8 (never U+FFFD in their place). */
+export function utf8Text(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The dotted path of the first string (key or value) that is not well-formed
