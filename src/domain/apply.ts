@@ -52,7 +52,7 @@ export function applyPurchase(
   const order: RecentOrder = { orderKey, day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
   rememberOrder(s.recentOrders, order, config.memory.recentOrders);
   const credit = referralCreditOf(margin, config);
-  if (s.referredBy === null) rememberUnattributed(s, e.day, credit, config.referralWindowDays);
+  if (s.referredBy === null) rememberUnattributed(s, e.day, credit, config.memory.unattributedPurchaseDays);
   else if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, out);
 }
 
@@ -171,21 +171,20 @@ function findSource(sources: readonly CreditSource[], source: number): number {
 }
 
 /**
- * Adds a purchase's margin to its day in `unattributedDays` (ordered by day)
- * and forgets days more than `windowDays` before the latest purchase: an
- * attribution credits purchases made from its day on, for `windowDays`.
+ * Adds a purchase's credit to its day in `unattributedDays` (ordered by day),
+ * keeping the latest `capacity` days. Not bounded by the referral window: the
+ * attribution is dated at the referral, and in a back-fill the referred
+ * customer's partition can run far ahead of the referrer's in event time (a
+ * year and more), so any purchase day may still fall inside a window to come.
  */
-function rememberUnattributed(s: CustomerState, day: number, creditMinor: number, windowDays: number): void {
+function rememberUnattributed(s: CustomerState, day: number, creditMinor: number, capacity: number): void {
   const days = s.unattributedDays;
   let i = days.length;
   while (i > 0 && (days[i - 1] as UnattributedDay).day > day) i--;
   const same = days[i - 1];
   if (same !== undefined && same.day === day) days[i - 1] = { day, creditMinor: same.creditMinor + creditMinor, orders: same.orders + 1 };
   else days.splice(i, 0, { day, creditMinor, orders: 1 });
-  const oldest = Math.max(s.lastDay ?? day, day) - windowDays;
-  let drop = 0;
-  while (drop < days.length && (days[drop] as UnattributedDay).day < oldest) drop++;
-  if (drop > 0) days.splice(0, drop);
+  if (days.length > capacity) days.splice(0, days.length - capacity);
 }
 
 function isWithinReferralWindow(s: CustomerState, day: number, config: DomainConfig): boolean {

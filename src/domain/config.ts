@@ -77,6 +77,12 @@ export interface DomainConfig {
     readonly recentOrders: number;
     /** Purchases up to this many days older than the latest are placed exactly in BTYD's x. */
     readonly latePurchaseDays: number;
+    /**
+     * Purchase days a customer keeps until a referral attribution reaches it
+     * (`unattributedDays`): a late attribution credits the purchases inside its
+     * window from here, exactly while no more than this many purchase days came first.
+     */
+    readonly unattributedPurchaseDays: number;
   };
 }
 
@@ -129,5 +135,5 @@ export const defaultDomainConfig: DomainConfig = {
     maxDiscountShare: 0.5,
   },
   ladder: { partnerMinReferrals: 3, partnerMinMScore: 5 },
-  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384 },
+  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384, unattributedPurchaseDays: 400 },
 };

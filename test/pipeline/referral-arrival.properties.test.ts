@@ -122,10 +122,6 @@ function withDelays(inputs: readonly DomainInput[], plan: Schedule): Outcome {
   inputs.forEach((input, i) => {
     const arrival = plan.arrivals[i];
     for (let n = 0; arrival !== undefined && n < arrival.count; n++) deliver(arrival.picks[n] ?? 0);
-    // The documented bound: an attribution arrives before the referred customer's
-    // purchases run REFERRAL_WINDOW_DAYS past the referral (what it keeps by day).
-    const overdue = () => [...queues.values()].filter((q) => q.length > 0).findIndex((q) => q.some((r) => r.day < input.day - ctx.config.referralWindowDays));
-    for (let q = overdue(); q >= 0; q = overdue()) deliver(q);
     send(timed.apply(input).internal, input.customerId);
   });
   for (let pick = 0; [...queues.values()].some((q) => q.length > 0); pick += 7) deliver(pick);
