@@ -84,7 +84,13 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     } else if (decoded.input.at > asOfMs) {
       summary.skipped_after_as_of++;
     } else {
-      processor.apply(decoded.input);
+      const error = processor.tryApply(decoded.input);
+      if (error !== null) {
+        // As the service does: the input is dead-lettered, the run goes on without it.
+        bump(summary.rejected, 'processing_error');
+        const message = error.message;
+        options.deadLetters.write({ line: summary.lines, code: 'processing_error', message, issues: [{ field: '', rule: 'processing', message }], ...deadLetterValue(line, false) });
+      }
     }
     if (summary.lines % 10_000 === 0) {
       options.onProgress?.(summary.lines);

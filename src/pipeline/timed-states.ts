@@ -66,9 +66,10 @@ export class TimedStates {
    * hears nothing of the input. What the input's time did stands — the
    * watermark moved and the checks it made due fired — as for any valid event
    * whose time is known. Costs a copy of the state per input: for a pass that
-   * has already met a failure (PartitionProcessor), not the hot path.
+   * has already met a failure (PartitionProcessor), not the hot path. Checks
+   * the input made due are left to the caller's `fireDue` (after what it routes).
    */
-  tryApply(input: DomainInput, check: (state: CustomerState) => void): Error | null {
+  tryApply(input: DomainInput, check: (state: CustomerState) => void): Reduction | Error {
     this.advanceTo(input.day);
     this.fireOwnChecks(input.customerId, input.day);
     const owned = this.states.get(input.customerId);
@@ -83,8 +84,7 @@ export class TimedStates {
       return error instanceof Error ? error : new Error(String(error));
     }
     this.record(input, reduction, previousCheck);
-    this.fireDue();
-    return null;
+    return reduction;
   }
 
   /**

@@ -260,8 +260,10 @@ class Work {
 
   /** `apply`, with an input that fails to reduce or store dead-lettered (`processing_error`) instead. */
   tryApply(record: BatchRecord, input: DomainInput): void {
-    const error = this.timed.tryApply(input, checkStorable);
-    if (error === null) return;
+    const outcome = this.timed.tryApply(input, checkStorable);
+    this.timed.fireDue();
+    if (!(outcome instanceof Error)) return;
+    const error = outcome;
     // The message only: a stack trace says nothing to the reader of the dead-letter topic.
     const message = error.message;
     this.processingErrors.push({ topic: record.topic, offset: record.offset, customerId: input.customerId, kind: input.kind, message });

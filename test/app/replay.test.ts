@@ -31,7 +31,7 @@ const rules: IngestRules = {
   rates: { EUR: '1.1' },
 };
 
-async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true) {
+async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true, config = defaultDomainConfig) {
   const input = new PassThrough();
   input.end(Buffer.isBuffer(lines) ? lines : lines.join('\n') + '\n');
   const emissions = new Sink();
@@ -43,7 +43,7 @@ async function run(lines: readonly string[] | Buffer, asOf: string | null, withC
     deadLetters: LineOutput.toStream(dead),
     customers: withCustomers ? LineOutput.toStream(customers) : null,
     asOf,
-    ctx: { model: UNFITTED_MODEL, config: defaultDomainConfig },
+    ctx: { model: UNFITTED_MODEL, config },
     rules,
     nowMs: Date.parse('2026-12-31T00:00:00Z'),
   });
@@ -176,5 +176,26 @@ describe('replay: text the codecs cannot store is dead-lettered at the edge, as 
     expect(Buffer.from(out.dead[0]?.value_base64 ?? '', 'base64').equals(purchase)).toBe(true);
     expect(Buffer.from(out.dead[1]?.value_base64 ?? '', 'base64').equals(cancel)).toBe(true);
     expect(out.summary.applied).toEqual({ purchase: 1 });
+  });
+});
+
+describe('replay: an input that makes the reducer throw is dead-lettered, as in the service', () => {
+  it('dead-letters it (processing_error, the message only) and goes on as if it had not arrived', async () => {
+    // A fault in the referral rule, on a valid event.
+    const config = Object.defineProperty({ ...defaultDomainConfig }, 'referralValueMinor', {
+      get: () => {
+        throw new TypeError('boom in the referral rule');
+      },
+    });
+    const referral = ev({ type: 'referral', event_id: 'r1', customer_id: 'c1', occurred_at: '2026-01-02T10:00:00Z', referred_customer_id: 'c9' });
+    const before = p('a1', 'c1', '2026-01-01T10:00:00Z', '10.00');
+    const after = p('a2', 'c1', '2026-01-03T10:00:00Z', '12.00');
+    const out = await run([before, referral, after], null, true, config);
+    expect(out.dead.map((d) => [d.line, d.code, d.value])).toEqual([[2, 'processing_error', referral]]);
+    expect(out.summary.rejected).toEqual({ processing_error: 1 });
+    expect(out.summary.applied).toEqual({ purchase: 2 });
+    const without = await run([before, after], null);
+    expect(out.customers).toEqual(without.customers);
+    expect(out.emissions).toEqual(without.emissions);
   });
 });
