@@ -4,11 +4,11 @@
  * counted by rejection code and the first few are kept with their line number;
  * the reading goes on, as in `replay`.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { DeadLetterCode } from '../contracts/dead-letter.js';
 import type { DomainInput } from '../domain/input.js';
 import { decodeBytes, type IngestRules } from '../ingest/decode.js';
+import { byteLines, isBlank } from './byte-lines.js';
 
 export interface EventFileSummary {
   lines: number;
@@ -28,11 +28,11 @@ export async function readEventFile(
   onProgress?: (lines: number) => void,
 ): Promise<EventFileSummary> {
   const summary: EventFileSummary = { lines: 0, inputs: 0, rejected: {}, examples: [] };
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+  for await (const line of byteLines(input)) {
     summary.lines++;
     if (onProgress !== undefined && summary.lines % 10_000 === 0) onProgress(summary.lines);
-    if (line.trim() === '') continue;
-    const decoded = decodeBytes(Buffer.from(line, 'utf8'), null, rules, nowMs);
+    if (isBlank(line)) continue;
+    const decoded = decodeBytes(line, null, rules, nowMs);
     if (!decoded.ok) {
       const { code, message } = decoded.rejection;
       summary.rejected[code] = (summary.rejected[code] ?? 0) + 1;

@@ -18,7 +18,6 @@
  * no-op. Claiming fences a processor that owns these partitions: run it while
  * the service is stopped.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { DeadLetterCode } from '../contracts/dead-letter.js';
 import { INBOUND_TYPES } from '../contracts/inbound.js';
@@ -28,6 +27,7 @@ import { partitionOfKey } from '../kafka/key-partition.js';
 import { decodeInternal } from '../service/internal-wire.js';
 import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../service/partition-processor.js';
 import type { PartitionStore } from '../state/store.js';
+import { byteLines, deadLetterValue, isBlank } from './byte-lines.js';
 import type { LineOutput } from './line-output.js';
 
 export interface BackfillOptions {
@@ -82,16 +82,15 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     partitions: options.partitionCount,
   };
   const byPartition = new Map<number, Pending[]>();
-  const lines = createInterface({ input: options.input, crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of byteLines(options.input)) {
     const offset = BigInt(summary.lines);
     summary.lines++;
-    if (line.trim() === '') continue;
-    const value = Buffer.from(line, 'utf8');
+    if (isBlank(line)) continue;
+    const value = line;
     const decoded = decodeBytes(value, null, options.rules, options.nowMs);
     if (!decoded.ok) {
       summary.rejected[decoded.rejection.code] = (summary.rejected[decoded.rejection.code] ?? 0) + 1;
-      options.deadLetters.write({ line: summary.lines, ...decoded.rejection, value: line });
+      options.deadLetters.write({ line: summary.lines, ...decoded.rejection, ...deadLetterValue(line, decoded.rejection.code === 'invalid_utf8') });
       continue;
     }
     const p = partitionOfKey(decoded.input.customerId, options.partitionCount);

@@ -3,7 +3,6 @@
  * pipeline as the service, over an in-memory store. Invalid lines go to the
  * dead-letter output with their reason; the run goes on.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { DeadLetterCode } from '../contracts/dead-letter.js';
 import { SEGMENT_DIMENSIONS } from '../contracts/segments.js';
@@ -11,6 +10,7 @@ import type { ReduceContext } from '../domain/reducer.js';
 import { localDayOf } from '../domain/time.js';
 import { decodeBytes, type IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
+import { byteLines, deadLetterValue, isBlank } from './byte-lines.js';
 import { customerView } from './customer-view.js';
 import type { LineOutput } from './line-output.js';
 
@@ -74,18 +74,23 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     },
   });
   const asOfMs = options.asOf === null ? Infinity : Date.parse(options.asOf);
-  const lines = createInterface({ input: options.input, crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of byteLines(options.input)) {
     summary.lines++;
-    if (line.trim() === '') continue;
-    const decoded = decodeBytes(Buffer.from(line, 'utf8'), null, options.rules, options.nowMs);
+    if (isBlank(line)) continue;
+    const decoded = decodeBytes(line, null, options.rules, options.nowMs);
     if (!decoded.ok) {
       bump(summary.rejected, decoded.rejection.code);
-      options.deadLetters.write({ line: summary.lines, ...decoded.rejection, value: line });
+      options.deadLetters.write({ line: summary.lines, ...decoded.rejection, ...deadLetterValue(line, decoded.rejection.code === 'invalid_utf8') });
     } else if (decoded.input.at > asOfMs) {
       summary.skipped_after_as_of++;
     } else {
-      processor.apply(decoded.input);
+      const error = processor.tryApply(decoded.input);
+      if (error !== null) {
+        // As the service does: the input is dead-lettered, the run goes on without it.
+        bump(summary.rejected, 'processing_error');
+        const message = error.message;
+        options.deadLetters.write({ line: summary.lines, code: 'processing_error', message, issues: [{ field: '', rule: 'processing', message }], ...deadLetterValue(line, false) });
+      }
     }
     if (summary.lines % 10_000 === 0) {
       options.onProgress?.(summary.lines);

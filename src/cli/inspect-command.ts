@@ -49,14 +49,14 @@ export function inspectCommand(): Command {
     });
 }
 
-class PartitionCountError extends Error {}
+export class PartitionCountError extends Error {}
 
 function fail(message: string): void {
   process.stderr.write(`clvstream: ${message}\n`);
   process.exitCode = 1;
 }
 
-function parsePartitions(text: string): number {
+export function parsePartitions(text: string): number {
   const n = Number(text);
   if (!/^\d{1,6}$/.test(text) || !Number.isInteger(n) || n < 1) {
     throw new UsageError(`--partitions ${JSON.stringify(text)} is not a positive integer`);
@@ -65,7 +65,7 @@ function parsePartitions(text: string): number {
 }
 
 /** Partitions of the purchase topic (the input topics are co-partitioned: all have this count). */
-async function partitionCountFromKafka(settings: Settings): Promise<number> {
+export async function partitionCountFromKafka(settings: Settings): Promise<number> {
   const admin = createKafka(settings, { overrides: { connectionTimeout: 3_000, requestTimeout: 10_000, retry: { retries: 2 } } }).admin();
   const topic = settings.TOPIC_PURCHASE;
   try {

@@ -22,6 +22,7 @@ import { scoreCommand } from './score-command.js';
 import { serveCommand } from './serve-command.js';
 import { topicsCommand } from './topics-command.js';
 import { failureOf, isClosedPipe, PREFIX } from './cli-errors.js';
+import { stateCommand } from './state-command.js';
 
 export { EXIT } from './cli-errors.js';
 
@@ -42,6 +43,7 @@ const program = new Command('clvstream')
   .addCommand(backtestCommand())
   .addCommand(reportCommand())
   .addCommand(topicsCommand())
+  .addCommand(stateCommand())
   .addCommand(exportCommand())
   .addCommand(configCommand())
   .addHelpText(

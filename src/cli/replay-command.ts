@@ -26,7 +26,7 @@ export function replayCommand(): Command {
     .addOption(
       new Option(
         '--state <redis-url>',
-        "back-fill the service's Redis state instead (redis:// or rediss://; REDIS_CLUSTER_NODES selects a cluster): same result as consuming the file from Kafka; emissions wait in the outbox for `clvstream run`",
+        "back-fill the service's Redis state instead (redis:// or rediss://; REDIS_CLUSTER_NODES selects a cluster, and the URL then names one of its nodes): same result as consuming the file from Kafka; emissions wait in the outbox for `clvstream run`",
       ),
     )
     .option('--model <file>', 'score with this fitted model (the JSON of `fit --events` or `fit --state`), as the service would with that version; default: unfitted')

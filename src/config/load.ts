@@ -33,6 +33,8 @@ export function loadSettings(options: LoadOptions): Settings {
   // The environment wins over the file, also across the two spellings X and X_FILE.
   for (const name of Object.keys(env)) delete raw[name];
   Object.assign(raw, env);
+  const redisConflict = redisTargetConflict(raw['REDIS_URL'], raw['REDIS_CLUSTER_NODES']);
+  if (redisConflict !== null) problems.push(redisConflict);
   if (problems.length > 0) throw new ConfigError(problems);
   const parsed = settingsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -51,6 +53,29 @@ export function loadSettings(options: LoadOptions): Settings {
     problems.push(`${name}=${shown} is invalid: expected ${issue.message}`);
   }
   throw new ConfigError(problems);
+}
+
+/**
+ * With REDIS_CLUSTER_NODES set, REDIS_URL only lends the cluster its credentials
+ * and TLS: a URL naming any other server would be silently ignored (the operator
+ * meant one Redis and the service would write to another), so it is refused. The
+ * raw values are checked because REDIS_URL has a default.
+ */
+function redisTargetConflict(url: unknown, clusterNodes: unknown): string | null {
+  if (typeof url !== 'string' || typeof clusterNodes !== 'string') return null;
+  const nodes = clusterNodes.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  let host: string;
+  try {
+    const parsed = new URL(url);
+    host = `${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return null; // the schema names the malformed URL itself
+  }
+  if (nodes.includes(host)) return null;
+  return (
+    `REDIS_URL and REDIS_CLUSTER_NODES are both set, and REDIS_URL names ${host}, which is not one of the cluster nodes (${nodes.join(', ')}): ` +
+    'set REDIS_URL alone for a single Redis, or REDIS_CLUSTER_NODES for a cluster (with REDIS_URL, if given, naming one of its nodes to carry the credentials and TLS)'
+  );
 }
 
 /** `X` for a name `X_FILE`, else undefined. */

@@ -208,6 +208,12 @@ export const settingsSchema = z.strictObject({
   RUN_RELAY_THREAD: flag(true),
   /** A partition idle this long lets wall-clock time move its watermark (0: never). */
   RUN_IDLE_WATERMARK_SECONDS: integer(0, 86_400 * 30, 3_600),
+  /**
+   * An input that fails to reduce or store (a fault in our code, a state the
+   * codec refuses): dead-letter it (processing_error) and go on, or stop its
+   * partition (the batch is retried until someone acts).
+   */
+  ON_PROCESSING_ERROR: z.enum(['dead-letter', 'stop'], { message: 'dead-letter or stop' }).default('dead-letter'),
   /** Bound on a graceful stop (SIGTERM): finish the batch, commit, relay, leave the group. */
   RUN_SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600, 30),
   /** How often a running processor looks for a new model version in Redis (`clvstream fit` publishes one). */

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { timestamp } from './primitives.js';
 
 export const DEAD_LETTER_CODES = [
+  'invalid_utf8',
   'malformed_json',
+  'ill_formed_unicode',
   'not_an_object',
   'unknown_event_type',
   'topic_mismatch',
@@ -16,6 +18,7 @@ export const DEAD_LETTER_CODES = [
   'schema_registry_error',
   'unconvertible_currency',
   'out_of_time_window',
+  'processing_error',
 ] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 

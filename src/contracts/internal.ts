@@ -27,6 +27,13 @@ export const referralCreditSchema = z.strictObject({
   first_purchase: z
     .boolean()
     .describe("True for the referred customer's first credited purchase: it makes the referral successful."),
+  purchases: z.number().int().min(1).optional().describe('Purchases the credit covers (default 1): an attribution credits those made before it in one credit.'),
+  sequence: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("The source's credited purchases including this one: increasing per source, so the referrer recognises a repeat. Absent on records of earlier releases."),
   occurred_at: timestamp,
 });
 

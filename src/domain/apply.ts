@@ -15,7 +15,8 @@ import type {
 } from './input.js';
 import { placePurchaseDay } from './purchase-days.js';
 import { hashEventId } from './recent-ids.js';
-import type { CustomerState, RecentOrder } from './state.js';
+import { DAY_MS } from './time.js';
+import type { CreditSource, CustomerState, RecentOrder, UnattributedDay } from './state.js';
 
 export type Flag = 'duplicate' | 'unmatched_return' | 'late_beyond_window' | 'late';
 
@@ -50,7 +51,9 @@ export function applyPurchase(
   const orderKey = e.orderId === e.eventId ? idHash : hashEventId(e.orderId);
   const order: RecentOrder = { orderKey, day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
   rememberOrder(s.recentOrders, order, config.memory.recentOrders);
-  if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, order, e.at, config, out);
+  const credit = referralCreditOf(margin, config);
+  if (s.referredBy === null) rememberUnattributed(s, e.day, credit, config.memory.unattributedPurchaseDays);
+  else if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, out);
 }
 
 export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainConfig, out: ApplyOutput): void {
@@ -107,9 +110,10 @@ export function applyFeedback(s: CustomerState, e: FeedbackInput): void {
 }
 
 /**
- * The first attribution received wins. Purchases already made inside the window
- * (still in the recent-orders memory) are credited now, so the referrer does not
- * lose credit when the attribution travels slower than the purchase.
+ * The first attribution received wins (the reducer ignores any later one).
+ * Purchases made before it inside the window — however many, kept by day in
+ * `unattributedDays` — are credited now in one credit, so the referrer's credit
+ * does not depend on how much slower than the purchases the attribution travelled.
  */
 export function applyReferralAttributed(
   s: CustomerState,
@@ -117,35 +121,104 @@ export function applyReferralAttributed(
   config: DomainConfig,
   out: ApplyOutput,
 ): void {
-  if (s.referredBy !== null) return;
   s.referredBy = e.referrerId;
   s.referredAtDay = e.day;
-  const orders = s.recentOrders.filter((o) => isWithinReferralWindow(s, o.day, config));
-  for (const order of orders) creditReferrer(s, order, e.at, config, out);
+  let value = 0;
+  let orders = 0;
+  let latest = e.day;
+  for (const d of s.unattributedDays) {
+    if (!isWithinReferralWindow(s, d.day, config)) continue;
+    value += d.creditMinor;
+    orders += d.orders;
+    latest = Math.max(latest, d.day);
+  }
+  s.unattributedDays = [];
+  // Dated on the latest purchase it covers, as the last of one credit per purchase would be:
+  // the referrer's clock (asOfDay) then ends where it would have.
+  if (orders > 0) creditReferrer(s, `credit:${s.customerId}:attributed`, Math.max(e.at, latest * DAY_MS), latest, value, orders, out);
+}
+
+/** A credit this referrer has applied before (the relay may deliver one twice), recognised by its source's sequence. */
+export function isRepeatedCredit(s: CustomerState, e: ReferralCreditInput): boolean {
+  if (e.sequence === null) return false;
+  const found = findSource(s.creditSources, hashEventId(e.sourceCustomerId));
+  return found >= 0 && e.sequence <= (s.creditSources[found] as CreditSource).sequence;
 }
 
 export function applyReferralCredit(s: CustomerState, e: ReferralCreditInput): void {
   s.referralValueMinor += e.valueMinor;
   if (e.firstPurchase) s.successfulReferrals += 1;
+  if (e.sequence === null) return;
+  const source = hashEventId(e.sourceCustomerId);
+  const found = findSource(s.creditSources, source);
+  const entry: CreditSource = { source, sequence: e.sequence };
+  if (found >= 0) s.creditSources[found] = entry;
+  else s.creditSources.splice(~found, 0, entry);
+}
+
+/** Index of `source` in the list ordered by source, else the one's complement of where it belongs. */
+function findSource(sources: readonly CreditSource[], source: number): number {
+  let lo = 0;
+  let hi = sources.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = (sources[mid] as CreditSource).source;
+    if (at === source) return mid;
+    if (at < source) lo = mid + 1;
+    else hi = mid;
+  }
+  return ~lo;
+}
+
+/**
+ * Adds a purchase's credit to its day in `unattributedDays` (ordered by day),
+ * keeping the latest `capacity` days. Not bounded by the referral window: the
+ * attribution is dated at the referral, and in a back-fill the referred
+ * customer's partition can run far ahead of the referrer's in event time (a
+ * year and more), so any purchase day may still fall inside a window to come.
+ */
+function rememberUnattributed(s: CustomerState, day: number, creditMinor: number, capacity: number): void {
+  const days = s.unattributedDays;
+  let i = days.length;
+  while (i > 0 && (days[i - 1] as UnattributedDay).day > day) i--;
+  const same = days[i - 1];
+  if (same !== undefined && same.day === day) days[i - 1] = { day, creditMinor: same.creditMinor + creditMinor, orders: same.orders + 1 };
+  else days.splice(i, 0, { day, creditMinor, orders: 1 });
+  if (days.length > capacity) days.splice(0, days.length - capacity);
 }
 
 function isWithinReferralWindow(s: CustomerState, day: number, config: DomainConfig): boolean {
   return s.referredAtDay !== null && day >= s.referredAtDay && day - s.referredAtDay <= config.referralWindowDays;
 }
 
-function creditReferrer(s: CustomerState, order: RecentOrder, at: number, config: DomainConfig, out: ApplyOutput): void {
+function creditReferrer(
+  s: CustomerState,
+  eventId: string,
+  at: number,
+  day: number,
+  valueMinor: number,
+  purchases: number,
+  out: ApplyOutput,
+): void {
   if (s.referredBy === null) return;
   out.internal.push({
     kind: 'referral_credit',
-    eventId: `credit:${s.customerId}:${order.orderKey.toString(36)}`,
+    eventId,
     customerId: s.referredBy,
     at,
-    day: order.day,
+    day,
     sourceCustomerId: s.customerId,
-    valueMinor: Math.max(0, Math.round(order.marginMinor * config.referralPurchaseShare)),
+    valueMinor,
     firstPurchase: s.referralCreditedPurchases === 0,
+    purchases,
+    sequence: s.referralCreditedPurchases + purchases,
   });
-  s.referralCreditedPurchases += 1;
+  s.referralCreditedPurchases += purchases;
+}
+
+/** What one purchase earns its referrer. */
+function referralCreditOf(marginMinor: number, config: DomainConfig): number {
+  return Math.max(0, Math.round(marginMinor * config.referralPurchaseShare));
 }
 
 /** Keeps the `capacity` most recent orders by (day, id), independent of arrival order. */

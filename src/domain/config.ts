@@ -90,6 +90,12 @@ export interface DomainConfig {
     readonly recentOrders: number;
     /** Purchases up to this many days older than the latest are placed exactly in BTYD's x. */
     readonly latePurchaseDays: number;
+    /**
+     * Purchase days a customer keeps until a referral attribution reaches it
+     * (`unattributedDays`): a late attribution credits the purchases inside its
+     * window from here, exactly while no more than this many purchase days came first.
+     */
+    readonly unattributedPurchaseDays: number;
   };
 }
 
@@ -143,5 +149,5 @@ export const defaultDomainConfig: DomainConfig = {
   },
   ladder: { partnerMinReferrals: 3, partnerMinMScore: 5 },
   emit: { dimensions: SEGMENT_DIMENSIONS, churnLevels: CHURN_LEVELS },
-  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384 },
+  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384, unattributedPurchaseDays: 400 },
 };

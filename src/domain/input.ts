@@ -60,6 +60,14 @@ export interface ReferralCreditInput extends InputBase {
   readonly valueMinor: number;
   /** True for the referred customer's first credited purchase: a successful referral. */
   readonly firstPurchase: boolean;
+  /** Purchases the credit covers (an attribution credits those made before it at once). */
+  readonly purchases: number;
+  /**
+   * The source's credited purchases including this credit: increasing per
+   * source, so the referrer recognises a repeat whatever else arrived between.
+   * Null on records written before it existed (recognised by event id then).
+   */
+  readonly sequence: number | null;
 }
 
 export type DomainInput =

@@ -13,6 +13,7 @@ import {
   applyReferralAttributed,
   applyReferralCredit,
   applyReturn,
+  isRepeatedCredit,
   type ApplyOutput,
   type CrossCustomerInput,
   type Flag,
@@ -66,7 +67,11 @@ function reduceWith(
   draftOf: (s: CustomerState) => CustomerState,
 ): Reduction {
   const idHash = hashEventId(input.eventId);
-  if (previous !== undefined && seenRecently(previous.recentIds, idHash)) {
+  // Internal inputs arrive whenever the internal topic delivers them, so they
+  // leave no trace in the arrival-ordered id memory; their repeats are
+  // recognised by their own rule (a credit's sequence; the first attribution wins).
+  const byId = input.kind === 'referral_credit' ? input.sequence === null : input.kind !== 'referral_attributed';
+  if (previous !== undefined && (byId ? seenRecently(previous.recentIds, idHash) : isRepeatedInternal(previous, input))) {
     return {
       state: previous,
       emits: [],
@@ -78,7 +83,7 @@ function reduceWith(
     };
   }
   const s = previous === undefined ? emptyState(input.customerId) : draftOf(previous);
-  remember(s.recentIds, idHash, ctx.config.memory.recentEventIds);
+  if (byId) remember(s.recentIds, idHash, ctx.config.memory.recentEventIds);
   const out: ApplyOutput = { flags: [], internal: [] };
   switch (input.kind) {
     case 'purchase':
@@ -105,6 +110,12 @@ function reduceWith(
   }
   const cause: EmissionCause = { kind: 'event', event_id: input.eventId, event_type: input.kind };
   return settle(s, Math.max(s.asOfDay, input.day), cause, input.at, ctx, out);
+}
+
+/** An attribution after the first (a repeat, or another referrer: the first wins), or a credit applied before. */
+function isRepeatedInternal(s: CustomerState, input: DomainInput): boolean {
+  if (input.kind === 'referral_attributed') return s.referredBy !== null;
+  return input.kind === 'referral_credit' && isRepeatedCredit(s, input);
 }
 
 /**

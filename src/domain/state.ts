@@ -7,7 +7,7 @@
 import type { CancellationReason } from '../contracts/inbound.js';
 import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface RecentOrder {
   /** 48-bit hash of the order id (see recent-ids.ts): matching needs no more. */
@@ -15,6 +15,23 @@ export interface RecentOrder {
   readonly day: number;
   readonly amountMinor: number;
   readonly marginMinor: number;
+}
+
+/**
+ * A customer's purchases of one day, made while no referral attribution had
+ * reached it: what an attribution that arrives later credits (apply.ts).
+ */
+export interface UnattributedDay {
+  readonly day: number;
+  /** What the day's purchases earn a referrer: Σ round(margin × REFERRAL_PURCHASE_SHARE), per purchase as a credit would. */
+  readonly creditMinor: number;
+  readonly orders: number;
+}
+
+/** The last credit applied from one referred customer (48-bit hash of its id), by its sequence number. */
+export interface CreditSource {
+  readonly source: number;
+  readonly sequence: number;
 }
 
 export interface SegmentValues {
@@ -59,6 +76,20 @@ export interface CustomerState {
   referredBy: string | null;
   referredAtDay: number | null;
   referralCreditedPurchases: number;
+  /**
+   * Until a referral attribution reaches the customer: its purchases by day,
+   * oldest first, within REFERRAL_WINDOW_DAYS of its latest purchase. The
+   * attribution travels through the internal topic and may arrive after them;
+   * it credits the referrer from here, so the credit never depends on when it
+   * arrived. Emptied by the attribution.
+   */
+  unattributedDays: UnattributedDay[];
+  /**
+   * As a referrer: per referred customer who sent credits, the last credit's
+   * sequence number, ordered by source hash (so the order credits arrived in
+   * leaves no trace). A credit at or below it is a repeat.
+   */
+  creditSources: CreditSource[];
 
   // Feedback
   npsScore: number | null;
@@ -106,6 +137,8 @@ export function emptyState(customerId: string): CustomerState {
     referredBy: null,
     referredAtDay: null,
     referralCreditedPurchases: 0,
+    unattributedDays: [],
+    creditSources: [],
     npsScore: null,
     npsAt: null,
     npsDay: null,
@@ -127,6 +160,8 @@ export function cloneState(s: CustomerState): CustomerState {
     dayBits: s.dayBits.slice(),
     recentOrders: s.recentOrders.slice(),
     recentReturnDays: s.recentReturnDays.slice(),
+    unattributedDays: s.unattributedDays.slice(),
+    creditSources: s.creditSources.slice(),
     segments: { ...s.segments },
     recentIds: s.recentIds.slice(),
   };

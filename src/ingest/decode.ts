@@ -48,9 +48,14 @@ export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, 
     const message = `message is ${bytes.length} bytes; the limit is ${rules.maxMessageBytes} (EVENTS_MAX_MESSAGE_BYTES)`;
     return reject('oversized', message, [payloadIssue('max_bytes', message)]);
   }
+  const text = utf8Text(bytes);
+  if (text === null) {
+    const message = 'the message is not valid UTF-8 (the bytes are kept as they came, in value_base64)';
+    return reject('invalid_utf8', message, [payloadIssue('utf8', message)]);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (cause) {
     const message = `not valid JSON: ${(cause as Error).message}`;
     return reject('malformed_json', message, [payloadIssue('json', message)]);
@@ -61,6 +66,11 @@ export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, 
 export function decodeValue(value: unknown, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', 'the payload must be a JSON object', [payloadIssue('object', 'must be a JSON object')]);
+  }
+  const illFormed = illFormedText(value, '');
+  if (illFormed !== null) {
+    const issue = { field: illFormed, rule: 'well_formed', message: 'must be well-formed Unicode text (a lone surrogate such as \\ud800 is not)' };
+    return reject('ill_formed_unicode', `${illFormed || '(payload)'} ${issue.message}`, [issue]);
   }
   const type = (value as Record<string, unknown>)['type'];
   if (!isInboundType(type)) {
@@ -144,6 +154,39 @@ function money(amount: DecimalAmount, currency: string, field: string, allowZero
     return { ok: false, failure: reject('unconvertible_currency', converted.message, [issue]) };
   }
   return { ok: true, minor: converted.minor };
+}
+
+/**
+ * Fatal: bytes that are not UTF-8 are an error, not U+FFFD (which would store
+ * text the producer never sent). The BOM is kept, so a leading one is not JSON.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as text, or null when they are not UTF-8 (never U+FFFD in their place). */
+export function utf8Text(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The dotted path of the first string (key or value) that is not well-formed
+ * UTF-16 — a lone surrogate, which JSON may carry as an escape — else null.
+ * Neither the state nor the emission codec can store such text, and UTF-8 on
+ * the wire cannot carry it, so it is refused here for every field alike.
+ */
+function illFormedText(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.isWellFormed() ? null : path;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path === '' ? key : `${path}.${key}`;
+    if (!key.isWellFormed()) return at;
+    const found = illFormedText(item, at);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** An issue about the payload as a whole: the empty field name means "the message". */

@@ -74,6 +74,7 @@ export class RuntimeMetrics {
   private readonly fencingRejections: Counter;
   private readonly skippedRecords: Counter;
   private readonly commitFailures: Counter;
+  private readonly processingErrors: Counter;
   private readonly modelVersion: Gauge<'version'>;
   private readonly assigned: Gauge;
 
@@ -187,6 +188,12 @@ export class RuntimeMetrics {
       labelNames: ['work', 'code'],
       registers,
     });
+    this.processingErrors = new Counter({
+      name: metric('clvstream_processing_errors_total'),
+      help: 'Inputs that failed to reduce or store and were dead-lettered (reason processing_error) so that their partition goes on, by source topic. Any increase is a fault to look into (docs/operations.md).',
+      labelNames: ['topic'],
+      registers,
+    });
     this.modelVersion = new Gauge({
       name: metric('clvstream_model_version_info'),
       help: 'The customer-value model in use: 1 for the current version.',
@@ -294,6 +301,11 @@ export class RuntimeMetrics {
   /** A batch or sweep of a partition whose commit failed with `code` (it is retried). */
   commitFailed(work: 'batch' | 'sweep', code: string): void {
     this.commitFailures.inc({ work, code });
+  }
+
+  /** Inputs of `topic` dead-lettered because they failed to reduce or store. */
+  processingFailed(topic: string, count = 1): void {
+    if (count > 0) this.processingErrors.inc({ topic }, count);
   }
 
   /** Drops the per-partition series (lag of every topic, outbox depth) of a revoked partition. */

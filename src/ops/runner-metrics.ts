@@ -3,6 +3,7 @@
  * `RunnerObserver` (what the runtime reports) and `RuntimeMetrics` (how it is
  * exposed), so neither knows the other's vocabulary.
  */
+import { ProcessingError } from '../service/partition-processor.js';
 import type { RunnerObserver } from '../service/stream-runner.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
 import { StateError } from '../state/errors.js';
@@ -27,6 +28,11 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
         if ('kind' in decoded) processed.add(decoded.kind, decoded.kind);
         else if (decoded.ok) processed.add(decoded.input.kind, decoded.input.kind);
         else metrics.rejected(topic, decoded.rejection.code);
+      }
+      for (const failure of outcome.applied ? outcome.processingErrors : []) {
+        processed.remove(failure.kind);
+        metrics.rejected(failure.topic, 'processing_error');
+        metrics.processingFailed(failure.topic);
       }
       for (const [kind, count] of processed) metrics.processed(kind, count);
       // A batch committed before (a retry after a lost reply) wrote nothing new.
@@ -76,7 +82,8 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
  * the reducer or the runner): a small, fixed label set either way.
  */
 function failureCode(error: unknown): string {
-  return error instanceof StateError ? error.code : 'UNEXPECTED';
+  if (error instanceof StateError) return error.code;
+  return error instanceof ProcessingError ? error.code : 'UNEXPECTED';
 }
 
 /** Counts per key, keeping the first item seen for each key (to read its labels from). */
@@ -87,6 +94,13 @@ class Tally<T> {
     const entry = this.counts.get(key);
     if (entry === undefined) this.counts.set(key, { item, count: 1 });
     else entry.count++;
+  }
+
+  /** Takes one back from `key` (an item counted that turned out not to apply). */
+  remove(key: string): void {
+    const entry = this.counts.get(key);
+    if (entry === undefined) return;
+    if (--entry.count === 0) this.counts.delete(key);
   }
 
   *[Symbol.iterator](): IterableIterator<[T, number]> {

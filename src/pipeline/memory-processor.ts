@@ -45,7 +45,26 @@ export class MemoryProcessor {
   /** Applies one validated input (and whatever it routes to other customers). */
   apply(input: DomainInput): void {
     this.timed.advanceTo(input.day);
-    const queue: DomainInput[] = [input];
+    this.route([input]);
+  }
+
+  /**
+   * `apply`, except that an input whose reduction throws is not applied (its
+   * customer's state stays as before it) and the error is returned, as the
+   * runtime dead-letters it (processing_error). A copy of the state per input:
+   * for `clvstream replay`, where one bad input must not end the run.
+   */
+  tryApply(input: DomainInput): Error | null {
+    const outcome = this.timed.tryApply(input, () => undefined);
+    if (outcome instanceof Error) {
+      this.timed.fireDue();
+      return outcome;
+    }
+    this.route([...outcome.internal]);
+    return null;
+  }
+
+  private route(queue: DomainInput[]): void {
     for (let routed = 0; queue.length > 0 && routed < MAX_ROUTED_PER_INPUT; routed++) {
       queue.push(...this.timed.reduce(queue.shift() as DomainInput).internal);
     }

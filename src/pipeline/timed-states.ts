@@ -13,7 +13,7 @@
  */
 import type { DomainInput } from '../domain/input.js';
 import { onTimerInPlace, reduceInPlace, type ReduceContext, type Reduction } from '../domain/reducer.js';
-import type { CustomerState } from '../domain/state.js';
+import { cloneState, type CustomerState } from '../domain/state.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** A check whose reduction schedules another check already due fires again; the bound guards a model bug. */
@@ -56,6 +56,34 @@ export class TimedStates {
     this.advanceTo(input.day);
     const reduction = this.reduce(input);
     this.fireDue();
+    return reduction;
+  }
+
+  /**
+   * `apply`, undone when the reduction throws or `check` refuses the state it
+   * produced (a state the store could not write): the customer's state is put
+   * back as it was before the input and the error is returned; the listener
+   * hears nothing of the input. What the input's time did stands — the
+   * watermark moved and the checks it made due fired — as for any valid event
+   * whose time is known. Costs a copy of the state per input: for a pass that
+   * has already met a failure (PartitionProcessor), not the hot path. Checks
+   * the input made due are left to the caller's `fireDue` (after what it routes).
+   */
+  tryApply(input: DomainInput, check: (state: CustomerState) => void): Reduction | Error {
+    this.advanceTo(input.day);
+    this.fireOwnChecks(input.customerId, input.day);
+    const owned = this.states.get(input.customerId);
+    const before = owned === undefined ? undefined : cloneState(owned);
+    const previousCheck = owned?.nextCheckDay ?? null;
+    let reduction: Reduction;
+    try {
+      reduction = reduceInPlace(owned, input, this.ctx);
+      if (reduction.applied) check(reduction.state);
+    } catch (error) {
+      if (before !== undefined) this.states.set(input.customerId, before);
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    this.record(input, reduction, previousCheck);
     return reduction;
   }
 

@@ -7,7 +7,7 @@ import type { InboundEvent } from '../contracts/inbound.js';
 import { internalSchema, type InternalRecord, type Reroute } from '../contracts/internal.js';
 import type { CrossCustomerInput } from '../domain/apply.js';
 import { DAY_MS, localDayOf } from '../domain/time.js';
-import { decodeValue, type Decoded, type IngestRules } from '../ingest/decode.js';
+import { decodeValue, utf8Text, type Decoded, type IngestRules } from '../ingest/decode.js';
 
 const MINUTE_MS = 60_000;
 const MAX_OFFSET_MS = 14 * 60 * MINUTE_MS;
@@ -31,6 +31,8 @@ export function internalRecordOf(input: CrossCustomerInput): InternalRecord {
         source_customer_id: input.sourceCustomerId,
         value_minor: input.valueMinor,
         first_purchase: input.firstPurchase,
+        purchases: input.purchases,
+        ...(input.sequence === null ? {} : { sequence: input.sequence }),
         occurred_at,
       };
   }
@@ -66,9 +68,14 @@ export function isoOnDay(at: number, day: number): string {
  * partition). A record that fails its contract is a rejection like any other.
  */
 export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: number): Decoded | CrossCustomerInput {
+  const text = utf8Text(bytes ?? Buffer.alloc(0));
+  if (text === null) {
+    const message = 'internal record is not valid UTF-8';
+    return { ok: false, rejection: { code: 'invalid_utf8', message, issues: [{ field: '', rule: 'utf8', message }] } };
+  }
   let value: unknown;
   try {
-    value = JSON.parse((bytes ?? Buffer.alloc(0)).toString('utf8'));
+    value = JSON.parse(text);
   } catch (cause) {
     const message = `internal record is not valid JSON: ${(cause as Error).message}`;
     return { ok: false, rejection: { code: 'malformed_json', message, issues: [{ field: '', rule: 'json', message }] } };
@@ -100,6 +107,8 @@ export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: 
         sourceCustomerId: record.source_customer_id,
         valueMinor: record.value_minor,
         firstPurchase: record.first_purchase,
+        purchases: record.purchases ?? 1,
+        sequence: record.sequence ?? null,
         at: Date.parse(record.occurred_at),
         day: localDayOf(record.occurred_at),
       };

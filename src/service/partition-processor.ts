@@ -11,6 +11,14 @@
  * fires before its next input. Checks of customers the batch does not touch are
  * left to `sweep`.
  *
+ * An input whose reduction throws, or whose state the store could not write, is
+ * dead-lettered (`processing_error`) and the batch goes on as if it had not
+ * arrived (ON_PROCESSING_ERROR=dead-letter, the default), or the batch fails
+ * and its partition stands still (=stop). The first pass runs without
+ * safeguards; a failure re-runs the batch from freshly loaded states with a copy
+ * and an encoding check per input, which is exact because the pass is
+ * deterministic given the stored states and the records.
+ *
  * Nothing is applied to another customer's state from here: cross-customer
  * effects (referrals) and inputs keyed to another partition go to the internal
  * topic, keyed by their target, and come back through the owner's merge.
@@ -27,6 +35,8 @@ import type { Decoded } from '../ingest/decode.js';
 import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { TimedStates } from '../pipeline/timed-states.js';
+import { encodeState } from '../state/codec.js';
+import { StateCodecError } from '../state/errors.js';
 import type { CommitResult, OutboxItem, PartitionStore } from '../state/store.js';
 import { internalRecordOf, rerouteRecordOf } from './internal-wire.js';
 
@@ -40,6 +50,36 @@ export interface PartitionProcessorOptions {
   /** Written into dead-letter records. */
   readonly version: string;
   readonly now?: () => number;
+  /** ON_PROCESSING_ERROR: dead-letter the input that failed (default), or fail the batch. */
+  readonly onProcessingError?: 'dead-letter' | 'stop';
+}
+
+/**
+ * An input failed to reduce or to store, with ON_PROCESSING_ERROR=stop: the
+ * batch is not committed and is retried, so its partition stands still.
+ */
+export class ProcessingError extends Error {
+  readonly code = 'PROCESSING_ERROR';
+  constructor(partition: number, cause: Error) {
+    super(`partition ${partition}: an input failed to reduce or store (ON_PROCESSING_ERROR=stop): ${cause.message}`, { cause });
+    this.name = 'ProcessingError';
+  }
+}
+
+/** The first pass met a reduction that threw: run the guarded pass. */
+class ReductionFailed extends Error {
+  constructor(readonly failure: Error) {
+    super(failure.message);
+  }
+}
+
+/** A dead-lettered processing error, for metrics and logs. */
+export interface ProcessingFailure {
+  readonly topic: string;
+  readonly offset: bigint;
+  readonly customerId: string;
+  readonly kind: DomainInput['kind'];
+  readonly message: string;
 }
 
 export interface BatchRecord {
@@ -60,6 +100,8 @@ export interface BatchOutcome extends CommitResult {
   readonly timersFired: number;
   /** The segment-changed and churn-risk events the batch committed (for metrics; also in the outbox). */
   readonly emissions: readonly OutboundEvent[];
+  /** Inputs dead-lettered because they failed to reduce or store. */
+  readonly processingErrors: readonly ProcessingFailure[];
 }
 
 export interface SweepOutcome {
@@ -92,7 +134,18 @@ export class PartitionProcessor {
    * written: drop those and process the rest).
    */
   async processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome> {
-    const work = new Work(this.options, this.context, watermarkDay);
+    try {
+      return await this.pass(p, epoch, watermarkDay, records, false);
+    } catch (error) {
+      const failure = error instanceof ReductionFailed ? error.failure : isUnstorable(error) ? error : null;
+      if (failure === null) throw error;
+      if (this.options.onProcessingError === 'stop') throw new ProcessingError(p, failure);
+      return await this.pass(p, epoch, watermarkDay, records, true);
+    }
+  }
+
+  private async pass(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], guarded: boolean): Promise<BatchOutcome> {
+    const work = new Work(this.options, this.context, watermarkDay, this.now);
     const nextOffsets = new Map<string, bigint>();
     const firstOffsets = new Map<string, bigint>();
     const owned: { record: BatchRecord; input: DomainInput }[] = [];
@@ -114,7 +167,15 @@ export class PartitionProcessor {
       }
     }
     work.load(await this.store.loadStates(p, owned.map((o) => o.input.customerId)));
-    for (const { input } of owned) work.apply(input);
+    if (guarded) {
+      for (const { record, input } of owned) work.tryApply(record, input);
+    } else {
+      try {
+        for (const { input } of owned) work.apply(input);
+      } catch (error) {
+        throw new ReductionFailed(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
 
     // With the first offsets, a batch that repeats stored records is refused
     // (OffsetOverlapError) instead of counted twice.
@@ -142,7 +203,7 @@ export class PartitionProcessor {
       if (storeWatermark) await this.store.commit(p, epoch, { watermarkDay: stored });
       return { customers: 0, timersFired: 0, outboxRecords: 0, emissions: [], more: false };
     }
-    const work = new Work(this.options, this.context, watermarkDay);
+    const work = new Work(this.options, this.context, watermarkDay, this.now);
     work.load(await this.store.loadStates(p, due.map((d) => d.customerId)));
     await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox, watermarkDay: stored });
     const { timersFired, outboxRecords, emissions } = work.counts();
@@ -154,12 +215,23 @@ export class PartitionProcessor {
   }
 }
 
+/** A state the codec refuses to write: the input that produced it is at fault, not the store. */
+function isUnstorable(error: unknown): error is StateCodecError {
+  return error instanceof StateCodecError && error.code === 'CODEC_INVALID_STATE';
+}
+
+/** Throws what the commit would throw for this state. */
+function checkStorable(state: CustomerState): void {
+  encodeState(state);
+}
+
 /** The in-memory side of one batch or sweep: loaded states under the shared time rule, the outbox being built. */
 class Work {
   readonly outbox: OutboxItem[] = [];
   private readonly emissions: OutboundEvent[] = [];
   private readonly timed: TimedStates;
   private readonly changed = new Set<string>();
+  private readonly processingErrors: ProcessingFailure[] = [];
   private deadLetters = 0;
   private forwarded = 0;
   private timersFired = 0;
@@ -168,6 +240,7 @@ class Work {
     private readonly options: PartitionProcessorOptions,
     ctx: ReduceContext,
     watermarkDay: number | null,
+    private readonly now: () => number,
   ) {
     this.timed = new TimedStates(ctx, (input, reduction) => this.record(input, reduction), watermarkDay);
   }
@@ -183,6 +256,19 @@ class Work {
 
   apply(input: DomainInput): void {
     this.timed.apply(input);
+  }
+
+  /** `apply`, with an input that fails to reduce or store dead-lettered (`processing_error`) instead. */
+  tryApply(record: BatchRecord, input: DomainInput): void {
+    const outcome = this.timed.tryApply(input, checkStorable);
+    this.timed.fireDue();
+    if (!(outcome instanceof Error)) return;
+    const error = outcome;
+    // The message only: a stack trace says nothing to the reader of the dead-letter topic.
+    const message = error.message;
+    this.processingErrors.push({ topic: record.topic, offset: record.offset, customerId: input.customerId, kind: input.kind, message });
+    const rejection = { code: 'processing_error' as const, message, issues: [{ field: '', rule: 'processing', message }] };
+    this.deadLetter(record.message, deadLetterRecord(record.message, rejection, this.now(), this.options.version));
   }
 
   deadLetter(message: SourceMessage, value: DeadLetterRecord): void {
@@ -206,8 +292,22 @@ class Work {
     return out;
   }
 
-  counts(): { outboxRecords: number; deadLetters: number; forwarded: number; timersFired: number; emissions: readonly OutboundEvent[] } {
-    return { outboxRecords: this.outbox.length, deadLetters: this.deadLetters, forwarded: this.forwarded, timersFired: this.timersFired, emissions: this.emissions };
+  counts(): {
+    outboxRecords: number;
+    deadLetters: number;
+    forwarded: number;
+    timersFired: number;
+    emissions: readonly OutboundEvent[];
+    processingErrors: readonly ProcessingFailure[];
+  } {
+    return {
+      outboxRecords: this.outbox.length,
+      deadLetters: this.deadLetters,
+      forwarded: this.forwarded,
+      timersFired: this.timersFired,
+      emissions: this.emissions,
+      processingErrors: this.processingErrors,
+    };
   }
 
   /** Effects of a reduction leave through the outbox; nothing is applied to another customer here. */

@@ -74,7 +74,8 @@ export type RunnerSettings = Pick<
   | 'TOPIC_SEGMENT_CHANGED'
   | 'TOPIC_CHURN_RISK'
   | 'TOPIC_DEAD_LETTER'
->;
+> &
+  Partial<Pick<Settings, 'ON_PROCESSING_ERROR'>>;
 
 /**
  * Why the runner passed over offsets of an input topic: the broker no longer
@@ -226,6 +227,7 @@ export class StreamRunner {
         partitionCount: this.topology.partitionCount,
         version: this.options.version,
         now: this.now,
+        onProcessingError: s.ON_PROCESSING_ERROR ?? 'dead-letter',
       });
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: this.sources.map((t) => t.topic), fromBeginning: true });
@@ -611,6 +613,10 @@ export class StreamRunner {
         processor.context = this.options.context();
         const outcome = await processor.processBatch(p, task.epoch, task.watermarkDay, records);
         task.watermarkDay = outcome.watermarkDay;
+        for (const failure of outcome.processingErrors) {
+          // No customer id at warn level (docs/operations.md, Logging): the dead letter carries the message.
+          this.log.warn({ partition: p, topic: failure.topic, offset: failure.offset.toString(), error: failure.message }, 'input failed to reduce or store; dead-lettered (processing_error)');
+        }
         for (const r of records) {
           const next = r.offset + 1n;
           if ((task.storedNext.get(r.topic) ?? -1n) < next) task.storedNext.set(r.topic, next);

@@ -1,15 +1,19 @@
 /**
  * Compact, versioned binary packing of a CustomerState (one Redis string per
  * customer). Exact: `decodeState(encodeState(s), s.customerId)` deep-equals `s`
- * for every valid state. Layout of version 1 (docs/state.md has the full table):
+ * for every valid state. Layout of version 2 (docs/state.md has the full table):
  *
- *   u8       version (1)
+ *   u8       version (2; version 1 is still read, see below)
  *   u8 × 3   presence mask, 24 bits: bit 0 = absolute mode, bits 1–23 = optional fields
  *   u8       churnLevel (3 bits) | relationship (3 bits) << 3 | account_status (2 bits) << 6
  *   u8       rfm_segment (4 bits, 0 = null) | value_quadrant (3 bits, 0 = null) << 4
  *   sv       asOfDay, orders, purchaseDays, grossMinor, marginMinor, emitted
  *   …        the optional fields whose mask bit is set, in bit order
  *   arrays   dayBits, recentOrders, recentReturnDays, recentIds (length-prefixed)
+ *   arrays   unattributedDays (day, sv credit, uv orders), creditSources (hash, uv sequence) — new in 2
+ *
+ * Version 1 lacks the last two arrays; read, both are empty (docs/state.md says
+ * what that means for a referral attribution in flight across the upgrade).
  *
  * Encodings: `sv` is a zigzag varint (sign in bit 0 of the first byte, LEB128
  * groups; computed by arithmetic so every safe integer round-trips, including
@@ -32,11 +36,13 @@
  */
 import type { CancellationReason } from '../contracts/inbound.js';
 import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
-import type { CustomerState, RecentOrder } from '../domain/state.js';
+import type { CreditSource, CustomerState, RecentOrder, UnattributedDay } from '../domain/state.js';
 import { Reader, Writer, codeIndex, corrupt, uvarintSize } from './binary.js';
 import { StateCodecError } from './errors.js';
 
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
+/** Versions `decodeState` reads. */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 const DAY_MS = 86_400_000;
 const TWO_POW_32 = 0x1_0000_0000;
@@ -281,8 +287,25 @@ function encodeWith(s: CustomerState, relative: boolean): Buffer {
   for (const d of s.recentReturnDays) writeDay(w, base, d, 'recentReturnDays[]');
   w.uvarint(s.recentIds.length);
   for (const h of s.recentIds) w.uint48(checkHash(h, 'recentIds[]'));
+  w.uvarint(s.unattributedDays.length);
+  for (const d of s.unattributedDays) {
+    writeDay(w, base, d.day, 'unattributedDays[].day');
+    writeInt(w, d.creditMinor, 'unattributedDays[].creditMinor');
+    writeCount(w, d.orders, 'unattributedDays[].orders');
+  }
+  w.uvarint(s.creditSources.length);
+  for (const c of s.creditSources) {
+    w.uint48(checkHash(c.source, 'creditSources[].source'));
+    writeCount(w, c.sequence, 'creditSources[].sequence');
+  }
 
   return w.finish();
+}
+
+/** A positive count as a uv. */
+function writeCount(w: Writer, n: number, field: string): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw invalid(`${field} = ${String(n)} is not a positive integer`);
+  w.uvarint(n);
 }
 
 /** dayBits: uv (length·2 + mode); mode 0: length × u32 LE; mode 1: uv count, count × uv gap. */
@@ -361,10 +384,10 @@ function readNonZero(r: Reader, mask: number, bit: number, field: string): numbe
 export function decodeState(buf: Uint8Array, customerId: string): CustomerState {
   const version = buf[0];
   if (version === undefined) throw corrupt('empty value');
-  if (version !== CODEC_VERSION) {
+  if (!READABLE_VERSIONS.includes(version)) {
     throw new StateCodecError(
       'CODEC_UNKNOWN_VERSION',
-      `customer state has codec version ${version}; this build reads version ${CODEC_VERSION}`,
+      `customer state has codec version ${version}; this build reads versions ${READABLE_VERSIONS.join(' and ')}`,
     );
   }
   const r = new Reader(buf);
@@ -439,6 +462,26 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
   const idCount = r.length(6, 'recentIds');
   const recentIds = new Array<number>(idCount);
   for (let i = 0; i < idCount; i++) recentIds[i] = r.uint48();
+  let unattributedDays: UnattributedDay[];
+  let creditSources: CreditSource[];
+  if (version === 1) {
+    unattributedDays = [];
+    creditSources = [];
+  } else {
+    const dayCount = r.length(3, 'unattributedDays');
+    unattributedDays = new Array<UnattributedDay>(dayCount);
+    for (let i = 0; i < dayCount; i++) {
+      const d = readDay(r, base);
+      const credit = r.svarint();
+      unattributedDays[i] = { day: d, creditMinor: credit, orders: r.uvarint() };
+    }
+    const sourceCount = r.length(7, 'creditSources');
+    creditSources = new Array<CreditSource>(sourceCount);
+    for (let i = 0; i < sourceCount; i++) {
+      const source = r.uint48();
+      creditSources[i] = { source, sequence: r.uvarint() };
+    }
+  }
 
   if (r.remaining !== 0) throw corrupt(`${r.remaining} trailing bytes`);
 
@@ -469,6 +512,8 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
     referredBy,
     referredAtDay,
     referralCreditedPurchases,
+    unattributedDays,
+    creditSources,
     npsScore,
     npsAt,
     npsDay,

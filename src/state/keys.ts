@@ -107,6 +107,16 @@ export class KeySpace {
     return key.startsWith(head) && key.length > head.length ? key.slice(head.length) : undefined;
   }
 
+  /**
+   * Where `clvstream state quarantine` sets aside a customer's stored value that
+   * cannot be decoded: same partition (hash tag), outside the `c:` pattern, so
+   * no scan, load or report reads it as a customer.
+   */
+  quarantine(p: number, customerId: string): string {
+    if (customerId.length === 0) throw new RangeError('empty customer id');
+    return `${this.base(p)}q:${customerId}`;
+  }
+
   meta(p: number): string {
     return `${this.base(p)}meta`;
   }

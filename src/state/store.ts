@@ -257,6 +257,29 @@ export class PartitionStore {
   }
 
   /**
+   * Sets customer `customerId`'s stored value aside under its quarantine key
+   * (keys.ts) and drops its due check, in one transaction: the partition's next
+   * batch then starts the customer afresh, as if it had never been seen, and
+   * the bytes stay there for a person to look at. A state that cannot be
+   * decoded holds its partition until this is done (docs/operations.md).
+   * `occupied`: an earlier quarantined value is in the way (nothing moved).
+   */
+  async quarantine(p: number, customerId: string): Promise<{ outcome: 'moved' | 'absent' | 'occupied'; key: string; quarantineKey: string; bytes: number }> {
+    const key = this.keys.customer(p, customerId);
+    const quarantineKey = this.keys.quarantine(p, customerId);
+    try {
+      const bytes = await this.redis.strlen(key);
+      if (bytes === 0 && (await this.redis.exists(key)) === 0) return { outcome: 'absent', key, quarantineKey, bytes };
+      if ((await this.redis.exists(quarantineKey)) === 1) return { outcome: 'occupied', key, quarantineKey, bytes };
+      const replies = await this.redis.multi().renamenx(key, quarantineKey).zrem(this.keys.timers(p), customerId).exec();
+      const renamed = replies?.[0]?.[1];
+      return { outcome: renamed === 1 ? 'moved' : 'occupied', key, quarantineKey, bytes };
+    } catch (err) {
+      throw wrapRedisError(err, `quarantining ${key}`);
+    }
+  }
+
+  /**
    * Applies a batch atomically if `epoch` is still the partition's epoch; throws
    * FencedError otherwise (nothing written). Safe to retry with the same batch
    * after a connection error (see CommitResult.applied).

@@ -31,9 +31,9 @@ const rules: IngestRules = {
   rates: { EUR: '1.1' },
 };
 
-async function run(lines: readonly string[], asOf: string | null, withCustomers = true) {
+async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true, config = defaultDomainConfig) {
   const input = new PassThrough();
-  input.end(lines.join('\n') + '\n');
+  input.end(Buffer.isBuffer(lines) ? lines : lines.join('\n') + '\n');
   const emissions = new Sink();
   const dead = new Sink();
   const customers = new Sink();
@@ -43,14 +43,14 @@ async function run(lines: readonly string[], asOf: string | null, withCustomers 
     deadLetters: LineOutput.toStream(dead),
     customers: withCustomers ? LineOutput.toStream(customers) : null,
     asOf,
-    ctx: { model: UNFITTED_MODEL, config: defaultDomainConfig },
+    ctx: { model: UNFITTED_MODEL, config },
     rules,
     nowMs: Date.parse('2026-12-31T00:00:00Z'),
   });
   return {
     summary,
     emissions: emissions.lines<OutboundEvent>(),
-    dead: dead.lines<{ line: number; code: string; issues: unknown[]; value: string }>(),
+    dead: dead.lines<{ line: number; code: string; issues: unknown[]; value: string; value_base64?: string }>(),
     customers: customers.lines<CustomerView>(),
   };
 }
@@ -145,5 +145,57 @@ describe('replay', () => {
     }
     // timers up to the as-of day ran: alice's R score dropped after 30 days (Jan 20 + 31 = Feb 20)
     expect(a.emissions.some((e) => e.customer_id === 'alice' && e.cause.kind === 'timer' && e.occurred_at === '2026-02-20T00:00:00.000Z')).toBe(true);
+  });
+});
+
+describe('replay: text the codecs cannot store is dead-lettered at the edge, as on Kafka', () => {
+  const cancellation = (id: string, competitor: string) =>
+    ev({ type: 'cancellation', event_id: id, customer_id: 'c1', occurred_at: '2026-01-02T10:00:00Z', reason: 'competitor', competitor });
+
+  it('a lone surrogate in a cancellation\'s competitor is rejected; the purchases around it are applied', async () => {
+    const lone = cancellation('x1', 'X').replace('"X"', '"\\ud800"');
+    const out = await run([p('a1', 'c1', '2026-01-01T10:00:00Z', '10.00'), lone, p('a2', 'c1', '2026-01-03T10:00:00Z', '12.00')], null);
+    expect(out.dead.map((d) => [d.line, d.code])).toEqual([[2, 'ill_formed_unicode']]);
+    expect(out.summary.applied).toEqual({ purchase: 2 });
+    expect(out.customers.find((c) => c.customer_id === 'c1')).toBeDefined();
+  });
+
+  it('bytes that are not UTF-8 are rejected with the original bytes, never stored as U+FFFD', async () => {
+    const bad = (text: string, bytes: number[]) => {
+      const [before, after] = text.split('@@') as [string, string];
+      return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+    };
+    const purchase = bad(p('b1', 'c2', '2026-01-01T10:00:00Z', '10.00', { channel: 'caf@@' }), [0xe9]);
+    const cancel = bad(cancellation('b2', 'rival@@'), [0xff, 0xfe]);
+    const good = Buffer.from(p('b3', 'c2', '2026-01-02T10:00:00Z', '5.00'));
+    const out = await run(Buffer.concat([purchase, Buffer.from('\r\n'), cancel, Buffer.from('\n'), good, Buffer.from('\n')]), null);
+    expect(out.dead.map((d) => [d.line, d.code])).toEqual([
+      [1, 'invalid_utf8'],
+      [2, 'invalid_utf8'],
+    ]);
+    expect(Buffer.from(out.dead[0]?.value_base64 ?? '', 'base64').equals(purchase)).toBe(true);
+    expect(Buffer.from(out.dead[1]?.value_base64 ?? '', 'base64').equals(cancel)).toBe(true);
+    expect(out.summary.applied).toEqual({ purchase: 1 });
+  });
+});
+
+describe('replay: an input that makes the reducer throw is dead-lettered, as in the service', () => {
+  it('dead-letters it (processing_error, the message only) and goes on as if it had not arrived', async () => {
+    // A fault in the referral rule, on a valid event.
+    const config = Object.defineProperty({ ...defaultDomainConfig }, 'referralValueMinor', {
+      get: () => {
+        throw new TypeError('boom in the referral rule');
+      },
+    });
+    const referral = ev({ type: 'referral', event_id: 'r1', customer_id: 'c1', occurred_at: '2026-01-02T10:00:00Z', referred_customer_id: 'c9' });
+    const before = p('a1', 'c1', '2026-01-01T10:00:00Z', '10.00');
+    const after = p('a2', 'c1', '2026-01-03T10:00:00Z', '12.00');
+    const out = await run([before, referral, after], null, true, config);
+    expect(out.dead.map((d) => [d.line, d.code, d.value])).toEqual([[2, 'processing_error', referral]]);
+    expect(out.summary.rejected).toEqual({ processing_error: 1 });
+    expect(out.summary.applied).toEqual({ purchase: 2 });
+    const without = await run([before, after], null);
+    expect(out.customers).toEqual(without.customers);
+    expect(out.emissions).toEqual(without.emissions);
   });
 });

@@ -48,6 +48,19 @@ describe('loadSettings', () => {
     expect(problems({ HTTP_HOST: 'not a host' })).toEqual(['HTTP_HOST="not a host" is invalid: expected an IP address or a host name']);
   });
 
+  it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, from any source, unless the URL names a cluster node (its credentials and TLS)', () => {
+    const refused = problems({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:7000,b:7001' });
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/^REDIS_URL and REDIS_CLUSTER_NODES are both set, and REDIS_URL names r:6379, which is not one of the cluster nodes \(a:7000, b:7001\)/);
+    const file = { path: 'clv.yaml', text: 'REDIS_CLUSTER_NODES: [a:7000]\n' };
+    expect(problems({ REDIS_URL: 'redis://r:6379' }, file)).toHaveLength(1);
+    expect(problems({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'a:7000' })).toHaveLength(1);
+    // The cluster alone, the single Redis alone, and a URL naming a node for its credentials are fine.
+    expect(problems({ REDIS_CLUSTER_NODES: 'a:7000' })).toEqual([]);
+    expect(problems({ REDIS_URL: 'redis://r:6379' })).toEqual([]);
+    expect(problems({ REDIS_URL: 'rediss://clv:pw@b:7001', REDIS_CLUSTER_NODES: 'a:7000,b:7001' })).toEqual([]);
+  });
+
   it('reports every invalid setting at once', () => {
     expect(problems({ MARGIN_RATE: 'x', HTTP_PORT: '70000', BASE_CURRENCY: 'usd' })).toHaveLength(3);
   });

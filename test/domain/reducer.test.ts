@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReferralCreditInput, ReferralAttributedInput } from '../../src/domain/input.js';
+import type { DomainInput, ReferralCreditInput, ReferralAttributedInput } from '../../src/domain/input.js';
 import { onTimer, onTimerInPlace, reduce, reduceInPlace } from '../../src/domain/reducer.js';
 import { cloneState, emptyState } from '../../src/domain/state.js';
 import { ctx, ctxWith, DAY0, feedback, fold, purchase, referral, returned } from './fixtures.js';
@@ -121,8 +121,8 @@ describe('referrals', () => {
     expect(credits.every((x) => x.eventId.startsWith('credit:b:'))).toBe(true);
   });
 
-  it('a late attribution credits the recent orders already inside the window', () => {
-    const { reductions } = fold(
+  it('a late attribution credits the purchases already made inside the window, in one credit', () => {
+    const { reductions, state } = fold(
       [
         purchase('b', 7, 10_000, { orderId: 'o1' }),
         purchase('b', 3, 10_000, { orderId: 'o0' }), // before the referral day (5): not credited
@@ -133,10 +133,38 @@ describe('referrals', () => {
     );
     expect(reductions.slice(0, 3).flatMap((r) => r.internal)).toEqual([]);
     const credits = reductions[3]?.internal as ReferralCreditInput[];
-    expect(credits.map((x) => [x.valueMinor, x.firstPurchase, x.day - DAY0])).toEqual([
-      [300, true, 7], // 10000 × 0.3 × 0.1
-      [60, false, 8], // 2000 × 0.3 × 0.1
+    expect(credits.map((x) => [x.eventId, x.valueMinor, x.firstPurchase, x.purchases, x.sequence, x.day - DAY0])).toEqual([
+      ['credit:b:attributed', 360, true, 2, 2, 8], // 10000 × 0.3 × 0.1 + 2000 × 0.3 × 0.1, dated on the latest purchase
     ]);
+    expect(state.unattributedDays).toEqual([]);
+    expect(state.referralCreditedPurchases).toBe(2);
+  });
+
+  it('regression: an attribution that arrives after more purchases than the order memory holds credits them all, as when it arrives first', () => {
+    // Issue 24: the first of eight purchases had left the 6-order memory, so the referrer lost its credit.
+    const purchases = Array.from({ length: 8 }, (_, i) => purchase('b', 6 + i * 10, 1_000 + i * 100, { orderId: `o${i}` }));
+    const referrerOf = (inputs: DomainInput[]) => {
+      const credits = fold(inputs, c).reductions.flatMap((r) => r.internal).filter((x): x is ReferralCreditInput => x.kind === 'referral_credit');
+      return fold([purchase('a', 0, 100), ...credits], c).state;
+    };
+    const early = referrerOf([attributed, ...purchases]);
+    const late = referrerOf([...purchases, attributed]);
+    expect(early.referralValueMinor).toBe(purchases.reduce((t, p) => t + Math.round(p.amountMinor * 0.3 * 0.1), 0));
+    expect(late.referralValueMinor).toBe(early.referralValueMinor);
+    expect(late.successfulReferrals).toBe(1);
+    expect(late.segments.relationship).toBe(early.segments.relationship);
+    expect(late.segments.relationship).toBe('advocate');
+  });
+
+  it('a credit the relay delivers twice is applied once, however many others arrive between', () => {
+    const credits = fold([attributed, ...Array.from({ length: 20 }, (_, i) => purchase('b', 6 + i, 1_000, { orderId: `o${i}` }))], c)
+      .reductions.flatMap((r) => r.internal) as ReferralCreditInput[];
+    expect(credits).toHaveLength(20);
+    const own = purchase('a', 0, 100);
+    const once = fold([own, ...credits], c).state;
+    const twice = fold([own, ...credits, credits[0] as ReferralCreditInput, ...credits.slice(5)], c).state;
+    expect(twice).toEqual(once);
+    expect(once.creditSources).toHaveLength(1);
   });
 
   it('the first attribution wins', () => {
@@ -146,6 +174,7 @@ describe('referrals', () => {
   });
 
   it('credits add to the referrer: value always, a successful referral on the first purchase only', () => {
+    // Records of earlier releases carry no sequence: a repeat is recognised by its event id.
     const credit = (id: string, valueMinor: number, firstPurchase: boolean): ReferralCreditInput => ({
       kind: 'referral_credit',
       eventId: id,
@@ -155,6 +184,8 @@ describe('referrals', () => {
       sourceCustomerId: 'b',
       valueMinor,
       firstPurchase,
+      purchases: 1,
+      sequence: null,
     });
     const { state } = fold([purchase('a', 0, 100), credit('k1', 300, true), credit('k2', 101, false), credit('k1', 300, true)], c);
     expect(state.referralValueMinor).toBe(401); // the repeated k1 is a duplicate

@@ -236,3 +236,41 @@ describe('decode: every rejection names its code, field and rule', () => {
     ]);
   });
 });
+
+describe('decode: text must be valid UTF-8 and well-formed Unicode (what the state and emission codecs can store)', () => {
+  const cancellation = { type: 'cancellation', ...common, reason: 'competitor' };
+
+  it('invalid_utf8: bytes that are not UTF-8 are rejected, never read as U+FFFD', () => {
+    const purchaseBytes = Buffer.concat([
+      Buffer.from(JSON.stringify({ ...purchase, channel: 'caf' }).slice(0, -2), 'utf8'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}', 'utf8'),
+    ]);
+    expect(purchaseBytes.toString('utf8')).toContain('caf\ufffd');
+    const r1 = rejection(decodeBytes(purchaseBytes, null, rules, NOW));
+    expect(r1.code).toBe('invalid_utf8');
+    expect(r1.issues.map((i) => [i.field, i.rule])).toEqual([['', 'utf8']]);
+    expect(r1.message).toMatch(/not valid UTF-8/);
+
+    const cancellationBytes = Buffer.concat([
+      Buffer.from(JSON.stringify({ ...cancellation, competitor: 'rival' }).slice(0, -2), 'utf8'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}', 'utf8'),
+    ]);
+    expect(rejection(decodeBytes(cancellationBytes, 'cancellation', rules, NOW)).code).toBe('invalid_utf8');
+  });
+
+  it('ill_formed_unicode: a lone surrogate written as a JSON escape is rejected with its field', () => {
+    const text = JSON.stringify({ ...cancellation, competitor: 'x' }).replace('"x"', '"\\ud800"');
+    expect(JSON.parse(text)).toMatchObject({ competitor: '\ud800' });
+    expect(reason(bytes(text))).toEqual(['ill_formed_unicode', [['competitor', 'well_formed']]]);
+    // Also in a field that is validated but never stored, and in a payload from the Schema Registry.
+    expect(reason(decode({ type: 'feedback', ...common, score: 3, comment: 'ok \udc00' }))).toEqual(['ill_formed_unicode', [['comment', 'well_formed']]]);
+    expect(reason(decode({ ...purchase, channel: 'a\ud83d' }))).toEqual(['ill_formed_unicode', [['channel', 'well_formed']]]);
+  });
+
+  it('well-formed text outside ASCII (a surrogate pair, accents) is accepted', () => {
+    expect(input(bytes(JSON.stringify({ ...cancellation, competitor: 'café 😀 rival' })))).toMatchObject({ competitor: 'café 😀 rival' });
+    expect(input(bytes(JSON.stringify({ ...cancellation, competitor: 'x' }).replace('"x"', '"\\ud83d\\ude00"')))).toMatchObject({ competitor: '😀' });
+  });
+});

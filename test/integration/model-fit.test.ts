@@ -242,8 +242,9 @@ function cliEnv(infra: InfraEndpoints, prefix: string, target: string): NodeJS.P
   const env: NodeJS.ProcessEnv = { ...process.env, REDIS_KEY_PREFIX: prefix, BASE_CURRENCY: 'USD' };
   delete env['CLVSTREAM_CONFIG'];
   delete env['REDIS_CLUSTER_NODES'];
-  env['REDIS_URL'] = infra.redisUrl;
-  if (target !== 'standalone Redis') env['REDIS_CLUSTER_NODES'] = (infra.redisClusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(',');
+  delete env['REDIS_URL'];
+  if (target === 'standalone Redis') env['REDIS_URL'] = infra.redisUrl;
+  else env['REDIS_CLUSTER_NODES'] = (infra.redisClusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(',');
   return env;
 }
 

@@ -12,7 +12,7 @@ import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
 import type { SourceMessage } from '../../src/kafka/dead-letter-record.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
-import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../../src/service/partition-processor.js';
+import { PartitionProcessor, ProcessingError, type BatchRecord, type OutputTopics } from '../../src/service/partition-processor.js';
 import { FencedError, OffsetOverlapError } from '../../src/state/errors.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore } from '../../src/state/store.js';
@@ -253,7 +253,7 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
       const record = deadLetterSchema.parse(JSON.parse(dead?.value.toString('utf8') ?? 'null'));
       expect(record.value_base64).toBe(Buffer.from([0x7b, 0xff, 0x00, 0x22]).toString('base64'));
       expect(record.key_base64).toBe(Buffer.from(A).toString('base64'));
-      expect(record.error.code).toBe('malformed_json');
+      expect(record.error.code).toBe('invalid_utf8');
       expect(record.source).toEqual({ topic: 'clv.purchases', partition: P, offset: '100', timestamp: String(NOW) });
       expect(record.rejected_at).toBe(new Date(NOW).toISOString());
       expect((await store.claim(P)).nextOffsets.get('clv.purchases')).toBe('102');
@@ -294,6 +294,61 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
       expect(Date.parse(record.occurred_at)).toBe(Date.parse(occurredAt));
       expect(localDayOf(record.occurred_at)).toBe(localDayOf(occurredAt));
       expect((await states()).get(A)?.referralsMade).toBe(1);
+    });
+
+    describe('an input that fails to reduce or store', () => {
+      /** A valid cancellation carrying text no codec can store, as a decoder without the edge rule would let through. */
+      const unstorable = (f: Feed, customer: string, day: number): BatchRecord => {
+        const record = f.event('cancellation', customer, iso(day), { reason: 'competitor', competitor: 'placeholder' });
+        if ('kind' in record.decoded || !record.decoded.ok || record.decoded.input.kind !== 'cancellation') throw new Error('expected a valid cancellation');
+        return { ...record, decoded: { ...record.decoded, input: { ...record.decoded.input, competitor: '\ud800' } } };
+      };
+      /** A context whose reducer throws on referrals (a fault in our code, on a valid event). */
+      const throwingOnReferrals = { ...ctx, config: Object.defineProperty({ ...ctx.config }, 'referralValueMinor', { get: () => { throw new TypeError('boom in the referral rule'); } }) };
+
+      it('dead-letters it (processing_error, the message only) and commits the rest as if it had not arrived', async () => {
+        const f = new Feed();
+        const before = [f.purchase(A, 0, '100.00'), f.purchase(B, 1, '50.00')];
+        const bad = unstorable(f, A, 2);
+        const after = [f.purchase(A, 3, '20.00'), f.feedback(B, 4, 9)];
+        const { epoch } = await store.claim(P);
+        const outcome = await processor.processBatch(P, epoch, null, [...before, bad, ...after]);
+
+        expect(outcome.processingErrors.map((e) => [e.topic, e.offset, e.customerId])).toEqual([[bad.topic, bad.offset, A]]);
+        expect(outcome.processingErrors[0]?.message).toMatch(/competitor is not a well-formed string/);
+        const { memory } = reference([...before, ...after]);
+        expect(await states()).toEqual(memory.states);
+        const letters = (await outbox()).filter((e) => e.topic === TOPICS.TOPIC_DEAD_LETTER);
+        expect(letters).toHaveLength(1);
+        const letter = deadLetterSchema.parse(JSON.parse(letters[0]?.value.toString('utf8') ?? 'null'));
+        expect(letter.error.code).toBe('processing_error');
+        expect(letter.error.message).not.toMatch(/\n\s+at /);
+        expect(Buffer.from(letter.value_base64 ?? '', 'base64').equals(bad.message.value as Buffer)).toBe(true);
+        expect(Object.fromEntries((await store.claim(P)).nextOffsets)).toMatchObject({ [bad.topic]: String(bad.offset + 1n) });
+      });
+
+      it('dead-letters a reducer exception; the same customer\'s earlier and later inputs in the batch stand', async () => {
+        const f = new Feed();
+        const referral = f.event('referral', A, iso(5), { referred_customer_id: ELSEWHERE });
+        const records = [f.purchase(A, 0, '100.00'), f.feedback(A, 3, 9), referral, f.purchase(A, 8, '30.00')];
+        processor.context = throwingOnReferrals;
+        const { epoch } = await store.claim(P);
+        const outcome = await processor.processBatch(P, epoch, null, records);
+        expect(outcome.processingErrors.map((e) => [e.offset, e.kind, e.message])).toEqual([[referral.offset, 'referral', 'boom in the referral rule']]);
+        const { memory } = reference(records.filter((r) => r !== referral));
+        expect(await states()).toEqual(memory.states);
+        // Nothing the failed reduction would have sent (the attribution) is in the outbox.
+        expect((await outbox()).filter((e) => e.topic === TOPICS.TOPIC_INTERNAL)).toEqual([]);
+      });
+
+      it('with ON_PROCESSING_ERROR=stop, fails the batch and writes nothing', async () => {
+        const stopping = new PartitionProcessor(store, { ctx, topics: TOPICS, partitionCount: PARTITIONS, version: '0.1.0-test', now: () => NOW, onProcessingError: 'stop' });
+        const f = new Feed();
+        const { epoch } = await store.claim(P);
+        await expect(stopping.processBatch(P, epoch, null, [f.purchase(A, 0, '100.00'), unstorable(f, A, 1)])).rejects.toThrow(ProcessingError);
+        expect(await states()).toEqual(new Map());
+        expect(await store.outboxLength(P)).toBe(0);
+      });
     });
   });
 });

@@ -9,7 +9,7 @@ const segment = { type: 'segment-changed', dimension: 'rfm_segment', to: 'champi
 const churn = { type: 'churn-risk', level: 'at_risk' } as unknown as OutboundEvent;
 
 function outcome(applied: boolean, emissions: OutboundEvent[], timersFired = 0): BatchOutcome {
-  return { applied, staleTopics: [], watermarkDay: null, outboxRecords: emissions.length, deadLetters: 0, forwarded: 0, timersFired, emissions };
+  return { applied, staleTopics: [], watermarkDay: null, outboxRecords: emissions.length, deadLetters: 0, forwarded: 0, timersFired, emissions, processingErrors: [] };
 }
 
 async function lines(m: RuntimeMetrics, name: string): Promise<string[]> {

@@ -15,6 +15,8 @@ describe('internal-wire', () => {
       sourceCustomerId: 'c2',
       valueMinor: 150,
       firstPurchase: true,
+      purchases: 1,
+      sequence: 4,
     });
     expect(internalSchema.parse(record)).toEqual({
       kind: 'referral_credit',
@@ -23,6 +25,8 @@ describe('internal-wire', () => {
       source_customer_id: 'c2',
       value_minor: 150,
       first_purchase: true,
+      purchases: 1,
+      sequence: 4,
       occurred_at: '2026-03-01T01:00:00.000Z',
     });
   });

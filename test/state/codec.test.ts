@@ -71,7 +71,7 @@ describe('state codec', () => {
 
   it('rejects an unknown version with CODEC_UNKNOWN_VERSION', () => {
     const buf = encodeState(typicalState());
-    for (const v of [0, 2, 255]) {
+    for (const v of [0, 3, 255]) {
       const bad = Buffer.from(buf);
       bad[0] = v;
       const err = codecError(() => decodeState(bad, 'x'));
@@ -146,7 +146,7 @@ describe('state codec', () => {
     expect([...CODE_TABLES.cancelReason].sort()).toEqual([...CANCELLATION_REASONS].sort());
   });
 
-  it('keeps the version-1 byte layout stable (golden bytes)', () => {
+  it('keeps the version-2 byte layout stable and still reads version 1 (golden bytes)', () => {
     // Changing this encoding needs a new CODEC_VERSION and a decoder for the old one.
     const s: CustomerState = {
       ...emptyState('g'),
@@ -167,6 +167,16 @@ describe('state codec', () => {
       nextCheckDay: 20_030,
       emitted: 3,
     };
-    expect(encodeState(s).toString('hex')).toMatchInlineSnapshot(`"013e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab000000"`);
+    // Written by version 1: the same fields without the two arrays version 2 added.
+    const version1 = '013e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab000000';
+    expect(decodeState(Buffer.from(version1, 'hex'), 'g')).toEqual(s);
+    expect(encodeState(s).toString('hex')).toBe(`02${version1.slice(2)}0000`);
+    const referral: CustomerState = {
+      ...s,
+      unattributedDays: [{ day: 19_990, creditMinor: 30, orders: 1 }, { day: 20_000, creditMinor: 61, orders: 2 }],
+      creditSources: [{ source: 0x0a0b0c, sequence: 3 }],
+    };
+    expect(encodeState(referral).toString('hex')).toMatchInlineSnapshot(`"023e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab00000002133c01007a02010c0b0a00000003"`);
+    expect(decodeState(encodeState(referral), 'g')).toEqual(referral);
   });
 });

@@ -90,6 +90,8 @@ export function heavyState(customerId = 'C-9f8e7d6c-5b4a-3210-aaaa-bbbbccccdddd'
     sourceCustomerId: 'friend-0',
     valueMinor: 700,
     firstPurchase: true,
+    purchases: 1,
+    sequence: 1,
   });
   inputs.push({ kind: 'feedback', eventId: `evt-${customerId}-nps`, customerId, at: at(200, 3_000), day: DAY0 + 200, score: 9 });
   inputs.push({
@@ -154,6 +156,8 @@ export const customerStateArb: fc.Arbitrary<CustomerState> = fc.record({
   referredBy: nullable(text),
   referredAtDay: nullable(day),
   referralCreditedPurchases: count,
+  unattributedDays: fc.array(fc.record({ day, creditMinor: money, orders: fc.integer({ min: 1, max: 50 }) }, plain), { maxLength: 8 }),
+  creditSources: fc.array(fc.record({ source: hash48, sequence: fc.integer({ min: 1, max: 1_000_000 }) }, plain), { maxLength: 6 }),
   npsScore: nullable(fc.integer({ min: 0, max: 10 })),
   npsAt: nullable(ms),
   npsDay: nullable(day),

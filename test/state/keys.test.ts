@@ -35,6 +35,9 @@ describe('state keys', () => {
     expect(k.meta(7)).toBe('clv:{p7}:meta');
     expect(k.outbox(7)).toBe('clv:{p7}:outbox');
     expect(k.timers(7)).toBe('clv:{p7}:timers');
+    expect(k.quarantine(7, 'C-1')).toBe('clv:{p7}:q:C-1');
+    expect(k.customerIdOf(7, k.quarantine(7, 'C-1'))).toBeUndefined(); // never read as a customer
+    expect(k.parseCustomerKey(k.quarantine(7, 'C-1'))).toBeUndefined();
     expect(k.modelCurrent()).toBe('clv:{model}:current');
     expect(k.modelVersion('fit-20250301T120000Z')).toBe('clv:{model}:v:fit-20250301T120000Z');
     expect(k.modelVersions()).toBe('clv:{model}:versions');
@@ -45,7 +48,7 @@ describe('state keys', () => {
     fc.assert(
       fc.property(prefix.filter((s) => s !== ':'), fc.integer({ min: 0, max: 100_000 }), fc.array(printable, { minLength: 1, maxLength: 8 }), (pre, p, ids) => {
         const k = new KeySpace(pre);
-        const keys = [k.meta(p), k.outbox(p), k.timers(p), ...ids.map((id) => k.customer(p, id))];
+        const keys = [k.meta(p), k.outbox(p), k.timers(p), ...ids.map((id) => k.customer(p, id)), ...ids.map((id) => k.quarantine(p, id))];
         const slot = keySlot(k.meta(p));
         for (const key of keys) {
           expect(keySlot(key)).toBe(slot);

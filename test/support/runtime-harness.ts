@@ -101,7 +101,8 @@ export function runtimeEnv(infra: InfraEndpoints, topics: TopicSet, redis: { url
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     KAFKA_CLIENT_ID: `clvtest-${uniqueSuffix()}`,
     KAFKA_GROUP_ID: uniqueGroupId('runtime'),
-    REDIS_URL: redis.url ?? infra.redisUrl,
+    // Beside cluster nodes, REDIS_URL may only name one of them (a URL naming another server is refused).
+    REDIS_URL: redis.url ?? (redis.clusterNodes ? `redis://${redis.clusterNodes.split(',')[0] ?? ''}` : infra.redisUrl),
     ...(redis.clusterNodes ? { REDIS_CLUSTER_NODES: redis.clusterNodes } : {}),
     REDIS_KEY_PREFIX: redis.prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',

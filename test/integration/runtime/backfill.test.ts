@@ -37,8 +37,9 @@ describeWithInfra('replay --state: back-fill into Redis', (infra: InfraEndpoints
   for (const target of targets) {
     it(`${target.name}: the state equals the pure pipeline's; a second run is a no-op`, { timeout: 120_000 }, async () => {
       const prefix = `clvtest-fill-${uniqueSuffix()}`.slice(0, 32);
-      const env = { REDIS_KEY_PREFIX: prefix, ...(target.cluster ? { REDIS_CLUSTER_NODES: target.cluster } : {}) };
-      const settings = settingsOf({ ...env, REDIS_URL: infra.redisUrl });
+      // A single Redis by REDIS_URL, a cluster by REDIS_CLUSTER_NODES alone (both set is refused).
+      const env: Record<string, string> = { REDIS_KEY_PREFIX: prefix, ...(target.cluster ? { REDIS_CLUSTER_NODES: target.cluster } : {}) };
+      const settings = settingsOf(target.cluster ? env : { ...env, REDIS_URL: infra.redisUrl });
       const state = connectState(settings);
       cleanups.push(() => state.close());
       cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
@@ -50,7 +51,8 @@ describeWithInfra('replay --state: back-fill into Redis', (infra: InfraEndpoints
       writeFileSync(file, [...messages.map((m) => m.value.toString()), '{"type":"purchase","broken":', ''].join('\n'));
 
       const cli = (): Promise<{ stderr: string }> =>
-        run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', file, '--state', infra.redisUrl, '--partitions', String(PARTITIONS)], {
+        // With a cluster, --state names one of its nodes (it lends the cluster its credentials and TLS).
+        run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', file, '--state', target.cluster ? `redis://${target.cluster.split(',')[0] ?? ''}` : infra.redisUrl, '--partitions', String(PARTITIONS)], {
           cwd: ROOT,
           env: { PATH: process.env.PATH ?? '', ...env },
           maxBuffer: 16 * 1024 * 1024,

@@ -7,6 +7,8 @@
 // without the fault ends. A graceful stop does not wait for such a partition:
 // it gives up the failing commit (nothing of it is stored, or all of it) and
 // the next owner starts from what Redis holds.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { RuntimeMetrics } from '../../../src/ops/metrics.js';
 import { runnerMetrics } from '../../../src/ops/runner-metrics.js';
@@ -14,6 +16,18 @@ import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } fr
 import { convergedEmissionDifferences, convergedStateDifferences, eventStream, produceAll, reference, runtimeFixture } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 1;
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** `clvstream <args>` as an operator runs it, with the deployment's environment. */
+function clvstream(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 
 async function failures(metrics: RuntimeMetrics): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
@@ -66,6 +80,31 @@ describeWithInfra('runtime commit failures', (infra: InfraEndpoints) => {
     expect(await convergedStateDifferences(state.redis, prefix, PARTITIONS, expected.states, 60_000)).toEqual([]);
     expect(await convergedEmissionDifferences(expected.emissions, reader, 30_000)).toEqual([]);
     await runner.stop();
+  });
+
+  it('clvstream state quarantine sets the corrupt value aside; the partition goes on and ends where a run without it ends', { timeout: 120_000 }, async () => {
+    const { prefix, env, settings, state, reader, messages, key, stalled: runner } = await stalledByCorruptState('cfquar', 47);
+    const customer = messages[0]?.key as string;
+    const moved = clvstream(['state', 'quarantine', customer, '--partitions', String(PARTITIONS)], env);
+    expect(moved.stderr).toBe('');
+    expect(moved.status).toBe(0);
+    const quarantineKey = state.store.keys.quarantine(0, customer);
+    expect(moved.stdout).toContain(quarantineKey);
+    expect(await state.redis.getBuffer(quarantineKey)).toEqual(garbage); // kept for a person to look at
+
+    const expected = reference(messages, settings, PARTITIONS);
+    expect(await convergedStateDifferences(state.redis, prefix, PARTITIONS, expected.states, 60_000)).toEqual([]);
+    expect(await convergedEmissionDifferences(expected.emissions, reader, 30_000)).toEqual([]);
+    await runner.stop();
+
+    // A second quarantine finds nothing corrupt to move (the customer's state is good now) but an earlier value in the way.
+    const again = clvstream(['state', 'quarantine', customer, '--partitions', String(PARTITIONS)], env);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('already holds a quarantined value');
+    const unknown = clvstream(['state', 'quarantine', 'nobody-here', '--partitions', String(PARTITIONS)], env);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('nothing to quarantine');
+    expect(await state.redis.getBuffer(key)).not.toEqual(garbage);
   });
 
   it('a graceful stop gives up a commit that keeps failing, and the next owner ends exact once the state is repaired', { timeout: 120_000 }, async () => {

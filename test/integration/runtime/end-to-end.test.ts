@@ -23,7 +23,8 @@ describeWithInfra('runtime end to end: Kafka → Redis → Kafka', (infra: Infra
     it(`${target.name}: state equals the pure pipeline's and every emission is published`, { timeout: 120_000 }, async () => {
       const clusterNodes = target.cluster ? infra.redisClusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') : undefined;
       const { topics, prefix, settings, state, producer, reader, runner: newRunner } = await runtimeFixture(infra, cleanups, 'e2e', PARTITIONS, {
-        extra: { RUN_RELAY_THREAD: String(target.relayThread), ...(clusterNodes === undefined ? {} : { REDIS_CLUSTER_NODES: clusterNodes }) },
+        // With the cluster, REDIS_URL names one of its nodes: a URL beside the cluster naming another server is refused.
+        extra: { RUN_RELAY_THREAD: String(target.relayThread), ...(clusterNodes === undefined ? {} : { REDIS_CLUSTER_NODES: clusterNodes, REDIS_URL: `redis://${clusterNodes.split(',')[0] ?? ''}` }) },
       });
       const messages = eventStream({ seed: target.cluster ? 11 : target.relayThread ? 7 : 13, customers: 60, events: 1_500 });
       await produceAll(producer, topics, messages);

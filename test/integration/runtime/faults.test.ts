@@ -108,10 +108,10 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
     // Every credit a referred customer sent (distinct ids on the internal topic,
     // where the relay may have written one twice) is applied exactly once.
     const creditTotals = (actual: Map<string, CustomerState>) => {
-      const credits = new Map<string, { value: number; first: boolean }>();
+      const credits = new Map<string, { value: number; first: boolean; purchases: number }>();
       for (const r of internal.records) {
-        const record = JSON.parse(r.value.toString()) as { kind: string; event_id: string; value_minor: number; first_purchase: boolean };
-        if (record.kind === 'referral_credit') credits.set(record.event_id, { value: record.value_minor, first: record.first_purchase });
+        const record = JSON.parse(r.value.toString()) as { kind: string; event_id: string; value_minor: number; first_purchase: boolean; purchases?: number };
+        if (record.kind === 'referral_credit') credits.set(record.event_id, { value: record.value_minor, first: record.first_purchase, purchases: record.purchases ?? 1 });
       }
       const sent = [...credits.values()];
       const states = [...actual.values()];
@@ -119,6 +119,8 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
         sentValue: sent.reduce((sum, c) => sum + c.value, 0),
         sentFirst: sent.filter((c) => c.first).length,
         sentCount: sent.length,
+        // An attribution that arrives after purchases credits them in one record.
+        sentPurchases: sent.reduce((sum, c) => sum + c.purchases, 0),
         // A referral itself is worth REFERRAL_VALUE to the referrer (applied locally); the rest arrives as credits.
         appliedValue: states.reduce((sum, s) => sum + s.referralValueMinor - s.referralsMade * REFERRAL_VALUE_MINOR, 0),
         appliedFirst: states.reduce((sum, s) => sum + s.successfulReferrals, 0),
@@ -128,7 +130,7 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
     const settled = async (): Promise<boolean> => {
       const actual = await loadAll();
       const c = creditTotals(actual);
-      return localMismatches(actual).length === 0 && c.sentCount > 0 && c.sentValue === c.appliedValue && c.sentFirst === c.appliedFirst && c.sentCount === c.creditedPurchases;
+      return localMismatches(actual).length === 0 && c.sentCount > 0 && c.sentValue === c.appliedValue && c.sentFirst === c.appliedFirst && c.sentPurchases === c.creditedPurchases;
     };
     await waitFor(settled, { timeoutMs: 90_000, intervalMs: 500, what: 'referral credits to settle' }).catch(() => undefined);
     const actual = await loadAll();
@@ -137,12 +139,11 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
     expect(totals.sentCount).toBeGreaterThan(20);
     expect(totals.appliedValue).toBe(totals.sentValue);
     expect(totals.appliedFirst).toBe(totals.sentFirst);
-    expect(totals.creditedPurchases).toBe(totals.sentCount);
-    // Attributions that travel slower than the referred customer's purchases are
-    // credited from its recent-orders memory; with history already in Kafka the
-    // credited total can fall short of the single pass, never exceed it.
+    expect(totals.creditedPurchases).toBe(totals.sentPurchases);
+    // However slowly the attributions travel, the credited total is the single pass's
+    // (issue 24; test/integration/runtime/referrals.test.ts compares every state).
     const single = [...expected.states.values()].reduce((sum, s) => sum + s.referralValueMinor - s.referralsMade * REFERRAL_VALUE_MINOR, 0);
-    expect(totals.appliedValue).toBeLessThanOrEqual(single);
+    expect(totals.appliedValue).toBe(single);
     console.log(`[referrals] ${totals.sentCount} credits, ${totals.appliedValue} minor units credited; single pass ${single}`);
   });
 });
