@@ -183,9 +183,9 @@ export const settingsSchema = z.strictObject({
   KAFKA_FETCH_MIN_BYTES: integer(1, 64 * 1024 * 1024, 256 * 1024),
   /**
    * How old the consumer's and the relay producer's view of partition leaders may
-   * get before it is read again. kafkajs' own default (5 minutes) left partitions
-   * whose leader died unfetched for minutes: a fetch to a dead broker fails
-   * without telling where the partition went.
+   * get before it is read again. kafkajs' own default is 5 minutes, and a fetch
+   * that a broker stops answering tells nothing of where its partitions went: a
+   * short age bounds how long a missed leader change can hold a partition.
    */
   KAFKA_METADATA_MAX_AGE_MS: integer(1_000, 600_000, 5_000),
   /** How often Kafka's committed offsets are brought up to the state in Redis (lag tools read them). */
