@@ -22,6 +22,7 @@ export const METRIC_NAMES = [
   'clvstream_fencing_rejections_total',
   'clvstream_records_skipped_total',
   'clvstream_commit_failures_total',
+  'clvstream_consumer_restarts_total',
   'clvstream_processing_errors_total',
   'clvstream_model_version_info',
   'clvstream_model_age_seconds',

@@ -73,6 +73,7 @@ export class RuntimeMetrics {
   private readonly rebalances: Counter;
   private readonly fencingRejections: Counter;
   private readonly skippedRecords: Counter;
+  private readonly consumerRestarts: Counter;
   private readonly commitFailures: Counter;
   private readonly processingErrors: Counter;
   private readonly modelVersion: Gauge<'version'>;
@@ -180,6 +181,11 @@ export class RuntimeMetrics {
       name: metric('clvstream_records_skipped_total'),
       help: 'Offsets of input topics the runner passed over: reason "retention" (the broker no longer had them: never processed), "already_stored" (records a batch repeated, dropped before commit).',
       labelNames: ['topic', 'reason'],
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: metric('clvstream_consumer_restarts_total'),
+      help: 'Times kafkajs gave up on the consumer after an error it retried (a broker unreachable for long, say) and started it again: the group is left and rejoined, and every partition is claimed anew.',
       registers,
     });
     this.commitFailures = new Counter({
@@ -296,6 +302,11 @@ export class RuntimeMetrics {
   /** Offsets of `topic` passed over, and why (see the metric's help). */
   recordsSkipped(topic: string, reason: SkipReason, count: number): void {
     if (count > 0) this.skippedRecords.inc({ topic, reason }, count);
+  }
+
+  /** kafkajs restarted the consumer after an error. */
+  consumerRestarted(): void {
+    this.consumerRestarts.inc();
   }
 
   /** A batch or sweep of a partition whose commit failed with `code` (it is retried). */

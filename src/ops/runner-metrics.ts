@@ -54,6 +54,9 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
     fenced() {
       metrics.fenced();
     },
+    consumerRestarted() {
+      metrics.consumerRestarted();
+    },
     recordsSkipped(topic, _partition, reason, count) {
       metrics.recordsSkipped(topic, reason, count);
     },

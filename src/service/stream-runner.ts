@@ -96,6 +96,8 @@ export interface RunnerObserver extends RelayObserver {
   swept?(partition: number, outcome: SweepOutcome): void;
   fenced?(partition: number): void;
   recordsSkipped?(topic: string, partition: number, reason: SkipReason, count: number): void;
+  /** kafkajs gave up on the consumer after an error and starts it again (it rejoins the group). */
+  consumerRestarted?(error: Error): void;
   lag?(topic: string, partition: number, lag: number): void;
 }
 
@@ -247,6 +249,7 @@ export class StreamRunner {
       const { error, restart } = event.payload;
       this.lastError = error.message;
       this.log.error({ err: error, restart }, 'consumer crashed');
+      if (restart) this.options.observer?.consumerRestarted?.(error);
       if (!restart) this.fail(new FatalRunnerError(`the Kafka consumer stopped: ${error.message}`, { cause: error }));
     });
     await this.consumer.run({

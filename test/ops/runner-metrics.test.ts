@@ -64,6 +64,15 @@ describe('runnerMetrics', () => {
     ]);
   });
 
+  it('counts the consumer restarts kafkajs makes after an error', async () => {
+    const m = new RuntimeMetrics({ defaultMetrics: false });
+    const observer = runnerMetrics(m);
+    expect(await lines(m, 'clvstream_consumer_restarts_total')).toEqual(['clvstream_consumer_restarts_total 0']);
+    observer.consumerRestarted?.(new Error('Connection error: connect ECONNREFUSED'));
+    observer.consumerRestarted?.(new Error('Connection error: connect ECONNREFUSED'));
+    expect(await lines(m, 'clvstream_consumer_restarts_total')).toEqual(['clvstream_consumer_restarts_total 2']);
+  });
+
   it('counts relayed records by topic and observes the delay from their event time', async () => {
     const m = new RuntimeMetrics({ defaultMetrics: false });
     const observer = runnerMetrics(m);

@@ -55,10 +55,11 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
     const messages = eventStream({ seed, customers: 200, events: 20_000, stepMs: 15 * 60_000 });
     await produceAll(t.producer, t.topics, messages);
     // The service's own client configuration, not the tests' short retries.
-    const runner = inProcessRunner(infra, t.settings, t.state.store, { kafka: createKafka(t.settings) });
+    let consumerRestarts = 0;
+    const runner = inProcessRunner(infra, t.settings, t.state.store, { kafka: createKafka(t.settings), observer: { consumerRestarted: () => consumerRestarts++ } });
     cleanups.push(() => runner.stop());
     const stored = () => storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
-    return { ...t, messages, runner, stored };
+    return { ...t, messages, runner, stored, consumerRestarts: () => consumerRestarts };
   };
 
   // What was published is read back by a reader started after the fault: the
@@ -85,7 +86,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
     expect(atKill, 'the kill landed with records left to consume').toBeLessThan(t.messages.length);
     await nodes.restart(1);
     const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed through the restarted broker');
-    console.log(`[broker-faults] one broker: the stream was consumed to its end ${seconds.toFixed(1)} s after the restarted node logged its start`);
+    console.log(`[broker-faults] one broker: the stream was consumed to its end ${seconds.toFixed(1)} s after the restarted node logged its start; consumer restarts: ${t.consumerRestarts()}`);
     await expectExact(t, infra);
   });
 
@@ -121,7 +122,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
         { timeoutMs: 120_000, intervalMs: 50, what: 'every input partition the dead node led to be consumed to its end' },
       );
       const seconds = (performance.now() - t0) / 1000;
-      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were consumed to their end ${seconds.toFixed(1)} s after it was killed`);
+      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were consumed to their end ${seconds.toFixed(1)} s after it was killed; consumer restarts: ${t.consumerRestarts()}`);
       await nodes.restart(leader);
       await expectExact(t, infra);
     });
@@ -151,7 +152,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       );
       const seconds = (performance.now() - t0) / 1000;
       await back;
-      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were consumed to their end ${seconds.toFixed(1)} s after it stopped answering (back after 5 s)`);
+      console.log(`[broker-faults] 3 brokers: the ${led.length} input partitions node ${leader} led were consumed to their end ${seconds.toFixed(1)} s after it stopped answering (back after 5 s); consumer restarts: ${t.consumerRestarts()}`);
       await expectExact(t, infra);
     });
   });
