@@ -7,6 +7,9 @@
 import kafkajs, { type Admin } from 'kafkajs';
 import type { ExistingTopic, PlannedTopic } from './topic-plan.js';
 
+const LEADER_WAIT_MS = 60_000;
+const LEADER_POLL_MS = 100;
+
 // A CommonJS export that Node's ESM loader cannot see as a named export.
 const { ConfigResourceTypes } = kafkajs;
 
@@ -34,7 +37,6 @@ export async function createPlannedTopics(admin: Admin, plan: readonly PlannedTo
   if (missing.length > 0) {
     try {
       await admin.createTopics({
-        waitForLeaders: true,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
@@ -45,8 +47,34 @@ export async function createPlannedTopics(admin: Admin, plan: readonly PlannedTo
     } catch (error) {
       throw new TopicAdminError(`creating ${missing.map((t) => t.name).join(', ')} failed: ${describeKafkaError(error)}`, { cause: error });
     }
+    await leadersElected(admin, missing);
   }
   return { created: missing.map((t) => t.name), existing: plan.filter((t) => present.has(t.name)).map((t) => t.name) };
+}
+
+/**
+ * Waits until every partition of the new topics has a leader. kafkajs'
+ * `waitForLeaders` gives up when a broker answers a metadata request for a topic
+ * it has not heard of yet (UNKNOWN_TOPIC_OR_PARTITION), which a broker may do
+ * for a moment after the controller created it.
+ */
+async function leadersElected(admin: Admin, topics: readonly PlannedTopic[]): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  let last: unknown = null;
+  for (let round = 0; Date.now() < deadline && round < LEADER_WAIT_MS / LEADER_POLL_MS; round++) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+      const ready = topics.every((t) => {
+        const partitions = described.find((d) => d.name === t.name)?.partitions ?? [];
+        return partitions.length === t.partitions && partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
+  }
+  throw new TopicAdminError(`created ${topics.map((t) => t.name).join(', ')}, but not every partition had a leader within ${LEADER_WAIT_MS / 1000} s${last === null ? '' : ` (${describeKafkaError(last)})`}`);
 }
 
 /** The plan's topics as the broker has them (absent ones are left out), with the configs the plan names. */
