@@ -136,6 +136,19 @@ export interface BgNbdFitOptions extends FitOptions {
 }
 
 export function fitBgNbd(input: Iterable<BgNbdObservation> | BgNbdData, options: BgNbdFitOptions = {}): FitResult<BgNbdParams> {
+  return fitBgNbdFamily(input, options, bgnbdDataLogLikelihood);
+}
+
+/**
+ * Maximum likelihood for a model of the BG/NBD's family (same four parameters,
+ * same data): the BG/NBD itself and the modified BG/NBD differ only in the
+ * log-likelihood (with its gradient in the natural parameters) handed in.
+ */
+export function fitBgNbdFamily(
+  input: Iterable<BgNbdObservation> | BgNbdData,
+  options: BgNbdFitOptions,
+  dataLogLikelihood: (params: BgNbdParams, data: BgNbdData, gradient?: Float64Array) => number,
+): FitResult<BgNbdParams> {
   const data = isBgNbdData(input) ? input : aggregateBgNbd(input);
   const required = resolveMinRepeatBuyers(options);
   // Even with required = 0, no repeat buyer at all leaves nothing to estimate.
@@ -151,7 +164,7 @@ export function fitBgNbd(input: Iterable<BgNbdObservation> | BgNbdData, options:
   });
   const meanNegative = (theta: Float64Array, gradient: Float64Array): number => {
     const params = toParams(theta);
-    const ll = bgnbdDataLogLikelihood(params, data, natural);
+    const ll = dataLogLikelihood(params, data, natural);
     const scale = -1 / data.customers;
     gradient[0] = scale * natural[0]! * params.r;
     gradient[1] = scale * natural[1]! * params.alpha;
@@ -167,7 +180,7 @@ export function fitBgNbd(input: Iterable<BgNbdObservation> | BgNbdData, options:
     meanNegative,
     [r, alpha, a, b],
     toParams,
-    (params) => bgnbdDataLogLikelihood(params, data),
+    (params) => dataLogLikelihood(params, data),
     { customers: data.customers, repeatBuyers: data.repeatBuyers, distinctRows: data.rows },
     options,
   );

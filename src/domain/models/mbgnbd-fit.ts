@@ -12,9 +12,9 @@
  */
 import { digamma, logBeta, logGamma, logistic, softplus } from './special.js';
 import type { BgNbdParams } from './bgnbd.js';
-import { aggregateBgNbd, type BgNbdData, type BgNbdFitOptions } from './bgnbd-fit.js';
+import { fitBgNbdFamily, type BgNbdData, type BgNbdFitOptions } from './bgnbd-fit.js';
 import type { BgNbdObservation } from './observations.js';
-import { type FitResult, fitOnLogParameters, resolveMinRepeatBuyers } from './maximum-likelihood.js';
+import type { FitResult } from './maximum-likelihood.js';
 
 /** Total weighted MBG/NBD log-likelihood; with `gradient`, ∂/∂(r, α, a, b) written into it. */
 export function mbgnbdDataLogLikelihood(params: BgNbdParams, data: BgNbdData, gradient?: Float64Array): number {
@@ -78,36 +78,5 @@ export function mbgnbdDataLogLikelihood(params: BgNbdParams, data: BgNbdData, gr
 }
 
 export function fitMbgNbd(input: Iterable<BgNbdObservation> | BgNbdData, options: BgNbdFitOptions = {}): FitResult<BgNbdParams> {
-  const data = (input as Partial<BgNbdData>).kind === 'bgnbd-data' ? (input as BgNbdData) : aggregateBgNbd(input as Iterable<BgNbdObservation>);
-  const required = resolveMinRepeatBuyers(options);
-  if (data.repeatBuyers < required || data.repeatBuyers === 0) {
-    return { status: 'insufficient-data', customers: data.customers, repeatBuyers: data.repeatBuyers, required };
-  }
-  const natural = new Float64Array(4);
-  const toParams = (theta: Float64Array): BgNbdParams => ({
-    r: Math.exp(theta[0]!),
-    alpha: Math.exp(theta[1]!),
-    a: Math.exp(theta[2]!),
-    b: Math.exp(theta[3]!),
-  });
-  const meanNegative = (theta: Float64Array, gradient: Float64Array): number => {
-    const params = toParams(theta);
-    const ll = mbgnbdDataLogLikelihood(params, data, natural);
-    const scale = -1 / data.customers;
-    gradient[0] = scale * natural[0]! * params.r;
-    gradient[1] = scale * natural[1]! * params.alpha;
-    gradient[2] = scale * natural[2]! * params.a;
-    gradient[3] = scale * natural[3]! * params.b;
-    return scale * ll;
-  };
-  const alpha0 = data.weightedX > 0 ? data.weightedT / data.weightedX : Math.max(data.weightedT / data.customers, 1);
-  const { r, alpha, a, b } = options.initial ?? { r: 1, alpha: alpha0, a: 1, b: 1 };
-  return fitOnLogParameters(
-    meanNegative,
-    [r, alpha, a, b],
-    toParams,
-    (params) => mbgnbdDataLogLikelihood(params, data),
-    { customers: data.customers, repeatBuyers: data.repeatBuyers, distinctRows: data.rows },
-    options,
-  );
+  return fitBgNbdFamily(input, options, mbgnbdDataLogLikelihood);
 }
