@@ -142,6 +142,8 @@ describeWithInfra('clvstream generate → Kafka', (infra) => {
       TOPIC_CANCELLATION: topics.cancellation,
       TOPIC_FEEDBACK: topics.feedback,
       CLVSTREAM_CONFIG: undefined,
+      // generate needs no Redis; the test servers' cluster beside their standalone Redis would be refused.
+      REDIS_CLUSTER_NODES: undefined,
     };
     const prefix = `cli-${uniqueSuffix()}`;
     const args = ['--start', '2010-01-01', '--currency', 'USD', '--customers', '80', '--rate', '150', '--duration', '2', '--seed', '3', '--id-prefix', prefix];

@@ -196,6 +196,13 @@ export function eventStream(o: StreamOptions): TestMessage[] {
 }
 
 /** Produces messages in order, keyed, each to its type's topic; resolves when all are acknowledged. */
+/**
+ * The tests' input producer: idempotent, so a produce request retried after a
+ * timeout (a loaded machine) does not write its records twice. A duplicate in
+ * the input would be counted twice by the service and once by the reference.
+ */
+export const EXACTLY_ONCE_INPUT = { idempotent: true, maxInFlightRequests: 1 } as const;
+
 export async function produceAll(producer: Producer, topics: TopicSet, messages: readonly TestMessage[], chunk = 500): Promise<void> {
   for (let i = 0; i < messages.length; i += chunk) {
     const part = messages.slice(i, i + chunk);
@@ -468,7 +475,7 @@ export async function runtimeFixture(infra: InfraEndpoints, cleanups: (() => unk
   const state = connectState(settings, { ...(options.redisOptions ? { redisOptions: options.redisOptions } : {}), errorLog: { logger: testRunnerLogger(), connection: 'state' } });
   cleanups.push(() => state.close());
   if (options.redisUrl === undefined) cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-  const producer = createTestKafka(infra).producer();
+  const producer = createTestKafka(infra).producer(EXACTLY_ONCE_INPUT);
   await producer.connect();
   cleanups.push(() => producer.disconnect());
   const reader = new TopicReader(infra, [topics.segmentChanged, topics.churnRisk]);

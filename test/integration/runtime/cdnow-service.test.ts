@@ -16,7 +16,7 @@ import {
   waitFor,
   type InfraEndpoints,
 } from '../../support/infra.js';
-import { createTopicSet, deleteTopicSet, inProcessRunner, produceAll, runtimeEnv, settingsOf, storedInboundRecords, type TestMessage } from '../../support/runtime-harness.js';
+import { EXACTLY_ONCE_INPUT, createTopicSet, deleteTopicSet, inProcessRunner, produceAll, runtimeEnv, settingsOf, storedInboundRecords, type TestMessage } from '../../support/runtime-harness.js';
 
 const PARTITIONS = 4;
 const CALIBRATION_END = '1997-09-30';
@@ -39,7 +39,7 @@ describeWithInfra('CDNOW through the service, then fit from Redis', (infra: Infr
       .map((line) => JSON.parse(line) as { customer_id: string; occurred_at: string })
       .filter((e) => e.occurred_at.slice(0, 10) <= CALIBRATION_END)
       .map((e) => ({ type: 'purchase', key: e.customer_id, value: Buffer.from(JSON.stringify(e)) }));
-    const producer = createTestKafka(infra).producer();
+    const producer = createTestKafka(infra).producer(EXACTLY_ONCE_INPUT);
     await producer.connect();
     cleanups.push(() => producer.disconnect());
     await produceAll(producer, topics, messages);

@@ -17,6 +17,7 @@ import {
 } from '../../support/infra.js';
 import {
   TopicReader,
+  EXACTLY_ONCE_INPUT,
   convergedEmissionDifferences,
   convergedStateDifferences,
   createTopicSet,
@@ -88,7 +89,7 @@ describeWithInfra('runtime dead-letter routing', (infra: InfraEndpoints) => {
     const state = connectState(settings);
     cleanups.push(() => state.close());
     cleanups.push(() => deleteKeysByPrefix(state.redis, `${prefix}:`));
-    const producer = createTestKafka(infra).producer();
+    const producer = createTestKafka(infra).producer(EXACTLY_ONCE_INPUT);
     await producer.connect();
     cleanups.push(() => producer.disconnect());
 
