@@ -7,12 +7,15 @@
  *
  * Two BG/NBD runs: times in whole days as the domain keeps them (identical
  * rows aggregate), and continuous times (every row distinct: the worst case
- * for the likelihood evaluation). A benchmark, not a test: it prints, never fails.
+ * for the likelihood evaluation). Then the Pareto/NBD on the whole-day rows (a
+ * different model, so its parameters have no "true" values here: the figure is
+ * its cost). A benchmark, not a test: it prints, never fails.
  */
 import {
   aggregateBgNbd,
   fitBgNbd,
   fitGammaGamma,
+  fitParetoNbd,
   seededRandom,
   simulateBgNbdCustomer,
   simulateMeanSpend,
@@ -66,6 +69,18 @@ start = process.hrtime.bigint();
 const dayFit = fitBgNbd(days);
 console.log(`aggregation of whole-day rows: ${aggregation}`);
 describe('BG/NBD, whole days', dayFit, truth, seconds(start));
+
+start = process.hrtime.bigint();
+const paretoFit = fitParetoNbd(days);
+const paretoTime = seconds(start);
+if (paretoFit.status === 'fitted') {
+  const { r, alpha, s, beta } = paretoFit.params;
+  console.log(
+    `Pareto/NBD, whole days: ${paretoTime}, ${paretoFit.iterations} iterations, ${paretoFit.evaluations} evaluations, ` +
+      `converged=${paretoFit.converged}, log-likelihood ${paretoFit.logLikelihood.toFixed(2)} (BG/NBD ${dayFit.status === 'fitted' ? dayFit.logLikelihood.toFixed(2) : '-'}); ` +
+      `r ${r.toFixed(4)}, alpha ${alpha.toFixed(2)}, s ${s.toFixed(4)}, beta ${beta.toFixed(2)}`,
+  );
+} else console.log(`Pareto/NBD, whole days: ${paretoFit.status}`);
 
 start = process.hrtime.bigint();
 const continuousFit = fitBgNbd(continuous);

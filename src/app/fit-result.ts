@@ -4,7 +4,8 @@
  *   { "purchase_model": "bgnbd" | "mbgnbd",   (the one to use; both are fitted)
  *     "bgnbd": { r, alpha, a, b, log_likelihood } | null,
  *     "mbgnbd": { r, alpha, a, b, log_likelihood } | null,
- *     "comparison": { bgnbd: {log_likelihood, holdout}, mbgnbd: {...} },
+ *     "pnbd": { r, alpha, s, beta, log_likelihood } | null,   (Pareto/NBD, for comparison)
+ *     "comparison": { bgnbd: {log_likelihood, holdout}, mbgnbd: {...}, pnbd: {log_likelihood, holdout: null} },
  *     "gamma_gamma": { p, q, v, log_likelihood } | null,
  *     "diagnostics": { customers, repeat_buyers, iterations: {bgnbd, gamma_gamma},
  *                      converged, min_repeat_buyers, l2_penalty, bgnbd: {...},
@@ -18,7 +19,13 @@ import { z } from 'zod';
 import type { HoldoutError } from '../domain/analytics/holdout.js';
 import type { ModelOutcome, PopulationFit } from '../domain/analytics/population-fit.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { PURCHASE_MODEL_KINDS, type BgNbdParams, type GammaGammaParams, type PurchaseModelKind } from '../domain/models/index.js';
+import {
+  PURCHASE_MODEL_KINDS,
+  type BgNbdParams,
+  type GammaGammaParams,
+  type ParetoNbdParams,
+  type PurchaseModelKind,
+} from '../domain/models/index.js';
 
 function modelDiagnostics<P>(o: ModelOutcome<P>): Record<string, unknown> {
   if (o.status !== 'fitted') return { status: o.status, reason: o.reason };
@@ -51,8 +58,12 @@ export interface FitJson {
   purchase_model: PurchaseModelKind;
   bgnbd: PurchaseParamsJson;
   mbgnbd: PurchaseParamsJson;
-  /** Both purchase models side by side: log-likelihood (higher is better) and, where there was a holdout, its error. */
-  comparison: Record<PurchaseModelKind, { log_likelihood: number | null; holdout: HoldoutErrorJson | null }>;
+  pnbd: { r: number; alpha: number; s: number; beta: number; log_likelihood: number } | null;
+  /**
+   * The purchase models side by side: log-likelihood (higher is better) and, where
+   * there was a holdout, its error (not yet computed for the Pareto/NBD: null).
+   */
+  comparison: Record<PurchaseModelKind | 'pnbd', { log_likelihood: number | null; holdout: HoldoutErrorJson | null }>;
   gamma_gamma: { p: number; q: number; v: number; log_likelihood: number } | null;
   diagnostics: Record<string, unknown>;
 }
@@ -66,17 +77,19 @@ export function fitJson(
 ): FitJson {
   const bg = fit.bgnbd;
   const mbg = fit.mbgnbd;
+  const pnbd = fit.pnbd;
   const gg = fit.gammaGamma;
-  const fitted = [bg, mbg, gg].filter((o) => o.status === 'fitted');
-  const compare = (o: ModelOutcome<BgNbdParams>, kind: PurchaseModelKind) => {
-    const h = holdout[kind];
+  const fitted = [bg, mbg, pnbd, gg].filter((o) => o.status === 'fitted');
+  const compare = (o: ModelOutcome<BgNbdParams> | ModelOutcome<ParetoNbdParams>, kind: PurchaseModelKind | 'pnbd') => {
+    const h = kind === 'pnbd' ? undefined : holdout[kind];
     return { log_likelihood: o.status === 'fitted' ? o.logLikelihood : null, holdout: h === undefined ? null : holdoutErrorJson(h) };
   };
   return {
     purchase_model: fit.purchaseModel,
     bgnbd: purchaseJson(bg),
     mbgnbd: purchaseJson(mbg),
-    comparison: { bgnbd: compare(bg, 'bgnbd'), mbgnbd: compare(mbg, 'mbgnbd') },
+    pnbd: pnbd.status === 'fitted' ? { ...pnbd.params, log_likelihood: pnbd.logLikelihood } : null,
+    comparison: { bgnbd: compare(bg, 'bgnbd'), mbgnbd: compare(mbg, 'mbgnbd'), pnbd: compare(pnbd, 'pnbd') },
     gamma_gamma: gg.status === 'fitted' ? { ...gg.params, log_likelihood: gg.logLikelihood } : null,
     diagnostics: {
       customers: fit.customers,
@@ -84,6 +97,7 @@ export function fitJson(
       iterations: {
         bgnbd: bg.status === 'fitted' ? bg.iterations : null,
         mbgnbd: mbg.status === 'fitted' ? mbg.iterations : null,
+        pnbd: pnbd.status === 'fitted' ? pnbd.iterations : null,
         gamma_gamma: gg.status === 'fitted' ? gg.iterations : null,
       },
       converged: fitted.length > 0 && fitted.every((o) => o.status === 'fitted' && o.converged),
@@ -92,6 +106,7 @@ export function fitJson(
       ...extra,
       bgnbd: modelDiagnostics(bg),
       mbgnbd: modelDiagnostics(mbg),
+      pnbd: modelDiagnostics(pnbd),
       gamma_gamma: modelDiagnostics(gg),
       warnings: fit.warnings,
     },

@@ -69,6 +69,19 @@ describe('fit --events on CDNOW', () => {
     expect(comparison.mbgnbd.holdout!.predicted).toBeCloseTo(1576.7, 1);
   });
 
+  it('reports the Pareto/NBD beside them: its parameters (days) and log-likelihood', () => {
+    const out = fitted.output;
+    // The model file is fitted on all 78 weeks, so these are not FHL 2005's calibration-period figures
+    // (test/domain/models/pnbd.test.ts reproduces those); r and s are unit-free, α and β in days.
+    expect(out.pnbd).not.toBeNull();
+    expect(out.pnbd!.r).toBeGreaterThan(0);
+    expect(out.pnbd!.alpha).toBeGreaterThan(7);
+    expect(out.diagnostics.pnbd).toMatchObject({ status: 'fitted', converged: true, customers: 2357 });
+    expect(out.comparison.pnbd).toEqual({ log_likelihood: out.pnbd!.log_likelihood, holdout: null });
+    expect(out.comparison.pnbd.log_likelihood).toBeLessThan(0);
+    expect(out.comparison.pnbd.log_likelihood).not.toBe(out.comparison.bgnbd.log_likelihood);
+  });
+
   it('--purchase-model mbgnbd: the model file holds the modified BG/NBD, and one-time buyers get a P(alive)', async () => {
     const mbg = await fitFromEvents({
       open: () => streamOf(lines),

@@ -13,6 +13,8 @@ import {
   fitBgNbd,
   fitMbgNbd,
   fitGammaGamma,
+  fitParetoNbd,
+  type ParetoNbdParams,
   type BgNbdObservation,
   type BgNbdParams,
   type FitResult,
@@ -109,6 +111,8 @@ export interface PopulationFit {
   readonly bgnbd: ModelOutcome<BgNbdParams>;
   /** The modified BG/NBD on the same summaries (same parameter names). */
   readonly mbgnbd: ModelOutcome<BgNbdParams>;
+  /** The Pareto/NBD on the same summaries, reported for comparison. */
+  readonly pnbd: ModelOutcome<ParetoNbdParams>;
   /** Which of the two is the model to use (`purchaseModel` of the options). */
   readonly purchaseModel: PurchaseModelKind;
   readonly gammaGamma: ModelOutcome<GammaGammaParams>;
@@ -147,6 +151,7 @@ export function fitPopulation(data: SummaryBuffer, options: PopulationFitOptions
   const aggregated = aggregateBgNbd(data.bgnbd());
   const bgResult = fitBgNbd(aggregated, fitOptions);
   const mbgResult = fitMbgNbd(aggregated, fitOptions);
+  const pnbdResult = fitParetoNbd(aggregated, fitOptions);
   const customers = bgResult.status === 'failed' ? data.length : bgResult.customers;
   const repeatBuyers = bgResult.status === 'failed' ? countRepeat(data) : bgResult.repeatBuyers;
   const warnings: string[] = [];
@@ -163,9 +168,11 @@ export function fitPopulation(data: SummaryBuffer, options: PopulationFitOptions
   const mbgnbd = outcome(mbgResult, 'modified BG/NBD');
   if (bgnbd.status === 'fitted' && !bgnbd.converged) warnings.push('BG/NBD: the optimiser stopped before the gradient tolerance');
   if (mbgnbd.status === 'fitted' && !mbgnbd.converged) warnings.push('modified BG/NBD: the optimiser stopped before the gradient tolerance');
+  const pnbd = outcome(pnbdResult, 'Pareto/NBD');
+  if (pnbd.status === 'fitted' && !pnbd.converged) warnings.push('Pareto/NBD: the optimiser stopped before the gradient tolerance');
   if (gammaGamma.status === 'fitted' && !gammaGamma.converged) warnings.push('Gamma-Gamma: the optimiser stopped before the gradient tolerance');
   const purchaseModel = options.purchaseModel ?? 'bgnbd';
-  return { customers, repeatBuyers, minRepeatBuyers, l2Penalty, bgnbd, mbgnbd, purchaseModel, gammaGamma, warnings };
+  return { customers, repeatBuyers, minRepeatBuyers, l2Penalty, bgnbd, mbgnbd, pnbd, purchaseModel, gammaGamma, warnings };
 }
 
 /** The outcome of the chosen purchase model. */

@@ -59,3 +59,14 @@ export {
   simulateBgNbdCustomer,
   simulateMeanSpend,
 } from './simulate.js';
+export {
+  type ParetoNbdParams,
+  isValidParetoNbdParams,
+  pnbdLogLikelihood,
+  pnbdProbabilityAlive,
+  pnbdExpectedPurchasesIfAlive,
+  pnbdConditionalExpectedPurchases,
+  pnbdConditionalExpectedPurchasesAt,
+  pnbdExpectedPurchases,
+} from './pnbd.js';
+export { type ParetoNbdFitOptions, pnbdDataLogLikelihood, fitParetoNbd } from './pnbd-fit.js';

@@ -70,7 +70,17 @@ export function penalised(objective: Objective, lambda: number): Objective {
   };
 }
 
-export function minimizeRobustly(objective: Objective, start: Float64Array, options: FitOptions): OptimisationOutcome {
+/**
+ * `valueOnly`, when given, is the objective without its gradient: the simplex
+ * fallback needs no gradient, and an objective whose gradient costs several
+ * evaluations (finite differences) would otherwise pay for it at every vertex.
+ */
+export function minimizeRobustly(
+  objective: Objective,
+  start: Float64Array,
+  options: FitOptions,
+  valueOnly?: (x: Float64Array) => number,
+): OptimisationOutcome {
   const settings = {
     gradientTolerance: options.gradientTolerance ?? DEFAULT_GRADIENT_TOLERANCE,
     maxIterations: options.maxIterations ?? DEFAULT_MAX_ITERATIONS,
@@ -80,7 +90,7 @@ export function minimizeRobustly(objective: Objective, start: Float64Array, opti
   // separates it from the tolerance: a simplex search cannot do better there.
   if (first.converged || first.gradientNorm <= STALLED_GRADIENT) return { ...first, usedFallback: false };
   const scratch = new Float64Array(start.length);
-  const simplex = minimizeNelderMead((x) => objective(x, scratch), Number.isFinite(first.value) ? first.x : start, {
+  const simplex = minimizeNelderMead(valueOnly ?? ((x) => objective(x, scratch)), Number.isFinite(first.value) ? first.x : start, {
     step: 0.5,
     valueTolerance: 1e-12,
     maxEvaluations: NELDER_MEAD_EVALUATIONS_PER_PARAMETER * start.length,
@@ -112,9 +122,13 @@ export function fitOnLogParameters<P extends object>(
   logLikelihoodAt: (params: P) => number,
   counts: { readonly customers: number; readonly repeatBuyers: number; readonly distinctRows: number },
   options: FitOptions & { readonly l2Penalty?: number },
+  valueOnly?: (logParams: Float64Array) => number,
 ): FitResult<P> {
   const theta0 = Float64Array.from(start, Math.log);
-  const outcome = minimizeRobustly(penalised(objective, options.l2Penalty ?? 0), theta0, options);
+  const lambda = options.l2Penalty ?? 0;
+  const penalisedValue =
+    valueOnly === undefined ? undefined : (x: Float64Array): number => valueOnly(x) + lambda * x.reduce((sum, v) => sum + v * v, 0);
+  const outcome = minimizeRobustly(penalised(objective, lambda), theta0, options, penalisedValue);
   const params = toParams(outcome.x);
   const logLikelihood = logLikelihoodAt(params);
   if (!Number.isFinite(logLikelihood) || !Object.values(params).every((v) => Number.isFinite(v))) {
