@@ -10,11 +10,12 @@
  * is tested without a broker. See docs/operations.md for the security settings.
  */
 import { readFileSync } from 'node:fs';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Level } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../ops/logger.js';
+import { perSchemaAjv } from './json-schema-validator.js';
 
 export type KafkaClientSettings = Pick<
   Settings,
@@ -130,5 +131,5 @@ export function schemaRegistryArgsFrom(
 /** The Schema Registry client (basic auth when configured), or null without SCHEMA_REGISTRY_URL. */
 export function createSchemaRegistry(settings: SchemaRegistrySettings): SchemaRegistry | null {
   const args = schemaRegistryArgsFrom(settings);
-  return args === null ? null : new SchemaRegistry(args);
+  return args === null ? null : new SchemaRegistry(args, { [SchemaType.JSON]: { ajvInstance: perSchemaAjv as never } });
 }
