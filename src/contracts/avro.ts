@@ -73,6 +73,7 @@ function avroType(name: string, node: JsonNode): AvroType {
       return 'boolean';
     case 'null':
       return 'null';
+    case undefined:
     default:
       throw new Error(`no Avro type for JSON Schema node ${JSON.stringify(node)}`);
   }
@@ -105,7 +106,7 @@ function withNull(type: AvroType): AvroType {
  * does not know are kept, for the contract's unknown-field rule to judge.
  */
 export function fromAvro(contract: TopicContract, value: unknown): unknown {
-  return toJsonShape(jsonSchemaFor(contract) as JsonNode, value);
+  return toJsonShape(jsonSchemaFor(contract), value);
 }
 
 function toJsonShape(node: JsonNode, value: unknown): unknown {

@@ -27,7 +27,7 @@ async function closedPort(): Promise<number> {
 describe('MessageDecoder with an unreachable registry', () => {
   it('throws RegistryUnavailableError (retried by the runner) instead of rejecting the message', async () => {
     const port = await closedPort();
-    const registry = createSchemaRegistry({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}`, KAFKA_CLIENT_ID: 'test' } as never);
+    const registry = createSchemaRegistry({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}`, SCHEMA_REGISTRY_USERNAME: undefined, SCHEMA_REGISTRY_PASSWORD: undefined, KAFKA_CLIENT_ID: 'test' });
     const decoder = new MessageDecoder(RULES, registry);
     const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), Buffer.from('{}')]);
     await expect(decoder.decode(framed, 'purchase')).rejects.toBeInstanceOf(RegistryUnavailableError);
