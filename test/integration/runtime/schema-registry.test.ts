@@ -6,7 +6,7 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect, it } from 'vitest';
-import { avroSchemaFor } from '../../../src/contracts/avro.js';
+import { avroSchemaFor, fromAvro } from '../../../src/contracts/avro.js';
 import { deadLetterSchema, type DeadLetterRecord } from '../../../src/contracts/dead-letter.js';
 import type { InboundType } from '../../../src/contracts/inbound.js';
 import { jsonSchemaFor } from '../../../src/contracts/json-schema.js';
@@ -219,6 +219,57 @@ describeWithInfra('Schema Registry wire format', (infra: InfraEndpoints) => {
       expect(await convergedEmissionDifferences(expected.emissions, t.reader)).toEqual([]);
     },
   );
+
+  for (const format of ['avro', 'json-schema'] as const) {
+    it.skipIf(url === undefined)(`OUTPUT_FORMAT=${format}: segment-changed, churn-risk and dead letters are registered and encoded; a standard deserializer reads them back`, { timeout: 120_000 }, async () => {
+      const t = await runtimeFixture(infra, cleanups, `sr-out-${format}`, PARTITIONS, { extra: { SCHEMA_REGISTRY_URL: url as string, OUTPUT_FORMAT: format } });
+      const good = eventStream({ seed: 28, customers: 30, events: 500 });
+      const malformed = Buffer.from('{"type":"purchase",');
+      const outOfRange = Buffer.from(JSON.stringify({ type: 'feedback', event_id: 'x', customer_id: 'c', occurred_at: '2023-01-01T00:00:00Z', score: 11 }));
+      const poison = [malformed, outOfRange];
+      const deadLetters = new TopicReader(infra, [t.topics.deadLetter]);
+      await deadLetters.start();
+      cleanups.push(() => deadLetters.stop());
+      await produceAll(t.producer, t.topics, good);
+      await t.producer.send({ topic: t.topics.byType.purchase, acks: -1, messages: [{ key: 'c', value: malformed }] });
+      await t.producer.send({ topic: t.topics.byType.feedback, acks: -1, messages: [{ key: 'c', value: outOfRange }] });
+      const runner = inProcessRunner(infra, t.settings, t.state.store, { registry: processorClient(url as string) });
+      cleanups.push(() => runner.stop());
+      await runner.start();
+
+      const expected = reference(good, t.settings, PARTITIONS);
+      expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states)).toEqual([]);
+      await waitFor(() => t.reader.records.length >= expected.emissions.size && deadLetters.records.length >= poison.length, { timeoutMs: 30_000, what: 'the emissions and dead letters' });
+
+      // Read back as a consumer would: the standard client's decode, by the id in the
+      // frame. JSON Schema: with a validator per schema, as several outbound
+      // subjects' versions share an $id (see docs/contracts.md).
+      const reader = processorClient(url as string);
+      const contract = { [t.topics.segmentChanged]: contractOf('segment-changed'), [t.topics.churnRisk]: contractOf('churn-risk'), [t.topics.deadLetter]: contractOf('dead-letter') };
+      const read = async (r: { topic: string; value: Buffer }): Promise<unknown> => {
+        expect(r.value[0]).toBe(0);
+        const decoded: unknown = await reader.decode(r.value);
+        return format === 'avro' ? fromAvro(contract[r.topic] as TopicContract, decoded) : decoded;
+      };
+      const emitted = new Map<string, unknown>();
+      for (const r of t.reader.records) {
+        const event = (await read(r)) as { event_id: string };
+        emitted.set(event.event_id, event);
+      }
+      expect(emitted.size).toBe(expected.emissions.size);
+      for (const [id, event] of expected.emissions) expect(emitted.get(id), id).toEqual(event);
+      const letters = await Promise.all(deadLetters.records.map(async (r) => deadLetterSchema.parse(await read(r))));
+      expect(letters.map((l) => Buffer.from(l.value_base64 ?? '', 'base64')).sort((a, b) => Buffer.compare(a, b))).toEqual([...poison].sort((a, b) => Buffer.compare(a, b)));
+      expect(letters.map((l) => l.error.code).sort()).toEqual(['invalid_event', 'malformed_json']);
+
+      for (const topic of [t.topics.segmentChanged, t.topics.churnRisk, t.topics.deadLetter]) {
+        const id = await reader.getLatestSchemaId(`${topic}-value`);
+        const frameIds = new Set([...t.reader.records, ...deadLetters.records].filter((r) => r.topic === topic).map((r) => r.value.readUInt32BE(1)));
+        expect([...frameIds], topic).toEqual([id]);
+        expect((await reader.getSchema(id)) !== null, topic).toBe(true);
+      }
+    });
+  }
 
   it('a registry that is down mid-stream is waited for: nothing is dead-lettered or skipped, and the stream completes once it is back', { timeout: 240_000 }, async () => {
     const registry = await RegistryNode.start();
