@@ -16,7 +16,7 @@
  *   Avro readers would otherwise see a branch-wrapped value.
  * - Integers are `long` (minor units exceed 32 bits).
  */
-import { jsonSchemaFor } from './json-schema.js';
+import { z } from 'zod';
 import type { TopicContract } from './topics.js';
 
 export const AVRO_NAMESPACE = 'dev.clvstream';
@@ -37,9 +37,14 @@ export function avroSchemaFileName(contract: TopicContract): string {
   return `${contract.id}.avsc`;
 }
 
+/** The contract as producers may write it (the JSON Schema's view, without its document header). */
+function jsonNodeOf(contract: TopicContract): JsonNode {
+  return z.toJSONSchema(contract.schema, { target: 'draft-2020-12', io: 'input' }) as JsonNode;
+}
+
 /** The contract's Avro record schema (a JSON-serialisable object). */
 export function avroSchemaFor(contract: TopicContract): Record<string, unknown> {
-  const root = jsonSchemaFor(contract) as JsonNode;
+  const root = jsonNodeOf(contract);
   return { ...record(pascal(contract.id), root), namespace: AVRO_NAMESPACE, doc: contract.description };
 }
 
@@ -106,7 +111,7 @@ function withNull(type: AvroType): AvroType {
  * does not know are kept, for the contract's unknown-field rule to judge.
  */
 export function fromAvro(contract: TopicContract, value: unknown): unknown {
-  return toJsonShape(jsonSchemaFor(contract), value);
+  return toJsonShape(jsonNodeOf(contract), value);
 }
 
 function toJsonShape(node: JsonNode, value: unknown): unknown {
