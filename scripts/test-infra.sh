@@ -4,6 +4,9 @@
 #   - a 3-master Redis Cluster (3 redis-server processes, no replicas)
 #   - one Apache Kafka node (KRaft, broker and controller in one process), from
 #     the Maven artifacts of infra/kafka/pom.xml, via scripts/kafka-node.sh
+#   - one schema registry (Apicurio Registry, Confluent-compatible API), from
+#     infra/registry/pom.xml, via scripts/registry-node.sh; it starts while the
+#     other servers do
 #
 # Usage: scripts/test-infra.sh start|stop|status|env
 #
@@ -31,6 +34,8 @@ CACHE="${CLVSTREAM_CACHE_DIR:-$HOME/.cache/clvstream}"
 
 KAFKA_NODE="$ROOT/scripts/kafka-node.sh"
 KAFKA_DIR="$INFRA/kafka"
+REGISTRY_NODE="$ROOT/scripts/registry-node.sh"
+REGISTRY_DIR="$INFRA/registry"
 
 # Ports: pick from below Linux's ephemeral range (32768+) so that nothing that
 # binds port 0 (outgoing connections, a test's own servers) can take ours, and
@@ -235,6 +240,15 @@ check_all() {
           bad=1
         fi
         ;;
+      registry)
+        if pid_is "$pid" quarkus-run.jar &&
+          curl -sf -o /dev/null --max-time 2 "$(env_get SCHEMA_REGISTRY_URL)/subjects"; then
+          echo "registry pid $pid: up ($(env_get SCHEMA_REGISTRY_URL))"
+        else
+          echo "registry pid $pid: DOWN"
+          bad=1
+        fi
+        ;;
       redis-*)
         port=${name##*-}
         if pid_is "$pid" redis-server && redis_ping "$port"; then
@@ -265,6 +279,12 @@ stop_all() {
   for f in "${pidfiles[@]}"; do
     pid=$(<"$f")
     name=$(basename "$f" .pid)
+    if [[ $name == registry ]]; then
+      bash "$REGISTRY_NODE" stop "$REGISTRY_DIR" || true
+      log "stopped registry (pid $pid)"
+      rm -f "$f"
+      continue
+    fi
     if [[ $name == kafka ]]; then
       # kafka-node.sh knows the node's own pid file and gives it time for a clean shutdown.
       bash "$KAFKA_NODE" stop "$KAFKA_DIR" || true
@@ -286,8 +306,10 @@ stop_all() {
     fi
     rm -f "$f"
   done
+  # A registry whose start was under way when start failed has no .infra pid file yet.
+  bash "$REGISTRY_NODE" stop "$REGISTRY_DIR" || true
   rm -f "$ENV_FILE"
-  rm -rf "$INFRA/redis-cluster" "$INFRA/redis-standalone" "$KAFKA_DIR"
+  rm -rf "$INFRA/redis-cluster" "$INFRA/redis-standalone" "$KAFKA_DIR" "$REGISTRY_DIR"
 }
 
 cmd_start() {
@@ -308,6 +330,7 @@ cmd_start() {
   # Logs are per run (server logs are named by port and would pile up).
   rm -f "$INFRA"/redis-*.log
   : >"$INFRA/kafka-start.log"
+  : >"$INFRA/registry-start.log"
 
   # Whatever fails from here on: leave nothing running behind us.
   trap 'rc=$?; if ((rc != 0)); then log "start failed; stopping what was started"; stop_all; fi' EXIT
@@ -318,6 +341,14 @@ cmd_start() {
   classpath=$(bash "$KAFKA_NODE" classpath 2>>"$INFRA/kafka-start.log") ||
     fail "the Kafka broker could not be resolved, see .infra/kafka-start.log"
   log "Kafka classpath: $classpath ($((SECONDS - t0))s so far)"
+
+  # The registry's JVM starts alongside the other servers; it is waited for last.
+  local registry_port registry_job
+  registry_port=$(free_port)
+  rm -rf "$REGISTRY_DIR"
+  bash "$REGISTRY_NODE" start "$REGISTRY_DIR" --port "$registry_port" \
+    >"$INFRA/registry-start.out" 2>>"$INFRA/registry-start.log" 8>&- 9>&- &
+  registry_job=$!
 
   local pid port cluster_ports=() i
   read -r pid port < <(start_redis standalone)
@@ -339,6 +370,20 @@ cmd_start() {
   echo "$pid" >"$INFRA/kafka.pid"
   local kafka_port=$port
 
+  pid=''
+  wait "$registry_job" && pid=$(<"$INFRA/registry-start.out")
+  if [[ -z $pid ]]; then
+    # Most likely its port was taken meanwhile: retry in the foreground on others.
+    for ((i = 0; i < 4; i++)); do
+      log "the registry did not come up on port $registry_port, retrying (log: .infra/registry/registry.log)"
+      registry_port=$(free_port)
+      pid=$(bash "$REGISTRY_NODE" start "$REGISTRY_DIR" --port "$registry_port" 2>>"$INFRA/registry-start.log" 8>&- 9>&-) && break
+      pid=''
+    done
+  fi
+  [[ -n $pid ]] || fail "the schema registry failed to start, see .infra/registry-start.log and .infra/registry/registry.log"
+  echo "$pid" >"$INFRA/registry.pid"
+
   local nodes
   nodes=$(printf '127.0.0.1:%s,' "${cluster_ports[@]}")
   {
@@ -346,6 +391,7 @@ cmd_start() {
     echo "KAFKA_BROKERS=127.0.0.1:$kafka_port"
     echo "REDIS_URL=redis://127.0.0.1:$redis_port"
     echo "REDIS_CLUSTER_NODES=${nodes%,}"
+    echo "SCHEMA_REGISTRY_URL=$(bash "$REGISTRY_NODE" url "$registry_port")"
   } >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   trap - EXIT

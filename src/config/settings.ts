@@ -117,6 +117,8 @@ export const settingsSchema = z.strictObject({
   SCHEMA_REGISTRY_URL: z.url({ message: 'an http(s) URL' }).optional(),
   SCHEMA_REGISTRY_USERNAME: secret('a non-empty user name'),
   SCHEMA_REGISTRY_PASSWORD: secret('a non-empty password'),
+  /** Wire format of segment-changed, churn-risk and dead letters: plain JSON, or Avro / JSON Schema through the registry. */
+  OUTPUT_FORMAT: z.enum(['json', 'avro', 'json-schema'], { message: 'json, avro or json-schema' }).default('json'),
   // Kafka security (docs/operations.md)
   KAFKA_SSL: flag(false),
   KAFKA_SSL_CA_FILE: path,
@@ -246,6 +248,9 @@ export const settingsSchema = z.strictObject({
   if ((s.SCHEMA_REGISTRY_USERNAME === undefined) !== (s.SCHEMA_REGISTRY_PASSWORD === undefined)) {
     if (s.SCHEMA_REGISTRY_USERNAME === undefined) need('SCHEMA_REGISTRY_USERNAME', 'a user name when SCHEMA_REGISTRY_PASSWORD is set');
     else need('SCHEMA_REGISTRY_PASSWORD', 'a password when SCHEMA_REGISTRY_USERNAME is set');
+  }
+  if (s.OUTPUT_FORMAT !== 'json' && s.SCHEMA_REGISTRY_URL === undefined) {
+    need('SCHEMA_REGISTRY_URL', `an http(s) URL when OUTPUT_FORMAT is ${s.OUTPUT_FORMAT}`);
   }
   if (s.SCHEMA_REGISTRY_USERNAME !== undefined && s.SCHEMA_REGISTRY_URL === undefined) {
     need('SCHEMA_REGISTRY_URL', 'an http(s) URL when SCHEMA_REGISTRY_USERNAME is set');

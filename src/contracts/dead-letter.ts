@@ -16,6 +16,8 @@ export const DEAD_LETTER_CODES = [
   'oversized',
   'bad_schema_registry_framing',
   'schema_registry_error',
+  'unknown_schema_id',
+  'schema_mismatch',
   'unconvertible_currency',
   'out_of_time_window',
   'processing_error',

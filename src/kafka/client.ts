@@ -10,11 +10,12 @@
  * is tested without a broker. See docs/operations.md for the security settings.
  */
 import { readFileSync } from 'node:fs';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Level } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../ops/logger.js';
+import { perSchemaAjv } from './json-schema-validator.js';
 
 export type KafkaClientSettings = Pick<
   Settings,
@@ -123,15 +124,48 @@ export function schemaRegistryArgsFrom(
 ): ConstructorParameters<typeof SchemaRegistry>[0] | null {
   const host = settings.SCHEMA_REGISTRY_URL;
   if (host === undefined) return null;
-  const args: ConstructorParameters<typeof SchemaRegistry>[0] = { host, clientId: settings.KAFKA_CLIENT_ID };
+  const args: ConstructorParameters<typeof SchemaRegistry>[0] = { host, clientId: settings.KAFKA_CLIENT_ID, middlewares: [schemaTypeFromContent] };
   if (settings.SCHEMA_REGISTRY_USERNAME !== undefined && settings.SCHEMA_REGISTRY_PASSWORD !== undefined) {
     args.auth = { username: settings.SCHEMA_REGISTRY_USERNAME, password: settings.SCHEMA_REGISTRY_PASSWORD };
   }
   return args;
 }
 
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/**
+ * A schema fetched by id names its type (`schemaType`) unless it is Avro, and
+ * the client reads a missing type as Avro. Apicurio Registry's
+ * Confluent-compatible API leaves the type out for JSON Schemas too (3.3.3), so
+ * the client would parse a JSON Schema as Avro and fail; the type is then told
+ * by the content. A registry that names the type is left alone.
+ */
+const schemaTypeFromContent: RegistryMiddleware = () => ({
+  response: (next) =>
+    next().then((response) => {
+      const data = response.data<{ schema?: unknown; schemaType?: unknown } | null>();
+      if (typeof data !== 'object' || data === null || typeof data.schema !== 'string' || data.schemaType !== undefined) return response;
+      if (!/\/schemas\/ids\/\d+/.test(response.request().url())) return response;
+      const type = schemaTypeOf(data.schema);
+      return type === 'AVRO' ? response : response.enhance({ rawData: JSON.stringify({ ...data, schemaType: type }) });
+    }),
+});
+
+/** Avro is JSON with an Avro `type`; a JSON Schema is an object that says so or describes an object; Protobuf is not JSON. */
+export function schemaTypeOf(schema: string): 'AVRO' | 'JSON' | 'PROTOBUF' {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(schema);
+  } catch {
+    return 'PROTOBUF';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'AVRO';
+  const o = parsed as Record<string, unknown>;
+  return '$schema' in o || 'properties' in o || o.type === 'object' ? 'JSON' : 'AVRO';
+}
+
 /** The Schema Registry client (basic auth when configured), or null without SCHEMA_REGISTRY_URL. */
 export function createSchemaRegistry(settings: SchemaRegistrySettings): SchemaRegistry | null {
   const args = schemaRegistryArgsFrom(settings);
-  return args === null ? null : new SchemaRegistry(args);
+  return args === null ? null : new SchemaRegistry(args, { [SchemaType.JSON]: { ajvInstance: perSchemaAjv as never } });
 }

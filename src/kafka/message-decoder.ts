@@ -3,12 +3,17 @@
  * Schema Registry framing (magic byte 0, a 4-byte schema id, then the encoded
  * payload — Avro, JSON Schema or Protobuf — decoded by
  * @kafkajs/confluent-schema-registry and then checked against our contracts like
- * any JSON). Undecodable input is a `Rejection` for the dead-letter topic; only an
- * unreachable registry is an error (retried, never dead-lettered: the message is
- * fine, the registry is not).
+ * any JSON; an Avro record is first put in the contract's JSON shape, see
+ * contracts/avro.ts). Undecodable input is a `Rejection` for the dead-letter
+ * topic; only an unreachable registry is an error (retried, never dead-lettered:
+ * the message is fine, the registry is not).
  */
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { fromAvro } from '../contracts/avro.js';
+import type { DeadLetterCode } from '../contracts/dead-letter.js';
 import type { InboundType } from '../contracts/inbound.js';
+import { TOPIC_CONTRACTS } from '../contracts/topics.js';
 import { decodeBytes, decodeValue, type Decoded, type IngestRules } from '../ingest/decode.js';
 
 const MAGIC_BYTE = 0;
@@ -41,19 +46,34 @@ export class MessageDecoder {
     if (this.registry === null) {
       return framing(`Schema Registry framed payload (schema id ${schemaId}) but SCHEMA_REGISTRY_URL is not configured`);
     }
+    // The schema first (the client caches it): its failures are the registry's or
+    // the id's; once it is known, a payload that does not decode is the payload's.
+    let schema: unknown;
+    try {
+      schema = await this.registry.getSchema(schemaId);
+    } catch (error) {
+      if (isUnavailable(error)) throw new RegistryUnavailableError(error);
+      if ((error as { status?: number }).status === 404) {
+        return registryRejection('unknown_schema_id', `schema id ${schemaId} is not registered`);
+      }
+      return registryRejection('schema_registry_error', `schema id ${schemaId}: ${(error as Error).message}`);
+    }
     let payload: unknown;
     try {
       payload = await this.registry.decode(value);
     } catch (error) {
       if (isUnavailable(error)) throw new RegistryUnavailableError(error);
-      const message = `schema id ${schemaId}: ${(error as Error).message}`;
-      return {
-        ok: false,
-        rejection: { code: 'schema_registry_error', message, issues: [{ field: '', rule: 'schema_registry', message }] },
-      };
+      return registryRejection('schema_mismatch', `the payload does not match schema id ${schemaId}: ${describeDecodeError(error)}`);
     }
+    if (avro.Type.isType(schema)) payload = fromAvro(contractOf(expected), payload);
     return decodeValue(payload, expected, this.rules, this.now());
   }
+}
+
+function contractOf(type: InboundType) {
+  const contract = TOPIC_CONTRACTS.find((c) => c.id === type);
+  if (contract === undefined) throw new Error(`no contract for ${type}`);
+  return contract;
 }
 
 function framing(message: string): Decoded {
@@ -63,9 +83,26 @@ function framing(message: string): Decoded {
   };
 }
 
-/** Network failures and 5xx answers mean "try again later"; 4xx (unknown schema) and decode errors do not. */
+function registryRejection(code: DeadLetterCode, message: string): Decoded {
+  return { ok: false, rejection: { code, message, issues: [{ field: '', rule: 'schema_registry', message }] } };
+}
+
+/** The client's validation error names the offending paths apart from its message. */
+function describeDecodeError(error: unknown): string {
+  const e = error as { message?: string; paths?: unknown[] };
+  const paths = Array.isArray(e.paths) && e.paths.length > 0 ? ` at ${[...new Set(e.paths.map((p) => (Array.isArray(p) ? p.join('.') : String(p))))].join(', ')}` : '';
+  return `${e.message ?? String(error)}${paths}`;
+}
+
+/**
+ * The client reports a request that got no HTTP answer (refused, reset, timed
+ * out) as status 400 with the network error's text, not as an HTTP status.
+ */
+const NO_ANSWER = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)\b|socket hang up|Timeout \(\d+ms\)/;
+
+/** No answer, timeouts and 5xx answers mean "try again later"; 4xx (unknown schema) and decode errors do not. */
 function isUnavailable(error: unknown): boolean {
   const e = error as { status?: number; code?: string; message?: string };
-  if (typeof e.status === 'number') return e.status >= 500;
-  return typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE)$/.test(e.code);
+  if (typeof e.status === 'number') return e.status >= 500 || e.status === 408 || (e.status === 400 && NO_ANSWER.test(e.message ?? ''));
+  return typeof e.code === 'string' && NO_ANSWER.test(e.code);
 }

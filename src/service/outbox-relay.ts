@@ -12,6 +12,7 @@
  */
 import type { Producer, ProducerConfig } from 'kafkajs';
 import type { Settings } from '../config/settings.js';
+import type { OutboundEncoder } from '../kafka/outbound-encoder.js';
 import { keyPartitioner } from '../kafka/key-partition.js';
 import { splitByCountAndSize } from '../state/split.js';
 import type { OutboxEntry, PartitionStore } from '../state/store.js';
@@ -113,6 +114,8 @@ export class OutboxRelay implements Relay {
     private readonly createProducer: () => Producer,
     private readonly batchSize = RELAY_BATCH_RECORDS,
     private readonly observer: RelayObserver = {},
+    /** Encodes outbound values in a registry wire format (OUTPUT_FORMAT); null sends the stored JSON. */
+    private readonly encoder: OutboundEncoder | null = null,
   ) {}
 
   /** Disconnects the current producer (shutdown). */
@@ -181,7 +184,7 @@ export class OutboxRelay implements Relay {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        producer.then((p) => p.sendBatch({ acks: -1, topicMessages: topicMessagesOf(entries) })),
+        producer.then(async (p) => p.sendBatch({ acks: -1, topicMessages: topicMessagesOf(this.encoder === null ? entries : await this.encoder.encode(entries)) })),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RelayTimeoutError()), SEND_TIMEOUT_MS))),
       ]);
     } catch (error) {

@@ -3,11 +3,12 @@
  * ↔ relay-worker.ts). Plain data only: they cross `postMessage`.
  */
 import type { KafkaClientSettings } from '../kafka/client.js';
+import type { OutboundEncoderSettings } from '../kafka/outbound-encoder.js';
 import type { Settings } from '../config/settings.js';
 import type { RedisSettings } from '../state/connect.js';
 
 /** What the relay thread needs to open its own Redis and Kafka connections. */
-export type RelayThreadSettings = KafkaClientSettings & RedisSettings & Pick<Settings, 'LOG_LEVEL' | 'KAFKA_METADATA_MAX_AGE_MS'>;
+export type RelayThreadSettings = KafkaClientSettings & RedisSettings & OutboundEncoderSettings & Pick<Settings, 'LOG_LEVEL' | 'KAFKA_METADATA_MAX_AGE_MS'>;
 
 export interface RelayThreadInit {
   readonly settings: RelayThreadSettings;

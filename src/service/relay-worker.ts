@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { KafkaConfig } from 'kafkajs';
 import type { RedisOptions } from 'ioredis';
 import { createKafka } from '../kafka/client.js';
+import { outboundEncoderFrom } from '../kafka/outbound-encoder.js';
 import { loggerFromSettings } from '../ops/logger.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { connectState } from '../state/connect.js';
@@ -67,6 +68,7 @@ const relay = new OutboxRelay(
       post(relayedReport(partition, records, ackedAtMs));
     },
   },
+  outboundEncoderFrom(init.settings),
 );
 
 const halts = new Map<number, AbortController>();

@@ -31,6 +31,7 @@ import { DAY_MS } from '../domain/time.js';
 import { CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from '../kafka/co-partition-assigner.js';
 import type { SourceMessage } from '../kafka/dead-letter-record.js';
 import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-decoder.js';
+import { outboundEncoderFrom, type OutboundEncoderSettings } from '../kafka/outbound-encoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
 import { FencedError, OffsetOverlapError } from '../state/errors.js';
 import type { PartitionStore } from '../state/store.js';
@@ -75,7 +76,8 @@ export type RunnerSettings = Pick<
   | 'TOPIC_CHURN_RISK'
   | 'TOPIC_DEAD_LETTER'
 > &
-  Partial<Pick<Settings, 'ON_PROCESSING_ERROR'>>;
+  Partial<Pick<Settings, 'ON_PROCESSING_ERROR'>> &
+  OutboundEncoderSettings;
 
 /**
  * Why the runner passed over offsets of an input topic: the broker no longer
@@ -193,6 +195,7 @@ export class StreamRunner {
         () => options.kafka.producer(relayProducerConfig(s)),
         RELAY_BATCH_RECORDS,
         options.observer,
+        outboundEncoderFrom(options.settings),
       );
     this.failure = new Promise<never>((_, reject) => (this.settleFailure = reject));
     this.failure.catch(() => undefined); // observed through `failure` or `status`

@@ -98,6 +98,13 @@ describe('security settings', () => {
     expect([s.SCHEMA_REGISTRY_USERNAME, s.SCHEMA_REGISTRY_PASSWORD]).toEqual(['u', 'p']);
   });
 
+  it('OUTPUT_FORMAT is json by default; avro and json-schema need a registry', () => {
+    expect(loadSettings({ env: {} }).OUTPUT_FORMAT).toBe('json');
+    expect(problems({ OUTPUT_FORMAT: 'avro' })).toEqual(['SCHEMA_REGISTRY_URL is not set: expected an http(s) URL when OUTPUT_FORMAT is avro']);
+    expect(problems({ OUTPUT_FORMAT: 'protobuf', SCHEMA_REGISTRY_URL: 'https://sr:8081' })).toHaveLength(1);
+    expect(loadSettings({ env: { OUTPUT_FORMAT: 'json-schema', SCHEMA_REGISTRY_URL: 'https://sr:8081' } }).OUTPUT_FORMAT).toBe('json-schema');
+  });
+
   it('require a rediss:// URL with REDIS_TLS_CA_FILE', () => {
     expect(problems({ REDIS_TLS_CA_FILE: '/etc/redis-ca.pem' })).toEqual([
       'REDIS_URL is not set: expected a rediss:// URL when REDIS_TLS_CA_FILE is set',

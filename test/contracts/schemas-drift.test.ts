@@ -46,7 +46,7 @@ describe('the AsyncAPI document', () => {
     asyncapi: string;
     channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
     operations: Record<string, { action: string; channel: { $ref: string } }>;
-    components: { messages: Record<string, { payload: { $ref: string } }> };
+    components: { messages: Record<string, { payload: { $ref?: string; schemaFormat?: string; schema?: { $ref: string } } }> };
   };
 
   it('is AsyncAPI 3 and describes every topic: in, out, dead-letter and internal', () => {
@@ -71,8 +71,17 @@ describe('the AsyncAPI document', () => {
 
   it('points every message payload at a schema file that exists', () => {
     for (const message of Object.values(doc.components.messages)) {
-      const file = message.payload.$ref.replace('./', '');
+      const file = (message.payload.$ref ?? message.payload.schema?.$ref ?? '').replace('./', '');
       expect(expected.has(file), file).toBe(true);
     }
+  });
+
+  it('names an Avro schema for every topic but the internal one', () => {
+    const avro = Object.values(doc.components.messages).filter((m) => m.payload.schemaFormat?.startsWith('application/vnd.apache.avro'));
+    expect(avro.map((m) => m.payload.schema?.$ref).sort()).toEqual(
+      TOPIC_CONTRACTS.filter((t) => t.role !== 'internal')
+        .map((t) => `./${t.id}.avsc`)
+        .sort(),
+    );
   });
 });

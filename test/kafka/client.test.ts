@@ -7,6 +7,7 @@ import {
   kafkaLogCreator,
   pinoLevelOfKafka,
   schemaRegistryArgsFrom,
+  schemaTypeOf,
 } from '../../src/kafka/client.js';
 import { captureLogger } from '../ops/capture-logger.js';
 
@@ -66,6 +67,17 @@ describe('kafkaConfigFrom', () => {
   });
 });
 
+describe('schemaTypeOf (a fetched schema whose registry left out its type)', () => {
+  it('tells JSON Schema, Avro and Protobuf apart by content', () => {
+    expect(schemaTypeOf(JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' }))).toBe('JSON');
+    expect(schemaTypeOf(JSON.stringify({ type: 'object', properties: {} }))).toBe('JSON');
+    expect(schemaTypeOf(JSON.stringify({ type: 'record', name: 'A', fields: [] }))).toBe('AVRO');
+    expect(schemaTypeOf(JSON.stringify({ type: 'array', items: 'string' }))).toBe('AVRO');
+    expect(schemaTypeOf('"string"')).toBe('AVRO');
+    expect(schemaTypeOf('syntax = "proto3"; message A {}')).toBe('PROTOBUF');
+  });
+});
+
 describe('kafkajs logs into pino', () => {
   it('maps every kafkajs level one step lower', () => {
     expect(pinoLevelOfKafka(logLevel.ERROR)).toBe('warn');
@@ -112,19 +124,40 @@ describe('kafkajs logs into pino', () => {
   });
 });
 
+describe('schemaTypeOf (a fetched schema whose registry left out its type)', () => {
+  it('tells JSON Schema, Avro and Protobuf apart by content', () => {
+    expect(schemaTypeOf(JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' }))).toBe('JSON');
+    expect(schemaTypeOf(JSON.stringify({ type: 'object', properties: {} }))).toBe('JSON');
+    expect(schemaTypeOf(JSON.stringify({ type: 'record', name: 'A', fields: [] }))).toBe('AVRO');
+    expect(schemaTypeOf(JSON.stringify({ type: 'array', items: 'string' }))).toBe('AVRO');
+    expect(schemaTypeOf('"string"')).toBe('AVRO');
+    expect(schemaTypeOf('syntax = "proto3"; message A {}')).toBe('PROTOBUF');
+  });
+});
+
 describe('schemaRegistryArgsFrom', () => {
   it('is null without a URL', () => {
     expect(schemaRegistryArgsFrom(loadSettings({ env: {} }))).toBeNull();
   });
 
   it('adds basic auth when configured', () => {
-    expect(schemaRegistryArgsFrom(loadSettings({ env: { SCHEMA_REGISTRY_URL: 'https://sr.example:8081' } }))).toEqual({
-      host: 'https://sr.example:8081',
-      clientId: 'clvstream',
-    });
+    const plain = schemaRegistryArgsFrom(loadSettings({ env: { SCHEMA_REGISTRY_URL: 'https://sr.example:8081' } }));
+    expect(plain).toMatchObject({ host: 'https://sr.example:8081', clientId: 'clvstream' });
+    expect(plain?.auth).toBeUndefined();
     const args = schemaRegistryArgsFrom(
       loadSettings({ env: { SCHEMA_REGISTRY_URL: 'https://sr.example:8081', SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD: 'secret' } }),
     );
     expect(args?.auth).toEqual({ username: 'key', password: 'secret' });
+  });
+});
+
+describe('schemaTypeOf (a fetched schema whose registry left out its type)', () => {
+  it('tells JSON Schema, Avro and Protobuf apart by content', () => {
+    expect(schemaTypeOf(JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' }))).toBe('JSON');
+    expect(schemaTypeOf(JSON.stringify({ type: 'object', properties: {} }))).toBe('JSON');
+    expect(schemaTypeOf(JSON.stringify({ type: 'record', name: 'A', fields: [] }))).toBe('AVRO');
+    expect(schemaTypeOf(JSON.stringify({ type: 'array', items: 'string' }))).toBe('AVRO');
+    expect(schemaTypeOf('"string"')).toBe('AVRO');
+    expect(schemaTypeOf('syntax = "proto3"; message A {}')).toBe('PROTOBUF');
   });
 });
