@@ -24,9 +24,9 @@ describe('Avro schemas from the contracts', () => {
   });
 
   it('keeps a nullable field’s null and an emission cause of either kind', () => {
-    const snapshot = { recency_days: null, frequency: 0, monetary_minor: 0, r_score: null, f_score: null, m_score: null, clv_historic_minor: 0, clv_predicted_minor: 0, p_alive: null, churn_level: 'active', currency: 'USD' };
+    const snapshot = { recency_days: null, frequency: 0, monetary_minor: 0, r_score: null, f_score: null, m_score: null, clv_historic_minor: 0, clv_predicted_minor: 0, clv_total_minor: 0, p_alive: null, p_alive_reason: 'no_purchase', churn_level: 'active', currency: 'USD' };
     const base = { type: 'segment-changed', event_id: 's', customer_id: 'c', occurred_at: at, dimension: 'rfm_segment', from: null, to: 'lost', snapshot, model_version: 'm' };
-    for (const cause of [{ kind: 'timer', due_at: at }, { kind: 'event', event_id: 'e', event_type: 'purchase' }]) {
+    for (const cause of [{ kind: 'timer', due_at: at }, { kind: 'event', event_id: 'e', event_type: 'purchase' }, { kind: 'model_changed', model_version: 'm2' }]) {
       expect(roundTrip('segment-changed', { ...base, cause })).toEqual({ ...base, cause });
     }
   });
