@@ -67,20 +67,26 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
   const expectExact = async (t: Awaited<ReturnType<typeof setUp>>, infra: InfraEndpoints) => {
     const expected = reference(t.messages, t.settings, PARTITIONS);
     expect(await convergedStateDifferences(t.state.redis, t.prefix, PARTITIONS, expected.states, 180_000)).toEqual([]);
-    const fresh = new TopicReader(infra, [t.topics.segmentChanged, t.topics.churnRisk]);
-    await fresh.start();
-    cleanups.push(() => fresh.stop());
-    const missing = await convergedEmissionDifferences(expected.emissions, fresh, 120_000);
-    if (missing.length > 0) {
+    // A reader that itself went through a leader change can miss records a
+    // second one sees (seen once after a 5 s SIGSTOP, with every outbox empty):
+    // the log's content is what is under test, so a second reader gets a try,
+    // and the first one's miss is printed.
+    let missing: string[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const fresh = new TopicReader(infra, [t.topics.segmentChanged, t.topics.churnRisk]);
+      await fresh.start();
+      cleanups.push(() => fresh.stop());
+      missing = await convergedEmissionDifferences(expected.emissions, fresh, 120_000);
+      if (missing.length === 0) break;
       // Tell a relay that stopped from a reader that missed records.
       const keys = new KeySpace(t.prefix);
       const depths = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => t.state.redis.xlen(keys.outbox(p))));
-      console.log(`[broker-faults] emissions missing; outbox depths per partition ${depths.join(', ')}; runner ${JSON.stringify(t.runner.status())}`);
+      console.log(`[broker-faults] reader ${attempt}: emissions missing (${missing.slice(0, 2).join('; ')}); outbox depths per partition ${depths.join(', ')}; runner ${JSON.stringify(t.runner.status())}`);
     }
     expect(missing).toEqual([]);
   };
 
-  it('one broker SIGKILLed mid-stream and restarted on its log: ends exact', { timeout: 420_000 }, async () => {
+  it('one broker SIGKILLed mid-stream and restarted on its log: ends exact', { timeout: 600_000 }, async () => {
     const nodes = await KafkaNodes.start(1);
     cleanups.push(() => nodes.stop());
     const infra = { ...shared, kafkaBrokers: nodes.brokers };
@@ -106,7 +112,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await nodes?.stop();
     });
 
-    it('3 brokers, RF 3, min ISR 2: the leader of consumed and produced partitions SIGKILLed mid-stream, back later: ends exact', { timeout: 420_000 }, async () => {
+    it('3 brokers, RF 3, min ISR 2: the leader of consumed and produced partitions SIGKILLed mid-stream, back later: ends exact', { timeout: 600_000 }, async () => {
       const infra = { ...shared, kafkaBrokers: nodes.brokers };
       const t = await setUp(infra, 'leaderkill', 3, 89);
       const leader = await leaderOfMost(infra, t.topics);
@@ -134,7 +140,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await expectExact(t, infra);
     });
 
-    it('3 brokers: the leader of consumed and produced partitions stops answering for 5 s (SIGSTOP) and comes back: ends exact', { timeout: 420_000 }, async () => {
+    it('3 brokers: the leader of consumed and produced partitions stops answering for 5 s (SIGSTOP) and comes back: ends exact', { timeout: 600_000 }, async () => {
       const infra = { ...shared, kafkaBrokers: nodes.brokers };
       const t = await setUp(infra, 'leaderpause', 3, 97);
       const leader = await leaderOfMost(infra, t.topics);
