@@ -45,7 +45,15 @@ export async function createPlannedTopics(admin: Admin, plan: readonly PlannedTo
         })),
       });
     } catch (error) {
-      throw new TopicAdminError(`creating ${missing.map((t) => t.name).join(', ')} failed: ${describeKafkaError(error)}`, { cause: error });
+      // On a cluster the broker kafkajs asks next for the new topics' metadata may
+      // not have learnt of them yet (UNKNOWN_TOPIC_OR_PARTITION) though the
+      // controller created them: if the leaders appear, the topics are there.
+      const created = await leadersElected(admin, missing).then(
+        () => true,
+        () => false,
+      );
+      if (!created) throw new TopicAdminError(`creating ${missing.map((t) => t.name).join(', ')} failed: ${describeKafkaError(error)}`, { cause: error });
+      return { created: missing.map((t) => t.name), existing: plan.filter((t) => present.has(t.name)).map((t) => t.name) };
     }
     await leadersElected(admin, missing);
   }

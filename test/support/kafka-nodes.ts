@@ -16,17 +16,24 @@ const KAFKA_NODE = join(REPO_ROOT, 'scripts/kafka-node.sh');
 // Starting three JVMs at once on two busy cores is slow; this bounds the wait, not a pace.
 const START_TIMEOUT_MS = 180_000;
 
-/** A port free on loopback a moment ago (the node retries nothing: a lost race fails the start loudly). */
+/**
+ * A port free on loopback a moment ago, from below Linux's ephemeral range
+ * (32768+) and above scripts/test-infra.sh's (20000–22700; its Redis Cluster
+ * bus ports are those + 10000, so 30000–32700 is avoided too): a port the
+ * kernel hands out for `listen(0)` can be taken by an outgoing connection
+ * before the JVM binds it, which failed a 3-node start under load.
+ */
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 23_000 + Math.floor(Math.random() * 7_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in 23000-29999');
 }
 
 async function kafkaNode(args: string[], timeout = START_TIMEOUT_MS): Promise<string> {
@@ -57,7 +64,16 @@ export class KafkaNodes {
   /** Starts `count` nodes (1 or 3 in practice) and waits until every one serves. */
   static async start(count: number): Promise<KafkaNodes> {
     const root = mkdtempSync(join(tmpdir(), 'clvtest-kafka-'));
-    const ports = await Promise.all(Array.from({ length: count }, async () => ({ port: await freePort(), controller: await freePort() })));
+    const taken = new Set<number>();
+    const distinct = async (): Promise<number> => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const port = await freePort();
+        if (!taken.has(port)) return taken.add(port), port;
+      }
+      throw new Error('no distinct free port found');
+    };
+    const ports: { port: number; controller: number }[] = [];
+    for (let i = 0; i < count; i++) ports.push({ port: await distinct(), controller: await distinct() });
     const nodes: KafkaNode[] = ports.map((p, i) => ({ id: i + 1, port: p.port, address: `127.0.0.1:${p.port}`, dir: join(root, `node-${i + 1}`), pid: undefined }));
     const cluster = new KafkaNodes(root, nodes);
     try {
