@@ -48,10 +48,12 @@ export async function createPlannedTopics(admin: Admin, plan: readonly PlannedTo
       // On a cluster the broker kafkajs asks next for the new topics' metadata may
       // not have learnt of them yet (UNKNOWN_TOPIC_OR_PARTITION) though the
       // controller created them: if the leaders appear, the topics are there.
-      const created = await leadersElected(admin, missing).then(
-        () => true,
-        () => false,
-      );
+      const created =
+        isUnknownTopic(error) &&
+        (await leadersElected(admin, missing).then(
+          () => true,
+          () => false,
+        ));
       if (!created) throw new TopicAdminError(`creating ${missing.map((t) => t.name).join(', ')} failed: ${describeKafkaError(error)}`, { cause: error });
       return { created: missing.map((t) => t.name), existing: plan.filter((t) => present.has(t.name)).map((t) => t.name) };
     }
@@ -110,6 +112,15 @@ export async function describePlannedTopics(admin: Admin, plan: readonly Planned
     });
   }
   return out;
+}
+
+/** UNKNOWN_TOPIC_OR_PARTITION, alone or among kafkajs' aggregated errors. */
+function isUnknownTopic(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { type?: unknown; errors?: unknown[]; cause?: unknown };
+  if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isUnknownTopic(x, depth + 1))) return true;
+  return isUnknownTopic(e.cause, depth + 1);
 }
 
 /** kafkajs aggregates per-topic errors; say each one. */
