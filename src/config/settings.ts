@@ -199,7 +199,7 @@ export const settingsSchema = z.strictObject({
    * them a batch, so the fetch responses of one round (its topics are led by
    * different brokers) share a batch, a commit and a relay pass. 0: at once.
    */
-  RUN_BATCH_LINGER_MS: integer(0, 1_000, 0),
+  RUN_BATCH_LINGER_MS: integer(0, 60_000, 0),
   /** Records buffered per topic-partition before its fetching is paused. */
   RUN_MAX_BUFFERED_RECORDS: integer(100, 1_000_000, 20_000),
   /** How long the merge waits for a topic whose fetch is late before passing it over. */

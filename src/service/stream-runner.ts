@@ -131,6 +131,8 @@ export interface RunnerStatus {
   /** Assigned partitions not yet claimed in Redis (Redis unreachable keeps them here). */
   readonly unclaimed: readonly number[];
   readonly partitionCount: number;
+  /** Records fetched and not yet taken into a batch, over every partition held. */
+  readonly buffered: number;
   readonly lastError: string | null;
 }
 
@@ -210,6 +212,7 @@ export class StreamRunner {
       assigned: [...this.assignment].sort((a, b) => a - b),
       unclaimed,
       partitionCount: this.topology?.partitionCount ?? 0,
+      buffered: [...this.tasks.values()].reduce((n, task) => n + this.bufferedRecords(task), 0),
       lastError: this.lastError,
     };
   }

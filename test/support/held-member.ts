@@ -46,10 +46,12 @@ export function heldMember(t: { state: { store: PartitionStore }; runner: (membe
   let commits = new Map<number, number>();
   let fenced = 0;
   const fencedOn = new Set<number>();
+  let revokedOn = new Set<number>();
   const runner = t.runner({
     store,
     observer: {
       batchCommitted: (p) => commits.set(p, (commits.get(p) ?? 0) + 1),
+      revoked: (p) => revokedOn.add(p),
       fenced: (p) => {
         fenced++;
         fencedOn.add(p);
@@ -71,6 +73,11 @@ export function heldMember(t: { state: { store: PartitionStore }; runner: (membe
     },
     resetCommits: (): void => {
       commits = new Map();
+    },
+    /** The partitions it lost to a rebalance since the last `resetRevoked`, ascending. */
+    revokedOn: (): number[] => [...revokedOn].sort((x, y) => x - y),
+    resetRevoked: (): void => {
+      revokedOn = new Set();
     },
     /** Commits (batches or sweeps) the store refused because another member had claimed the partition since. */
     fenced: (): number => fenced,
