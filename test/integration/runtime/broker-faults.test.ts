@@ -55,11 +55,14 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
     const messages = eventStream({ seed, customers: 200, events: 20_000, stepMs: 15 * 60_000 });
     await produceAll(t.producer, t.topics, messages);
     // The service's own client configuration, not the tests' short retries.
-    let consumerRestarts = 0;
-    const runner = inProcessRunner(infra, t.settings, t.state.store, { kafka: createKafka(t.settings), observer: { consumerRestarted: () => consumerRestarts++ } });
+    const consumerRestarts: string[] = [];
+    const runner = inProcessRunner(infra, t.settings, t.state.store, {
+      kafka: createKafka(t.settings),
+      observer: { consumerRestarted: (error) => consumerRestarts.push(`${error.name}: ${error.message}`) },
+    });
     cleanups.push(() => runner.stop());
     const stored = () => storedInboundRecords(t.state.redis, t.prefix, PARTITIONS, t.topics);
-    return { ...t, messages, runner, stored, consumerRestarts: () => consumerRestarts };
+    return { ...t, messages, runner, stored, consumerRestarts: () => consumerRestarts.length, restartErrors: () => consumerRestarts };
   };
 
   // What was published is read back by a reader started after the fault: the
@@ -110,6 +113,26 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
     }, 300_000);
     afterAll(async () => {
       await nodes?.stop();
+    });
+
+    // The coordinator's loss makes heartbeats and commits fail with NOT_COORDINATOR
+    // or a broken connection: the consumer must find the new coordinator and
+    // rejoin through it, not crash and be restarted by kafkajs.
+    it('3 brokers: the group coordinator SIGKILLed mid-stream: the group moves to a new coordinator without a consumer restart; ends exact', { timeout: 600_000 }, async () => {
+      const infra = { ...shared, kafkaBrokers: nodes.brokers };
+      const t = await setUp(infra, 'coordkill', 3, 101);
+      await t.runner.start();
+      await waitFor(async () => (await t.stored()) > 2_000, { timeoutMs: 60_000, what: 'progress before the kill' });
+
+      const coordinator = await groupCoordinator(infra, t.settings.KAFKA_GROUP_ID);
+      await nodes.kill(coordinator);
+      const atKill = await t.stored();
+      expect(atKill, 'the kill landed with records left to consume').toBeLessThan(t.messages.length);
+      const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed after the coordinator was lost');
+      console.log(`[broker-faults] 3 brokers: the stream was consumed to its end ${seconds.toFixed(1)} s after the group coordinator (node ${coordinator}) was killed; consumer restarts: ${t.consumerRestarts()}`);
+      await nodes.restart(coordinator);
+      expect(t.restartErrors(), 'the errors kafkajs restarted the consumer on').toEqual([]);
+      await expectExact(t, infra);
     });
 
     it('3 brokers, RF 3, min ISR 2: the leader of consumed and produced partitions SIGKILLed mid-stream, back later: ends exact', { timeout: 600_000 }, async () => {
@@ -219,6 +242,26 @@ async function leaderOfMost(infra: InfraEndpoints, topics: TopicSet): Promise<nu
     const counts = new Map<number, number>();
     for (const t of described) for (const p of t.partitions) counts.set(p.leader, (counts.get(p.leader) ?? 0) + 1);
     return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The node coordinating `groupId`: the leader of its partition of
+ * __consumer_offsets, which Kafka picks as the absolute value of the group
+ * id's Java hashCode modulo that topic's partition count.
+ */
+async function groupCoordinator(infra: InfraEndpoints, groupId: string): Promise<number> {
+  let hash = 0;
+  for (let i = 0; i < groupId.length; i++) hash = (Math.imul(hash, 31) + groupId.charCodeAt(i)) | 0;
+  const admin = createTestKafka(infra).admin();
+  await admin.connect();
+  try {
+    const { topics: [offsets] } = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+    const partitions = offsets!.partitions.length;
+    const partition = (hash === -2147483648 ? 0 : Math.abs(hash)) % partitions;
+    return offsets!.partitions.find((p) => p.partitionId === partition)!.leader;
   } finally {
     await admin.disconnect();
   }
