@@ -1,84 +1,22 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { lookupCustomer } from '../app/customer-lookup.js';
 import { domainConfigFrom } from '../config/runtime-parameters.js';
-import type { Settings } from '../config/settings.js';
-import { customerId } from '../contracts/primitives.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
-import { createKafka } from '../kafka/client.js';
-import { connectState } from '../state/connect.js';
-import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
-import { settingsFromEnv } from './settings-from-env.js';
-import { UsageError } from './usage-error.js';
+import { customerCommand } from './customer-command.js';
 
 export function inspectCommand(): Command {
-  return new Command('inspect')
-    .description(
-      "Print one customer's current state from Redis as JSON: the view GET /customers/:id answers (R/F/M and scores, segments, churn level, P(alive), CLV, model version). Exit 1 when the customer is unknown.",
-    )
-    .argument('<customer>', 'customer id (the Kafka message key)')
-    .option('-p, --partitions <n>', 'partitions of the input topics; default: asked from Kafka (metadata of TOPIC_PURCHASE)')
-    .action(async (customer: string, opts: { partitions?: string }) => {
-      if (!customerId.safeParse(customer).success) {
-        throw new UsageError(`${JSON.stringify(customer)} is not a customer id (1–64 printable ASCII characters, no spaces)`);
+  return customerCommand(
+    'inspect',
+    "Print one customer's current state from Redis as JSON: the view GET /customers/:id answers (R/F/M and scores, segments, churn level, P(alive), CLV, model version). Exit 1 when the customer is unknown.",
+    async ({ customer, settings, partitionCount, state, fail }) => {
+      const model = (await new ModelStore(state.redis, state.keys).current())?.snapshot ?? UNFITTED_MODEL;
+      const found = await lookupCustomer({ store: state.store, partitionCount, model, config: domainConfigFrom(settings) }, customer);
+      if (found === null) {
+        fail(`customer ${JSON.stringify(customer)} not found (no state in Redis; ${partitionCount} partitions, key prefix ${settings.REDIS_KEY_PREFIX})`);
+        return;
       }
-      const explicit = opts.partitions === undefined ? undefined : parsePartitions(opts.partitions);
-      const settings = settingsFromEnv();
-      try {
-        const partitionCount = explicit ?? (await partitionCountFromKafka(settings));
-        const state = connectState(settings, { redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 } });
-        try {
-          const model = (await new ModelStore(state.redis, state.keys).current())?.snapshot ?? UNFITTED_MODEL;
-          const found = await lookupCustomer({ store: state.store, partitionCount, model, config: domainConfigFrom(settings) }, customer);
-          if (found === null) {
-            fail(`customer ${JSON.stringify(customer)} not found (no state in Redis; ${partitionCount} partitions, key prefix ${settings.REDIS_KEY_PREFIX})`);
-            return;
-          }
-          process.stdout.write(JSON.stringify(found.view, null, 2) + '\n');
-        } finally {
-          await state.close().catch(() => undefined);
-        }
-      } catch (err) {
-        // Unreachable Redis or Kafka: a clear line, exit 1 (not a stack trace).
-        if (err instanceof StateError || err instanceof PartitionCountError) {
-          fail(err.message);
-          return;
-        }
-        throw err;
-      }
-    });
-}
-
-export class PartitionCountError extends Error {}
-
-function fail(message: string): void {
-  process.stderr.write(`clvstream: ${message}\n`);
-  process.exitCode = 1;
-}
-
-export function parsePartitions(text: string): number {
-  const n = Number(text);
-  if (!/^\d{1,6}$/.test(text) || !Number.isInteger(n) || n < 1) {
-    throw new UsageError(`--partitions ${JSON.stringify(text)} is not a positive integer`);
-  }
-  return n;
-}
-
-/** Partitions of the purchase topic (the input topics are co-partitioned: all have this count). */
-export async function partitionCountFromKafka(settings: Settings): Promise<number> {
-  const admin = createKafka(settings, { overrides: { connectionTimeout: 3_000, requestTimeout: 10_000, retry: { retries: 2 } } }).admin();
-  const topic = settings.TOPIC_PURCHASE;
-  try {
-    await admin.connect();
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
-    if (count < 1) throw new Error(`topic ${topic} has no partitions`);
-    return count;
-  } catch (err) {
-    throw new PartitionCountError(
-      `cannot read the partition count of ${topic} from Kafka (${(err as Error).message}); pass --partitions <n>`,
-    );
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+      process.stdout.write(JSON.stringify(found.view, null, 2) + '\n');
+    },
+  );
 }
