@@ -152,7 +152,11 @@ cmd_init() {
   } >"$dir/server.properties"
   # A cluster id is 16 random bytes in URL-safe base64 without padding (what
   # StorageTool random-uuid prints), made here to spare a JVM start.
-  [[ -n $cluster_id ]] || cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # Never one starting with '-', which the storage tool would read as an option.
+  [[ $cluster_id != -* ]] || die "init: a cluster id starting with '-' cannot be formatted: $cluster_id"
+  while [[ -z $cluster_id || $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   local format=(kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" --ignore-formatted)
   [[ -n $voters ]] || format+=(--standalone)
   java_args_run "${format[@]}" >"$dir/format.log" 2>&1 || die "formatting $dir failed, see $dir/format.log"

@@ -4,11 +4,14 @@
  * the cost of encoding a produce request 3–4×, makes the producer's grouping
  * of messages by partition linear, computes record batches' CRC-32C with the
  * crc-32 package's sliced tables, and writes an uncompressed produce request
- * in one pass into one buffer (benchmarks/RESULTS.md), and keeps its request
- * queue from asking Node for a negative timeout. These tests check that
- * the installed kafkajs carries the patch, that what it encodes still decodes
- * to what went in, through kafkajs' own decoders, and that the one-pass
- * produce request is byte for byte the released nested encoding.
+ * in one pass into one buffer (benchmarks/RESULTS.md), keeps its request
+ * queue from asking Node for a negative timeout, and retries a send per
+ * partition, not per broker (a partition whose leader moved to a broker that
+ * had already answered was dropped, and the send resolved all the same).
+ * These tests check that the installed kafkajs carries the patch, that what it
+ * encodes still decodes to what went in, through kafkajs' own decoders, that
+ * the one-pass produce request is byte for byte the released nested encoding,
+ * and that a retried send reaches every partition's current leader.
  */
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
@@ -327,5 +330,115 @@ describe('kafkajs request queue (patched)', () => {
     q.destroy();
     expect(delays).toHaveLength(1);
     expect(delays[0]).toBe(1);
+  });
+});
+
+describe('kafkajs sendMessages (patched)', () => {
+  interface PartitionAnswer {
+    topicName: string;
+    partition: number;
+    errorCode: number;
+    baseOffset: string;
+  }
+  interface ProduceArgs {
+    topicData: { topic: string; partitions: { partition: number; messages: { value: string }[] }[] }[];
+  }
+  type Send = (args: { acks: number; timeout: number; compression: number; topicMessages: { topic: string; messages: { key: string; value: string }[] }[] }) => Promise<PartitionAnswer[]>;
+  const sendMessagesOf = require('kafkajs/src/producer/sendMessages.js') as (options: Record<string, unknown>) => Send;
+  const createRetry = require('kafkajs/src/retry/index.js') as (options: Record<string, unknown>) => unknown;
+  const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode: (code: number) => Error };
+  const NOT_LEADER_OR_FOLLOWER = 6;
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  /** A cluster of brokers 1 and 2 whose leaders the test moves; each broker answers through `answer`. */
+  const cluster = (leaders: Map<string, number>, answer: (nodeId: number, args: ProduceArgs) => Promise<void>) => {
+    const sent: { nodeId: number; parts: string[] }[] = [];
+    const broker = (nodeId: number) => ({
+      nodeId,
+      produce: async (args: ProduceArgs) => {
+        sent.push({ nodeId, parts: args.topicData.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}:${p.messages.map((m) => m.value).join(',')}`)) });
+        await answer(nodeId, args);
+        return {
+          topics: args.topicData.map((t) => ({ topicName: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: 0, baseOffset: '0' })) })),
+        };
+      },
+    });
+    const brokers = new Map([1, 2].map((id) => [id, broker(id)]));
+    const leaderOf = (topic: string) => leaders.get(topic);
+    return {
+      sent,
+      cluster: {
+        targetTopics: new Set<string>(),
+        addMultipleTargetTopics: () => Promise.resolve(),
+        refreshMetadataIfNecessary: () => Promise.resolve(),
+        refreshMetadata: () => Promise.resolve(),
+        isConnected: () => true,
+        removeBroker: () => undefined,
+        findTopicPartitionMetadata: (topic: string) => [{ partitionId: 0, leader: leaderOf(topic) }],
+        findLeaderForPartitions: (topic: string, partitions: string[]) => {
+          const leader = leaderOf(topic);
+          return leader === undefined ? {} : { [leader]: partitions.map(Number) };
+        },
+        findBroker: ({ nodeId }: { nodeId: string }) => Promise.resolve(brokers.get(Number(nodeId))),
+      },
+    };
+  };
+  const eosManager = {
+    isTransactional: () => false,
+    getSequence: () => 0,
+    updateSequence: () => undefined,
+    getProducerId: () => 1,
+    getProducerEpoch: () => 0,
+    acquireBrokerLock: () => Promise.resolve(),
+    releaseBrokerLock: () => Promise.resolve(),
+  };
+  const send = (c: ReturnType<typeof cluster>['cluster']) =>
+    sendMessagesOf({ logger: quiet, cluster: c, partitioner: () => 0, eosManager, retrier: createRetry({ retries: 5, initialRetryTime: 1, maxRetryTime: 5 }) })({
+      acks: -1,
+      timeout: 30_000,
+      compression: 0,
+      topicMessages: [
+        { topic: 'stays', messages: [{ key: 'k', value: 's1' }] },
+        { topic: 'moves', messages: [{ key: 'k', value: 'm1' }] },
+      ],
+    });
+
+  it('sends a partition whose leader moved to a broker that already answered to that broker on the retry', async () => {
+    const leaders = new Map([
+      ['stays', 1],
+      ['moves', 2],
+    ]);
+    // Broker 2 has lost `moves` to broker 1 by the time it answers: it refuses, after broker 1 acknowledged `stays`.
+    let broker1Answered!: () => void;
+    const answered = new Promise<void>((resolve) => (broker1Answered = resolve));
+    const c = cluster(leaders, async (nodeId) => {
+      if (nodeId === 1) return broker1Answered();
+      await answered;
+      leaders.set('moves', 1);
+      throw createErrorFromCode(NOT_LEADER_OR_FOLLOWER);
+    });
+    const acknowledged = await send(c.cluster);
+    expect(c.sent).toEqual([
+      { nodeId: 1, parts: ['stays/0:s1'] },
+      { nodeId: 2, parts: ['moves/0:m1'] },
+      { nodeId: 1, parts: ['moves/0:m1'] }, // only what is not acknowledged yet, to its new leader
+    ]);
+    expect(acknowledged.map((a) => `${a.topicName}/${a.partition}`).sort()).toEqual(['moves/0', 'stays/0']);
+  });
+
+  it('does not resolve while a partition has no leader to send it to; it is sent once one is known', async () => {
+    const leaders = new Map([['stays', 1]]);
+    let refusals = 0;
+    const c = cluster(leaders, () => Promise.resolve());
+    c.cluster.refreshMetadata = () => {
+      if (++refusals === 2) leaders.set('moves', 2);
+      return Promise.resolve();
+    };
+    const acknowledged = await send(c.cluster);
+    expect(c.sent).toEqual([
+      { nodeId: 1, parts: ['stays/0:s1'] },
+      { nodeId: 2, parts: ['moves/0:m1'] },
+    ]);
+    expect(acknowledged.map((a) => `${a.topicName}/${a.partition}`).sort()).toEqual(['moves/0', 'stays/0']);
   });
 });

@@ -162,9 +162,16 @@ function processRuns(pid: number): boolean {
   }
 }
 
-/** 16 random bytes in URL-safe base64 without padding: a KRaft cluster id. */
+/**
+ * 16 random bytes in URL-safe base64 without padding: a KRaft cluster id. Not one
+ * that starts with '-': the storage tool reads `-t -…` as an option and fails to
+ * format (1 start in 64; Kafka's own random ids avoid it the same way).
+ */
 function randomClusterId(): string {
   const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64url');
+  for (;;) {
+    crypto.getRandomValues(bytes);
+    const id = Buffer.from(bytes).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
