@@ -11,7 +11,7 @@
  * | `GET /customers/:id` | bearer | the customer's view, 404 `{error}` when unknown |
  * | `GET /customers/:id/details` | bearer | purchase days, orders and returns the state keeps; expected purchases in 30/90/365 days |
  * | `GET /segments` | bearer | customers per segment per dimension |
- * | `GET /status` | bearer | (`run` only) the re-score after a model change: version, customers total and remaining per partition held |
+ * | `GET /status` | bearer | the re-score after a model change: version, customers total and remaining per partition held; 501 without provider (`serve`) |
  * | `GET /reports/:name` | bearer | the report provider's answer (`population`), 404 unknown, 501 without provider |
  * | `GET /model` | bearer | the model in use: version, fit time, parameters, diagnostics, expected-purchases curve |
  * | `GET /openapi.json` | open | this API as an OpenAPI 3.1 document, generated from the route schemas |
@@ -95,7 +95,7 @@ export interface HttpServerOptions {
   readonly consoleDir?: string | null;
   /** This build's version, shown in the OpenAPI document. */
   readonly version?: string;
-  /** What `GET /status` answers (`clvstream run`: the re-score's progress); without it, the route is absent. */
+  /** What `GET /status` answers (`clvstream run`: the re-score's progress); without it, 501. */
   readonly status?: () => ServiceStatus;
 }
 
@@ -251,10 +251,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   app.get('/segments', { schema: { summary: 'Customers per segment value of every dimension, and per churn level', response: { 200: jsonSchemaOf(segmentCountsSchema), ...errors } } }, () => segments.counts());
 
-  const status = options.status;
-  if (status !== undefined) {
-    app.get('/status', { schema: { summary: "The processor's background work: the re-score after a model change, per partition held", response: { 200: jsonSchemaOf(serviceStatusSchema), ...errors } } }, () => status());
-  }
+  app.get(
+    '/status',
+    { schema: { summary: "The processor's background work: the re-score after a model change, per partition held", response: { 200: jsonSchemaOf(serviceStatusSchema), ...errors, 501: error } } },
+    (_request, reply) => {
+      if (options.status === undefined) return reply.code(501).send({ error: 'status is only available from clvstream run' });
+      return options.status();
+    },
+  );
 
   app.get(
     '/reports/:name',
