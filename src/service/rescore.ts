@@ -146,14 +146,16 @@ export class Rescorer {
   private async chunk(r: PartitionRescore, version: string): Promise<void> {
     const { task } = r;
     if (task.closed || !this.options.active()) return;
-    if (this.options.context().model.version !== version) {
+    // The context is taken once: the chunk is scored with the version its list is for.
+    const context = this.options.context();
+    if (context.model.version !== version) {
       r.state = 'unknown'; // a newer version: the next poke stages it
       return;
     }
     const started = this.now();
     const ids = await this.options.store.head(task.partition, this.options.chunkCustomers);
     const processor = this.options.processor();
-    processor.context = this.options.context();
+    processor.context = context;
     const outcome = await processor.rescore(task.partition, task.epoch, version, ids);
     if (!outcome.applied || ids.length === 0) {
       // The list moved under us (or is empty): read where it stands.
