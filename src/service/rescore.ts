@@ -45,6 +45,8 @@ export interface RescorerOptions {
   readonly customersPerSecond: number;
   readonly logger: Logger;
   readonly observer?: RescoreObserver;
+  /** Asks for a relay pass of the task's outbox (after a chunk that emitted). */
+  readonly relay: (task: PartitionTask) => void;
   /** Called when a chunk or the staging finds the partition claimed by another member. */
   readonly onFenced: (task: PartitionTask) => void;
   /** False once the runner stops: no further chunk is started. */
@@ -164,6 +166,7 @@ export class Rescorer {
     } else {
       this.settle(r, version, r.total, Math.max(0, r.remaining - ids.length));
       this.options.observer?.rescored?.(task.partition, outcome.customers, outcome.emissions, r.remaining);
+      if (outcome.outboxRecords > 0) this.options.relay(task);
     }
     if (r.state !== 'running' || !this.options.active()) return;
     r.timer = setTimeout(() => {

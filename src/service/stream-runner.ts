@@ -336,6 +336,7 @@ export class StreamRunner {
       customersPerSecond: s.RESCORE_CUSTOMERS_PER_SECOND ?? 2_000,
       logger: this.log,
       observer: this.options.observer,
+      relay: (task) => void this.relayOnce(task, task.signal),
       onFenced: (task) => this.onFenced(task),
       active: () => this.state === 'running',
       now: this.now,

@@ -184,14 +184,18 @@ describeWithInfra('re-score after a model change', (infra: InfraEndpoints) => {
 
     const model = newModel('rescore-kill-v2');
     await new ModelStore(state.redis, state.keys).publish(model, DIAGNOSTICS);
-    // Kill once some chunks are committed and others are not, in some partition.
+    // Kill once half of some partition's chunks are committed (and some relayed) and the rest are not.
     const keys = new KeySpace(prefix);
     let halfDone: number | null = null;
+    let atKill = '';
     const midway = async (): Promise<boolean> => {
       for (let p = 0; p < PARTITIONS; p++) {
         const [version, total] = await state.redis.hmget(keys.meta(p), META_FIELDS.rescoreVersion, META_FIELDS.rescoreTotal);
         const remaining = await state.redis.llen(keys.rescore(p));
-        if (version === model.version && remaining > 0 && remaining < Number(total)) halfDone = p;
+        if (version === model.version && remaining > 0 && remaining <= Number(total) / 2) {
+          halfDone = p;
+          atKill = `partition ${p}: ${Number(total) - remaining} of ${total} customers re-scored`;
+        }
       }
       return halfDone !== null;
     };
@@ -200,7 +204,7 @@ describeWithInfra('re-score after a model change', (infra: InfraEndpoints) => {
     first.kill('SIGKILL');
     await first.exited;
     expect(await rescoreDone(state.redis, prefix, PARTITIONS, model.version)).toBe(false);
-    const changesAtKill = modelChanged(reader, model.version).length;
+    const changesSeen = modelChanged(reader, model.version).length;
 
     const second = new ProcessorProcess(env);
     cleanups.push(() => second.ensureDead());
@@ -214,7 +218,7 @@ describeWithInfra('re-score after a model change', (infra: InfraEndpoints) => {
     // The partition killed half way resumed where its list stood: not staged again.
     expect(second.lines.filter((l) => l.msg === 're-score staging' && l.partition === halfDone)).toEqual([]);
     expect(second.lines.some((l) => l.msg === 're-score finished' && l.partition === halfDone)).toBe(true);
-    console.log(`[rescore] ${changesAtKill} of ${expected.changes} model_changed emissions were on Kafka at the SIGKILL`);
+    console.log(`[rescore] SIGKILL with ${atKill}; ${changesSeen} of ${expected.changes} model_changed emissions read from Kafka by then`);
 
     second.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });
