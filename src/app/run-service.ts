@@ -154,6 +154,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       publishedModel: () => models.current(),
       bearerToken: settings.HTTP_BEARER_TOKEN,
       version: options.version,
+      status: () => ({ model_version: context.model.version, rescore: [...runner.status().rescore] }),
     });
     // Health answers while the consumer joins (liveness must not wait on Kafka).
     httpAddress = await listen(http, settings.HTTP_PORT, settings.HTTP_HOST);

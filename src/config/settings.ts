@@ -220,6 +220,14 @@ export const settingsSchema = z.strictObject({
   RUN_SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600, 30),
   /** How often a running processor looks for a new model version in Redis (`clvstream fit` publishes one). */
   MODEL_POLL_SECONDS: integer(1, 3_600, 15),
+  /**
+   * After a new model version is picked up, every customer of a partition is
+   * re-scored in the background at most this fast (customers per second per
+   * partition), so live events keep their pace.
+   */
+  RESCORE_CUSTOMERS_PER_SECOND: integer(1, 1_000_000, 2_000),
+  /** Customers per re-score chunk: one load, re-score and fenced commit, between the partition's batches. */
+  RESCORE_CHUNK_CUSTOMERS: integer(1, 10_000, 200),
   // Runtime / operations
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'a pino level' }).default('info'),
   HTTP_PORT: integer(0, 65_535, 8080),

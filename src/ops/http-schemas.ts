@@ -92,6 +92,23 @@ export const segmentCountsSchema = z.object({
   source: z.string(),
 });
 
+export const serviceStatusSchema = z.object({
+  model_version: z.string().describe('The model version in use.'),
+  rescore: z
+    .array(
+      z.object({
+        partition: z.number().int().min(0),
+        version: z.string().nullable().describe('The version the partition is (or was last) re-scored with; null until Redis has been read.'),
+        total: z.number().int().min(0),
+        remaining: z.number().int().min(0),
+        state: z.enum(['unknown', 'staging', 'running', 'done']),
+      }),
+    )
+    .describe('The background re-score after a model change, per partition this member holds: done when every customer was scored with model_version.'),
+});
+
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
 export const reportParamsSchema = z.strictObject({
   name: z
     .string()

@@ -11,6 +11,7 @@
  * | `GET /customers/:id` | bearer | the customer's view, 404 `{error}` when unknown |
  * | `GET /customers/:id/details` | bearer | purchase days, orders and returns the state keeps; expected purchases in 30/90/365 days |
  * | `GET /segments` | bearer | customers per segment per dimension |
+ * | `GET /status` | bearer | the re-score after a model change: version, customers total and remaining per partition held; 501 without provider (`serve`) |
  * | `GET /reports/:name` | bearer | the report provider's answer (`population`), 404 unknown, 501 without provider |
  * | `GET /model` | bearer | the model in use: version, fit time, parameters, diagnostics, expected-purchases curve |
  * | `GET /openapi.json` | open | this API as an OpenAPI 3.1 document, generated from the route schemas |
@@ -56,6 +57,8 @@ import {
   reportQuerySchema,
   reportSchema,
   segmentCountsSchema,
+  serviceStatusSchema,
+  type ServiceStatus,
 } from './http-schemas.js';
 import { consoleDirectory } from './console-assets.js';
 import type { Logger } from './logger.js';
@@ -92,6 +95,8 @@ export interface HttpServerOptions {
   readonly consoleDir?: string | null;
   /** This build's version, shown in the OpenAPI document. */
   readonly version?: string;
+  /** What `GET /status` answers (`clvstream run`: the re-score's progress); without it, 501. */
+  readonly status?: () => ServiceStatus;
 }
 
 const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/openapi.json', '/']);
@@ -245,6 +250,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   app.get('/segments', { schema: { summary: 'Customers per segment value of every dimension, and per churn level', response: { 200: jsonSchemaOf(segmentCountsSchema), ...errors } } }, () => segments.counts());
+
+  app.get(
+    '/status',
+    { schema: { summary: "The processor's background work: the re-score after a model change, per partition held", response: { 200: jsonSchemaOf(serviceStatusSchema), ...errors, 501: error } } },
+    (_request, reply) => {
+      if (options.status === undefined) return reply.code(501).send({ error: 'status is only available from clvstream run' });
+      return options.status();
+    },
+  );
 
   app.get(
     '/reports/:name',

@@ -24,6 +24,8 @@ export const METRIC_NAMES = [
   'clvstream_commit_failures_total',
   'clvstream_consumer_restarts_total',
   'clvstream_processing_errors_total',
+  'clvstream_rescore_remaining_customers',
+  'clvstream_rescored_customers_total',
   'clvstream_model_version_info',
   'clvstream_model_age_seconds',
   'clvstream_assigned_partitions',

@@ -76,6 +76,8 @@ export class RuntimeMetrics {
   private readonly consumerRestarts: Counter;
   private readonly commitFailures: Counter;
   private readonly processingErrors: Counter;
+  private readonly rescoreRemaining: Gauge<'partition'>;
+  private readonly rescoredCustomers: Counter;
   private readonly modelVersion: Gauge<'version'>;
   private readonly assigned: Gauge;
 
@@ -190,8 +192,19 @@ export class RuntimeMetrics {
     });
     this.commitFailures = new Counter({
       name: metric('clvstream_commit_failures_total'),
-      help: 'Batch or sweep commits that failed and are retried with backoff, by work ("batch", "sweep") and error code (REDIS_UNAVAILABLE: transient; any other code repeats until someone acts, while the partition stands still).',
+      help: 'Batch, sweep or re-score commits that failed and are retried with backoff, by work ("batch", "sweep", "rescore") and error code (REDIS_UNAVAILABLE: transient; any other code repeats until someone acts, while the partition stands still).',
       labelNames: ['work', 'code'],
+      registers,
+    });
+    this.rescoreRemaining = new Gauge({
+      name: metric('clvstream_rescore_remaining_customers'),
+      help: 'Customers of the partition still to re-score with the current model version (0 once the re-score after a model change is done).',
+      labelNames: ['partition'],
+      registers,
+    });
+    this.rescoredCustomers = new Counter({
+      name: metric('clvstream_rescored_customers_total'),
+      help: 'Customers re-scored in the background after a model change (their changes are emitted with cause model_changed).',
       registers,
     });
     this.processingErrors = new Counter({
@@ -310,7 +323,7 @@ export class RuntimeMetrics {
   }
 
   /** A batch or sweep of a partition whose commit failed with `code` (it is retried). */
-  commitFailed(work: 'batch' | 'sweep', code: string): void {
+  commitFailed(work: 'batch' | 'sweep' | 'rescore', code: string): void {
     this.commitFailures.inc({ work, code });
   }
 
@@ -319,9 +332,16 @@ export class RuntimeMetrics {
     if (count > 0) this.processingErrors.inc({ topic }, count);
   }
 
-  /** Drops the per-partition series (lag of every topic, outbox depth) of a revoked partition. */
+  /** A re-score chunk of `partition` was committed: `customers` re-scored, `remaining` to go. */
+  rescored(partition: number, customers: number, remaining: number): void {
+    this.rescoredCustomers.inc(customers);
+    this.rescoreRemaining.set({ partition: String(partition) }, remaining);
+  }
+
+  /** Drops the per-partition series (lag of every topic, outbox depth, re-score) of a revoked partition. */
   forgetPartition(partition: number): void {
     const label = String(partition);
+    this.rescoreRemaining.remove({ partition: label });
     for (const topic of this.lagTopics.get(partition) ?? []) this.consumerLag.remove({ topic, partition: label });
     this.lagTopics.delete(partition);
     this.outboxDepthGauge.remove({ partition: label });

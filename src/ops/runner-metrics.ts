@@ -45,6 +45,13 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       countEmitted(metrics, outcome.emissions);
       metrics.dueChecksFired(outcome.timersFired);
     },
+    rescored(partition, customers, emissions, remaining) {
+      countEmitted(metrics, emissions);
+      metrics.rescored(partition, customers, remaining);
+    },
+    rescoreFailed(_partition, error) {
+      metrics.commitFailed('rescore', failureCode(error));
+    },
     batchFailed(_partition, error) {
       metrics.commitFailed('batch', failureCode(error));
     },

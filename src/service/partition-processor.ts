@@ -34,6 +34,7 @@ import type { CustomerState } from '../domain/state.js';
 import type { Decoded } from '../ingest/decode.js';
 import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
+import { rescoreChunk } from '../pipeline/rescore-chunk.js';
 import { TimedStates } from '../pipeline/timed-states.js';
 import { encodeState } from '../state/codec.js';
 import { StateCodecError } from '../state/errors.js';
@@ -112,6 +113,15 @@ export interface SweepOutcome {
   readonly emissions: readonly OutboundEvent[];
   /** True when the due set held `limit` customers: call again. */
   readonly more: boolean;
+}
+
+export interface RescoreOutcome {
+  /** False when the re-score list had moved on (another version staged, or the chunk stored before): nothing written. */
+  readonly applied: boolean;
+  readonly customers: number;
+  readonly outboxRecords: number;
+  /** The events the chunk committed, all with cause `model_changed`. */
+  readonly emissions: readonly OutboundEvent[];
 }
 
 export class PartitionProcessor {
@@ -208,6 +218,21 @@ export class PartitionProcessor {
     await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox, watermarkDay: stored });
     const { timersFired, outboxRecords, emissions } = work.counts();
     return { customers: due.length, timersFired, outboxRecords, emissions, more: due.length === limit };
+  }
+
+  /**
+   * Re-scores the customers `ids` of partition p (the head of its re-score list
+   * for `version`, rescore-store.ts) with the current context and commits their
+   * states, their emissions and the list's advance in one fenced script.
+   */
+  async rescore(p: number, epoch: number, version: string, ids: readonly string[]): Promise<RescoreOutcome> {
+    const first = ids[0];
+    if (first === undefined) return { applied: true, customers: 0, outboxRecords: 0, emissions: [] };
+    const loaded = await this.store.loadStates(p, ids);
+    const { states, emissions } = rescoreChunk(loaded.values(), this.context);
+    const outbox = emissions.map((event) => emissionItem(event, this.options.topics));
+    const result = await this.store.commit(p, epoch, { states, outbox, rescore: { version, firstId: first, count: ids.length } });
+    return result.applied ? { applied: true, customers: ids.length, outboxRecords: outbox.length, emissions } : { applied: false, customers: 0, outboxRecords: 0, emissions: [] };
   }
 
   private owns(p: number, customerId: string): boolean {
@@ -325,8 +350,11 @@ class Work {
   }
 
   private emission(event: OutboundEvent): OutboxItem {
-    const topic = event.type === 'segment-changed' ? this.options.topics.TOPIC_SEGMENT_CHANGED : this.options.topics.TOPIC_CHURN_RISK;
-    // Stored in compact form; the relay writes its JSON (state/emission-codec.ts).
-    return { topic, emission: event };
+    return emissionItem(event, this.options.topics);
   }
+}
+
+/** An emission's outbox item: its topic, in compact form (the relay writes its JSON, state/emission-codec.ts). */
+function emissionItem(event: OutboundEvent, topics: OutputTopics): OutboxItem {
+  return { topic: event.type === 'segment-changed' ? topics.TOPIC_SEGMENT_CHANGED : topics.TOPIC_CHURN_RISK, emission: event };
 }

@@ -34,6 +34,7 @@ import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-
 import { outboundEncoderFrom, type OutboundEncoderSettings } from '../kafka/outbound-encoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
 import { FencedError, OffsetOverlapError } from '../state/errors.js';
+import { RescoreStore } from '../state/rescore-store.js';
 import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
 import { placeBatch } from './fetch-placement.js';
@@ -41,6 +42,7 @@ import { decodeInternal } from './internal-wire.js';
 import { OutboxRelay, RELAY_BATCH_RECORDS, relayProducerConfig, type Relay, type RelayObserver } from './outbox-relay.js';
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
 import { PartitionTask } from './partition-task.js';
+import { Rescorer, type RescoreObserver, type RescoreStatus } from './rescore.js';
 import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
 import { checkTopology, TopologyError, type Topology } from './topology.js';
 
@@ -76,7 +78,7 @@ export type RunnerSettings = Pick<
   | 'TOPIC_CHURN_RISK'
   | 'TOPIC_DEAD_LETTER'
 > &
-  Partial<Pick<Settings, 'ON_PROCESSING_ERROR'>> &
+  Partial<Pick<Settings, 'ON_PROCESSING_ERROR' | 'RESCORE_CUSTOMERS_PER_SECOND' | 'RESCORE_CHUNK_CUSTOMERS'>> &
   OutboundEncoderSettings;
 
 /**
@@ -87,7 +89,7 @@ export type RunnerSettings = Pick<
 export type SkipReason = 'retention' | 'already_stored';
 
 /** What the runner reports as it goes; the metrics adapter implements it. */
-export interface RunnerObserver extends RelayObserver {
+export interface RunnerObserver extends RelayObserver, RescoreObserver {
   assigned?(partitions: readonly number[]): void;
   revoked?(partition: number): void;
   batchCommitted?(partition: number, records: readonly BatchRecord[], outcome: BatchOutcome, seconds: number): void;
@@ -133,6 +135,8 @@ export interface RunnerStatus {
   readonly partitionCount: number;
   /** Records fetched and not yet taken into a batch, over every partition held. */
   readonly buffered: number;
+  /** The background re-score after a model change, per partition held (rescore.ts). */
+  readonly rescore: readonly RescoreStatus[];
   readonly lastError: string | null;
 }
 
@@ -155,6 +159,7 @@ export class StreamRunner {
   private readonly tasks = new Map<number, PartitionTask>();
   private assignment = new Set<number>();
   private processor: PartitionProcessor | null = null;
+  private rescorer: Rescorer | null = null;
   private topology: Topology | null = null;
   private state: RunnerStatus['state'] = 'created';
   private joined = false;
@@ -213,6 +218,7 @@ export class StreamRunner {
       unclaimed,
       partitionCount: this.topology?.partitionCount ?? 0,
       buffered: [...this.tasks.values()].reduce((n, task) => n + this.bufferedRecords(task), 0),
+      rescore: this.rescorer?.status() ?? [],
       lastError: this.lastError,
     };
   }
@@ -237,6 +243,7 @@ export class StreamRunner {
         now: this.now,
         onProcessingError: s.ON_PROCESSING_ERROR ?? 'dead-letter',
       });
+      this.rescorer = this.newRescorer();
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: this.sources.map((t) => t.topic), fromBeginning: true });
     } catch (error) {
@@ -287,6 +294,7 @@ export class StreamRunner {
     this.state = 'stopping';
     this.stopRequested.abort();
     for (const timer of this.intervals) clearInterval(timer);
+    this.rescorer?.close();
     if (previous === 'created') {
       this.state = 'stopped';
       return;
@@ -316,6 +324,23 @@ export class StreamRunner {
       throw new FatalRunnerError(`graceful stop took longer than ${bound / 1000} s (RUN_SHUTDOWN_TIMEOUT_SECONDS)`);
     }
     this.log.info('stopped');
+  }
+
+  private newRescorer(): Rescorer {
+    const s = this.options.settings;
+    return new Rescorer({
+      store: new RescoreStore(this.options.store),
+      processor: () => this.processor as PartitionProcessor,
+      context: this.options.context,
+      chunkCustomers: s.RESCORE_CHUNK_CUSTOMERS ?? 200,
+      customersPerSecond: s.RESCORE_CUSTOMERS_PER_SECOND ?? 2_000,
+      logger: this.log,
+      observer: this.options.observer,
+      relay: (task) => void this.relayOnce(task, task.signal),
+      onFenced: (task) => this.onFenced(task),
+      active: () => this.state === 'running',
+      now: this.now,
+    });
   }
 
   private fail(error: FatalRunnerError): void {
@@ -348,6 +373,7 @@ export class StreamRunner {
       if (!mine.has(p)) {
         task.close();
         this.tasks.delete(p);
+        this.rescorer?.forget(p);
         this.options.observer?.revoked?.(p);
         this.log.info({ partition: p }, 'partition revoked');
       }
@@ -691,6 +717,7 @@ export class StreamRunner {
     this.log.warn({ partition: p, epoch: task.epoch }, 'fenced: another member owns the partition now');
     task.close();
     if (this.tasks.get(p) === task) this.tasks.delete(p);
+    this.rescorer?.forget(p);
     if (this.assignment.has(p) && this.state === 'running') this.fencedUnconfirmed.add(p);
   }
 
@@ -740,6 +767,7 @@ export class StreamRunner {
       if (task.epoch === 0 || task.closed) continue;
       this.drainSoon(task);
       this.scheduleSweep(task);
+      this.rescorer?.poke(task);
       void this.relayOnce(task, task.signal);
     }
   }

@@ -10,6 +10,9 @@
  *   clv:{p7}:outbox           stream  emitted records waiting for the relay: one entry
  *                                     per commit and topic (outbox-codec.ts)
  *   clv:{p7}:timers           zset    member customerId, score next-check day
+ *   clv:{p7}:rescore          list    customers still to re-score with the model version
+ *                                     in meta field rsv (rescore.ts); staged whole, then
+ *                                     trimmed by the commit that re-scores its head
  *   clv:{model}:current       string  name of the current model version
  *   clv:{model}:v:<version>   hash    one published model version (model-store.ts)
  *   clv:{model}:versions      zset    member version, score fitted_at (epoch ms)
@@ -31,6 +34,10 @@ export const META_FIELDS = {
   offsetPrefix: 'off:',
   /** Records in the outbox (the stream counts entries, each holding many records). */
   outboxRecords: 'ob',
+  /** The model version the re-score list was staged for; absent while none is complete. */
+  rescoreVersion: 'rsv',
+  /** Customers the re-score list held when it was staged (progress = this − its length). */
+  rescoreTotal: 'rst',
 } as const;
 
 /** Field names of an outbox stream entry. Also written literally in lua/*.lua. */
@@ -127,6 +134,11 @@ export class KeySpace {
 
   timers(p: number): string {
     return `${this.base(p)}timers`;
+  }
+
+  /** Customers of partition p still to re-score after a model change (a list). */
+  rescore(p: number): string {
+    return `${this.base(p)}rescore`;
   }
 
   /** Every fixed (non-customer) key of partition p. */

@@ -14,7 +14,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { ScriptCode } from './script-codes.js';
 import { StateError, scriptError, wrapRedisError, type ScriptContext } from './errors.js';
 
-export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-ack', 'due-timers', 'model-publish'] as const;
+export const SCRIPT_NAMES = ['claim', 'commit', 'outbox-ack', 'due-timers', 'model-publish', 'rescore-stage'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 export interface ScriptSource {

@@ -80,7 +80,7 @@ function groupNew(keys: KeySpace, page: readonly string[], seen: Set<string>): {
 }
 
 /** The nodes to SCAN: the client itself, or every master of a cluster (after the slot map is loaded). */
-async function mastersOf(redis: RedisClient): Promise<Redis[]> {
+export async function mastersOf(redis: RedisClient): Promise<Redis[]> {
   if (!(redis instanceof Cluster)) return [redis];
   try {
     // Any command waits for the cluster to be ready, which fills the node list.

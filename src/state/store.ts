@@ -97,13 +97,21 @@ export interface CommitBatch {
   readonly watermarkDay?: number | null;
   /** Records to emit, appended to the outbox in order. */
   readonly outbox?: readonly OutboxItem[];
+  /**
+   * A re-score chunk (rescore-store.ts): the commit applies only while the
+   * partition's re-score list is `version`'s and starts with `firstId`, and
+   * then drops its first `count` ids, so the list advances with the states and
+   * emissions the chunk produced, or not at all (CommitResult.applied false).
+   */
+  readonly rescore?: { readonly version: string; readonly firstId: string; readonly count: number };
 }
 
 export interface CommitResult {
   /**
    * False when the batch carries offsets and none of them moves forward: it was
    * committed before (e.g. a retry after a lost reply), and nothing was written.
-   * (A batch stored only in part is refused with OffsetOverlapError.)
+   * (A batch stored only in part is refused with OffsetOverlapError.) Also
+   * false for a re-score chunk whose list had moved on: nothing was written.
    */
   readonly applied: boolean;
   /** When not applied: the batch's topics (all stored already). */
@@ -326,6 +334,11 @@ export class PartitionStore {
 
     args.push(String(timerSet.length / 2), ...timerSet);
     args.push(String(timerDel.length), ...timerDel);
+    if (batch.rescore !== undefined) {
+      const { version, firstId, count } = batch.rescore;
+      if (!Number.isSafeInteger(count) || count < 1) throw new StateError('BAD_ARGUMENTS', `re-score chunk size must be a positive integer: ${count}`);
+      args.push(this.keys.rescore(p), version, firstId, String(count));
+    }
 
     const { meta, outbox: outboxKey, timers } = this.keys.partitionKeys(p);
     const rest = await runScript(this.redis, 'commit', [meta, outboxKey, timers], args, { partition: p, epoch });
@@ -336,7 +349,8 @@ export class PartitionStore {
       for (let i = 1; i + 1 < rest.length; i += 2) stored.set(topicOf(rest[i]), BigInt(String(rest[i + 1])));
       throw new OffsetOverlapError(p, stored);
     }
-    return { applied: outcome === 1, staleTopics: rest.slice(1).map(topicOf) };
+    // 3: the re-score list had moved on (nothing written).
+    return { applied: outcome === 1, staleTopics: outcome === 3 ? [] : rest.slice(1).map(topicOf) };
   }
 
   /**

@@ -32,7 +32,7 @@ describe('the OpenAPI document', () => {
       paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }>;
     };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/customers/{id}', '/customers/{id}/details', '/healthz', '/metrics', '/model', '/readyz', '/reports/{name}', '/segments']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/customers/{id}', '/customers/{id}/details', '/healthz', '/metrics', '/model', '/readyz', '/reports/{name}', '/segments', '/status']);
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/healthz']!.get.security).toEqual([]);
     expect(doc.paths['/readyz']!.get.security).toEqual([]);

@@ -291,6 +291,17 @@ describe('GET /segments', () => {
   });
 });
 
+describe('GET /status', () => {
+  it("answers the provider's re-score progress, 501 without one", async () => {
+    expect((await (await server()).app.inject({ method: 'GET', url: '/status' })).statusCode).toBe(501);
+    const status = { model_version: 'v2', rescore: [{ partition: 3, version: 'v2', total: 10, remaining: 4, state: 'running' as const }] };
+    const { app } = await server({ status: () => status });
+    const res = await app.inject({ method: 'GET', url: '/status' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(status);
+  });
+});
+
 describe('GET /reports/:name', () => {
   it('answers 501 without a provider', async () => {
     const { app } = await server();

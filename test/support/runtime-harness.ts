@@ -10,7 +10,7 @@ import { loadSettings, type Settings } from '../../src/config/index.js';
 import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
 import type { InboundType } from '../../src/contracts/inbound.js';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
-import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { seededRandom } from '../../src/domain/models/simulate.js';
 import type { ReduceContext } from '../../src/domain/reducer.js';
 import type { CustomerState } from '../../src/domain/state.js';
@@ -233,9 +233,9 @@ export interface Reference {
  * Referral effects cross partitions: with `perPartition: false` one processor
  * takes everything (timers then follow the global watermark, not each partition's).
  */
-export function reference(messages: readonly TestMessage[], settings: Settings, partitions: number, options: { perPartition?: boolean } = {}): Reference {
+export function reference(messages: readonly TestMessage[], settings: Settings, partitions: number, options: { perPartition?: boolean; model?: ModelSnapshot } = {}): Reference {
   const perPartition = options.perPartition ?? true;
-  const ctx = contextOf(settings);
+  const ctx = options.model === undefined ? contextOf(settings) : { ...contextOf(settings), model: options.model };
   const rules = ingestRulesFrom(settings);
   const emissions = new Map<string, OutboundEvent>();
   const processors = new Map<number, MemoryProcessor>();

@@ -24,11 +24,20 @@
                                the meta field ob grows by every count
     nTimerSet, nTimerSet x (customerId, day)        ZADD timers day customerId
     nTimerDel, nTimerDel x customerId                ZREM timers customerId
+    optionally, last: rescoreKey, version, firstId, count
+                               a re-score chunk (src/service/rescore.ts): applied
+                               only if meta rsv is `version` and the list at
+                               rescoreKey (<prefix>:{p<n>}:rescore) starts with
+                               `firstId`; then its first `count` ids are dropped
 
   Returns  {0, 1}                 applied
            {0, 0, staleField...}  not applied: the batch carries offsets and none of
                                   them moves forward, i.e. it was committed already
                                   (a retry after a lost reply); nothing written
+           {0, 3}                 not applied: the re-score list is no longer at the
+                                  chunk (another version staged, or the chunk was
+                                  committed already: a retry after a lost reply);
+                                  nothing written
            {0, 2, field, stored...}  not applied: part of the batch is stored already
                                   (a topic's stored offset is past its first record,
                                   while another topic is new); applying it would count
@@ -133,7 +142,14 @@ end
 
 local delAt, nDel = section(1)
 if delAt == nil then return bad('timer delete section') end
-if i - 1 ~= n then return bad('expected ' .. (i - 1) .. ' arguments, got ' .. n) end
+local rescoreAt = nil
+if i - 1 ~= n then
+  rescoreAt = i
+  i = i + 4
+  if i - 1 ~= n then return bad('expected ' .. (rescoreAt - 1) .. ' or ' .. (i - 1) .. ' arguments, got ' .. n) end
+  if tag_of(ARGV[rescoreAt]) ~= tag then return bad('re-score key outside the partition: ' .. ARGV[rescoreAt]) end
+  if not is_count(ARGV[rescoreAt + 3]) or ARGV[rescoreAt + 3] == '0' then return bad('re-score count: ' .. ARGV[rescoreAt + 3]) end
+end
 
 -- 2. Key types and the fence (no writes) ----------------------------------------
 local kind = redis.call('TYPE', meta).ok
@@ -147,6 +163,15 @@ if kind ~= 'zset' and kind ~= 'none' then return {WRONG_TYPE, 'timers'} end
 local current = redis.call('HGET', meta, 'epoch')
 if not current then return {NOT_CLAIMED} end
 if current ~= epoch then return {FENCED, current} end
+
+if rescoreAt ~= nil then
+  kind = redis.call('TYPE', ARGV[rescoreAt]).ok
+  if kind ~= 'list' and kind ~= 'none' then return {WRONG_TYPE, 'rescore'} end
+  if redis.call('HGET', meta, 'rsv') ~= ARGV[rescoreAt + 1]
+    or redis.call('LINDEX', ARGV[rescoreAt], 0) ~= ARGV[rescoreAt + 2] then
+    return {OK, 3}
+  end
+end
 
 -- Per topic: fresh (nothing stored at or past its first record), stale (all of
 -- it stored) or overlapping (stored part of the way). All stale is a retry of a
@@ -224,6 +249,10 @@ while j <= delEnd do
   local last = math.min(j + CHUNK - 1, delEnd)
   redis.call('ZREM', timers, unpack(ARGV, j, last))
   j = last + 1
+end
+
+if rescoreAt ~= nil then
+  redis.call('LTRIM', ARGV[rescoreAt], tonumber(ARGV[rescoreAt + 3]), -1)
 end
 
 return {OK, 1}
