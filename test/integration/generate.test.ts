@@ -46,6 +46,7 @@ describeWithInfra('clvstream generate → Kafka', (infra) => {
       TOPIC_REFERRAL: `clvtest-gen-referrals-${suffix}`,
       TOPIC_CANCELLATION: `clvtest-gen-cancellations-${suffix}`,
       TOPIC_FEEDBACK: `clvtest-gen-feedback-${suffix}`,
+      TOPIC_INTERACTION: `clvtest-gen-interactions-${suffix}`,
     });
     for (const topic of Object.values(topics)) {
       await createTopic(infra, topic, { partitions: PARTITIONS });

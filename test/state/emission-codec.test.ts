@@ -6,7 +6,7 @@ import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snaps
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { StateCodecError } from '../../src/state/errors.js';
-import { EMISSION_CODE_TABLES } from '../../src/state/emission-codec.js';
+import { EMISSION_CODE_TABLES, JSON_ONLY_VALUES } from '../../src/state/emission-codec.js';
 import { packOutboxRecords, unpackOutboxRecords, type PackedRecord } from '../../src/state/outbox-codec.js';
 import { INBOUND_TYPES } from '../../src/contracts/inbound.js';
 import { INTERNAL_KINDS } from '../../src/contracts/internal.js';
@@ -206,8 +206,8 @@ describe('emissions in the outbox', () => {
 
   it('code the contract enums with frozen tables that hold every value (segment values and churn levels: those of the state codec)', () => {
     expect([...EMISSION_CODE_TABLES.dimension].sort()).toEqual([...SEGMENT_DIMENSIONS].sort());
-    expect([...EMISSION_CODE_TABLES.churnReason].sort()).toEqual([...CHURN_REASONS].sort());
-    expect([...EMISSION_CODE_TABLES.causeType].sort()).toEqual([...INBOUND_TYPES, ...INTERNAL_KINDS].sort());
+    expect([...EMISSION_CODE_TABLES.churnReason, ...JSON_ONLY_VALUES.churnReason].sort()).toEqual([...CHURN_REASONS].sort());
+    expect([...EMISSION_CODE_TABLES.causeType, ...JSON_ONLY_VALUES.causeType].sort()).toEqual([...INBOUND_TYPES, ...INTERNAL_KINDS].sort());
     expect([...EMISSION_CODE_TABLES.direction].sort()).toEqual(['recovering', 'rising']);
   });
 

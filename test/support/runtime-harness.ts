@@ -50,7 +50,7 @@ export interface TopicSet {
   readonly all: readonly string[];
 }
 
-/** Creates the nine topics of one processor deployment (all with `partitions` partitions). */
+/** Creates the ten topics of one processor deployment (all with `partitions` partitions). */
 export async function createTopicSet(infra: InfraEndpoints, partitions: number, label = 'rt', options: { replicationFactor?: number } = {}): Promise<TopicSet> {
   const id = `clvtest-${label}-${uniqueSuffix()}`;
   const byType = {
@@ -59,6 +59,7 @@ export async function createTopicSet(infra: InfraEndpoints, partitions: number, 
     referral: `${id}.referrals`,
     cancellation: `${id}.cancellations`,
     feedback: `${id}.feedback`,
+    interaction: `${id}.interactions`,
   };
   const set: TopicSet = {
     byType,
@@ -73,6 +74,7 @@ export async function createTopicSet(infra: InfraEndpoints, partitions: number, 
       TOPIC_REFERRAL: byType.referral,
       TOPIC_CANCELLATION: byType.cancellation,
       TOPIC_FEEDBACK: byType.feedback,
+      TOPIC_INTERACTION: byType.interaction,
       TOPIC_INTERNAL: `${id}.internal`,
       TOPIC_SEGMENT_CHANGED: `${id}.segment-changed`,
       TOPIC_CHURN_RISK: `${id}.churn-risk`,
