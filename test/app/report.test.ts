@@ -45,8 +45,8 @@ describe('report from an event file', () => {
     expect(json.lost.by_reason['price']).toMatchObject({ customers: 0, with_complaints: 0, preventable_share: null });
     expect(json.lost.by_competitor).toEqual({ Acme: lostB });
     // Per relationship rung: A is an advocate (promoter) who never complained; B a customer who did.
-    expect(json.segments.relationship['advocate']).toMatchObject({ customers: 1, complaint_rate: 0, total_cost_to_serve: '0.00' });
-    expect(json.segments.relationship['customer']).toMatchObject({ customers: 1, complaint_rate: 1, avg_cost_to_serve: '4.00' });
+    expect(json.segments.relationship?.['advocate']).toMatchObject({ customers: 1, complaint_rate: 0, total_cost_to_serve: '0.00' });
+    expect(json.segments.relationship?.['customer']).toMatchObject({ customers: 1, complaint_rate: 1, avg_cost_to_serve: '4.00' });
     const last = json.retention.periods.at(-1);
     expect(last).toEqual({ start: '2025-06-01', end: '2025-06-30', active_at_start: 2, retained: 1, rate: 0.5, unknown: 0 });
     const table = reportTable(run.report, 'USD');
