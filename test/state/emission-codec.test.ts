@@ -189,6 +189,19 @@ describe('emissions in the outbox', () => {
     expect(packed.length).toBeGreaterThan(records.slice(0, -1).reduce((n, e) => n + JSON.stringify(e).length, 0));
   });
 
+  it('keep values newer than the compact form (an interaction cause, the complaints reason) as JSON, which earlier releases relay', () => {
+    const byComplaints: ChurnRisk = { ...churn, reasons: ['complaints'] };
+    const byInteraction: SegmentChanged = { ...changed, cause: { kind: 'event', event_id: 'i-1', event_type: 'interaction' } };
+    for (const e of [byComplaints, byInteraction]) {
+      const packed = packOutboxRecords([{ emission: e }]);
+      expectReadBackAsJson([e], packed);
+      // Stored as its JSON: at least as long as it.
+      expect(packed.length).toBeGreaterThan(JSON.stringify(e).length);
+    }
+    const compact = packOutboxRecords([{ emission: { ...churn, reasons: ['detractor'] } }]);
+    expect(compact.length).toBeLessThan(JSON.stringify(churn).length / 2);
+  });
+
   it('keep their place among plain records of the same entry', () => {
     const records: PackedRecord[] = [
       { id: 'dlq:t:0:1', key: 'k', value: Buffer.from([0x7b, 0xff]) },
