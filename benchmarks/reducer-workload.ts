@@ -26,6 +26,7 @@ function purchases(count: number, customers: number, startDay: number, seed: num
       amountMinor: 500 + Math.floor(random() * 20_000),
       discountMinor: 0,
       marginMinor: null,
+      costMinor: null,
     });
   }
   return out;

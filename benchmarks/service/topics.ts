@@ -53,6 +53,7 @@ export class Topics {
       referral: name('referrals'),
       cancellation: name('cancellations'),
       feedback: name('feedback'),
+      interaction: name('interactions'),
     };
     const env: Record<string, string> = {
       TOPIC_PURCHASE: inbound.purchase,
@@ -60,6 +61,7 @@ export class Topics {
       TOPIC_REFERRAL: inbound.referral,
       TOPIC_CANCELLATION: inbound.cancellation,
       TOPIC_FEEDBACK: inbound.feedback,
+      TOPIC_INTERACTION: inbound.interaction,
       TOPIC_INTERNAL: name('internal'),
       TOPIC_SEGMENT_CHANGED: name('segment-changed'),
       TOPIC_CHURN_RISK: name('churn-risk'),

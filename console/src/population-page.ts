@@ -2,7 +2,9 @@
  * Population: segment sizes per dimension, the value quadrants, the
  * relationship ladder, churn levels, NPS with its classes, retention per
  * period, lost customers by reason and competitor with the value lost, and the
- * average CLV per segment — each a chart with its numbers and a CSV download.
+ * average CLV per segment, cost to serve and complaint rate per segment and
+ * relationship rung, and how many who left had open or recent complaints —
+ * each a chart with its numbers and a CSV download.
  * Everything comes from one `GET /reports/population`.
  */
 import { api, type PopulationReport } from './api.js';
@@ -30,9 +32,9 @@ function tiles(report: PopulationReport): HTMLElement {
 }
 
 function groupRows(groups: Record<string, Group>): (readonly unknown[])[] {
-  return Object.entries(groups).map(([value, g]) => [value, g.customers, g.share, g.nps.nps, g.avg_historic_clv, g.avg_predicted_clv]);
+  return Object.entries(groups).map(([value, g]) => [value, g.customers, g.share, g.nps.nps, g.avg_historic_clv, g.avg_predicted_clv, g.avg_cost_to_serve, g.complaint_rate]);
 }
-const GROUP_HEADER = ['value', 'customers', 'share', 'nps', 'avg_historic_clv', 'avg_predicted_clv'];
+const GROUP_HEADER = ['value', 'customers', 'share', 'nps', 'avg_historic_clv', 'avg_predicted_clv', 'avg_cost_to_serve', 'complaint_rate'];
 
 function sizePanel(id: string, title: string, groups: Record<string, Group>, options: { horizontal?: boolean; note?: string } = {}): HTMLElement {
   const entries = Object.entries(groups);
@@ -65,6 +67,28 @@ function clvPanel(id: string, title: string, groups: Record<string, Group>, curr
     ),
     header: ['value', 'customers', 'avg_historic_clv', 'avg_predicted_clv', 'total_historic_clv', 'total_predicted_clv'],
     rows: entries.map(([v, g]) => [v, g.customers, g.avg_historic_clv, g.avg_predicted_clv, g.total_historic_clv, g.total_predicted_clv]),
+  });
+}
+
+/** Cost to serve per customer and the share who complained, per value of a dimension. */
+function costPanel(id: string, title: string, groups: Record<string, Group>, currency: string): HTMLElement {
+  const entries = Object.entries(groups).filter(([, g]) => g.customers > 0);
+  return chartPanel({
+    id,
+    title,
+    chart: {
+      type: 'bar',
+      data: {
+        labels: entries.map(([v]) => label(v)),
+        datasets: [
+          { label: `average cost to serve (${currency})`, data: entries.map(([, g]) => money(g.avg_cost_to_serve)), backgroundColor: PALETTE[1], yAxisID: 'y' },
+          { label: 'complained (%)', data: entries.map(([, g]) => (g.complaint_rate === null ? null : 100 * g.complaint_rate)), backgroundColor: PALETTE[3], yAxisID: 'rate' },
+        ],
+      },
+      options: { scales: { y: { beginAtZero: true, position: 'left' }, rate: { beginAtZero: true, max: 100, position: 'right', grid: { drawOnChartArea: false } } } },
+    },
+    header: ['value', 'customers', 'avg_cost_to_serve', 'total_cost_to_serve', 'complaints', 'complainants', 'complaint_rate'],
+    rows: entries.map(([v, g]) => [v, g.customers, g.avg_cost_to_serve, g.total_cost_to_serve, g.complaints, g.complainants, g.complaint_rate]),
   });
 }
 
@@ -126,8 +150,8 @@ function lossPanel(id: string, title: string, losses: Record<string, Loss>, curr
       },
       options: { scales: { y: { beginAtZero: true, position: 'left' }, value: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } } } },
     },
-    header: ['value', 'customers', 'historic_clv', 'net_revenue'],
-    rows: entries.map(([k, t]) => [k, t.customers, t.historic_clv, t.net_revenue]),
+    header: ['value', 'customers', 'historic_clv', 'net_revenue', 'with_complaints', 'preventable_share'],
+    rows: entries.map(([k, t]) => [k, t.customers, t.historic_clv, t.net_revenue, t.with_complaints, t.preventable_share]),
   });
 }
 
@@ -180,6 +204,8 @@ export async function populationPage(root: HTMLElement, query: URLSearchParams):
       lossPanel('not-cancelled-by-churn', 'Not cancelled, by churn level: value at stake', report.lost.by_churn_level, c),
       clvPanel('clv-rfm', 'Average CLV per RFM segment', s.rfm_segment, c),
       clvPanel('clv-quadrant', 'Average CLV per value quadrant', s.value_quadrant, c),
+      costPanel('cost-rfm', 'Cost to serve and complaints per RFM segment', s.rfm_segment, c),
+      costPanel('cost-relationship', 'Cost to serve and complaints per relationship rung', s.relationship, c),
     ),
     h('p', { class: 'note' }, `Shares: ${Object.entries(s.rfm_segment).map(([k, g]) => `${label(k)} ${percent(g.share)}`).join(' · ')}`),
   );

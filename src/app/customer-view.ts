@@ -5,6 +5,8 @@
 import { formatMinorUnits } from '../contracts/money.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
+import { costToServe } from '../domain/clv.js';
+import { openComplaints } from '../domain/complaints.js';
 import { predictedClvMinor, type Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
@@ -13,6 +15,7 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
   const predicted = predictedClvMinor(s, p, model, config);
   const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
   const scale = Number(formatMinorUnits(1, config.baseCurrency)) || 1;
+  const cost = costToServe(s, config);
   return {
     customer_id: s.customerId,
     as_of: dayToDate(p.day),
@@ -50,6 +53,19 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     referred_by: s.referredBy,
     returns: s.returns,
     unmatched_returns: s.unmatchedReturns,
+    cost_to_serve: money(cost.totalMinor),
+    cost_to_serve_estimated: money(cost.estimatedMinor),
+    cost_to_serve_actual: money(cost.actualMinor),
+    cost_orders_estimated: money(cost.orders.estimatedMinor),
+    cost_orders_actual: money(cost.orders.actualMinor),
+    cost_returns_estimated: money(cost.returns.estimatedMinor),
+    cost_returns_actual: money(cost.returns.actualMinor),
+    cost_interactions_estimated: money(cost.interactions.estimatedMinor),
+    cost_interactions_actual: money(cost.interactions.actualMinor),
+    interactions: s.interactions,
+    complaints: s.complaints,
+    open_complaints: openComplaints(s),
+    last_complaint_at: s.lastComplaintAt === null ? null : new Date(s.lastComplaintAt).toISOString(),
     nps_score: s.npsScore,
     nps_category: p.npsCategory,
     cancellation_reason: s.cancelReason,

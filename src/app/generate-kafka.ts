@@ -11,7 +11,7 @@ import type { EventSink } from './generate-run.js';
 export type InboundTopics = Readonly<Record<InboundType, string>>;
 
 export function inboundTopicsOf(
-  settings: Pick<Settings, 'TOPIC_PURCHASE' | 'TOPIC_RETURN' | 'TOPIC_REFERRAL' | 'TOPIC_CANCELLATION' | 'TOPIC_FEEDBACK'>,
+  settings: Pick<Settings, 'TOPIC_PURCHASE' | 'TOPIC_RETURN' | 'TOPIC_REFERRAL' | 'TOPIC_CANCELLATION' | 'TOPIC_FEEDBACK' | 'TOPIC_INTERACTION'>,
 ): InboundTopics {
   return {
     purchase: settings.TOPIC_PURCHASE,
@@ -19,6 +19,7 @@ export function inboundTopicsOf(
     referral: settings.TOPIC_REFERRAL,
     cancellation: settings.TOPIC_CANCELLATION,
     feedback: settings.TOPIC_FEEDBACK,
+    interaction: settings.TOPIC_INTERACTION,
   };
 }
 

@@ -5,7 +5,13 @@
  * with their own probability p) with order values from the Gamma-Gamma model,
  * plus the other inbound event types: returns of earlier orders, referrals of new
  * customers by existing ones, explicit cancellations (with reasons and
- * competitors) by some of the customers who drop out, and NPS survey answers.
+ * competitors) by some of the customers who drop out, NPS survey answers, and
+ * service interactions: support contacts, delivery and billing issues and
+ * complaints after some orders (complaints more likely from dissatisfied
+ * customers, and before most cancellations), some resolved later under the same
+ * case, some with their own cost; a share of orders and returns carries its own
+ * cost to serve. Those draws come from a second seeded stream and their event ids
+ * from their own series, so the other events are the same as without them.
  *
  * The population stays at about `customers`: a customer who drops out is replaced
  * by a new one some time later, a share of them referred by an existing customer.
@@ -22,6 +28,8 @@ import {
   type FeedbackEvent,
   type InboundEvent,
   type InboundType,
+  type InteractionEvent,
+  type InteractionKind,
   type PurchaseEvent,
   type ReferralEvent,
   type ReturnEvent,
@@ -50,6 +58,12 @@ export interface PopulationParams {
   readonly cancellationShare: number;
   /** Share of orders with a discount. */
   readonly discountShare: number;
+  /** Mean share of orders followed by a service interaction; each customer has their own share around it. */
+  readonly interactionShare: number;
+  /** Share of explicit cancellations preceded by a complaint. */
+  readonly complaintBeforeCancellationShare: number;
+  /** Share of orders, returns and interactions that carry their own (activity-based) cost. */
+  readonly costedShare: number;
 }
 
 /**
@@ -67,6 +81,9 @@ export const DEFAULT_POPULATION: PopulationParams = {
   feedbackShare: 0.12,
   cancellationShare: 0.35,
   discountShare: 0.2,
+  interactionShare: 0.12,
+  complaintBeforeCancellationShare: 0.5,
+  costedShare: 0.4,
 };
 
 export interface TrafficOptions {
@@ -102,6 +119,8 @@ interface Customer {
   readonly returnProbability: number;
   /** Chance of each point of a 0–10 NPS answer: the answer is Binomial(10, satisfaction). */
   readonly satisfaction: number;
+  /** Chance that an order is followed by a service interaction. */
+  readonly serviceNeed: number;
   purchases: number;
   /** Index in the list of active customers, or -1. */
   slot: number;
@@ -112,6 +131,16 @@ type Scheduled =
   | { readonly kind: 'return'; readonly customer: Customer; readonly orderId: string; readonly orderMinor: number }
   | { readonly kind: 'feedback'; readonly customer: Customer }
   | { readonly kind: 'cancellation'; readonly customer: Customer }
+  | {
+      readonly kind: 'interaction';
+      readonly customer: Customer;
+      readonly interaction: InteractionKind;
+      readonly orderId: string | null;
+      /** Set on a follow-up that resolves an open complaint. */
+      readonly caseId: string | null;
+      /** The chance that an open complaint is resolved by a later follow-up. */
+      readonly resolveChance: number;
+    }
   | { readonly kind: 'referral'; readonly referrer: Customer; readonly referred: Customer };
 
 const CHANNELS: readonly (readonly [string, number])[] = [
@@ -139,6 +168,34 @@ const CANCELLATION_WEIGHTS: Readonly<Record<CancellationReason, number>> = {
   other: 0.06,
 };
 
+/** Kinds of service interaction after an order (a complaint is drawn apart, from the customer's satisfaction). */
+const SERVICE_KINDS: readonly (readonly [InteractionKind, number])[] = [
+  ['support_contact', 0.45],
+  ['delivery_issue', 0.25],
+  ['technical_issue', 0.12],
+  ['billing_issue', 0.1],
+  ['other', 0.08],
+];
+
+/** Typical cost of an interaction of each kind, major units: what a costing system would report, ± 50 %. */
+const INTERACTION_COST_MAJOR: Readonly<Record<InteractionKind, number>> = {
+  complaint: 12,
+  support_contact: 4,
+  delivery_issue: 8,
+  billing_issue: 6,
+  technical_issue: 7,
+  other: 3,
+};
+
+const INTERACTION_CHANNELS: readonly (readonly [string, number])[] = [
+  ['email', 0.4],
+  ['phone', 0.3],
+  ['chat', 0.25],
+  ['store', 0.05],
+];
+
+const COMPLAINT_REASONS: readonly string[] = ['Parcel arrived late.', 'Item damaged on arrival.', 'Charged twice.', 'Nobody called back.'];
+
 /** Invented competitor names for the lost-customer analysis. */
 const COMPETITORS: readonly (readonly [string, number])[] = [
   ['Shopwell', 0.35],
@@ -164,6 +221,8 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
   const params: PopulationParams = { ...DEFAULT_POPULATION, ...options.population };
   validate(options, params);
   const random = seededRandom(options.seed);
+  // Service interactions and costs draw from their own stream: the other events stay as they were without them.
+  const service = seededRandom((options.seed ^ 0x5e41ce) >>> 0);
   const exponent = currencyExponent(options.currency) ?? 2;
   const unit = 10 ** exponent;
   const prefix = options.idPrefix;
@@ -172,6 +231,8 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
   let customers = 0;
   let orders = 0;
   let events = 0;
+  let interactions = 0;
+  let cases = 0;
 
   const newCustomer = (): Customer => ({
     id: `${prefix}-c${++customers}`,
@@ -180,6 +241,7 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
     nu: gammaDraw(params.gammaGamma.q, params.gammaGamma.v, random),
     returnProbability: params.returnShare <= 0 ? 0 : betaDraw(2, 2 / params.returnShare - 2, random),
     satisfaction: betaDraw(4, 1.6, random),
+    serviceNeed: params.interactionShare <= 0 ? 0 : betaDraw(1.5, 1.5 / params.interactionShare - 1.5, service),
     purchases: 0,
     slot: -1,
   });
@@ -196,6 +258,12 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
     c.slot = -1;
   };
   const days = (d: number): number => d * DAY_MS;
+  /** A cost around `major` (± 50 %), as an amount of the currency, or undefined when the event carries none. */
+  const ownCost = (major: number): string | undefined =>
+    service() < params.costedShare ? formatMinorUnits(Math.round(major * (0.5 + service()) * unit), options.currency) : undefined;
+  const scheduleInteraction = (at: number, c: Customer, interaction: InteractionKind, orderId: string | null, resolveChance: number): void => {
+    queue.push(at, { kind: 'interaction', customer: c, interaction, orderId, caseId: null, resolveChance });
+  };
 
   for (let i = 0; i < options.customers; i++) {
     const c = newCustomer();
@@ -208,7 +276,9 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
     const { at, item } = next;
     // Whole seconds: event times read like a producer's, and stay in order.
     const atMs = Math.floor(at / 1000) * 1000;
-    const common = { event_id: `${prefix}-e${++events}`, occurred_at: isoSeconds(atMs) };
+    // Interactions number their own series, so the other events keep their ids.
+    const id = item.kind === 'interaction' ? `${prefix}-i${++interactions}` : `${prefix}-e${++events}`;
+    const common = { event_id: id, occurred_at: isoSeconds(atMs) };
     switch (item.kind) {
       case 'purchase': {
         const c = item.customer;
@@ -231,7 +301,16 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
           const discountMinor = Math.max(1, Math.round(amountMinor * (0.05 + 0.2 * random())));
           event.discount = formatMinorUnits(discountMinor, options.currency);
         }
+        const orderCost = ownCost(1.5 + 0.02 * major);
+        if (orderCost !== undefined) event.cost_to_serve = orderCost;
         yield { type: 'purchase', key: c.id, atMs, event };
+
+        if (service() < c.serviceNeed) {
+          // Dissatisfied customers complain; the others ask for help.
+          const complaint = service() < 0.6 * (1 - c.satisfaction);
+          const kind = complaint ? 'complaint' : pick(SERVICE_KINDS, service);
+          scheduleInteraction(at + days(1 + 13 * service()), c, kind, orderId, 0.7);
+        }
 
         if (random() < c.returnProbability) {
           queue.push(at + days(2 + 28 * random()), { kind: 'return', customer: c, orderId, orderMinor: amountMinor });
@@ -243,7 +322,12 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
         if (c.purchases > 1 && random() < c.dropout) {
           deactivate(c);
           if (random() < params.cancellationShare) {
-            queue.push(at + days(exponential(20, random)), { kind: 'cancellation', customer: c });
+            const cancelAt = at + days(exponential(20, random));
+            queue.push(cancelAt, { kind: 'cancellation', customer: c });
+            // Complaints come before most cancellations, and are seldom resolved before the customer leaves.
+            if (service() < params.complaintBeforeCancellationShare) {
+              scheduleInteraction(at + (cancelAt - at) * service(), c, 'complaint', service() < 0.5 ? orderId : null, 0.2);
+            }
           }
           const arrival = at + days(exponential(params.replacementDays, random));
           const newcomer = newCustomer();
@@ -269,6 +353,8 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
           currency: options.currency,
           reason: pick(RETURN_REASONS, random),
         };
+        const returnCost = ownCost(5);
+        if (returnCost !== undefined) event.cost_to_serve = returnCost;
         yield { type: 'return', key: item.customer.id, atMs, event };
         break;
       }
@@ -300,6 +386,36 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<GeneratedE
         yield { type: 'cancellation', key: item.customer.id, atMs, event };
         break;
       }
+      case 'interaction': {
+        const c = item.customer;
+        const followUp = item.caseId !== null;
+        const complaint = item.interaction === 'complaint';
+        // A complaint is open until a follow-up under its case resolves it; other contacts end resolved.
+        const resolvedNow = followUp || !complaint || service() < 0.4;
+        const caseId = item.caseId ?? (complaint && !resolvedNow ? `${prefix}-k${++cases}` : null);
+        const event: InteractionEvent = {
+          type: 'interaction',
+          ...common,
+          customer_id: c.id,
+          kind: item.interaction,
+          channel: pick(INTERACTION_CHANNELS, service),
+          resolved: resolvedNow,
+        };
+        if (resolvedNow) event.resolved_at = isoSeconds(atMs + Math.floor(service() * 4) * 3_600_000);
+        if (caseId !== null) event.case_id = caseId;
+        if (item.orderId !== null) event.order_id = item.orderId;
+        const cost = ownCost(INTERACTION_COST_MAJOR[item.interaction] * (followUp ? 0.5 : 1));
+        if (cost !== undefined) {
+          event.cost = cost;
+          event.currency = options.currency;
+        }
+        if (complaint && !followUp && service() < 0.3) event.reason = COMPLAINT_REASONS[Math.floor(service() * COMPLAINT_REASONS.length)];
+        yield { type: 'interaction', key: c.id, atMs, event };
+        if (caseId !== null && !followUp && service() < item.resolveChance) {
+          queue.push(at + days(1 + 9 * service()), { ...item, caseId });
+        }
+        break;
+      }
       case 'referral': {
         const event: ReferralEvent = {
           type: 'referral',
@@ -319,7 +435,16 @@ function validate(options: TrafficOptions, params: PopulationParams): void {
   if (!Number.isFinite(options.startMs)) throw new RangeError('startMs must be a time');
   if (currencyExponent(options.currency) === undefined) throw new RangeError(`unknown currency ${options.currency}`);
   if (!/^[\x21-\x7e]{1,40}$/.test(options.idPrefix)) throw new RangeError('idPrefix must be 1–40 printable ASCII characters without spaces');
-  const shares = [params.referredShare, params.returnShare, params.feedbackShare, params.cancellationShare, params.discountShare];
+  const shares = [
+    params.referredShare,
+    params.returnShare,
+    params.feedbackShare,
+    params.cancellationShare,
+    params.discountShare,
+    params.interactionShare,
+    params.complaintBeforeCancellationShare,
+    params.costedShare,
+  ];
   if (!shares.every((s) => s >= 0 && s < 1)) throw new RangeError('population shares must be in [0, 1)');
   const { bgnbd, gammaGamma } = params;
   const positive = [bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b, gammaGamma.p, gammaGamma.q, gammaGamma.v, params.acquisitionDays, params.replacementDays];

@@ -80,11 +80,22 @@ function groupView(g: GroupStats, currency: string) {
     avg_predicted_clv: money(g.avgPredictedClvMinor, currency),
     total_historic_clv: money(g.historicClvMinor, currency),
     total_predicted_clv: money(g.predictedClvMinor, currency),
+    avg_cost_to_serve: money(g.avgCostToServeMinor, currency),
+    total_cost_to_serve: money(g.costToServeMinor, currency),
+    complaints: g.complaints,
+    complainants: g.complainants,
+    complaint_rate: round(g.complaintRate),
   };
 }
 
 function lossView(t: LossTally, currency: string) {
-  return { customers: t.customers, historic_clv: money(t.historicClvMinor, currency), net_revenue: money(t.netRevenueMinor, currency) };
+  return {
+    customers: t.customers,
+    historic_clv: money(t.historicClvMinor, currency),
+    net_revenue: money(t.netRevenueMinor, currency),
+    with_complaints: t.withComplaints,
+    preventable_share: round(t.customers === 0 ? null : t.withComplaints / t.customers),
+  };
 }
 
 const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> =>
@@ -140,8 +151,23 @@ export function reportTable(report: PopulationReport, currency: string): string 
     out.push('', `${d}:`);
     const rows = Object.entries(report.segments[d])
       .filter(([, g]) => g.customers > 0)
-      .map(([value, g]) => [value, String(g.customers), pct(g.share), npsText(g.nps), String(g.nps.respondents), money(g.avgHistoricClvMinor, currency) ?? '-', money(g.avgPredictedClvMinor, currency) ?? '-']);
-    out.push(...table(['  value', 'customers', 'share', 'NPS', 'answers', 'avg historic CLV', 'avg predicted CLV'], rows.map((r) => [`  ${r[0]}`, ...r.slice(1)])));
+      .map(([value, g]) => [
+        value,
+        String(g.customers),
+        pct(g.share),
+        npsText(g.nps),
+        String(g.nps.respondents),
+        money(g.avgHistoricClvMinor, currency) ?? '-',
+        money(g.avgPredictedClvMinor, currency) ?? '-',
+        money(g.avgCostToServeMinor, currency) ?? '-',
+        pct(g.complaintRate),
+      ]);
+    out.push(
+      ...table(
+        ['  value', 'customers', 'share', 'NPS', 'answers', 'avg historic CLV', 'avg predicted CLV', 'avg cost to serve', 'complained'],
+        rows.map((r) => [`  ${r[0]}`, ...r.slice(1)]),
+      ),
+    );
   }
   out.push('', `retention (active = bought in the ${report.retention.periodDays} days; share of last period's active customers active again):`);
   if (report.retention.periods.length === 0) out.push('  (the purchase-day memory holds fewer than two periods)');
@@ -150,8 +176,16 @@ export function reportTable(report: PopulationReport, currency: string): string 
     out.push(...table(['  period', 'active at start', 'retained', 'rate'], rows));
   }
   const lossRows = (entries: [string, LossTally][]) =>
-    entries.filter(([, t]) => t.customers > 0).map(([k, t]) => [`  ${k}`, String(t.customers), money(t.historicClvMinor, currency)!, money(t.netRevenueMinor, currency)!]);
-  const lossHeader = ['  lost', 'customers', 'historic CLV', 'net revenue'];
+    entries
+      .filter(([, t]) => t.customers > 0)
+      .map(([k, t]) => [
+        `  ${k}`,
+        String(t.customers),
+        money(t.historicClvMinor, currency)!,
+        money(t.netRevenueMinor, currency)!,
+        `${t.withComplaints} (${pct(t.withComplaints / t.customers)})`,
+      ]);
+  const lossHeader = ['  lost', 'customers', 'historic CLV', 'net revenue', 'with complaints'];
   const l = report.lost;
   out.push('', `cancelled: ${l.cancelled.customers} customers, historic CLV ${money(l.cancelled.historicClvMinor, currency)}`);
   out.push(...table(['  by reason', ...lossHeader.slice(1)], lossRows(Object.entries(l.byReason))));

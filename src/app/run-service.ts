@@ -22,7 +22,6 @@ import { LagSampler, sampleLagEvery } from '../ops/lag-sampler.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { runnerMetrics } from '../ops/runner-metrics.js';
 import { RELAY_BATCH_RECORDS } from '../service/outbox-relay.js';
-import { sourceTopicsOf } from '../service/source-topics.js';
 import { StreamRunner } from '../service/stream-runner.js';
 import { ThreadedRelay } from '../service/threaded-relay.js';
 import { connectState } from '../state/connect.js';
@@ -176,7 +175,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       },
     },
     store: state.store,
-    topics: sourceTopicsOf(settings).map((t) => t.topic),
+    topics: () => runner.readTopics(),
     assigned: () => runner.status().assigned,
     report: (topic, partition, lag) => metrics.lag(topic, partition, lag),
   });

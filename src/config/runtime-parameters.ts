@@ -3,6 +3,7 @@
  * domain model's configuration and the ingest rules. Amount settings are decimal
  * strings of the base currency; here they become minor units.
  */
+import { INTERACTION_KINDS } from '../contracts/inbound.js';
 import { toMinorUnits } from '../contracts/money.js';
 import { defaultDomainConfig, type DomainConfig } from '../domain/config.js';
 import type { IngestRules } from '../ingest/decode.js';
@@ -14,6 +15,15 @@ function minor(amount: string, currency: string): number {
   return parsed.minor;
 }
 
+function activityCosts(table: Settings['COST_PER_INTERACTION'], base: string): DomainConfig['interactionCostMinor'] {
+  const costs = { ...defaultDomainConfig.interactionCostMinor };
+  for (const kind of INTERACTION_KINDS) {
+    const amount = table[kind];
+    if (amount !== undefined) costs[kind] = minor(amount, base);
+  }
+  return costs;
+}
+
 export function domainConfigFrom(settings: Settings): DomainConfig {
   const base = settings.BASE_CURRENCY;
   const exponentScale = minor('1', base);
@@ -23,6 +33,7 @@ export function domainConfigFrom(settings: Settings): DomainConfig {
     marginRate: settings.MARGIN_RATE,
     costPerOrderMinor: minor(settings.COST_PER_ORDER, base),
     costPerReturnMinor: minor(settings.COST_PER_RETURN, base),
+    interactionCostMinor: activityCosts(settings.COST_PER_INTERACTION, base),
     acquisitionCostMinor: minor(settings.ACQUISITION_COST, base),
     referralValueMinor: minor(settings.REFERRAL_VALUE, base),
     referralPurchaseShare: settings.REFERRAL_PURCHASE_SHARE,
@@ -31,6 +42,12 @@ export function domainConfigFrom(settings: Settings): DomainConfig {
     clvHorizonDays: settings.CLV_HORIZON_DAYS,
     annualDiscountRate: settings.CLV_ANNUAL_DISCOUNT_RATE,
     clvPeriodDays: settings.CLV_PERIOD_DAYS,
+    churn: {
+      ...defaultDomainConfig.churn,
+      complaintWindowDays: settings.COMPLAINT_WINDOW_DAYS,
+      openComplaintCount: settings.COMPLAINT_OPEN_COUNT,
+      repeatedComplaintCount: settings.COMPLAINT_REPEATED_COUNT,
+    },
     emit: { dimensions: settings.EMIT_DIMENSIONS, churnLevels: settings.EMIT_CHURN_LEVELS },
     defaultCutPoints: {
       ...defaultDomainConfig.defaultCutPoints,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { isKnownCurrency } from '../contracts/currency.js';
+import { INTERACTION_KINDS, type InteractionKind } from '../contracts/inbound.js';
 import { TOPIC_CONTRACTS } from '../contracts/topics.js';
 import { CHURN_LEVELS, SEGMENT_DIMENSIONS } from '../contracts/segments.js';
 
@@ -69,6 +70,31 @@ const rateTable = z
     return rates;
   });
 
+/**
+ * The activity-cost table, `complaint=4.50,support_contact=2.00`: the cost in
+ * the base currency of a service interaction of each listed kind that carries
+ * no cost of its own; unlisted kinds cost 0.
+ */
+const activityCostTable = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const costs: Partial<Record<InteractionKind, string>> = {};
+    for (const entry of s.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      const match = /^([a-z_]+)=(\d{1,12}(?:\.\d{1,4})?)$/.exec(entry);
+      const kind = match?.[1];
+      if (!match?.[2] || kind === undefined || !(INTERACTION_KINDS as readonly string[]).includes(kind)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entries like complaint=4.50 with a kind of ${INTERACTION_KINDS.join(', ')} and a non-negative amount (bad entry "${entry}")`,
+        });
+        return z.NEVER;
+      }
+      costs[kind as InteractionKind] = match[2];
+    }
+    return costs;
+  });
+
 const fraction = (fallback: number) => number(0, 1, fallback);
 
 /** `true` or `false` (a YAML boolean in the configuration file reads the same). */
@@ -101,6 +127,7 @@ export const settingsSchema = z.strictObject({
   TOPIC_REFERRAL: topicName('referral'),
   TOPIC_CANCELLATION: topicName('cancellation'),
   TOPIC_FEEDBACK: topicName('feedback'),
+  TOPIC_INTERACTION: topicName('interaction'),
   TOPIC_SEGMENT_CHANGED: topicName('segment-changed'),
   TOPIC_CHURN_RISK: topicName('churn-risk'),
   TOPIC_DEAD_LETTER: topicName('dead-letter'),
@@ -153,6 +180,14 @@ export const settingsSchema = z.strictObject({
   MARGIN_RATE: fraction(0.3),
   COST_PER_ORDER: baseAmount,
   COST_PER_RETURN: baseAmount,
+  /** The activity-cost table: cost per service-interaction kind when the event carries none. */
+  COST_PER_INTERACTION: activityCostTable,
+  /** Complaints filed within this many days count for the churn rule (docs/domain.md, "Churn risk"). */
+  COMPLAINT_WINDOW_DAYS: integer(1, 3650, 90),
+  /** This many open complaints within the window raise the churn level by one; 0: never. */
+  COMPLAINT_OPEN_COUNT: integer(0, 1000, 1),
+  /** This many complaints within the window, open or not, raise the churn level by one; 0: never. */
+  COMPLAINT_REPEATED_COUNT: integer(0, 1000, 2),
   ACQUISITION_COST: baseAmount,
   REFERRAL_VALUE: baseAmount,
   REFERRAL_PURCHASE_SHARE: fraction(0.1),

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { boundedText, currencyCode, customerId, decimalAmount, eventId, timestamp } from './primitives.js';
 
-export const INBOUND_TYPES = ['purchase', 'return', 'referral', 'cancellation', 'feedback'] as const;
+export const INBOUND_TYPES = ['purchase', 'return', 'referral', 'cancellation', 'feedback', 'interaction'] as const;
 export type InboundType = (typeof INBOUND_TYPES)[number];
 
 export const CANCELLATION_REASONS = [
@@ -29,6 +29,22 @@ export const CANCELLATION_REASONS = [
   'other',
 ] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
+
+/**
+ * Kinds of service interaction, a closed list (docs/domain.md, "Cost to serve and
+ * complaints"): an activity-cost table prices each, and only `complaint` counts as
+ * a complaint. Anything else is `other`. Append only (the state and emission codecs
+ * do not store it, but reports and dashboards group by it).
+ */
+export const INTERACTION_KINDS = [
+  'complaint',
+  'support_contact',
+  'delivery_issue',
+  'billing_issue',
+  'technical_issue',
+  'other',
+] as const;
+export type InteractionKind = (typeof INTERACTION_KINDS)[number];
 
 const common = {
   event_id: eventId,
@@ -54,6 +70,11 @@ const purchaseShape = {
     .optional()
     .describe('Number of items in the order.'),
   channel: boundedText('Sales channel (web, store, app...).').optional(),
+  cost_to_serve: decimalAmount
+    .optional()
+    .describe(
+      'Variable cost of serving this order from the company’s own (activity-based) costing, in `currency`; when present it replaces COST_PER_ORDER for this order.',
+    ),
 };
 
 const returnShape = {
@@ -63,6 +84,11 @@ const returnShape = {
   amount: decimalAmount.describe('Amount refunded, in `currency`.'),
   currency: currencyCode,
   reason: boundedText('Free-text return reason code.').optional(),
+  cost_to_serve: decimalAmount
+    .optional()
+    .describe(
+      'Variable cost of handling this return from the company’s own (activity-based) costing, in `currency`; when present it replaces COST_PER_RETURN for this return.',
+    ),
 };
 
 const referralShape = {
@@ -96,6 +122,45 @@ const feedbackShape = {
     .describe('Free-text comment; validated for size, never stored.'),
 };
 
+const interactionShape = {
+  type: z.literal('interaction'),
+  ...common,
+  kind: z
+    .enum(INTERACTION_KINDS, { message: `must be one of ${INTERACTION_KINDS.join(', ')}` })
+    .describe('What the interaction was; `complaint` counts as a complaint; a kind outside the list is sent as `other` (anything else is rejected).'),
+  cost: decimalAmount
+    .optional()
+    .describe('Cost of the interaction from the company’s own costing, in `currency`; when absent the activity-cost table (COST_PER_INTERACTION) applies.'),
+  currency: currencyCode.optional().describe('ISO 4217 currency of `cost`; required with it.'),
+  order_id: eventId.optional().describe('The order the interaction is about, when there is one (informational).'),
+  case_id: eventId
+    .optional()
+    .describe('The case (ticket) the interaction belongs to; a later complaint with the same case_id and resolved true closes it. Defaults to event_id.'),
+  channel: boundedText('Where the interaction happened (phone, email, chat, store...).'),
+  resolved: z.boolean({ message: 'must be true or false' }).describe('Whether the matter was resolved; an unresolved complaint stays open until its case is resolved.'),
+  resolved_at: timestamp.optional().describe('When it was resolved; only with resolved true, never before occurred_at.'),
+  reason: z
+    .string({ message: 'must be a string' })
+    .max(2000, { message: 'must be at most 2000 characters' })
+    .optional()
+    .describe('Free-text reason; validated for size, never stored.'),
+};
+
+type InteractionShape = { cost?: unknown; currency?: unknown; resolved: boolean; resolved_at?: string | undefined; occurred_at: string };
+
+/** Rules across fields of an interaction, each naming the field it is about. */
+function interactionConsistency(e: InteractionShape, ctx: z.RefinementCtx): void {
+  if (e.cost !== undefined && e.currency === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['currency'], message: 'is required with cost' });
+  }
+  if (e.resolved_at !== undefined && !e.resolved) {
+    ctx.addIssue({ code: 'custom', path: ['resolved_at'], message: 'must be absent when resolved is false' });
+  }
+  if (e.resolved_at !== undefined && Date.parse(e.resolved_at) < Date.parse(e.occurred_at)) {
+    ctx.addIssue({ code: 'custom', path: ['resolved_at'], message: 'must not be before occurred_at' });
+  }
+}
+
 function schemasFor(object: typeof z.strictObject) {
   const referral = object(referralShape).refine((e) => e.customer_id !== e.referred_customer_id, {
     message: 'must differ from customer_id (self-referral)',
@@ -107,6 +172,7 @@ function schemasFor(object: typeof z.strictObject) {
     referral,
     cancellation: object(cancellationShape),
     feedback: object(feedbackShape),
+    interaction: object(interactionShape).superRefine(interactionConsistency),
   };
 }
 
@@ -120,7 +186,8 @@ export type ReturnEvent = z.infer<typeof inboundSchemas.return>;
 export type ReferralEvent = z.infer<typeof inboundSchemas.referral>;
 export type CancellationEvent = z.infer<typeof inboundSchemas.cancellation>;
 export type FeedbackEvent = z.infer<typeof inboundSchemas.feedback>;
-export type InboundEvent = PurchaseEvent | ReturnEvent | ReferralEvent | CancellationEvent | FeedbackEvent;
+export type InteractionEvent = z.infer<typeof inboundSchemas.interaction>;
+export type InboundEvent = PurchaseEvent | ReturnEvent | ReferralEvent | CancellationEvent | FeedbackEvent | InteractionEvent;
 
 export function isInboundType(value: unknown): value is InboundType {
   return typeof value === 'string' && (INBOUND_TYPES as readonly string[]).includes(value);

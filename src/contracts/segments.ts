@@ -36,7 +36,7 @@ export type NpsCategory = (typeof NPS_CATEGORIES)[number];
 export const SEGMENT_DIMENSIONS = ['rfm_segment', 'value_quadrant', 'relationship', 'account_status'] as const;
 export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
 
-export const CHURN_REASONS = ['p_alive', 'inactivity', 'detractor', 'returns_spike', 'cancellation'] as const;
+export const CHURN_REASONS = ['p_alive', 'inactivity', 'detractor', 'returns_spike', 'cancellation', 'complaints'] as const;
 export type ChurnReason = (typeof CHURN_REASONS)[number];
 
 /**

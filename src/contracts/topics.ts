@@ -63,6 +63,15 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     schema: inboundSchemas.feedback,
   },
   {
+    id: 'interaction',
+    role: 'inbound',
+    defaultTopic: 'clv.interactions',
+    title: 'Service interaction',
+    description:
+      'A complaint, support contact or other service interaction, with its cost when the company knows it. Keyed by customer_id. Optional for a deployment: without the topic the service runs and `clvstream topics check` reports it missing.',
+    schema: inboundSchemas.interaction,
+  },
+  {
     id: 'segment-changed',
     role: 'outbound',
     defaultTopic: 'clv.segment-changed',

@@ -7,6 +7,7 @@ import type { DomainConfig } from './config.js';
 import type {
   CancellationInput,
   FeedbackInput,
+  InteractionInput,
   PurchaseInput,
   ReferralAttributedInput,
   ReferralCreditInput,
@@ -16,7 +17,7 @@ import type {
 import { placePurchaseDay } from './purchase-days.js';
 import { hashEventId } from './recent-ids.js';
 import { DAY_MS } from './time.js';
-import type { CreditSource, CustomerState, RecentOrder, UnattributedDay } from './state.js';
+import type { ComplaintCase, CreditSource, CustomerState, RecentOrder, UnattributedDay } from './state.js';
 
 export type Flag = 'duplicate' | 'unmatched_return' | 'late_beyond_window' | 'late';
 
@@ -46,6 +47,10 @@ export function applyPurchase(
   s.grossMinor += e.amountMinor;
   s.discountMinor += e.discountMinor;
   s.marginMinor += margin;
+  if (e.costMinor !== null) {
+    s.costedOrders += 1;
+    s.orderCostMinor += e.costMinor;
+  }
   if (s.lastPurchaseAt === null || e.at > s.lastPurchaseAt) s.lastPurchaseAt = e.at;
   // Orders without their own id use the event id: hash it once.
   const orderKey = e.orderId === e.eventId ? idHash : hashEventId(e.orderId);
@@ -59,6 +64,10 @@ export function applyPurchase(
 export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainConfig, out: ApplyOutput): void {
   s.returns += 1;
   s.refundMinor += e.amountMinor;
+  if (e.costMinor !== null) {
+    s.costedReturns += 1;
+    s.returnCostMinor += e.costMinor;
+  }
   const key = e.orderId === null ? null : hashEventId(e.orderId);
   const order = key === null ? undefined : s.recentOrders.find((o) => o.orderKey === key);
   if (order === undefined) {
@@ -107,6 +116,54 @@ export function applyFeedback(s: CustomerState, e: FeedbackInput): void {
   s.npsScore = e.score;
   s.npsAt = e.at;
   s.npsDay = e.day;
+}
+
+/**
+ * A service interaction: its cost (its own, else the activity-cost table's for
+ * its kind, priced now as a purchase's margin rate is) and, for a complaint, its
+ * case. A complaint whose case is already known is the same complaint again (a
+ * follow-up or its resolution): it is not counted twice, and resolved it closes
+ * the case. A resolution never reopens, so the outcome does not depend on whether
+ * the opening or the resolution arrived first.
+ */
+export function applyInteraction(s: CustomerState, e: InteractionInput, config: DomainConfig): void {
+  s.interactions += 1;
+  if (e.costMinor !== null) s.interactionCostMinor += e.costMinor;
+  else s.interactionEstimateMinor += config.interactionCostMinor[e.interactionKind];
+  if (e.interactionKind !== 'complaint') return;
+  // The latest complaint event of any case, follow-ups included: the same whatever the arrival order.
+  if (s.lastComplaintAt === null || e.at > s.lastComplaintAt) {
+    s.lastComplaintAt = e.at;
+    s.lastComplaintDay = e.day;
+  }
+  const caseKey = hashEventId(e.caseId ?? e.eventId);
+  const cases = s.complaintCases;
+  const capacity = Math.max(1, config.memory.complaintCases, config.churn.repeatedComplaintCount);
+  const known = cases.findIndex((c) => c.caseKey === caseKey);
+  if (known < 0) {
+    s.complaints += 1;
+    rememberCase(cases, { caseKey, day: e.day, open: !e.resolved }, capacity);
+    return;
+  }
+  const c = cases[known] as ComplaintCase;
+  // A case is dated by its earliest event and stays closed once resolved.
+  const day = Math.min(c.day, e.day);
+  const open = c.open && !e.resolved;
+  if (day === c.day && open === c.open) return;
+  cases.splice(known, 1);
+  rememberCase(cases, { caseKey, day, open }, capacity);
+}
+
+/** Keeps the latest `capacity` cases by (day, key), independent of arrival order. */
+function rememberCase(cases: ComplaintCase[], c: ComplaintCase, capacity: number): void {
+  let i = cases.length;
+  while (i > 0) {
+    const before = cases[i - 1] as ComplaintCase;
+    if (before.day < c.day || (before.day === c.day && before.caseKey < c.caseKey)) break;
+    i--;
+  }
+  cases.splice(i, 0, c);
+  if (cases.length > capacity) cases.splice(0, cases.length - capacity);
 }
 
 /**

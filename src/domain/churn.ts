@@ -5,12 +5,13 @@
  *    repeat buyers, the modified BG/NBD for every buyer); otherwise from inactivity: days since the last purchase
  *    divided by the customer's own typical interval (t_x / x; one-time buyers use
  *    the configured interval); prospects are `active`;
- * 3. raised one level each by a recent detractor score and by a returns spike,
- *    never beyond `lost`.
+ * 3. raised one level each by a recent detractor score, by a returns spike and
+ *    by open or repeated complaints (complaints.ts), never beyond `lost`.
  */
 import { CHURN_LEVELS, type ChurnLevel, type ChurnReason } from '../contracts/segments.js';
 import type { ChurnRules } from './config.js';
 import type { BtydSummary } from './btyd.js';
+import { complaintsRaiseChurn } from './complaints.js';
 import type { CustomerState } from './state.js';
 
 export interface ChurnAssessment {
@@ -77,6 +78,10 @@ export function assessChurn(
   if (recentReturnCount(s, day, rules) >= rules.returnsSpikeCount && index < LOST) {
     index++;
     reasons.push('returns_spike');
+  }
+  if (complaintsRaiseChurn(s, day, rules) && index < LOST) {
+    index++;
+    reasons.push('complaints');
   }
   return { level: CHURN_LEVELS[index] ?? 'lost', reasons };
 }

@@ -3,7 +3,7 @@
  * (the one definition of docs/domain.md, "Customer lifetime value").
  *
  * Historic CLV = contribution margin of purchases net of the margin refunded
- *   − cost to serve (per order and per return) + referral value credited
+ *   − cost to serve + referral value credited
  *   − acquisition cost (once the customer has bought).
  * A refund takes back the margin of the order it refunds (pro rata), or the
  * configured margin rate of it when the order is unknown: the goods come back, so
@@ -31,8 +31,45 @@ export function netMarginMinor(s: CustomerState): number {
   return s.marginMinor - s.refundMarginMinor;
 }
 
+/** Estimated (flat rate or activity-cost table) and actual (the company's own figure) cost of one activity. */
+export interface ActivityCost {
+  readonly estimatedMinor: number;
+  readonly actualMinor: number;
+}
+
+export interface CostToServe {
+  readonly orders: ActivityCost;
+  readonly returns: ActivityCost;
+  readonly interactions: ActivityCost;
+  readonly estimatedMinor: number;
+  readonly actualMinor: number;
+  readonly totalMinor: number;
+}
+
+/**
+ * Cost to serve by activity: orders and returns that carried `cost_to_serve`
+ * count at that figure, the others at COST_PER_ORDER / COST_PER_RETURN; service
+ * interactions at their own cost or the activity-cost table's.
+ */
+export function costToServe(s: CustomerState, config: DomainConfig): CostToServe {
+  const orders = { estimatedMinor: (s.orders - s.costedOrders) * config.costPerOrderMinor, actualMinor: s.orderCostMinor };
+  const returns = { estimatedMinor: (s.returns - s.costedReturns) * config.costPerReturnMinor, actualMinor: s.returnCostMinor };
+  const interactions = { estimatedMinor: s.interactionEstimateMinor, actualMinor: s.interactionCostMinor };
+  const estimatedMinor = orders.estimatedMinor + returns.estimatedMinor + interactions.estimatedMinor;
+  const actualMinor = orders.actualMinor + returns.actualMinor + interactions.actualMinor;
+  return { orders, returns, interactions, estimatedMinor, actualMinor, totalMinor: estimatedMinor + actualMinor };
+}
+
+/** The total of `costToServe`, without building the breakdown (it runs on every evaluation). */
 export function costToServeMinor(s: CustomerState, config: DomainConfig): number {
-  return s.orders * config.costPerOrderMinor + s.returns * config.costPerReturnMinor;
+  return (
+    (s.orders - s.costedOrders) * config.costPerOrderMinor +
+    s.orderCostMinor +
+    (s.returns - s.costedReturns) * config.costPerReturnMinor +
+    s.returnCostMinor +
+    s.interactionEstimateMinor +
+    s.interactionCostMinor
+  );
 }
 
 export function historicClvMinor(s: CustomerState, config: DomainConfig): number {

@@ -3,6 +3,7 @@
  * segments and signals reads its thresholds from here; `defaultDomainConfig` holds
  * the documented defaults (docs/domain.md explains each).
  */
+import type { InteractionKind } from '../contracts/inbound.js';
 import { CHURN_LEVELS, SEGMENT_DIMENSIONS, type ChurnLevel, type RfmSegment, type SegmentDimension } from '../contracts/segments.js';
 
 /** Upper bounds of score 1..4 (four ascending values); above the last is score 5. */
@@ -27,6 +28,14 @@ export interface ChurnRules {
   /** This many returns within `returnsSpikeWindowDays` raise the level by one. */
   readonly returnsSpikeCount: number;
   readonly returnsSpikeWindowDays: number;
+  /**
+   * Complaints raise the level by one (reason `complaints`) when, among those filed
+   * in the last `complaintWindowDays`, at least `openComplaintCount` are still open
+   * or at least `repeatedComplaintCount` were made at all. 0 turns a test off.
+   */
+  readonly complaintWindowDays: number;
+  readonly openComplaintCount: number;
+  readonly repeatedComplaintCount: number;
 }
 
 export interface QuadrantRules {
@@ -53,6 +62,8 @@ export interface DomainConfig {
   readonly marginRate: number;
   readonly costPerOrderMinor: number;
   readonly costPerReturnMinor: number;
+  /** The activity-cost table: the cost of a service interaction of each kind that carries no cost of its own. */
+  readonly interactionCostMinor: Readonly<Record<InteractionKind, number>>;
   readonly acquisitionCostMinor: number;
   /** Credited to the referrer for the referral itself. */
   readonly referralValueMinor: number;
@@ -96,6 +107,8 @@ export interface DomainConfig {
      * window from here, exactly while no more than this many purchase days came first.
      */
     readonly unattributedPurchaseDays: number;
+    /** Complaint cases kept (the latest by day) to match resolutions and count repeats. */
+    readonly complaintCases: number;
   };
 }
 
@@ -117,6 +130,7 @@ export const defaultDomainConfig: DomainConfig = {
   marginRate: 0.3,
   costPerOrderMinor: 0,
   costPerReturnMinor: 0,
+  interactionCostMinor: { complaint: 0, support_contact: 0, delivery_issue: 0, billing_issue: 0, technical_issue: 0, other: 0 },
   acquisitionCostMinor: 0,
   referralValueMinor: 0,
   referralPurchaseShare: 0.1,
@@ -139,6 +153,9 @@ export const defaultDomainConfig: DomainConfig = {
     detractorWindowDays: 180,
     returnsSpikeCount: 3,
     returnsSpikeWindowDays: 30,
+    complaintWindowDays: 90,
+    openComplaintCount: 1,
+    repeatedComplaintCount: 2,
   },
   quadrant: {
     loyalMinFScore: 3,
@@ -149,5 +166,5 @@ export const defaultDomainConfig: DomainConfig = {
   },
   ladder: { partnerMinReferrals: 3, partnerMinMScore: 5 },
   emit: { dimensions: SEGMENT_DIMENSIONS, churnLevels: CHURN_LEVELS },
-  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384, unattributedPurchaseDays: 400 },
+  memory: { recentEventIds: 12, recentOrders: 6, latePurchaseDays: 384, unattributedPurchaseDays: 400, complaintCases: 8 },
 };

@@ -3,7 +3,7 @@
  * minor units of the deployment's base currency (conversion happened at ingest),
  * times are epoch milliseconds plus the customer's calendar day.
  */
-import type { CancellationReason } from '../contracts/inbound.js';
+import type { CancellationReason, InteractionKind } from '../contracts/inbound.js';
 
 interface InputBase {
   /** Globally unique id; internal inputs derive theirs from the source event. */
@@ -23,12 +23,16 @@ export interface PurchaseInput extends InputBase {
   readonly discountMinor: number;
   /** Per-order contribution margin when the event carried one; null → configured rate. */
   readonly marginMinor: number | null;
+  /** The order's variable cost to serve from the company's own costing; null → COST_PER_ORDER. */
+  readonly costMinor: number | null;
 }
 
 export interface ReturnInput extends InputBase {
   readonly kind: 'return';
   readonly orderId: string | null;
   readonly amountMinor: number;
+  /** The return's variable cost to serve from the company's own costing; null → COST_PER_RETURN. */
+  readonly costMinor: number | null;
 }
 
 export interface ReferralInput extends InputBase {
@@ -45,6 +49,20 @@ export interface CancellationInput extends InputBase {
 export interface FeedbackInput extends InputBase {
   readonly kind: 'feedback';
   readonly score: number;
+}
+
+/**
+ * A service interaction (complaint, support contact, …). The free-text reason is
+ * validated at ingest and never reaches the domain.
+ */
+export interface InteractionInput extends InputBase {
+  readonly kind: 'interaction';
+  readonly interactionKind: InteractionKind;
+  /** The interaction's cost from the company's own costing; null → the activity-cost table. */
+  readonly costMinor: number | null;
+  /** The case (ticket) the interaction belongs to: a complaint's resolution names its case. Null → its own case. */
+  readonly caseId: string | null;
+  readonly resolved: boolean;
 }
 
 /** Internal: tells the referred customer who referred them (routed by the runtime). */
@@ -76,6 +94,7 @@ export type DomainInput =
   | ReferralInput
   | CancellationInput
   | FeedbackInput
+  | InteractionInput
   | ReferralAttributedInput
   | ReferralCreditInput;
 

@@ -8,6 +8,7 @@ import type { EmissionCause, OutboundEvent } from '../contracts/outbound.js';
 import {
   applyCancellation,
   applyFeedback,
+  applyInteraction,
   applyPurchase,
   applyReferral,
   applyReferralAttributed,
@@ -100,6 +101,9 @@ function reduceWith(
       break;
     case 'feedback':
       applyFeedback(s, input);
+      break;
+    case 'interaction':
+      applyInteraction(s, input, ctx.config);
       break;
     case 'referral_attributed':
       applyReferralAttributed(s, input, ctx.config, out);

@@ -4,7 +4,7 @@
  * - the R score drops (recency crosses a cut point) — RFM segment and quadrant;
  * - the inactivity ratio crosses the next multiplier, or P(alive) falls below the
  *   next threshold (closed form, below) — churn level;
- * - a detractor answer or a returns spike stops counting — churn level recovers.
+ * - a detractor answer, a returns spike or a complaint stops counting — churn level recovers.
  * Null when no rule can change by time alone.
  */
 import { CHURN_LEVELS } from '../contracts/segments.js';
@@ -42,6 +42,7 @@ export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot,
     next = earliestAfter(day, next, s.npsDay + config.churn.detractorWindowDays);
   }
   for (const d of s.recentReturnDays) next = earliestAfter(day, next, d + config.churn.returnsSpikeWindowDays);
+  for (const c of s.complaintCases) next = earliestAfter(day, next, c.day + config.churn.complaintWindowDays);
   return Number.isFinite(next) ? next : null;
 }
 

@@ -7,7 +7,7 @@
 import type { CancellationReason } from '../contracts/inbound.js';
 import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 export interface RecentOrder {
   /** 48-bit hash of the order id (see recent-ids.ts): matching needs no more. */
@@ -32,6 +32,13 @@ export interface UnattributedDay {
 export interface CreditSource {
   readonly source: number;
   readonly sequence: number;
+}
+
+/** A complaint case (48-bit hash of its case id, or of the complaint's event id), by the day it was filed. */
+export interface ComplaintCase {
+  readonly caseKey: number;
+  readonly day: number;
+  readonly open: boolean;
 }
 
 export interface SegmentValues {
@@ -68,6 +75,25 @@ export interface CustomerState {
   recentOrders: RecentOrder[];
   /** Days of the latest returns, newest last (returns-spike rule). */
   recentReturnDays: number[];
+
+  // Cost to serve (docs/domain.md, "Cost to serve and complaints"). Orders and
+  // returns that carried their own cost: how many and the sum; the others are
+  // priced by COST_PER_ORDER / COST_PER_RETURN when the figure is read.
+  costedOrders: number;
+  orderCostMinor: number;
+  costedReturns: number;
+  returnCostMinor: number;
+  /** Service interactions: how many, the costs they carried, and the activity-cost table's price of the others. */
+  interactions: number;
+  interactionCostMinor: number;
+  interactionEstimateMinor: number;
+
+  // Complaints
+  complaints: number;
+  lastComplaintAt: number | null;
+  lastComplaintDay: number | null;
+  /** The latest complaint cases by day, oldest first (open-complaint and repeated-complaint rules). */
+  complaintCases: ComplaintCase[];
 
   // Referrals
   referralsMade: number;
@@ -131,6 +157,17 @@ export function emptyState(customerId: string): CustomerState {
     latePurchasesBeyondWindow: 0,
     recentOrders: [],
     recentReturnDays: [],
+    costedOrders: 0,
+    orderCostMinor: 0,
+    costedReturns: 0,
+    returnCostMinor: 0,
+    interactions: 0,
+    interactionCostMinor: 0,
+    interactionEstimateMinor: 0,
+    complaints: 0,
+    lastComplaintAt: null,
+    lastComplaintDay: null,
+    complaintCases: [],
     referralsMade: 0,
     successfulReferrals: 0,
     referralValueMinor: 0,
@@ -160,6 +197,7 @@ export function cloneState(s: CustomerState): CustomerState {
     dayBits: s.dayBits.slice(),
     recentOrders: s.recentOrders.slice(),
     recentReturnDays: s.recentReturnDays.slice(),
+    complaintCases: s.complaintCases.slice(),
     unattributedDays: s.unattributedDays.slice(),
     creditSources: s.creditSources.slice(),
     segments: { ...s.segments },

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { DeadLetterCode, FieldIssue } from '../contracts/dead-letter.js';
-import { inboundSchemas, isInboundType, lenientInboundSchemas, type InboundEvent, type InboundType } from '../contracts/inbound.js';
+import { INBOUND_TYPES, inboundSchemas, isInboundType, lenientInboundSchemas, type InboundEvent, type InboundType } from '../contracts/inbound.js';
 import { toMinorUnits } from '../contracts/money.js';
 import type { DecimalAmount } from '../contracts/primitives.js';
 import type { DomainInput } from '../domain/input.js';
@@ -74,8 +74,8 @@ export function decodeValue(value: unknown, expected: InboundType | null, rules:
   }
   const type = (value as Record<string, unknown>)['type'];
   if (!isInboundType(type)) {
-    return reject('unknown_event_type', `unknown event type ${JSON.stringify(type)}; expected one of purchase, return, referral, cancellation, feedback`, [
-      { field: 'type', rule: 'enum', message: 'must be purchase, return, referral, cancellation or feedback' },
+    return reject('unknown_event_type', `unknown event type ${JSON.stringify(type)}; expected one of ${INBOUND_TYPES.join(', ')}`, [
+      { field: 'type', rule: 'enum', message: `must be ${INBOUND_TYPES.slice(0, -1).join(', ')} or ${INBOUND_TYPES.at(-1)}` },
     ]);
   }
   if (expected !== null && type !== expected) {
@@ -114,6 +114,8 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Deco
         const issue = { field: 'margin', rule: 'max', message: 'must not exceed amount' };
         return reject('invalid_event', `purchase: margin ${issue.message}`, [issue]);
       }
+      const cost = optionalMoney(event.cost_to_serve, event.currency, 'cost_to_serve', rules);
+      if (!cost.ok) return cost.failure;
       return ok(event, {
         kind: 'purchase',
         ...base,
@@ -121,12 +123,15 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Deco
         amountMinor: amount.minor,
         discountMinor: discount.minor,
         marginMinor: margin === null ? null : margin.minor,
+        costMinor: cost.minor,
       });
     }
     case 'return': {
       const amount = money(event.amount, event.currency, 'amount', false, rules);
       if (!amount.ok) return amount.failure;
-      return ok(event, { kind: 'return', ...base, orderId: event.order_id ?? null, amountMinor: amount.minor });
+      const cost = optionalMoney(event.cost_to_serve, event.currency, 'cost_to_serve', rules);
+      if (!cost.ok) return cost.failure;
+      return ok(event, { kind: 'return', ...base, orderId: event.order_id ?? null, amountMinor: amount.minor, costMinor: cost.minor });
     }
     case 'referral':
       return ok(event, { kind: 'referral', ...base, referredCustomerId: event.referred_customer_id });
@@ -134,7 +139,28 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Deco
       return ok(event, { kind: 'cancellation', ...base, reason: event.reason, competitor: event.competitor ?? null });
     case 'feedback':
       return ok(event, { kind: 'feedback', ...base, score: event.score });
+    case 'interaction': {
+      // The schema requires a currency with a cost; the reason is validated and dropped here.
+      const cost = optionalMoney(event.cost, event.currency ?? rules.baseCurrency, 'cost', rules);
+      if (!cost.ok) return cost.failure;
+      return ok(event, {
+        kind: 'interaction',
+        ...base,
+        interactionKind: event.kind,
+        costMinor: cost.minor,
+        caseId: event.case_id ?? null,
+        resolved: event.resolved,
+      });
+    }
   }
+}
+
+type OptionalMoney = { ok: true; minor: number | null } | { ok: false; failure: Decoded };
+
+/** An optional cost: absent is null (the configured estimate applies), zero is a real cost of nothing. */
+function optionalMoney(amount: DecimalAmount | undefined, currency: string, field: string, rules: IngestRules): OptionalMoney {
+  if (amount === undefined) return { ok: true, minor: null };
+  return money(amount, currency, field, true, rules);
 }
 
 type Money = { ok: true; minor: number } | { ok: false; failure: Decoded };

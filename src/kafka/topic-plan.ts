@@ -17,6 +17,7 @@ export type TopicNameSettings = Pick<
   | 'TOPIC_REFERRAL'
   | 'TOPIC_CANCELLATION'
   | 'TOPIC_FEEDBACK'
+  | 'TOPIC_INTERACTION'
   | 'TOPIC_SEGMENT_CHANGED'
   | 'TOPIC_CHURN_RISK'
   | 'TOPIC_DEAD_LETTER'
@@ -46,6 +47,7 @@ const SETTING_OF: Record<TopicContract['id'], keyof TopicNameSettings> = {
   referral: 'TOPIC_REFERRAL',
   cancellation: 'TOPIC_CANCELLATION',
   feedback: 'TOPIC_FEEDBACK',
+  interaction: 'TOPIC_INTERACTION',
   'segment-changed': 'TOPIC_SEGMENT_CHANGED',
   'churn-risk': 'TOPIC_CHURN_RISK',
   'dead-letter': 'TOPIC_DEAD_LETTER',

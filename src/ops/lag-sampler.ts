@@ -19,8 +19,8 @@ export interface TopicOffsetsSource {
 export interface LagSamplerOptions {
   readonly offsets: TopicOffsetsSource;
   readonly store: PartitionStore;
-  /** The topics the processor reads (inbound and internal). */
-  readonly topics: readonly string[];
+  /** The topics the processor reads (inbound and internal), or a function giving them (known once the runner has started). */
+  readonly topics: readonly string[] | (() => readonly string[]);
   /** Partitions this member owns now (the runner's assignment). */
   readonly assigned: () => readonly number[];
   /** Where the lag goes (`RuntimeMetrics.lag`). */
@@ -32,7 +32,8 @@ export class LagSampler {
 
   /** One round: log-end offsets from the broker, stored offsets from Redis, lag for each owned partition. */
   async sample(): Promise<void> {
-    const { offsets, store, topics } = this.options;
+    const { offsets, store } = this.options;
+    const topics = typeof this.options.topics === 'function' ? this.options.topics() : this.options.topics;
     const owned = new Set(this.options.assigned());
     if (owned.size === 0) return;
     const ends = await Promise.all(topics.map(async (topic) => [topic, await offsets.fetchTopicOffsets(topic)] as const));

@@ -43,7 +43,7 @@ import { OutboxRelay, RELAY_BATCH_RECORDS, relayProducerConfig, type Relay, type
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
 import { PartitionTask } from './partition-task.js';
 import { Rescorer, type RescoreObserver, type RescoreStatus } from './rescore.js';
-import { sourceTopicsOf, type SourceTopic } from './source-topics.js';
+import { presentSources, sourceTopicsOf, type SourceTopic } from './source-topics.js';
 import { checkTopology, TopologyError, type Topology } from './topology.js';
 
 /** A topic-partition's log start and end, as kafkajs' admin gives them. */
@@ -73,6 +73,7 @@ export type RunnerSettings = Pick<
   | 'TOPIC_REFERRAL'
   | 'TOPIC_CANCELLATION'
   | 'TOPIC_FEEDBACK'
+  | 'TOPIC_INTERACTION'
   | 'TOPIC_INTERNAL'
   | 'TOPIC_SEGMENT_CHANGED'
   | 'TOPIC_CHURN_RISK'
@@ -149,8 +150,9 @@ export class FatalRunnerError extends Error {
 }
 
 export class StreamRunner {
-  private readonly sources: SourceTopic[];
-  private readonly byTopic: Map<string, SourceTopic>;
+  /** The topics read: every source topic, less an optional one the broker lacks (set at start). */
+  private sources: SourceTopic[];
+  private byTopic: Map<string, SourceTopic>;
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly relay: Relay;
@@ -208,6 +210,11 @@ export class StreamRunner {
     this.failure.catch(() => undefined); // observed through `failure` or `status`
   }
 
+  /** The topics read: after start, without an optional topic the broker lacks. */
+  readTopics(): string[] {
+    return this.sources.map((t) => t.topic);
+  }
+
   status(): RunnerStatus {
     const unclaimed: number[] = [];
     for (const p of this.assignment) if ((this.tasks.get(p)?.epoch ?? 0) === 0) unclaimed.push(p);
@@ -235,6 +242,14 @@ export class StreamRunner {
     try {
       await this.admin.connect();
       this.topology = await checkTopology(this.admin, this.sources, [s.TOPIC_SEGMENT_CHANGED, s.TOPIC_CHURN_RISK, s.TOPIC_DEAD_LETTER]);
+      if (this.topology.missingOptional.length > 0) {
+        this.sources = presentSources(this.sources, new Set(this.topology.missingOptional));
+        this.byTopic = new Map(this.sources.map((t) => [t.topic, t]));
+        this.log.warn(
+          { missing: this.topology.missingOptional },
+          'optional topics are missing: their events are not read until they are created (clvstream topics create) and the service is restarted',
+        );
+      }
       this.processor = new PartitionProcessor(this.options.store, {
         ctx: this.options.context(),
         topics: s,

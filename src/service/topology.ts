@@ -1,9 +1,11 @@
 /**
  * The start-up check of the topics a processor depends on. Co-partitioning is
- * what keeps a customer's events on one owner, so the six source topics must
- * exist with one partition count; the output topics must exist (the producer does
- * not create topics: a typo in a topic name should stop the service, not
- * silently create a topic nobody reads).
+ * what keeps a customer's events on one owner, so the source topics must exist
+ * with one partition count; the output topics must exist (the producer does not
+ * create topics: a typo in a topic name should stop the service, not silently
+ * create a topic nobody reads). An optional source (the interaction topic, added
+ * after the others) may be missing: the service then runs without it, and it
+ * must have the same partition count when it exists.
  */
 import type { Admin } from 'kafkajs';
 import type { SourceTopic } from './source-topics.js';
@@ -11,6 +13,8 @@ import type { SourceTopic } from './source-topics.js';
 export interface Topology {
   /** Partitions of every source topic. */
   readonly partitionCount: number;
+  /** Optional source topics the broker does not have (not read until created and the service restarted). */
+  readonly missingOptional: readonly string[];
 }
 
 export class TopologyError extends Error {
@@ -21,22 +25,24 @@ export class TopologyError extends Error {
 }
 
 export async function checkTopology(admin: Admin, sources: readonly SourceTopic[], outputs: readonly string[]): Promise<Topology> {
-  const wanted = [...new Set([...sources.map((s) => s.topic), ...outputs])];
   const existing = new Set(await admin.listTopics());
+  const missingOptional = sources.filter((s) => s.optional && !existing.has(s.topic)).map((s) => s.topic);
+  const read = sources.filter((s) => !missingOptional.includes(s.topic));
+  const wanted = [...new Set([...read.map((s) => s.topic), ...outputs])];
   const missing = wanted.filter((t) => !existing.has(t));
   if (missing.length > 0) {
     throw new TopologyError(`missing Kafka topics: ${missing.join(', ')} (create them, or set the TOPIC_* settings to existing ones)`);
   }
-  const { topics } = await admin.fetchTopicMetadata({ topics: sources.map((s) => s.topic) });
+  const { topics } = await admin.fetchTopicMetadata({ topics: read.map((s) => s.topic) });
   const counts = new Map(topics.map((t) => [t.name, t.partitions.length]));
   const distinct = new Set(counts.values());
   if (distinct.size !== 1) {
-    const detail = sources.map((s) => `${s.topic}=${counts.get(s.topic) ?? '?'}`).join(', ');
+    const detail = read.map((s) => `${s.topic}=${counts.get(s.topic) ?? '?'}`).join(', ');
     throw new TopologyError(
       `the source topics must have the same number of partitions (a customer's events must meet on one partition number); got ${detail}`,
     );
   }
   const partitionCount = distinct.values().next().value as number;
   if (partitionCount < 1) throw new TopologyError('the source topics have no partitions');
-  return { partitionCount };
+  return { partitionCount, missingOptional };
 }

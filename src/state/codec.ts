@@ -1,9 +1,9 @@
 /**
  * Compact, versioned binary packing of a CustomerState (one Redis string per
  * customer). Exact: `decodeState(encodeState(s), s.customerId)` deep-equals `s`
- * for every valid state. Layout of version 2 (docs/state.md has the full table):
+ * for every valid state. Layout of version 3 (docs/state.md has the full table):
  *
- *   u8       version (2; version 1 is still read, see below)
+ *   u8       version (3; versions 1 and 2 are still read, see below)
  *   u8 × 3   presence mask, 24 bits: bit 0 = absolute mode, bits 1–23 = optional fields
  *   u8       churnLevel (3 bits) | relationship (3 bits) << 3 | account_status (2 bits) << 6
  *   u8       rfm_segment (4 bits, 0 = null) | value_quadrant (3 bits, 0 = null) << 4
@@ -11,9 +11,14 @@
  *   …        the optional fields whose mask bit is set, in bit order
  *   arrays   dayBits, recentOrders, recentReturnDays, recentIds (length-prefixed)
  *   arrays   unattributedDays (day, sv credit, uv orders), creditSources (hash, uv sequence) — new in 2
+ *   uv       cost mask, 11 bits (COST_BIT) — new in 3; then the cost and complaint
+ *            fields whose bit is set, in bit order, and complaintCases (hash, day, u8 open)
  *
- * Version 1 lacks the last two arrays; read, both are empty (docs/state.md says
+ * Version 1 lacks the arrays of version 2; read, both are empty (docs/state.md says
  * what that means for a referral attribution in flight across the upgrade).
+ * Versions 1 and 2 lack the cost section; read, every cost and complaint field is
+ * zero or empty: a customer served before the upgrade costs the flat estimate and
+ * has no complaints, as it had then.
  *
  * Encodings: `sv` is a zigzag varint (sign in bit 0 of the first byte, LEB128
  * groups; computed by arithmetic so every safe integer round-trips, including
@@ -36,13 +41,13 @@
  */
 import type { CancellationReason } from '../contracts/inbound.js';
 import type { AccountStatus, ChurnLevel, RelationshipLevel, RfmSegment, ValueQuadrant } from '../contracts/segments.js';
-import type { CreditSource, CustomerState, RecentOrder, UnattributedDay } from '../domain/state.js';
+import type { ComplaintCase, CreditSource, CustomerState, RecentOrder, UnattributedDay } from '../domain/state.js';
 import { Reader, Writer, codeIndex, corrupt, uvarintSize } from './binary.js';
 import { StateCodecError } from './errors.js';
 
-export const CODEC_VERSION = 2;
+export const CODEC_VERSION = 3;
 /** Versions `decodeState` reads. */
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 const DAY_MS = 86_400_000;
 const TWO_POW_32 = 0x1_0000_0000;
@@ -125,6 +130,21 @@ const BIT = {
   cancelledAt: 21,
   cancelReason: 22,
   competitor: 23,
+} as const;
+
+/** Presence bits of the cost section (version 3), a uv after the version-2 arrays. */
+const COST_BIT = {
+  costedOrders: 0,
+  orderCostMinor: 1,
+  costedReturns: 2,
+  returnCostMinor: 3,
+  interactions: 4,
+  interactionCostMinor: 5,
+  interactionEstimateMinor: 6,
+  complaints: 7,
+  lastComplaintAt: 8,
+  lastComplaintDay: 9,
+  complaintCases: 10,
 } as const;
 
 // ----------------------------------------------------------------- helpers --
@@ -298,8 +318,43 @@ function encodeWith(s: CustomerState, relative: boolean): Buffer {
     w.uint48(checkHash(c.source, 'creditSources[].source'));
     writeCount(w, c.sequence, 'creditSources[].sequence');
   }
+  writeCostSection(w, s, base, anchorMs);
 
   return w.finish();
+}
+
+/** Version 3: cost to serve and complaints, one mask bit per field that is not zero or null. */
+function writeCostSection(w: Writer, s: CustomerState, base: number, anchorMs: number): void {
+  let mask = 0;
+  mask |= flag(COST_BIT.costedOrders, s.costedOrders !== 0);
+  mask |= flag(COST_BIT.orderCostMinor, s.orderCostMinor !== 0);
+  mask |= flag(COST_BIT.costedReturns, s.costedReturns !== 0);
+  mask |= flag(COST_BIT.returnCostMinor, s.returnCostMinor !== 0);
+  mask |= flag(COST_BIT.interactions, s.interactions !== 0);
+  mask |= flag(COST_BIT.interactionCostMinor, s.interactionCostMinor !== 0);
+  mask |= flag(COST_BIT.interactionEstimateMinor, s.interactionEstimateMinor !== 0);
+  mask |= flag(COST_BIT.complaints, s.complaints !== 0);
+  mask |= flag(COST_BIT.lastComplaintAt, s.lastComplaintAt !== null);
+  mask |= flag(COST_BIT.lastComplaintDay, s.lastComplaintDay !== null);
+  mask |= flag(COST_BIT.complaintCases, s.complaintCases.length !== 0);
+  w.uvarint(mask);
+  if (s.costedOrders !== 0) writeInt(w, s.costedOrders, 'costedOrders');
+  if (s.orderCostMinor !== 0) writeInt(w, s.orderCostMinor, 'orderCostMinor');
+  if (s.costedReturns !== 0) writeInt(w, s.costedReturns, 'costedReturns');
+  if (s.returnCostMinor !== 0) writeInt(w, s.returnCostMinor, 'returnCostMinor');
+  if (s.interactions !== 0) writeInt(w, s.interactions, 'interactions');
+  if (s.interactionCostMinor !== 0) writeInt(w, s.interactionCostMinor, 'interactionCostMinor');
+  if (s.interactionEstimateMinor !== 0) writeInt(w, s.interactionEstimateMinor, 'interactionEstimateMinor');
+  if (s.complaints !== 0) writeInt(w, s.complaints, 'complaints');
+  if (s.lastComplaintAt !== null) writeTime(w, anchorMs, s.lastComplaintAt, 'lastComplaintAt');
+  if (s.lastComplaintDay !== null) writeDay(w, base, s.lastComplaintDay, 'lastComplaintDay');
+  if (s.complaintCases.length === 0) return;
+  w.uvarint(s.complaintCases.length);
+  for (const c of s.complaintCases) {
+    w.uint48(checkHash(c.caseKey, 'complaintCases[].caseKey'));
+    writeDay(w, base, c.day, 'complaintCases[].day');
+    w.byte(c.open ? 1 : 0);
+  }
 }
 
 /** A positive count as a uv. */
@@ -483,6 +538,8 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
     }
   }
 
+  const cost = version >= 3 ? readCostSection(r, base, anchorMs) : noCosts();
+
   if (r.remaining !== 0) throw corrupt(`${r.remaining} trailing bytes`);
 
   // Same key order as emptyState(), so decoded states share one object shape.
@@ -506,6 +563,17 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
     latePurchasesBeyondWindow,
     recentOrders,
     recentReturnDays,
+    costedOrders: cost.costedOrders,
+    orderCostMinor: cost.orderCostMinor,
+    costedReturns: cost.costedReturns,
+    returnCostMinor: cost.returnCostMinor,
+    interactions: cost.interactions,
+    interactionCostMinor: cost.interactionCostMinor,
+    interactionEstimateMinor: cost.interactionEstimateMinor,
+    complaints: cost.complaints,
+    lastComplaintAt: cost.lastComplaintAt,
+    lastComplaintDay: cost.lastComplaintDay,
+    complaintCases: cost.complaintCases,
     referralsMade,
     successfulReferrals,
     referralValueMinor,
@@ -525,6 +593,79 @@ export function decodeState(buf: Uint8Array, customerId: string): CustomerState 
     nextCheckDay,
     emitted,
     recentIds,
+  };
+}
+
+type CostFields = Pick<
+  CustomerState,
+  | 'costedOrders'
+  | 'orderCostMinor'
+  | 'costedReturns'
+  | 'returnCostMinor'
+  | 'interactions'
+  | 'interactionCostMinor'
+  | 'interactionEstimateMinor'
+  | 'complaints'
+  | 'lastComplaintAt'
+  | 'lastComplaintDay'
+  | 'complaintCases'
+>;
+
+/** What a state written before version 3 had: no actual costs, no interactions, no complaints (a fresh array: the reducer changes states in place). */
+function noCosts(): CostFields {
+  return {
+    costedOrders: 0,
+    orderCostMinor: 0,
+    costedReturns: 0,
+    returnCostMinor: 0,
+    interactions: 0,
+    interactionCostMinor: 0,
+    interactionEstimateMinor: 0,
+    complaints: 0,
+    lastComplaintAt: null,
+    lastComplaintDay: null,
+    complaintCases: [],
+  };
+}
+
+function readCostSection(r: Reader, base: number, anchorMs: number): CostFields {
+  const mask = r.uvarint();
+  if (mask >>> 11 !== 0) throw corrupt(`unknown cost mask bits ${mask.toString(2)}`);
+  const costedOrders = readNonZero(r, mask, COST_BIT.costedOrders, 'costedOrders');
+  const orderCostMinor = readNonZero(r, mask, COST_BIT.orderCostMinor, 'orderCostMinor');
+  const costedReturns = readNonZero(r, mask, COST_BIT.costedReturns, 'costedReturns');
+  const returnCostMinor = readNonZero(r, mask, COST_BIT.returnCostMinor, 'returnCostMinor');
+  const interactions = readNonZero(r, mask, COST_BIT.interactions, 'interactions');
+  const interactionCostMinor = readNonZero(r, mask, COST_BIT.interactionCostMinor, 'interactionCostMinor');
+  const interactionEstimateMinor = readNonZero(r, mask, COST_BIT.interactionEstimateMinor, 'interactionEstimateMinor');
+  const complaints = readNonZero(r, mask, COST_BIT.complaints, 'complaints');
+  const lastComplaintAt = has(mask, COST_BIT.lastComplaintAt) ? readTime(r, anchorMs) : null;
+  const lastComplaintDay = has(mask, COST_BIT.lastComplaintDay) ? readDay(r, base) : null;
+  let complaintCases: ComplaintCase[] = [];
+  if (has(mask, COST_BIT.complaintCases)) {
+    const count = r.length(8, 'complaintCases');
+    if (count === 0) throw corrupt('complaintCases flagged non-empty but stored empty');
+    complaintCases = new Array<ComplaintCase>(count);
+    for (let i = 0; i < count; i++) {
+      const caseKey = r.uint48();
+      const day = readDay(r, base);
+      const open = r.byte();
+      if (open > 1) throw corrupt(`complaintCases[${i}].open is ${open}, not 0 or 1`);
+      complaintCases[i] = { caseKey, day, open: open === 1 };
+    }
+  }
+  return {
+    costedOrders,
+    orderCostMinor,
+    costedReturns,
+    returnCostMinor,
+    interactions,
+    interactionCostMinor,
+    interactionEstimateMinor,
+    complaints,
+    lastComplaintAt,
+    lastComplaintDay,
+    complaintCases,
   };
 }
 

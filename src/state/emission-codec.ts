@@ -51,6 +51,16 @@ export const EMISSION_CODE_TABLES = {
 } as const;
 
 /** Each dimension's values, coded by the state codec's table for that dimension. */
+/**
+ * Contract values newer than the compact form: an emission that carries one stays
+ * JSON, which a release from before them relays unchanged (a code it has no
+ * table entry for would be a corrupt entry to it during a rolling upgrade).
+ */
+export const JSON_ONLY_VALUES = {
+  churnReason: ['complaints'] as readonly string[],
+  causeType: ['interaction'] as readonly string[],
+} as const;
+
 const SEGMENT_TABLES: Readonly<Record<SegmentDimension, readonly string[]>> = {
   rfm_segment: CODE_TABLES.rfmSegment,
   value_quadrant: CODE_TABLES.valueQuadrant,

@@ -90,6 +90,47 @@ describe('synthetic traffic: the model', () => {
     for (const c of cancellations) if (c.reason === 'competitor') expect(c.competitor).toBeTruthy();
   });
 
+  it('service interactions: every kind, complaints far more often among customers who cancel, open cases resolved later, some costs of their own', () => {
+    const interactions = sample.flatMap((e) => (e.event.type === 'interaction' ? [e.event] : []));
+    expect(new Set(interactions.map((i) => i.kind)).size).toBe(6);
+    const cancelledAt = new Map(sample.flatMap((e) => (e.event.type === 'cancellation' ? [[e.event.customer_id, e.atMs] as const] : [])));
+    const complainers = new Set(interactions.filter((i) => i.kind === 'complaint').map((i) => i.customer_id));
+    const customers = new Set(sample.map((e) => e.event.customer_id));
+    const rate = (ids: string[]) => ids.filter((id) => complainers.has(id)).length / ids.length;
+    const leavers = [...customers].filter((id) => cancelledAt.has(id));
+    const stayers = [...customers].filter((id) => !cancelledAt.has(id));
+    expect(leavers.length).toBeGreaterThan(20);
+    expect(rate(leavers)).toBeGreaterThan(2 * rate(stayers));
+    // Most complaints of a customer who cancels come before the cancellation.
+    const before = interactions.filter((i) => i.kind === 'complaint' && cancelledAt.has(i.customer_id));
+    expect(before.filter((i) => Date.parse(i.occurred_at) <= cancelledAt.get(i.customer_id)!).length).toBeGreaterThan(before.length / 2);
+    // An open case is closed by a later complaint with its case id.
+    const opened = interactions.filter((i) => i.kind === 'complaint' && !i.resolved && i.case_id !== undefined);
+    const closing = new Map(interactions.filter((i) => i.resolved && i.case_id !== undefined).map((i) => [i.case_id, i]));
+    expect(opened.length).toBeGreaterThan(0);
+    const closed = opened.filter((o) => closing.has(o.case_id));
+    expect(closed.length).toBeGreaterThan(0);
+    for (const o of closed) expect(Date.parse(closing.get(o.case_id)!.occurred_at)).toBeGreaterThan(Date.parse(o.occurred_at));
+    const costed = interactions.filter((i) => i.cost !== undefined);
+    expect(costed.length).toBeGreaterThan(interactions.length / 5);
+    expect(costed.length).toBeLessThan(interactions.length);
+    expect(sample.some((e) => e.event.type === 'purchase' && e.event.cost_to_serve !== undefined)).toBe(true);
+    expect(sample.some((e) => e.event.type === 'purchase' && e.event.cost_to_serve === undefined)).toBe(true);
+  });
+
+  it('leaves the other events as they were without interactions and costs (their own random stream and id series)', () => {
+    const without = take(3000, { ...OPTIONS, population: { interactionShare: 0, complaintBeforeCancellationShare: 0, costedShare: 0 } });
+    expect(without.every((e) => e.type !== 'interaction' && !('cost_to_serve' in e.event))).toBe(true);
+    // The costs themselves come from the second stream too, so they differ with the interactions drawn: compare without them.
+    const costless = (e: GeneratedEvent): GeneratedEvent => {
+      if (!('cost_to_serve' in e.event)) return e;
+      const { cost_to_serve: _cost, ...event } = e.event;
+      return { ...e, event };
+    };
+    const others = sample.filter((e) => e.type !== 'interaction').slice(0, 3000).map(costless);
+    expect(others).toEqual(without);
+  });
+
   it('amounts use the currency precision (JPY has no decimals)', () => {
     const yen = take(300, { ...OPTIONS, currency: 'JPY' });
     const amounts = yen.flatMap((e) => (e.event.type === 'purchase' ? [e.event.amount] : []));

@@ -10,7 +10,8 @@ const events = [
   { type: 'purchase', event_id: 'p1', customer_id: 'A', occurred_at: '2025-05-10T10:00:00Z', amount: '100.00', currency: 'USD' },
   { type: 'purchase', event_id: 'p2', customer_id: 'A', occurred_at: '2025-06-20T10:00:00Z', amount: '50.00', currency: 'USD' },
   { type: 'feedback', event_id: 'f1', customer_id: 'A', occurred_at: '2025-06-21T10:00:00Z', score: 10 },
-  { type: 'purchase', event_id: 'p3', customer_id: 'B', occurred_at: '2025-05-15T10:00:00Z', amount: '20.00', currency: 'USD' },
+  { type: 'purchase', event_id: 'p3', customer_id: 'B', occurred_at: '2025-05-15T10:00:00Z', amount: '20.00', currency: 'USD', cost_to_serve: '1.50' },
+  { type: 'interaction', event_id: 'i1', customer_id: 'B', occurred_at: '2025-05-20T10:00:00Z', kind: 'complaint', channel: 'phone', resolved: false, cost: '2.50', currency: 'USD' },
   { type: 'cancellation', event_id: 'c1', customer_id: 'B', occurred_at: '2025-06-01T10:00:00Z', reason: 'competitor', competitor: 'Acme' },
   { type: 'feedback', event_id: 'f2', customer_id: 'C', occurred_at: '2025-06-02T10:00:00Z', score: 2 },
   { type: 'purchase', event_id: 'p4', customer_id: 'D', occurred_at: '2025-07-05T10:00:00Z', amount: '80.00', currency: 'USD' },
@@ -29,28 +30,37 @@ describe('report from an event file', () => {
     });
     expect(run.skippedAfterAsOf).toBe(1);
     expect(run.events.rejected).toEqual({ malformed_json: 1 });
-    expect(run.events.examples[0]).toMatchObject({ line: 8, code: 'malformed_json' });
+    expect(run.events.examples[0]).toMatchObject({ line: 9, code: 'malformed_json' });
     const json = reportJson(run.report, 'USD');
     expect(json).toMatchObject({ as_of: '2025-06-30', model_version: 'unfitted', currency: 'USD', customers: 3 });
     // A 10 (promoter), C 2 (detractor): NPS 0.
     expect(json.overall.nps).toEqual({ respondents: 2, promoters: 1, passives: 0, detractors: 1, nps: 0 });
-    // Historic CLV: A 30 % of 150.00 = 45.00, B 6.00, C 0 → 51.00 in all, 17.00 on average.
-    expect(json.overall).toMatchObject({ total_historic_clv: '51.00', avg_historic_clv: '17.00' });
-    expect(json.lost.cancelled).toEqual({ customers: 1, historic_clv: '6.00', net_revenue: '20.00' });
-    expect(json.lost.by_reason['competitor']).toEqual({ customers: 1, historic_clv: '6.00', net_revenue: '20.00' });
-    expect(json.lost.by_competitor).toEqual({ Acme: { customers: 1, historic_clv: '6.00', net_revenue: '20.00' } });
+    // Historic CLV: A 30 % of 150.00 = 45.00, B 6.00 − 1.50 − 2.50 = 2.00, C 0 → 47.00 in all.
+    expect(json.overall).toMatchObject({ total_historic_clv: '47.00', total_cost_to_serve: '4.00', complaints: 1, complainants: 1 });
+    expect(json.overall.complaint_rate).toBeCloseTo(1 / 3, 4);
+    // B left with its complaint open: a preventable loss, for the reason and the competitor alike.
+    const lostB = { customers: 1, historic_clv: '2.00', net_revenue: '20.00', with_complaints: 1, preventable_share: 1 };
+    expect(json.lost.cancelled).toEqual(lostB);
+    expect(json.lost.by_reason['competitor']).toEqual(lostB);
+    expect(json.lost.by_reason['price']).toMatchObject({ customers: 0, with_complaints: 0, preventable_share: null });
+    expect(json.lost.by_competitor).toEqual({ Acme: lostB });
+    // Per relationship rung: A is an advocate (promoter) who never complained; B a customer who did.
+    expect(json.segments.relationship?.['advocate']).toMatchObject({ customers: 1, complaint_rate: 0, total_cost_to_serve: '0.00' });
+    expect(json.segments.relationship?.['customer']).toMatchObject({ customers: 1, complaint_rate: 1, avg_cost_to_serve: '4.00' });
     const last = json.retention.periods.at(-1);
     expect(last).toEqual({ start: '2025-06-01', end: '2025-06-30', active_at_start: 2, retained: 1, rate: 0.5, unknown: 0 });
     const table = reportTable(run.report, 'USD');
     expect(table).toContain('as of 2025-06-30 · model unfitted · 3 customers · money in USD');
     expect(table).toContain('NPS 0.0 (2 respondents: 1 promoters, 0 passives, 1 detractors)');
-    expect(table).toMatch(/^ {2}Acme +1 +6\.00 +20\.00$/m);
+    expect(table).toMatch(/^ {2}Acme +1 +2\.00 +20\.00 +1 \(100\.0 %\)$/m);
   });
 
   it('reports as of the latest event day by default', async () => {
     const run = await reportFromEvents({ input: streamOf(text), rules: TEST_RULES, config: defaultDomainConfig, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: null });
     expect(run.report.day).toBe(localDayOf('2025-07-05'));
     expect(run.report.overall.customers).toBe(4);
+    // B cancelled on 2025-06-01, 12 days after its complaint: still "with complaints" however late the report.
+    expect(run.report.lost.cancelled.withComplaints).toBe(1);
   });
 });
 

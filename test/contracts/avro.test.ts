@@ -23,6 +23,17 @@ describe('Avro schemas from the contracts', () => {
     expect(roundTrip('purchase', full)).toEqual(full);
   });
 
+  it('carries an interaction with its boolean, its optional cost and resolution, and a cost_to_serve on purchases and returns', () => {
+    const minimal = { type: 'interaction', event_id: 'e', customer_id: 'c', occurred_at: at, kind: 'complaint', channel: 'phone', resolved: false };
+    expect(roundTrip('interaction', minimal)).toEqual(minimal);
+    const full = { ...minimal, kind: 'other', cost: '4.20', currency: 'EUR', order_id: 'o', case_id: 'T-1', resolved: true, resolved_at: at, reason: 'late' };
+    expect(roundTrip('interaction', full)).toEqual(full);
+    const purchase = { type: 'purchase', event_id: 'e', customer_id: 'c', occurred_at: at, amount: '12.50', currency: 'USD', cost_to_serve: 1.5 };
+    expect(roundTrip('purchase', purchase)).toEqual(purchase);
+    const refund = { type: 'return', event_id: 'r', customer_id: 'c', occurred_at: at, amount: '2.00', currency: 'USD', cost_to_serve: '0.80' };
+    expect(roundTrip('return', refund)).toEqual(refund);
+  });
+
   it('keeps a nullable field’s null and an emission cause of either kind', () => {
     const snapshot = { recency_days: null, frequency: 0, monetary_minor: 0, r_score: null, f_score: null, m_score: null, clv_historic_minor: 0, clv_predicted_minor: 0, clv_total_minor: 0, p_alive: null, p_alive_reason: 'no_purchase', churn_level: 'active', currency: 'USD' };
     const base = { type: 'segment-changed', event_id: 's', customer_id: 'c', occurred_at: at, dimension: 'rfm_segment', from: null, to: 'lost', snapshot, model_version: 'm' };

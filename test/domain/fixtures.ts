@@ -8,6 +8,7 @@ import type {
   CancellationInput,
   DomainInput,
   FeedbackInput,
+  InteractionInput,
   PurchaseInput,
   ReferralInput,
   ReturnInput,
@@ -46,7 +47,7 @@ export function purchase(
   customerId: string,
   n: number,
   amountMinor: number,
-  o: Base & { orderId?: string; discountMinor?: number; marginMinor?: number | null } = {},
+  o: Base & { orderId?: string; discountMinor?: number; marginMinor?: number | null; costMinor?: number | null } = {},
 ): PurchaseInput {
   const b = base(customerId, n, 'p', o);
   return {
@@ -56,11 +57,34 @@ export function purchase(
     amountMinor,
     discountMinor: o.discountMinor ?? 0,
     marginMinor: o.marginMinor ?? null,
+    costMinor: o.costMinor ?? null,
   };
 }
 
-export function returned(customerId: string, n: number, amountMinor: number, orderId: string | null, o: Base = {}): ReturnInput {
-  return { kind: 'return', ...base(customerId, n, 'r', o), orderId, amountMinor };
+export function returned(
+  customerId: string,
+  n: number,
+  amountMinor: number,
+  orderId: string | null,
+  o: Base & { costMinor?: number | null } = {},
+): ReturnInput {
+  return { kind: 'return', ...base(customerId, n, 'r', o), orderId, amountMinor, costMinor: o.costMinor ?? null };
+}
+
+export function interaction(
+  customerId: string,
+  n: number,
+  interactionKind: InteractionInput['interactionKind'],
+  o: Base & { costMinor?: number | null; caseId?: string | null; resolved?: boolean } = {},
+): InteractionInput {
+  return {
+    kind: 'interaction',
+    ...base(customerId, n, 'i', o),
+    interactionKind,
+    costMinor: o.costMinor ?? null,
+    caseId: o.caseId ?? null,
+    resolved: o.resolved ?? false,
+  };
 }
 
 export function referral(customerId: string, n: number, referredCustomerId: string, o: Base = {}): ReferralInput {

@@ -54,11 +54,11 @@ function toInputs(specs: readonly Spec[]): DomainInput[] {
     switch (s.k) {
       case 'purchase': {
         const margin = s.margin === null ? null : Math.min(s.margin, s.amount); // ingest caps margin at the amount
-        inputs.push({ kind: 'purchase', ...b, customerId: s.c, orderId: `o${i}`, amountMinor: s.amount, discountMinor: s.discount, marginMinor: margin });
+        inputs.push({ kind: 'purchase', ...b, customerId: s.c, orderId: `o${i}`, amountMinor: s.amount, discountMinor: s.discount, marginMinor: margin, costMinor: null });
         break;
       }
       case 'return':
-        inputs.push({ kind: 'return', ...b, customerId: s.c, orderId: s.order === null ? null : `o${s.order}`, amountMinor: s.amount });
+        inputs.push({ kind: 'return', ...b, customerId: s.c, orderId: s.order === null ? null : `o${s.order}`, amountMinor: s.amount, costMinor: null });
         break;
       case 'feedback':
         inputs.push({ kind: 'feedback', ...b, customerId: s.c, score: s.score });

@@ -46,6 +46,7 @@ describe('decode: accepted events become domain inputs', () => {
       amountMinor: 1250,
       discountMinor: 0,
       marginMinor: null,
+      costMinor: null,
     });
   });
 
@@ -272,5 +273,72 @@ describe('decode: text must be valid UTF-8 and well-formed Unicode (what the sta
   it('well-formed text outside ASCII (a surrogate pair, accents) is accepted', () => {
     expect(input(bytes(JSON.stringify({ ...cancellation, competitor: 'café 😀 rival' })))).toMatchObject({ competitor: 'café 😀 rival' });
     expect(input(bytes(JSON.stringify({ ...cancellation, competitor: 'x' }).replace('"x"', '"\\ud83d\\ude00"')))).toMatchObject({ competitor: '😀' });
+  });
+});
+
+describe('decode: cost to serve and service interactions', () => {
+  const interaction = { type: 'interaction', ...common, kind: 'complaint', channel: 'phone', resolved: false };
+
+  it("a purchase's and a return's cost_to_serve, converted like the amount; absent is null (the flat estimate applies)", () => {
+    expect(input(decode({ ...purchase, currency: 'EUR', cost_to_serve: '2.00' }))).toMatchObject({ kind: 'purchase', costMinor: 220 });
+    expect(input(decode({ ...purchase, cost_to_serve: '0' }))).toMatchObject({ costMinor: 0 });
+    const ret = { type: 'return', ...common, amount: '5.00', currency: 'USD' };
+    expect(input(decode(ret))).toMatchObject({ kind: 'return', costMinor: null });
+    expect(input(decode({ ...ret, cost_to_serve: 3.5 }))).toMatchObject({ costMinor: 350 });
+  });
+
+  it('rejects a cost_to_serve that is negative, too precise or not an amount, naming the field', () => {
+    const negative = rejection(decode({ ...purchase, cost_to_serve: '-1.00' }));
+    expect([negative.code, negative.issues.map((i) => i.field)]).toEqual(['invalid_event', ['cost_to_serve']]);
+    expect(reason(decode({ ...purchase, cost_to_serve: -2 }))).toEqual(['invalid_event', [['cost_to_serve', 'format']]]);
+    // Too precise for the currency: the rule the amount itself gets, on the cost's field.
+    const amountRule = rejection(decode({ ...purchase, amount: '1.001' })).issues[0]?.rule;
+    expect(reason(decode({ ...purchase, cost_to_serve: '1.001' }))).toEqual(['invalid_event', [['cost_to_serve', amountRule]]]);
+  });
+
+  it('an interaction becomes an input without its free-text reason or channel', () => {
+    const d = input(decode({ ...interaction, reason: 'parcel arrived broken', cost: '4.20', currency: 'EUR', case_id: 'T-17', order_id: 'o-1' }));
+    expect(d).toEqual({
+      kind: 'interaction',
+      eventId: 'e-1',
+      customerId: 'c-1',
+      at: Date.parse('2026-03-01T10:00:00Z'),
+      day: localDayOf('2026-03-01'),
+      interactionKind: 'complaint',
+      costMinor: 462,
+      caseId: 'T-17',
+      resolved: false,
+    });
+    expect(JSON.stringify(d)).not.toContain('parcel');
+    expect(input(decode({ ...interaction, kind: 'support_contact', resolved: true, resolved_at: '2026-03-01T11:00:00Z' }))).toMatchObject({
+      interactionKind: 'support_contact',
+      costMinor: null,
+      caseId: null,
+      resolved: true,
+    });
+  });
+
+  it.each([
+    ['an unknown kind', { kind: 'praise' }, [['kind', 'enum']]],
+    ['a missing channel', { channel: undefined }, [['channel', 'required']]],
+    ['resolved not a boolean', { resolved: 'yes' }, [['resolved', 'type']]],
+    ['a cost without a currency', { cost: '1.00' }, [['currency', 'consistency']]],
+    ['resolved_at while unresolved', { resolved_at: '2026-03-01T11:00:00Z' }, [['resolved_at', 'consistency']]],
+    ['resolved_at before occurred_at', { resolved: true, resolved_at: '2026-03-01T09:00:00Z' }, [['resolved_at', 'consistency']]],
+    ['a reason over 2000 characters', { reason: 'x'.repeat(2001) }, [['reason', 'max']]],
+    ['an unknown field', { severity: 3 }, [['severity', 'unknown_field']]],
+  ])('rejects %s with a specific issue', (_what, patch, issues) => {
+    expect(reason(decode({ ...interaction, ...patch }))).toEqual(['invalid_event', issues]);
+  });
+
+  it('rejects a negative or too precise cost, and a cost in a currency without a rate', () => {
+    expect(reason(decode({ ...interaction, cost: -3, currency: 'USD' }))).toEqual(['invalid_event', [['cost', 'format']]]);
+    const precise = rejection(decode({ ...interaction, cost: '3.001', currency: 'USD' }));
+    expect(precise.issues.map((i) => [i.field, i.rule])).toEqual([['cost', rejection(decode({ ...purchase, amount: '1.001' })).issues[0]?.rule]]);
+    expect(reason(decode({ ...interaction, cost: '3.00', currency: 'GBP' }))).toEqual(['unconvertible_currency', [['currency', 'convertible']]]);
+  });
+
+  it('names the interaction type among those expected for an unknown type', () => {
+    expect(rejection(decode({ ...interaction, type: 'ticket' })).message).toContain('interaction');
   });
 });

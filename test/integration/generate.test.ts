@@ -46,6 +46,7 @@ describeWithInfra('clvstream generate → Kafka', (infra) => {
       TOPIC_REFERRAL: `clvtest-gen-referrals-${suffix}`,
       TOPIC_CANCELLATION: `clvtest-gen-cancellations-${suffix}`,
       TOPIC_FEEDBACK: `clvtest-gen-feedback-${suffix}`,
+      TOPIC_INTERACTION: `clvtest-gen-interactions-${suffix}`,
     });
     for (const topic of Object.values(topics)) {
       await createTopic(infra, topic, { partitions: PARTITIONS });
@@ -141,6 +142,7 @@ describeWithInfra('clvstream generate → Kafka', (infra) => {
       TOPIC_REFERRAL: topics.referral,
       TOPIC_CANCELLATION: topics.cancellation,
       TOPIC_FEEDBACK: topics.feedback,
+      TOPIC_INTERACTION: topics.interaction,
       CLVSTREAM_CONFIG: undefined,
       // generate needs no Redis; the test servers' cluster beside their standalone Redis would be refused.
       REDIS_CLUSTER_NODES: undefined,

@@ -36,7 +36,7 @@ function outsiders(): CustomerState[] {
   const prospect = reduce(undefined, { kind: 'feedback', eventId: 'fb-1', customerId: 'prospect-1', score: 9, ...at('1997-05-01T10:00:00Z') }, ctx).state;
   const later = reduce(
     undefined,
-    { kind: 'purchase', eventId: 'p-late', customerId: 'late-1', orderId: 'o-late', amountMinor: 1_999, discountMinor: 0, marginMinor: null, ...at('1997-12-24T10:00:00Z') },
+    { kind: 'purchase', eventId: 'p-late', customerId: 'late-1', orderId: 'o-late', amountMinor: 1_999, discountMinor: 0, marginMinor: null, costMinor: null, ...at('1997-12-24T10:00:00Z') },
     ctx,
   ).state;
   return [prospect, later];

@@ -42,6 +42,7 @@ const SOURCE: Record<InboundType, string> = {
   referral: 'clv.referrals',
   cancellation: 'clv.cancellations',
   feedback: 'clv.feedback',
+  interaction: 'clv.interactions',
 };
 const RULES: IngestRules = {
   unknownFields: 'reject',

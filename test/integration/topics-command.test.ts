@@ -44,6 +44,7 @@ describeWithInfra('clvstream topics', (infra: InfraEndpoints) => {
       TOPIC_REFERRAL: `${id}.referrals`,
       TOPIC_CANCELLATION: `${id}.cancellations`,
       TOPIC_FEEDBACK: `${id}.feedback`,
+      TOPIC_INTERACTION: `${id}.interactions`,
       TOPIC_INTERNAL: `${id}.internal`,
       TOPIC_SEGMENT_CHANGED: `${id}.segment-changed`,
       TOPIC_CHURN_RISK: `${id}.churn-risk`,
@@ -55,21 +56,22 @@ describeWithInfra('clvstream topics', (infra: InfraEndpoints) => {
     const missing = await topicsCli(['check'], env);
     expect(missing.code, missing.stderr).toBe(2);
     expect(missing.stderr).toContain(`${names.TOPIC_FEEDBACK} (feedback): missing`);
-    expect(missing.stderr).toMatch(/9 differences from the expected topic set/);
+    expect(missing.stderr).toContain(`${names.TOPIC_INTERACTION} (interaction): missing`);
+    expect(missing.stderr).toMatch(/10 differences from the expected topic set/);
 
     const first = await topicsCli(['create'], env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout.match(/^created /gm)).toHaveLength(9);
+    expect(first.stdout.match(/^created /gm)).toHaveLength(10);
     const second = await topicsCli(['create'], env);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout.match(/^exists /gm)).toHaveLength(9);
+    expect(second.stdout.match(/^exists /gm)).toHaveLength(10);
 
     // What the broker now holds, read with the admin API as any tool would.
     const admin = createTestKafka(infra).admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());
     const { topics } = await admin.fetchTopicMetadata({ topics: Object.values(names) });
-    expect(topics.map((t) => t.partitions.length)).toEqual(Array(9).fill(3));
+    expect(topics.map((t) => t.partitions.length)).toEqual(Array(10).fill(3));
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
       resources: [{ type: ConfigResourceTypes.TOPIC, name: names.TOPIC_DEAD_LETTER, configNames: ['retention.ms', 'cleanup.policy'] }],
@@ -78,7 +80,7 @@ describeWithInfra('clvstream topics', (infra: InfraEndpoints) => {
 
     const ok = await topicsCli(['check'], env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/ok: 9 topics, 3 partitions, replication factor 1/);
+    expect(ok.stdout).toMatch(/ok: 10 topics, 3 partitions, replication factor 1/);
 
     // An operator compacts the internal topic by hand; another deployment expects 4 partitions.
     await admin.alterConfigs({
@@ -90,7 +92,7 @@ describeWithInfra('clvstream topics', (infra: InfraEndpoints) => {
     expect(drifted.stderr).toContain(`${names.TOPIC_INTERNAL}: cleanup.policy=compact, expected delete`);
     const wider = await topicsCli(['check', '--partitions', '4'], env);
     expect(wider.code).toBe(2);
-    expect(wider.stderr.match(/3 partitions, expected 4/g)).toHaveLength(9);
+    expect(wider.stderr.match(/3 partitions, expected 4/g)).toHaveLength(10);
     // create does not change an existing topic behind the operator's back, and says why it fails.
     const recreate = await topicsCli(['create'], env);
     expect(recreate.code).toBe(2);

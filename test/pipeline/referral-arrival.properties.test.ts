@@ -57,7 +57,7 @@ function toInputs(specs: readonly Spec[]): DomainInput[] {
     .sort((x, y) => x.s.day - y.s.day || x.i - y.i)
     .forEach(({ s }, i) => {
       const b = { eventId: `e${i}`, at: atOf(s.day) + i, day: DAY0 + s.day };
-      if (s.k === 'purchase') inputs.push({ kind: 'purchase', ...b, customerId: s.c, orderId: `o${i}`, amountMinor: s.amount, discountMinor: 0, marginMinor: null });
+      if (s.k === 'purchase') inputs.push({ kind: 'purchase', ...b, customerId: s.c, orderId: `o${i}`, amountMinor: s.amount, discountMinor: 0, marginMinor: null, costMinor: null });
       else if (s.k === 'feedback') inputs.push({ kind: 'feedback', ...b, customerId: s.c, score: s.score });
       else if (!referred.has(s.referred)) {
         referred.add(s.referred);
@@ -151,7 +151,7 @@ describe('referrals whatever the timing of the internal topic', () => {
 
   it('the referral value no longer depends on how many purchases came before the attribution (regression: 6-order memory)', () => {
     const purchases: DomainInput[] = Array.from({ length: 9 }, (_, i) => ({
-      kind: 'purchase', eventId: `p${i}`, customerId: 'r1', at: atOf(10 + i) + 1, day: DAY0 + 10 + i, orderId: `o${i}`, amountMinor: 10_000, discountMinor: 0, marginMinor: null,
+      kind: 'purchase', eventId: `p${i}`, customerId: 'r1', at: atOf(10 + i) + 1, day: DAY0 + 10 + i, orderId: `o${i}`, amountMinor: 10_000, discountMinor: 0, marginMinor: null, costMinor: null,
     }));
     const inputs: DomainInput[] = [{ kind: 'referral', eventId: 'ref', customerId: 'a', at: atOf(5), day: DAY0 + 5, referredCustomerId: 'r1' }, ...purchases];
     // The attribution waits until all nine purchases are applied.

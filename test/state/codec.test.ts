@@ -71,7 +71,7 @@ describe('state codec', () => {
 
   it('rejects an unknown version with CODEC_UNKNOWN_VERSION', () => {
     const buf = encodeState(typicalState());
-    for (const v of [0, 3, 255]) {
+    for (const v of [0, 4, 255]) {
       const bad = Buffer.from(buf);
       bad[0] = v;
       const err = codecError(() => decodeState(bad, 'x'));
@@ -146,7 +146,7 @@ describe('state codec', () => {
     expect([...CODE_TABLES.cancelReason].sort()).toEqual([...CANCELLATION_REASONS].sort());
   });
 
-  it('keeps the version-2 byte layout stable and still reads version 1 (golden bytes)', () => {
+  it('keeps the version-3 byte layout stable and still reads versions 1 and 2 (golden bytes)', () => {
     // Changing this encoding needs a new CODEC_VERSION and a decoder for the old one.
     const s: CustomerState = {
       ...emptyState('g'),
@@ -170,13 +170,38 @@ describe('state codec', () => {
     // Written by version 1: the same fields without the two arrays version 2 added.
     const version1 = '013e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab000000';
     expect(decodeState(Buffer.from(version1, 'hex'), 'g')).toEqual(s);
-    expect(encodeState(s).toString('hex')).toBe(`02${version1.slice(2)}0000`);
+    // Written by version 2 (before cost to serve and complaints): it decodes with none of either.
+    const version2 = `02${version1.slice(2)}0000`;
+    expect(decodeState(Buffer.from(version2, 'hex'), 'g')).toEqual(s);
+    // Version 3 adds one byte for a customer without actual costs or interactions: the empty cost mask.
+    expect(encodeState(s).toString('hex')).toBe(`03${version2.slice(2)}00`);
     const referral: CustomerState = {
       ...s,
       unattributedDays: [{ day: 19_990, creditMinor: 30, orders: 1 }, { day: 20_000, creditMinor: 61, orders: 2 }],
       creditSources: [{ source: 0x0a0b0c, sequence: 3 }],
     };
-    expect(encodeState(referral).toString('hex')).toMatchInlineSnapshot(`"023e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab00000002133c01007a02010c0b0a00000003"`);
+    expect(encodeState(referral).toString('hex')).toMatchInlineSnapshot(`"033e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab00000002133c01007a02010c0b0a0000000300"`);
     expect(decodeState(encodeState(referral), 'g')).toEqual(referral);
+    const served: CustomerState = {
+      ...s,
+      costedOrders: 1,
+      orderCostMinor: 450,
+      costedReturns: 0,
+      returnCostMinor: 0,
+      interactions: 3,
+      interactionCostMinor: 1_200,
+      interactionEstimateMinor: 300,
+      complaints: 2,
+      lastComplaintAt: 19_998 * 86_400_000 + 3_600_000,
+      lastComplaintDay: 19_998,
+      complaintCases: [
+        { caseKey: 0x0c0d0e, day: 19_995, open: false },
+        { caseKey: 0x0f1011, day: 19_998, open: true },
+      ],
+    };
+    expect(encodeState(served).toString('hex')).toMatchInlineSnapshot(`"033e00001104c0b8020404f02e880e061300c1870b3cd00f050200090105040302010013d00fd8040001efcdab0000000000f30f02840706e012d80404bfa72903020e0d0c000000090011100f0000000301"`);
+    expect(decodeState(encodeState(served), 'g')).toEqual(served);
+    // Every field of the version-2 bytes is read as before: only the cost section differs.
+    expect(decodeState(encodeState(served), 'g')).toEqual({ ...decodeState(Buffer.from(version2, 'hex'), 'g'), ...served });
   });
 });

@@ -6,7 +6,7 @@ import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snaps
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { StateCodecError } from '../../src/state/errors.js';
-import { EMISSION_CODE_TABLES } from '../../src/state/emission-codec.js';
+import { EMISSION_CODE_TABLES, JSON_ONLY_VALUES } from '../../src/state/emission-codec.js';
 import { packOutboxRecords, unpackOutboxRecords, type PackedRecord } from '../../src/state/outbox-codec.js';
 import { INBOUND_TYPES } from '../../src/contracts/inbound.js';
 import { INTERNAL_KINDS } from '../../src/contracts/internal.js';
@@ -189,6 +189,19 @@ describe('emissions in the outbox', () => {
     expect(packed.length).toBeGreaterThan(records.slice(0, -1).reduce((n, e) => n + JSON.stringify(e).length, 0));
   });
 
+  it('keep values newer than the compact form (an interaction cause, the complaints reason) as JSON, which earlier releases relay', () => {
+    const byComplaints: ChurnRisk = { ...churn, reasons: ['complaints'] };
+    const byInteraction: SegmentChanged = { ...changed, cause: { kind: 'event', event_id: 'i-1', event_type: 'interaction' } };
+    for (const e of [byComplaints, byInteraction]) {
+      const packed = packOutboxRecords([{ emission: e }]);
+      expectReadBackAsJson([e], packed);
+      // Stored as its JSON: at least as long as it.
+      expect(packed.length).toBeGreaterThan(JSON.stringify(e).length);
+    }
+    const compact = packOutboxRecords([{ emission: { ...churn, reasons: ['detractor'] } }]);
+    expect(compact.length).toBeLessThan(JSON.stringify(churn).length / 2);
+  });
+
   it('keep their place among plain records of the same entry', () => {
     const records: PackedRecord[] = [
       { id: 'dlq:t:0:1', key: 'k', value: Buffer.from([0x7b, 0xff]) },
@@ -206,8 +219,8 @@ describe('emissions in the outbox', () => {
 
   it('code the contract enums with frozen tables that hold every value (segment values and churn levels: those of the state codec)', () => {
     expect([...EMISSION_CODE_TABLES.dimension].sort()).toEqual([...SEGMENT_DIMENSIONS].sort());
-    expect([...EMISSION_CODE_TABLES.churnReason].sort()).toEqual([...CHURN_REASONS].sort());
-    expect([...EMISSION_CODE_TABLES.causeType].sort()).toEqual([...INBOUND_TYPES, ...INTERNAL_KINDS].sort());
+    expect([...EMISSION_CODE_TABLES.churnReason, ...JSON_ONLY_VALUES.churnReason].sort()).toEqual([...CHURN_REASONS].sort());
+    expect([...EMISSION_CODE_TABLES.causeType, ...JSON_ONLY_VALUES.causeType].sort()).toEqual([...INBOUND_TYPES, ...INTERNAL_KINDS].sort());
     expect([...EMISSION_CODE_TABLES.direction].sort()).toEqual(['recovering', 'rising']);
   });
 

@@ -36,6 +36,7 @@ function purchase(customerId: string, n: number, amountMinor: number, i: number)
     amountMinor,
     discountMinor: i % 4 === 0 ? 250 : 0,
     marginMinor: null,
+    costMinor: null,
   };
 }
 
@@ -61,6 +62,7 @@ export function heavyState(customerId = 'C-9f8e7d6c-5b4a-3210-aaaa-bbbbccccdddd'
       day: DAY0 + i * 60 + 3,
       orderId: `ord-${customerId}-${i * 6}`,
       amountMinor: 1_500,
+      costMinor: i % 2 === 0 ? 350 : null,
     });
   }
   for (let i = 0; i < 4; i++) {
@@ -102,6 +104,20 @@ export function heavyState(customerId = 'C-9f8e7d6c-5b4a-3210-aaaa-bbbbccccdddd'
     day: DAY0 + 370,
     reason: 'competitor',
     competitor: 'MegaShop GmbH',
+  });
+  const kinds = ['support_contact', 'complaint', 'delivery_issue', 'complaint'] as const;
+  kinds.forEach((interactionKind, i) => {
+    inputs.push({
+      kind: 'interaction',
+      eventId: `evt-${customerId}-i${i}`,
+      customerId,
+      at: at(i * 70 + 11, 30_000),
+      day: DAY0 + i * 70 + 11,
+      interactionKind,
+      costMinor: i === 2 ? 1_250 : null,
+      caseId: i === 3 ? `case-${customerId}` : null,
+      resolved: i === 1,
+    });
   });
   inputs.sort((a, b) => a.at - b.at);
   return run(inputs);
@@ -150,6 +166,17 @@ export const customerStateArb: fc.Arbitrary<CustomerState> = fc.record({
   latePurchasesBeyondWindow: count,
   recentOrders: fc.array(recentOrder, { maxLength: 8 }),
   recentReturnDays: fc.array(day, { maxLength: 5 }),
+  costedOrders: count,
+  orderCostMinor: money,
+  costedReturns: count,
+  returnCostMinor: money,
+  interactions: count,
+  interactionCostMinor: money,
+  interactionEstimateMinor: money,
+  complaints: count,
+  lastComplaintAt: nullable(ms),
+  lastComplaintDay: nullable(day),
+  complaintCases: fc.array(fc.record({ caseKey: hash48, day, open: fc.boolean() }, plain), { maxLength: 8 }),
   referralsMade: count,
   successfulReferrals: count,
   referralValueMinor: money,

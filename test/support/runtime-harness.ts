@@ -31,7 +31,7 @@ import type { RedisOptions } from 'ioredis';
 import { connectState } from '../../src/state/connect.js';
 import { TEST_KAFKA_OVERRIDES, createTestKafka, deleteKeysByPrefix, deleteTopic, uniqueGroupId, uniqueSuffix, waitFor, type InfraEndpoints } from './infra.js';
 
-export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback'];
+export const INBOUND: readonly InboundType[] = ['purchase', 'return', 'referral', 'cancellation', 'feedback', 'interaction'];
 
 /** A message as produced: its topic type, key and raw value (possibly invalid on purpose). */
 export interface TestMessage {
@@ -50,7 +50,7 @@ export interface TopicSet {
   readonly all: readonly string[];
 }
 
-/** Creates the nine topics of one processor deployment (all with `partitions` partitions). */
+/** Creates the ten topics of one processor deployment (all with `partitions` partitions). */
 export async function createTopicSet(infra: InfraEndpoints, partitions: number, label = 'rt', options: { replicationFactor?: number } = {}): Promise<TopicSet> {
   const id = `clvtest-${label}-${uniqueSuffix()}`;
   const byType = {
@@ -59,6 +59,7 @@ export async function createTopicSet(infra: InfraEndpoints, partitions: number, 
     referral: `${id}.referrals`,
     cancellation: `${id}.cancellations`,
     feedback: `${id}.feedback`,
+    interaction: `${id}.interactions`,
   };
   const set: TopicSet = {
     byType,
@@ -73,6 +74,7 @@ export async function createTopicSet(infra: InfraEndpoints, partitions: number, 
       TOPIC_REFERRAL: byType.referral,
       TOPIC_CANCELLATION: byType.cancellation,
       TOPIC_FEEDBACK: byType.feedback,
+      TOPIC_INTERACTION: byType.interaction,
       TOPIC_INTERNAL: `${id}.internal`,
       TOPIC_SEGMENT_CHANGED: `${id}.segment-changed`,
       TOPIC_CHURN_RISK: `${id}.churn-risk`,
@@ -146,7 +148,8 @@ export interface StreamOptions {
 
 /**
  * A seeded stream of valid events over `customers` customers in increasing
- * event time: purchases mostly, returns of earlier orders, NPS feedback, a few
+ * event time: purchases mostly (some with their own cost to serve), returns of
+ * earlier orders, NPS feedback, service interactions (complaints by case), a few
  * cancellations, optional referrals. Long enough in time for customers to
  * lapse into "at risk" between purchases.
  */
@@ -182,12 +185,21 @@ export function eventStream(o: StreamOptions): TestMessage[] {
       if (target === customer) target = `${customer}-friend`;
       referred.add(target);
       body = { referred_customer_id: target };
+    } else if (roll > 0.93) {
+      // A service interaction: complaints open under a case and resolved by a later one, costs of their own or from the table.
+      type = 'interaction';
+      const kinds = ['complaint', 'complaint', 'support_contact', 'delivery_issue', 'billing_issue', 'technical_issue', 'other'] as const;
+      const kind = kinds[Math.floor(random() * kinds.length)] ?? 'other';
+      const resolved = random() < 0.5;
+      body = { kind, channel: 'chat', resolved, case_id: `case-${customer}-${Math.floor(random() * 3)}` };
+      if (random() < 0.5) body = { ...body, cost: (Math.floor(random() * 1500) / 100).toFixed(2), currency: 'USD' };
     } else {
       type = 'purchase';
       const order_id = `ord-${o.seed}-${i}`;
       own.push(order_id);
       orders.set(customer, own);
       body = { order_id, amount: (5 + Math.floor(random() * 20_000) / 100).toFixed(2), currency: 'USD' };
+      if (random() < 0.3) body = { ...body, cost_to_serve: (Math.floor(random() * 500) / 100).toFixed(2) };
     }
     const value = { type, event_id, customer_id: customer, occurred_at, ...body };
     out.push({ type, key: customer, value: Buffer.from(JSON.stringify(value)) });

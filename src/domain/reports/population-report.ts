@@ -6,14 +6,19 @@
  *
  * - Segments: customers per value of each segment dimension and of the churn
  *   level (`none` where a dimension has no value: prospects have no RFM segment
- *   or value quadrant), with NPS and average historic and predicted CLV.
+ *   or value quadrant), with NPS, average historic and predicted CLV, cost to
+ *   serve (total and per customer) and the complaint rate: the share of the
+ *   group's customers who have complained at all.
  * - NPS: over the customers whose latest answer (any age) is known,
  *   100 × (promoters − detractors) / respondents.
  * - Retention: see retention.ts.
  * - Lost customers: cancelled customers (no purchase since the cancellation) by
  *   reason and by the competitor they named, and the not-cancelled customers at
  *   each churn level from cooling to lost, with their historic CLV and net
- *   revenue.
+ *   revenue, and how many of them had complaints: for a cancelled customer, a
+ *   complaint still open or filed within COMPLAINT_WINDOW_DAYS before the
+ *   cancellation (the UTC day of its time) — the losses better service might
+ *   have prevented; for the others, the same as of the report day.
  *
  * Money in base-currency minor units (averages are not rounded).
  */
@@ -30,7 +35,10 @@ import {
 import type { DomainConfig } from '../config.js';
 import type { ModelSnapshot } from '../model-snapshot.js';
 import { evaluate, isCancelled, predictedClvMinor, type Profile } from '../profile.js';
+import { costToServeMinor } from '../clv.js';
+import { hadComplaintsWhenLeaving } from '../complaints.js';
 import type { CustomerState } from '../state.js';
+import { DAY_MS } from '../time.js';
 import { RetentionCounter, type RetentionReport } from './retention.js';
 
 export const REPORT_DIMENSIONS = ['rfm_segment', 'value_quadrant', 'relationship', 'account_status', 'churn_level'] as const;
@@ -67,12 +75,21 @@ export interface GroupStats {
   /** Per customer of the group; null for an empty group. */
   avgHistoricClvMinor: number | null;
   avgPredictedClvMinor: number | null;
+  costToServeMinor: number;
+  avgCostToServeMinor: number | null;
+  /** Complaints made by the group's customers, and how many of its customers made any. */
+  complaints: number;
+  complainants: number;
+  /** complainants / customers; null for an empty group. */
+  complaintRate: number | null;
 }
 
 export interface LossTally {
   customers: number;
   historicClvMinor: number;
   netRevenueMinor: number;
+  /** Of them, those with a complaint open or recent when they left (the preventable share's numerator). */
+  withComplaints: number;
 }
 
 export interface LostReport {
@@ -100,7 +117,7 @@ export interface ReportOptions {
 }
 
 const emptyNps = (): NpsTally => ({ respondents: 0, promoters: 0, passives: 0, detractors: 0, nps: null });
-const emptyLoss = (): LossTally => ({ customers: 0, historicClvMinor: 0, netRevenueMinor: 0 });
+const emptyLoss = (): LossTally => ({ customers: 0, historicClvMinor: 0, netRevenueMinor: 0, withComplaints: 0 });
 const emptyGroup = (): GroupStats => ({
   customers: 0,
   share: 0,
@@ -109,6 +126,11 @@ const emptyGroup = (): GroupStats => ({
   predictedClvMinor: 0,
   avgHistoricClvMinor: null,
   avgPredictedClvMinor: null,
+  costToServeMinor: 0,
+  avgCostToServeMinor: null,
+  complaints: 0,
+  complainants: 0,
+  complaintRate: null,
 });
 
 function countNps(t: NpsTally, category: NpsCategory | null): void {
@@ -119,10 +141,11 @@ function countNps(t: NpsTally, category: NpsCategory | null): void {
   else t.detractors++;
 }
 
-function addLoss(t: LossTally, p: Profile): void {
+function addLoss(t: LossTally, p: Profile, complained: boolean): void {
   t.customers++;
   t.historicClvMinor += p.historicClvMinor;
   t.netRevenueMinor += p.monetaryMinor;
+  if (complained) t.withComplaints++;
 }
 
 function valueOf(dimension: ReportDimension, p: Profile): string {
@@ -138,6 +161,8 @@ function finished(g: GroupStats, total: number): GroupStats {
     nps: { ...g.nps, nps: respondents === 0 ? null : (100 * (promoters - detractors)) / respondents },
     avgHistoricClvMinor: g.customers === 0 ? null : g.historicClvMinor / g.customers,
     avgPredictedClvMinor: g.customers === 0 ? null : g.predictedClvMinor / g.customers,
+    avgCostToServeMinor: g.customers === 0 ? null : g.costToServeMinor / g.customers,
+    complaintRate: g.customers === 0 ? null : g.complainants / g.customers,
   };
 }
 
@@ -175,21 +200,26 @@ export class PopulationReporter {
     const { model, config, lost } = this;
     const p = evaluate(s, Math.max(this.day, s.asOfDay), model, config);
     const predicted = predictedClvMinor(s, p, model, config);
+    const cost = costToServeMinor(s, config);
     const groups = [this.overall, ...REPORT_DIMENSIONS.map((d) => (this.segments[d][valueOf(d, p)] ??= emptyGroup()))];
     for (const g of groups) {
       g.customers++;
       g.historicClvMinor += p.historicClvMinor;
       g.predictedClvMinor += predicted;
+      g.costToServeMinor += cost;
+      g.complaints += s.complaints;
+      if (s.complaints > 0) g.complainants++;
       countNps(g.nps, p.npsCategory);
     }
     this.retention.add(s);
     if (isCancelled(s)) {
-      addLoss(lost.cancelled, p);
-      if (s.cancelReason !== null) addLoss(lost.byReason[s.cancelReason], p);
-      if (s.competitor === null) addLoss(lost.withoutCompetitor, p);
-      else addLoss((lost.byCompetitor[s.competitor] ??= emptyLoss()), p);
+      const complained = s.cancelledAt !== null && hadComplaintsWhenLeaving(s, Math.floor(s.cancelledAt / DAY_MS), config.churn);
+      addLoss(lost.cancelled, p, complained);
+      if (s.cancelReason !== null) addLoss(lost.byReason[s.cancelReason], p, complained);
+      if (s.competitor === null) addLoss(lost.withoutCompetitor, p, complained);
+      else addLoss((lost.byCompetitor[s.competitor] ??= emptyLoss()), p, complained);
     } else if ((LOSS_LEVELS as readonly string[]).includes(p.churn.level)) {
-      addLoss(lost.byChurnLevel[p.churn.level as LossLevel], p);
+      addLoss(lost.byChurnLevel[p.churn.level as LossLevel], p, hadComplaintsWhenLeaving(s, p.day, config.churn));
     }
   }
 

@@ -7,7 +7,7 @@ import { UNFITTED_MODEL } from '../../../src/domain/model-snapshot.js';
 import { evaluate, predictedClvMinor } from '../../../src/domain/profile.js';
 import { PopulationReporter, populationReport } from '../../../src/domain/reports/population-report.js';
 import type { CustomerState } from '../../../src/domain/state.js';
-import { DAY0, cancellation, feedback, fold, purchase } from '../fixtures.js';
+import { DAY0, cancellation, feedback, fold, interaction, purchase } from '../fixtures.js';
 
 const DAY = DAY0 + 180;
 
@@ -72,18 +72,18 @@ describe('population report', () => {
   });
 
   it('analyses lost customers by cancellation reason, competitor and churn level', () => {
-    expect(report.lost.cancelled).toEqual({ customers: 2, historicClvMinor: 7_800, netRevenueMinor: 26_000 });
-    expect(report.lost.byReason.price).toEqual({ customers: 1, historicClvMinor: 1_800, netRevenueMinor: 6_000 });
-    expect(report.lost.byReason.service).toEqual({ customers: 1, historicClvMinor: 6_000, netRevenueMinor: 20_000 });
-    expect(report.lost.byReason.competitor).toEqual({ customers: 0, historicClvMinor: 0, netRevenueMinor: 0 });
-    expect({ ...report.lost.byCompetitor }).toEqual({ Acme: { customers: 1, historicClvMinor: 1_800, netRevenueMinor: 6_000 } });
-    expect(report.lost.withoutCompetitor).toEqual({ customers: 1, historicClvMinor: 6_000, netRevenueMinor: 20_000 });
+    expect(report.lost.cancelled).toEqual({ customers: 2, historicClvMinor: 7_800, netRevenueMinor: 26_000, withComplaints: 0 });
+    expect(report.lost.byReason.price).toEqual({ customers: 1, historicClvMinor: 1_800, netRevenueMinor: 6_000, withComplaints: 0 });
+    expect(report.lost.byReason.service).toEqual({ customers: 1, historicClvMinor: 6_000, netRevenueMinor: 20_000, withComplaints: 0 });
+    expect(report.lost.byReason.competitor).toEqual({ customers: 0, historicClvMinor: 0, netRevenueMinor: 0, withComplaints: 0 });
+    expect({ ...report.lost.byCompetitor }).toEqual({ Acme: { customers: 1, historicClvMinor: 1_800, netRevenueMinor: 6_000, withComplaints: 0 } });
+    expect(report.lost.withoutCompetitor).toEqual({ customers: 1, historicClvMinor: 6_000, netRevenueMinor: 20_000, withComplaints: 0 });
     // B (600, 2,000) and G (1,200, 4,000) are cooling; nobody further down.
     expect(report.lost.byChurnLevel).toEqual({
-      cooling: { customers: 2, historicClvMinor: 1_800, netRevenueMinor: 6_000 },
-      at_risk: { customers: 0, historicClvMinor: 0, netRevenueMinor: 0 },
-      highly_at_risk: { customers: 0, historicClvMinor: 0, netRevenueMinor: 0 },
-      lost: { customers: 0, historicClvMinor: 0, netRevenueMinor: 0 },
+      cooling: { customers: 2, historicClvMinor: 1_800, netRevenueMinor: 6_000, withComplaints: 0 },
+      at_risk: { customers: 0, historicClvMinor: 0, netRevenueMinor: 0, withComplaints: 0 },
+      highly_at_risk: { customers: 0, historicClvMinor: 0, netRevenueMinor: 0, withComplaints: 0 },
+      lost: { customers: 0, historicClvMinor: 0, netRevenueMinor: 0, withComplaints: 0 },
     });
   });
 
@@ -118,5 +118,36 @@ describe('population report', () => {
     expect(reporter.report()).toEqual(report);
     expect(reporter.report()).toEqual(report);
     expect(partial.overall.customers).toBe(3);
+  });
+});
+
+describe('population report: cost to serve and complaints', () => {
+  const config = { ...defaultDomainConfig, costPerOrderMinor: 100 };
+  const ctx = { model: UNFITTED_MODEL, config };
+  const served: CustomerState[] = [
+    // P: two orders at the flat 1.00, one complaint resolved at once, still a customer.
+    fold([purchase('P', 100, 5_000), purchase('P', 150, 5_000), interaction('P', 151, 'complaint', { resolved: true })], ctx).state,
+    // Q: left for price 20 days after an open complaint (within the 90-day window): preventable.
+    fold([purchase('Q', 10, 3_000, { costMinor: 400 }), interaction('Q', 20, 'complaint', { costMinor: 250 }), { ...cancellation('Q', 40), competitor: 'Acme' }], ctx).state,
+    // R: left for price, its only complaint resolved 200 days before: not counted as preventable.
+    fold([purchase('R', -100, 3_000), interaction('R', -90, 'complaint', { resolved: true }), cancellation('R', 110)], ctx).state,
+    // S: never complained, support contacts priced by the (empty) activity-cost table.
+    fold([purchase('S', 170, 2_000), interaction('S', 171, 'support_contact')], ctx).state,
+  ];
+  const r = populationReport(served, DAY, UNFITTED_MODEL, config);
+
+  it('sums cost to serve and complaint rates per group', () => {
+    // P 2 × 100, Q 400 + 250, R 100, S 100: 1,050.
+    expect(r.overall).toMatchObject({ costToServeMinor: 1_050, avgCostToServeMinor: 1_050 / 4, complaints: 3, complainants: 3, complaintRate: 3 / 4 });
+    expect(r.segments.account_status['cancelled']).toMatchObject({ customers: 2, costToServeMinor: 750, complaintRate: 1 });
+    expect(r.segments.account_status['active']).toMatchObject({ customers: 2, complainants: 1, complaintRate: 1 / 2 });
+    expect(r.segments.account_status['reactivated']).toMatchObject({ customers: 0, avgCostToServeMinor: null, complaintRate: null });
+  });
+
+  it('counts, per reason and competitor, those who left with an open or recent complaint', () => {
+    expect(r.lost.cancelled).toMatchObject({ customers: 2, withComplaints: 1 });
+    expect(r.lost.byReason.price).toMatchObject({ customers: 2, withComplaints: 1 });
+    expect(r.lost.byCompetitor['Acme']).toMatchObject({ customers: 1, withComplaints: 1 });
+    expect(r.lost.withoutCompetitor).toMatchObject({ customers: 1, withComplaints: 0 });
   });
 });
