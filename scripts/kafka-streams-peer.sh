@@ -39,8 +39,11 @@ cmd_classpath() {
       rm -rf "$dir" && mkdir -p "$dir/src"
       # Built from a copy: the checkout gets no target/ directory.
       cp -r "$PROJECT/pom.xml" "$PROJECT/src" "$dir/src/"
-      mvn -B -q -f "$dir/src/pom.xml" package dependency:build-classpath -Dmdep.outputFile="$dir/deps" \
-        >"$dir/maven.log" 2>&1 || die "Maven could not build the peer, see $dir/maven.log"
+      # Offline first (seconds when the local repository has everything), then from Maven Central.
+      local goals=(package dependency:build-classpath -Dmdep.outputFile="$dir/deps")
+      mvn -B -q -o -f "$dir/src/pom.xml" "${goals[@]}" >"$dir/maven.log" 2>&1 ||
+        mvn -B -q -f "$dir/src/pom.xml" "${goals[@]}" >>"$dir/maven.log" 2>&1 ||
+        die "Maven could not build the peer, see $dir/maven.log"
       cp "$dir"/src/target/clv-kafka-streams-peer-*.jar "$dir/peer.jar"
       printf '%s:%s' "$dir/peer.jar" "$(<"$dir/deps")" >"$file.tmp"
       mv "$file.tmp" "$file"

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -72,9 +73,11 @@ public final class ClvPeer {
       System.out.println("{\"state\":\"" + now + "\"}");
       if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) done.countDown();
     });
+    // SIGTERM: close cleanly (commit, checkpoint), then say so with exit status 0.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close();
+      boolean closed = streams.close(Duration.ofSeconds(20));
       done.countDown();
+      Runtime.getRuntime().halt(closed && streams.state() != KafkaStreams.State.ERROR ? 0 : 1);
     }));
     streams.start();
     done.await();
