@@ -44,6 +44,7 @@ import { formatReport, mainClvstream, ratiosOf, targetsOf, writeReport, type Ben
 import { startClvstream } from './systems/clvstream.js';
 import type { WorkerConfig } from './systems/protocol.js';
 import type { RunningSystem } from './systems/system.js';
+import { liveRatesOf } from './live-rates.js';
 import { startKafkaStreams, type KafkaStreamsSystem } from './systems/kafka-streams.js';
 import { startWorkers } from './systems/workers.js';
 import { Topics, type TopicSet } from './topics.js';
@@ -77,24 +78,6 @@ function plan(o: BenchOptions): Run[] {
   if (o.systems.includes('naive')) runs.push({ kind: 'naive', instances: o.instances, delay: true, calibration: false });
   if (o.systems.includes('bare')) runs.push({ kind: 'bare', instances: o.instances, delay: false, calibration: false });
   return runs;
-}
-
-/** Live rates: --rate, else a quarter and a half of the slower calibrated system. */
-function liveRatesOf(o: BenchOptions, calibrations: readonly SystemResult[]): NonNullable<BenchReport['liveRates']> {
-  if (o.rate !== null) return [{ eventsPerSecond: o.rate, source: '--rate' }];
-  const measured = calibrations.filter((c) => c.throughput.eventsPerSecond !== null);
-  if (measured.length === 0) return [{ eventsPerSecond: 1_000, source: 'no calibration run: fixed default' }];
-  const slowest = measured.reduce((a, b) => ((b.throughput.eventsPerSecond as number) < (a.throughput.eventsPerSecond as number) ? b : a));
-  const max = slowest.throughput.eventsPerSecond as number;
-  // Two significant figures, at least 10 events/s: a quarter and a half stay apart on a slow host.
-  const round = (x: number): number => {
-    const step = 10 ** Math.max(1, Math.floor(Math.log10(Math.max(x, 1))) - 1);
-    return Math.max(10, Math.round(x / step) * step);
-  };
-  return [
-    { eventsPerSecond: round(max / 4), source: `a quarter of ${slowest.name}'s calibration throughput (${Math.round(max)} events/s), the slower of ${measured.map((c) => c.name).join(' and ')}` },
-    { eventsPerSecond: round(max / 2), source: `half of ${slowest.name}'s calibration throughput` },
-  ];
 }
 
 const children = new Set<ChildProcess>();
