@@ -7,6 +7,8 @@
 #   - one schema registry (Apicurio Registry, Confluent-compatible API), from
 #     infra/registry/pom.xml, via scripts/registry-node.sh; it starts while the
 #     other servers do
+#   - not a server: the benchmark's Kafka Streams peer is built meanwhile
+#     (scripts/kafka-streams-peer.sh, cached), for its test and npm run bench
 #
 # Usage: scripts/test-infra.sh start|stop|status|env
 #
@@ -342,6 +344,12 @@ cmd_start() {
     fail "the Kafka broker could not be resolved, see .infra/kafka-start.log"
   log "Kafka classpath: $classpath ($((SECONDS - t0))s so far)"
 
+  # The benchmark's Kafka Streams peer (benchmarks/peers/kafka-streams) builds
+  # while the servers start (once: the build is cached), so its test does not wait for Maven.
+  local peer_job
+  bash "$ROOT/scripts/kafka-streams-peer.sh" classpath >"$INFRA/peer-build.out" 2>"$INFRA/peer-build.log" 8>&- 9>&- &
+  peer_job=$!
+
   # The registry's JVM starts alongside the other servers; it is waited for last.
   local registry_port registry_job
   registry_port=$(free_port)
@@ -383,6 +391,8 @@ cmd_start() {
   fi
   [[ -n $pid ]] || fail "the schema registry failed to start, see .infra/registry-start.log and .infra/registry/registry.log"
   echo "$pid" >"$INFRA/registry.pid"
+
+  wait "$peer_job" || log "WARNING: the Kafka Streams peer did not build, see .infra/peer-build.log (its test and npm run bench will say so too)"
 
   local nodes
   nodes=$(printf '127.0.0.1:%s,' "${cluster_ports[@]}")

@@ -1,18 +1,23 @@
 /**
  * `npm run bench -- [--quick] [--duration s] [--customers n] [--partitions n] [--instances n] [--rate n] …`
  *
- * Three systems, one after another, against the same broker and Redis in one
+ * Four systems, one after another, against the same broker and Redis in one
  * run, each on its own fresh topics and Redis key prefix:
  *
- *   bare       kafkajs consumer group members whose eachBatch only counts (the consume path's ceiling)
- *   naive      kafkajs eachMessage: decode + validate, GET state, reduce, SET, await send per emission
- *   clvstream  `node dist/cli/main.js run`, the service itself
+ *   bare           kafkajs consumer group members whose eachBatch only counts (the consume path's ceiling)
+ *   naive          kafkajs eachMessage: decode + validate, GET state, reduce, SET, await send per emission
+ *   clvstream      `node dist/cli/main.js run`, the service itself
+ *   kafka-streams  the peer a team would write instead (benchmarks/peers/kafka-streams): one JVM, exactly_once_v2, RocksDB
  *
  * Each consumes a pre-produced backlog of the workload (benchmarks/workload.ts)
- * as fast as it can (throughput, CPU), then — naive and clvstream — live traffic
- * at a fixed rate (end-to-end delay). clvstream also reports Redis bytes per
- * customer. With --instances N every system runs N processes in one consumer
- * group, and clvstream also runs with one, for the scaling ratio.
+ * as fast as it can (throughput, CPU), then — all but bare — live traffic at
+ * fixed rates (end-to-end delay): a quarter and a half of the slower of
+ * clvstream and kafka-streams, measured by a first backlog run of each
+ * (calibration) before any live phase. clvstream reports Redis bytes per
+ * customer, kafka-streams its RocksDB bytes on disk. With --instances N
+ * bare, naive and clvstream run N processes in one consumer group, and
+ * clvstream also runs with one, for the scaling ratio; the peer is one JVM
+ * with a stream thread per core.
  *
  * Needs the test servers (`bash scripts/test-infra.sh start`, read from
  * .infra/env) or KAFKA_BROKERS / REDIS_URL (+ KAFKA_MOCK_CONTROL). Prints the
@@ -39,6 +44,8 @@ import { formatReport, mainClvstream, ratiosOf, targetsOf, writeReport, type Ben
 import { startClvstream } from './systems/clvstream.js';
 import type { WorkerConfig } from './systems/protocol.js';
 import type { RunningSystem } from './systems/system.js';
+import { liveRatesOf } from './live-rates.js';
+import { startKafkaStreams, type KafkaStreamsSystem } from './systems/kafka-streams.js';
 import { startWorkers } from './systems/workers.js';
 import { Topics, type TopicSet } from './topics.js';
 
@@ -46,17 +53,30 @@ interface Run {
   readonly kind: SystemKind;
   readonly instances: number;
   readonly delay: boolean;
+  /** A backlog-only run whose throughput sets the live rates (not a result of its own). */
+  readonly calibration: boolean;
 }
 
-/** Runs in order: clvstream first (its throughput sets the live rate), then naive, then bare. */
+/** The systems whose slower throughput sets the live rates. */
+const RATE_SETTERS: readonly SystemKind[] = ['clvstream', 'kafka-streams'];
+
+/**
+ * Runs in order: without --rate, a backlog run of clvstream and of kafka-streams
+ * first (the slower sets the live rates), then clvstream, kafka-streams, naive, bare.
+ */
 function plan(o: BenchOptions): Run[] {
   const runs: Run[] = [];
-  if (o.systems.includes('clvstream')) {
-    if (o.instances > 1) runs.push({ kind: 'clvstream', instances: 1, delay: false });
-    runs.push({ kind: 'clvstream', instances: o.instances, delay: true });
+  const instancesOf = (kind: SystemKind): number => (kind === 'kafka-streams' ? 1 : o.instances);
+  if (o.rate === null) {
+    for (const kind of RATE_SETTERS) if (o.systems.includes(kind)) runs.push({ kind, instances: instancesOf(kind), delay: false, calibration: true });
   }
-  if (o.systems.includes('naive')) runs.push({ kind: 'naive', instances: o.instances, delay: true });
-  if (o.systems.includes('bare')) runs.push({ kind: 'bare', instances: o.instances, delay: false });
+  if (o.systems.includes('clvstream')) {
+    if (o.instances > 1) runs.push({ kind: 'clvstream', instances: 1, delay: false, calibration: false });
+    runs.push({ kind: 'clvstream', instances: o.instances, delay: true, calibration: false });
+  }
+  if (o.systems.includes('kafka-streams')) runs.push({ kind: 'kafka-streams', instances: 1, delay: true, calibration: false });
+  if (o.systems.includes('naive')) runs.push({ kind: 'naive', instances: o.instances, delay: true, calibration: false });
+  if (o.systems.includes('bare')) runs.push({ kind: 'bare', instances: o.instances, delay: false, calibration: false });
   return runs;
 }
 
@@ -162,46 +182,57 @@ async function main(): Promise<void> {
     log(`${runId}: ${backlog.length.toLocaleString('en-US')} backlog events over ${workload.customers_in_backlog.toLocaleString('en-US')} customers, ${partitions} partitions; ${environment.kafka}; ${environment.redis}`);
 
     const results: SystemResult[] = [];
-    let liveRate: BenchReport['liveRate'] = o.rate === null ? null : { eventsPerSecond: o.rate, source: '--rate' };
+    const calibrations: SystemResult[] = [];
+    let liveRates: BenchReport['liveRates'] = null;
     for (const run of plan(o)) {
-      const label = `${run.kind === 'clvstream' ? 'clv' : run.kind}${run.instances}`;
+      const label = `${run.calibration ? 'cal-' : ''}${run.kind === 'clvstream' ? 'clv' : run.kind === 'kafka-streams' ? 'ks' : run.kind}${run.instances}`;
       const topics = await Topics.connect(kafka);
       const producer = await connectProducer(kafka);
       session = { topics, producer };
       const set = await topics.create(runId, label, partitions);
       const produceSeconds = await produceBacklog(producer, topics, set, backlog);
-      log(`${run.kind} ×${run.instances}: backlog produced in ${produceSeconds.toFixed(1)} s; starting`);
-      const prefix = run.kind === 'clvstream' ? `${short}c${run.instances}` : `${short}n${run.instances}`;
-      if (run.kind !== 'bare') prefixes.push(`${prefix}:`);
+      log(`${run.kind} ×${run.instances}${run.calibration ? ' (calibration)' : ''}: backlog produced in ${produceSeconds.toFixed(1)} s; starting`);
+      const prefix = run.kind === 'clvstream' ? `${short}${run.calibration ? 'k' : 'c'}${run.instances}` : `${short}n${run.instances}`;
+      if (run.kind === 'clvstream' || run.kind === 'naive') prefixes.push(`${prefix}:`);
       const memoryBefore = await usedMemory(redis);
       const preload = run.kind === 'clvstream' && preloaded.length > 0 ? await preloadRun({ redisUrl, keyPrefix: prefix, partitions, topicEnv: set.env, chunks: preloaded }) : null;
       const spawnedAt = now();
-      const system = await startSystem(run, { o, partitions, root, set, brokers, redisUrl, runId, label, prefix, redis, preloadChunks: preload === null ? 0 : preloaded.length });
+      const system = await startSystem(run, { o, partitions, root, set, brokers, redisUrl, runId, label, prefix, redis, kafka, preloadChunks: preload === null ? 0 : preloaded.length });
       try {
-        const capMs = run.kind === 'clvstream' ? null : (o.quick ? Math.min(3, o.duration) : o.duration) * 1000;
+        const capMs = run.kind === 'clvstream' || run.kind === 'kafka-streams' ? null : (o.quick ? Math.min(3, o.duration) : o.duration) * 1000;
         const throughput = await throughputPhase(system, backlog.length, capMs, cpu, spawnedAt);
         const afterBacklog = run.kind === 'bare' ? null : await outputCounts(topics, set);
         // Memory after the backlog: clvstream is idle then, its outboxes empty (the live phase may end with a relay backlog).
-        const memory = run.kind === 'bare' ? null : await measureMemory(redis, run.kind, prefix, partitions, memoryBefore);
+        const memory =
+          run.kind === 'bare' || run.calibration
+            ? null
+            : run.kind === 'kafka-streams'
+              ? rocksDbMemory((system as KafkaStreamsSystem).stateBytes(), workload.customers_in_backlog)
+              : await measureMemory(redis, run.kind, prefix, partitions, memoryBefore);
         log(`${system.name}: ${Math.round(throughput.eventsPerSecond ?? 0).toLocaleString('en-US')} events/s over ${(throughput.windowSeconds ?? 0).toFixed(2)} s${throughput.complete ? '' : ' (time cap)'}`);
-        if (run.kind === 'clvstream' && run.instances === o.instances && liveRate === null && throughput.eventsPerSecond !== null) {
-          liveRate = { eventsPerSecond: Math.max(100, Math.round(throughput.eventsPerSecond / 2 / 100) * 100), source: `half of clvstream ×${o.instances}'s measured throughput` };
+        if (run.calibration) {
+          calibrations.push({ name: system.name, kind: run.kind, instances: run.instances, produceSeconds, throughput, delay: null, delays: [], memory: null, notes: {} });
+          continue;
         }
-        let delay: DelayResult | null = null;
+        const delays: DelayResult[] = [];
         if (run.delay) {
-          liveRate ??= { eventsPerSecond: 1_000, source: 'no clvstream throughput measured: fixed default' };
+          const rates = (liveRates ??= liveRatesOf(o, calibrations));
           const live = new WorkloadReader(workloadOptions);
           live.skip(o.preload + backlog.length);
-          delay = await delayPhase(system, set, topics, producer, live, cpu, {
-            rate: liveRate.eventsPerSecond,
-            durationMs: o.duration * 1000,
-            drainMs: o.quick ? 2_000 : Math.max(10_000, o.duration * 1000),
-            groupId: `${runId}-${label}-observer`,
-            brokers,
-          });
-          log(`${system.name}: live ${delay.sent.toLocaleString('en-US')} events at ${delay.rate.toLocaleString('en-US')}/s, p99 ${delay.delay.p99Ms === null ? 'n/a' : Math.round(delay.delay.p99Ms)} ms${delay.keptUp ? '' : ' (fell behind)'} (output consumer joined in ${delay.observerJoinSeconds.toFixed(1)} s)`);
-          if (delay.workloadExhausted) warnings.push(`${system.name}: the workload reached the present during the live phase (sent ${delay.sent}); use more --customers`);
+          for (const [i, rate] of rates.entries()) {
+            const delay = await delayPhase(system, set, topics, producer, live, cpu, {
+              rate: rate.eventsPerSecond,
+              durationMs: o.duration * 1000,
+              drainMs: o.quick ? 2_000 : Math.max(10_000, o.duration * 1000),
+              groupId: `${runId}-${label}-observer-${i}`,
+              brokers,
+            });
+            delays.push(delay);
+            log(`${system.name}: live ${delay.sent.toLocaleString('en-US')} events at ${delay.rate.toLocaleString('en-US')}/s, p99 ${delay.delay.p99Ms === null ? 'n/a' : Math.round(delay.delay.p99Ms)} ms${delay.keptUp ? '' : ' (fell behind)'} (output consumer joined in ${delay.observerJoinSeconds.toFixed(1)} s)`);
+            if (delay.workloadExhausted) warnings.push(`${system.name}: the workload reached the present during the live phase (sent ${delay.sent}); use more --customers`);
+          }
         }
+        const delay = delays.length > 0 ? (delays[delays.length - 1] as DelayResult) : null;
         const notes: Record<string, unknown> = { ...(await system.notes()), ...(preload === null ? {} : { preload }) };
         if (afterBacklog !== null) {
           const atEnd = await outputCounts(topics, set);
@@ -227,7 +258,7 @@ async function main(): Promise<void> {
           );
         }
         if (notes.one_generation === false) warnings.push(`${system.name}: the workers ended in different group generations (a rebalance during the run)`);
-        results.push({ name: system.name, kind: run.kind, instances: run.instances, produceSeconds, throughput, delay, memory, notes });
+        results.push({ name: system.name, kind: run.kind, instances: run.instances, produceSeconds, throughput, delay, delays, memory, notes });
       } catch (error) {
         process.stderr.write(system.logTail().join('\n') + '\n');
         throw error;
@@ -242,7 +273,7 @@ async function main(): Promise<void> {
           const lines = stopped.killed > 0 ? stopped.killedLog : system.logTail().slice(-10);
           warnings.push(`${system.name}: ${stopped.killed} process(es) did not stop in time (clvstream: 25 s after SIGTERM, workers: 15 s) and were killed; exits ${JSON.stringify(stopped.exits)}; last log lines${stopped.killed > 0 ? ' of the killed' : ''}:\n      ${lines.map((l) => l.slice(0, 300)).join('\n      ')}`);
         }
-        if (run.kind !== 'bare') await deleteByPrefix(redis, `${prefix}:`);
+        if (run.kind === 'clvstream' || run.kind === 'naive') await deleteByPrefix(redis, `${prefix}:`);
         await endSession();
       }
     }
@@ -259,7 +290,8 @@ async function main(): Promise<void> {
       partitions,
       environment: { ...environment, load_average_at_end: loadavg().map((x) => Number(x.toFixed(2))), host_speed_at_end: hostSpeedAtEnd },
       workload,
-      liveRate,
+      liveRates,
+      calibration: calibrations,
       systems: results,
       ratios,
       targets,
@@ -298,8 +330,12 @@ interface StartContext {
   readonly label: string;
   readonly prefix: string;
   readonly redis: Redis;
+  readonly kafka: Kafka;
   readonly preloadChunks: number;
 }
+
+/** The Kafka Streams JVM's heap: RocksDB keeps its caches off-heap, so the heap holds little but records in flight. */
+const PEER_HEAP = '512m';
 
 /** Partitions of every topic when --partitions is not given. */
 const DEFAULT_PARTITIONS = 8;
@@ -327,6 +363,9 @@ async function startSystem(run: Run, c: StartContext): Promise<RunningSystem> {
       register,
     );
   }
+  if (run.kind === 'kafka-streams') {
+    return startKafkaStreams({ root: c.root, topics: c.set, brokers: c.brokers, applicationId: groupId, threads: c.o.peerThreads, heap: PEER_HEAP }, c.kafka, register);
+  }
   const configs: WorkerConfig[] = Array.from({ length: run.instances }, (_, index) => ({
     kind: run.kind as 'bare' | 'naive',
     index,
@@ -346,6 +385,20 @@ async function outputCounts(topics: Topics, set: TopicSet): Promise<{ emissions:
   return { emissions: sum(set.segmentChanged) + sum(set.churnRisk), deadLetters: sum(set.deadLetter) };
 }
 
+/** The peer's state: its customers' RocksDB store on disk over the customers of the backlog (every one has a record there). */
+function rocksDbMemory(bytes: { stateDir: number | null; customerStore: number | null }, customers: number): MemoryResult {
+  return {
+    store: 'rocksdb-disk',
+    customers,
+    usedMemoryDelta: bytes.customerStore ?? 0,
+    bytesPerCustomer: bytes.customerStore === null || customers === 0 ? null : bytes.customerStore / customers,
+    stateKeyMeanBytes: null,
+    stateKeysSampled: 0,
+    timerBytesPerCustomer: null,
+    stateDirBytesPerCustomer: bytes.stateDir === null || customers === 0 ? null : bytes.stateDir / customers,
+  };
+}
+
 async function measureMemory(redis: Redis, kind: SystemKind, prefix: string, partitions: number, before: number): Promise<MemoryResult> {
   // Let lazily freed memory of earlier runs settle (UNLINK frees in the background).
   await sleep(200);
@@ -356,12 +409,14 @@ async function measureMemory(redis: Redis, kind: SystemKind, prefix: string, par
   const timers = kind === 'clvstream' ? await totalMemoryUsage(redis, Array.from({ length: partitions }, (_, p) => keys.timers(p))) : null;
   const customers = stateKeys.length;
   return {
+    store: 'redis',
     customers,
     usedMemoryDelta: after - before,
     bytesPerCustomer: customers > 0 ? (after - before) / customers : null,
     stateKeyMeanBytes: usage.meanBytes,
     stateKeysSampled: usage.sampled,
     timerBytesPerCustomer: timers === null || customers === 0 ? null : timers / customers,
+    stateDirBytesPerCustomer: null,
   };
 }
 

@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 export { CommanderError };
 
-export const SYSTEM_KINDS = ['clvstream', 'naive', 'bare'] as const;
+export const SYSTEM_KINDS = ['clvstream', 'kafka-streams', 'naive', 'bare'] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 
 export interface BenchOptions {
@@ -18,8 +18,10 @@ export interface BenchOptions {
   /** Partitions of every topic; null: 8. */
   readonly partitions: number | null;
   readonly instances: number;
-  /** Live traffic rate; null: half of clvstream's measured throughput. */
+  /** Live traffic rate; null: a quarter and a half of the slower of clvstream and kafka-streams (their calibration runs). */
   readonly rate: number | null;
+  /** Stream threads of the Kafka Streams job; null: the machine's cores (the job's default). */
+  readonly peerThreads: number | null;
   readonly seed: number;
   readonly systems: readonly SystemKind[];
   /** Extra settings for the clvstream processes (KEY=VALUE), after the bench's own. */
@@ -69,6 +71,7 @@ interface Flags {
   partitions?: number;
   instances: number;
   rate?: number;
+  peerThreads?: number;
   seed: number;
   systems: SystemKind[];
   set: Record<string, string>;
@@ -80,9 +83,9 @@ interface Flags {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const program = new Command('bench')
     .description(
-      'Service benchmark: a do-nothing kafkajs consumer (bare), a typical eachMessage processor (naive) and `clvstream run`, on the same broker and Redis, in one run: throughput on a pre-produced backlog, end-to-end delay under live traffic, CPU and Redis memory.',
+      'Service benchmark: a do-nothing kafkajs consumer (bare), a typical eachMessage processor (naive), `clvstream run` and the Kafka Streams peer (benchmarks/peers/kafka-streams), on the same broker and Redis, in one run: throughput on a pre-produced backlog, end-to-end delay under live traffic, CPU, Redis memory and RocksDB bytes on disk.',
     )
-    .option('--quick', `a short run (under a minute with the build): defaults --events ${QUICK.events} --duration ${QUICK.duration} --customers ${QUICK.customers}`)
+    .option('--quick', `a short run (under two minutes with the build): defaults --events ${QUICK.events} --duration ${QUICK.duration} --customers ${QUICK.customers}`)
     .addOption(new Option('--events <n>', `backlog size (default ${NORMAL.events})`).argParser(integer('--events', 1, 5_000_000)))
     .addOption(new Option('--duration <s>', `seconds of live traffic per system; also the longest backlog phase of bare/naive (default ${NORMAL.duration})`).argParser(positive('--duration', 600)))
     .addOption(new Option('--customers <n>', `simulated customer population (default ${NORMAL.customers})`).argParser(integer('--customers', 100, 5_000_000)))
@@ -91,7 +94,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     )
     .addOption(new Option('--partitions <n>', 'partitions of every topic (default 8)').argParser(integer('--partitions', 1, 64)))
     .addOption(new Option('--instances <n>', 'processes per system in one consumer group (clvstream also runs with 1 for the scaling ratio)').default(1).argParser(integer('--instances', 1, 8)))
-    .addOption(new Option('--rate <events/s>', 'live traffic rate (default: half of clvstream\'s measured throughput)').argParser(positive('--rate', 10_000_000)))
+    .addOption(new Option('--rate <events/s>', 'one live traffic rate (default: a quarter and a half of the slower of clvstream and kafka-streams, measured by a first backlog run of each)').argParser(positive('--rate', 10_000_000)))
+    .addOption(new Option('--peer-threads <n>', 'stream threads of the Kafka Streams job (default: the number of cores)').argParser(integer('--peer-threads', 1, 64)))
     .addOption(new Option('--seed <n>', 'workload seed').default(7).argParser(integer('--seed', 0, 0xffffffff)))
     .addOption(new Option('--systems <list>', `which systems, in ${SYSTEM_KINDS.join(',')}`).default([...SYSTEM_KINDS]).argParser(systemList))
     .addOption(new Option('--set <KEY=VALUE>', 'extra clvstream setting (repeatable), e.g. --set RUN_BATCH_MAX_RECORDS=2000').default({}).argParser(setting))
@@ -103,7 +107,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const f = program.opts<Flags>();
   const base = f.quick === true ? QUICK : NORMAL;
   if (f.preload > 0 && f.systems.some((k) => k !== 'clvstream')) {
-    program.error('error: --preload needs --systems clvstream (naive and bare would start from an empty store)');
+    program.error('error: --preload needs --systems clvstream (naive, bare and kafka-streams would start from an empty store)');
   }
   return {
     quick: f.quick === true,
@@ -114,6 +118,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     partitions: f.partitions ?? null,
     instances: f.instances,
     rate: f.rate ?? null,
+    peerThreads: f.peerThreads ?? null,
     seed: f.seed,
     systems: f.systems,
     set: f.set,

@@ -3,7 +3,9 @@
 // its cause, the options, a reproducible workload).
 import { describe, expect, it } from 'vitest';
 import { causeEventId, delayStats } from '../../benchmarks/service/measure/delay.js';
+import { liveRatesOf } from '../../benchmarks/service/live-rates.js';
 import { parseOptions } from '../../benchmarks/service/options.js';
+import type { SystemResult } from '../../benchmarks/service/report.js';
 import { toRecord, workloadEvents } from '../../benchmarks/workload.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { ingestRulesFrom } from '../../src/config/runtime-parameters.js';
@@ -91,5 +93,21 @@ describe('workload', () => {
       if (decoded.ok) expect(decoded.input.customerId).toBe(r.key);
     }
     expect(new Set(records.map((r) => r.type)).size).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('the live rates (a quarter and a half of the slower calibrated system)', () => {
+  const calibrated = (name: string, eventsPerSecond: number | null): SystemResult => ({ name, throughput: { eventsPerSecond } }) as unknown as SystemResult;
+
+  it('takes the slower system and keeps a quarter and a half apart even when it is slow', () => {
+    const rates = liveRatesOf({ rate: null }, [calibrated('clvstream ×1', 906), calibrated('kafka-streams ×1', 252)]);
+    expect(rates.map((r) => r.eventsPerSecond)).toEqual([60, 130]);
+    expect(rates[0]?.source).toContain('kafka-streams ×1');
+    expect(liveRatesOf({ rate: null }, [calibrated('clvstream ×1', 14_167), calibrated('kafka-streams ×1', 20_000)]).map((r) => r.eventsPerSecond)).toEqual([3_500, 7_100]);
+  });
+
+  it('uses --rate alone when given, and a fixed default without a calibration', () => {
+    expect(liveRatesOf({ rate: 500 }, [calibrated('clvstream ×1', 906)]).map((r) => r.eventsPerSecond)).toEqual([500]);
+    expect(liveRatesOf({ rate: null }, [calibrated('clvstream ×1', null)]).map((r) => r.eventsPerSecond)).toEqual([1_000]);
   });
 });
