@@ -41,15 +41,8 @@ die() {
   exit 1
 }
 
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || die "missing $*; install them (apt-get is not available here)"
-  [[ $(id -u) -eq 0 ]] || die "missing $*; run as root or: apt-get install $*"
-  log "apt-get install $* (log: $CACHE/apt.log)"
-  mkdir -p "$CACHE"
-  apt-get update >>"$CACHE/apt.log" 2>&1 || die "apt-get update failed, see $CACHE/apt.log"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$CACHE/apt.log" 2>&1 ||
-    die "apt-get install $* failed, see $CACHE/apt.log"
-}
+# shellcheck source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 
 java_bin() { printf '%s\n' "${JAVA:-java}"; }
 
@@ -165,14 +158,6 @@ java_args_run() {
   "${cmd[@]}" "$@"
 }
 
-pid_alive() {
-  [[ ${1:-} =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
-
 cmd_start() {
   local dir=$1
   [[ -f $dir/server.properties ]] || die "start: $dir/server.properties is missing (run init first)"
@@ -202,15 +187,7 @@ cmd_stop() {
   [[ -f $dir/pid ]] || return 0
   pid=$(<"$dir/pid")
   # Only what we started: the pid must still run kafka.Kafka.
-  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka'; then
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 20))
-    while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.2; done
-    if pid_alive "$pid"; then
-      log "node in $dir (pid $pid) ignored SIGTERM for 20 s; SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  stop_pid "$pid" kafka.Kafka 20 || true
   rm -f "$dir/pid"
 }
 
