@@ -5,7 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { customerId } from '../contracts/primitives.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import { createKafka } from '../kafka/client.js';
-import { connectState } from '../state/connect.js';
+import { openState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
 import { settingsFromEnv } from './settings-from-env.js';
@@ -26,7 +26,7 @@ export function inspectCommand(): Command {
       const settings = settingsFromEnv();
       try {
         const partitionCount = explicit ?? (await partitionCountFromKafka(settings));
-        const state = connectState(settings, { redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 } });
+        const state = await openState(settings, { redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 } });
         try {
           const model = (await new ModelStore(state.redis, state.keys).current())?.snapshot ?? UNFITTED_MODEL;
           const found = await lookupCustomer({ store: state.store, partitionCount, model, config: domainConfigFrom(settings) }, customer);

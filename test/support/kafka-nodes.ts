@@ -23,7 +23,7 @@ const START_TIMEOUT_MS = 180_000;
  * kernel hands out for `listen(0)` can be taken by an outgoing connection
  * before the JVM binds it, which failed a 3-node start under load.
  */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 23_000 + Math.floor(Math.random() * 7_000);
     const free = await new Promise<boolean>((resolve) => {
