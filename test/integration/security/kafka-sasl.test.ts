@@ -198,4 +198,26 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
       expect(captured.includes(secret), `a secret in the output: ${secret}`).toBe(false);
     }
   });
+
+  it.each([
+    // Runtime refusal: exit 1.
+    ['Read on the consumer group', (acl: AclEntry) => acl.resourceType === AclResourceTypes.GROUP, /consumer group 'clvtest-noacl-[^']+-group' .*lacks Read on the group/, 1],
+    // A broker hides a topic the principal may not describe: found at the start-up check, a configuration error (exit 2).
+    ['Read on the purchase topic', (acl: AclEntry) => acl.resourceType === AclResourceTypes.TOPIC && acl.resourceName.endsWith('.purchases'), /missing Kafka topics: clvtest-noacl-\S+\.purchases .*not authorized/, 2],
+  ] as const)('a missing ACL (%s) ends run with one line naming the resource', { timeout: 240_000 }, async (_name, dropped, named, code) => {
+    const env = deployment('noacl');
+    await createTopics(env);
+    const acls = documentedAcls(env, `User:${SERVICE.user}`);
+    await admin.createAcls({ acl: acls.filter((acl) => !dropped(acl)) });
+    const service = new ProcessorProcess({ ...env, LOG_LEVEL: 'warn' });
+    cleanups.push(() => service.ensureDead());
+    const exit = await Promise.race([service.exited, waitFor(() => false, { timeoutMs: 120_000, what: 'run to exit' }).catch(() => 'still running' as const)]);
+    const said = `${service.stderr.join('')}\n${JSON.stringify(service.lines.slice(-5))}`;
+    expect(exit, said).toEqual({ code, signal: null });
+    const lines = service.stderr.join('').trim().split('\n');
+    expect(lines, said).toHaveLength(1);
+    expect(lines[0]).toMatch(/^clvstream: /);
+    expect(lines[0], lines[0]).toMatch(named);
+    expect(lines[0]).toMatch(/authoriz|ACL/i);
+  });
 });
