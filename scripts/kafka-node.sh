@@ -13,10 +13,17 @@
 #       a file holding it. Installs a JDK and Maven with apt-get when missing.
 #   kafka-node.sh init DIR --node-id N --port P --controller-port C
 #                      [--voters 1@127.0.0.1:C1,2@127.0.0.1:C2,...] [--cluster-id ID]
-#                      [--set key=value]...
+#                      [--set key=value]... [--secure CERTDIR --scram USER=PASSWORD...]
 #       Writes DIR/server.properties and formats DIR/data. Without --voters the
 #       node is a standalone quorum of one; with them, one of a static quorum
 #       (every node of it gets the same --voters and --cluster-id).
+#       --secure: the client port is SASL_SSL (SCRAM-SHA-512, TLS with
+#       CERTDIR/server.p12 from scripts/test-certs.sh) with the standard
+#       authorizer: no ACL, no access. Each --scram user gets SCRAM-SHA-512
+#       credentials at format time; the first one is the super user the node
+#       itself uses between brokers. The controller port stays plaintext on
+#       loopback (its anonymous principal is a super user, as the brokers'
+#       requests to the controller need).
 #   kafka-node.sh start DIR     starts the node in the background, waits until it
 #                               serves (at most KAFKA_NODE_WAIT_SECS, default 90),
 #                               prints its pid; its log is DIR/broker.log.
@@ -41,15 +48,8 @@ die() {
   exit 1
 }
 
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || die "missing $*; install them (apt-get is not available here)"
-  [[ $(id -u) -eq 0 ]] || die "missing $*; run as root or: apt-get install $*"
-  log "apt-get install $* (log: $CACHE/apt.log)"
-  mkdir -p "$CACHE"
-  apt-get update >>"$CACHE/apt.log" 2>&1 || die "apt-get update failed, see $CACHE/apt.log"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$CACHE/apt.log" 2>&1 ||
-    die "apt-get install $* failed, see $CACHE/apt.log"
-}
+# shellcheck source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 
 java_bin() { printf '%s\n' "${JAVA:-java}"; }
 
@@ -92,7 +92,7 @@ java_cmd() {
 cmd_init() {
   local dir=$1
   shift
-  local node_id='' port='' cport='' voters='' cluster_id='' sets=()
+  local node_id='' port='' cport='' voters='' cluster_id='' sets=() certs='' scram=()
   while (($#)); do
     case $1 in
       --node-id) node_id=$2; shift 2 ;;
@@ -101,24 +101,53 @@ cmd_init() {
       --voters) voters=$2; shift 2 ;;
       --cluster-id) cluster_id=$2; shift 2 ;;
       --set) sets+=("$2"); shift 2 ;;
+      --secure) certs=$2; shift 2 ;;
+      --scram) scram+=("$2"); shift 2 ;;
       *) die "init: unknown option $1" ;;
     esac
   done
   [[ -n $node_id && -n $port && -n $cport ]] || die "init needs --node-id, --port and --controller-port"
+  if [[ -n $certs ]]; then
+    ((${#scram[@]})) || die "init --secure needs at least one --scram USER=PASSWORD (the super user)"
+    [[ -s $certs/server.p12 && -s $certs/store.password ]] || die "init --secure: $certs has no server.p12 (make it with scripts/test-certs.sh)"
+    certs=$(cd "$certs" && pwd)
+  fi
   local nodes=1
   [[ -n $voters ]] && nodes=$(tr ',' '\n' <<<"$voters" | grep -c .)
   # Internal topics: replicated on a cluster, as production runs them.
   local rf=$((nodes < 3 ? nodes : 3)) isr=$((nodes >= 3 ? 2 : 1))
   mkdir -p "$dir/data"
+  # Passwords may be written below.
+  touch "$dir/server.properties"
+  chmod 600 "$dir/server.properties"
   {
     echo "# written by scripts/kafka-node.sh init"
     echo "process.roles=broker,controller"
     echo "node.id=$node_id"
-    echo "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
-    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
     echo "controller.listener.names=CONTROLLER"
-    echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-    echo "inter.broker.listener.name=PLAINTEXT"
+    if [[ -n $certs ]]; then
+      local super=${scram[0]%%=*} super_password=${scram[0]#*=}
+      echo "listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+      echo "advertised.listeners=SASL_SSL://127.0.0.1:$port"
+      echo "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
+      echo "inter.broker.listener.name=SASL_SSL"
+      echo "sasl.enabled.mechanisms=SCRAM-SHA-512"
+      echo "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512"
+      echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$super\" password=\"$super_password\";"
+      echo "ssl.keystore.type=PKCS12"
+      echo "ssl.keystore.location=$certs/server.p12"
+      echo "ssl.keystore.password=$(<"$certs/store.password")"
+      echo "ssl.truststore.type=PEM"
+      echo "ssl.truststore.location=$certs/ca.crt"
+      echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+      echo "allow.everyone.if.no.acl.found=false"
+      echo "super.users=User:$super;User:ANONYMOUS"
+    else
+      echo "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+      echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
+      echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+      echo "inter.broker.listener.name=PLAINTEXT"
+    fi
     if [[ -n $voters ]]; then
       echo "controller.quorum.voters=$voters"
     else
@@ -159,6 +188,8 @@ cmd_init() {
   done
   local format=(kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" --ignore-formatted)
   [[ -n $voters ]] || format+=(--standalone)
+  local user
+  for user in "${scram[@]}"; do format+=(--add-scram "SCRAM-SHA-512=[name=${user%%=*},password=${user#*=}]"); done
   java_args_run "${format[@]}" >"$dir/format.log" 2>&1 || die "formatting $dir failed, see $dir/format.log"
 }
 
@@ -167,14 +198,6 @@ java_args_run() {
   local cmd=()
   while IFS= read -r -d '' part; do cmd+=("$part"); done < <(java_cmd)
   "${cmd[@]}" "$@"
-}
-
-pid_alive() {
-  [[ ${1:-} =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
 }
 
 cmd_start() {
@@ -206,15 +229,7 @@ cmd_stop() {
   [[ -f $dir/pid ]] || return 0
   pid=$(<"$dir/pid")
   # Only what we started: the pid must still run kafka.Kafka.
-  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka'; then
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 20))
-    while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.2; done
-    if pid_alive "$pid"; then
-      log "node in $dir (pid $pid) ignored SIGTERM for 20 s; SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  stop_pid "$pid" kafka.Kafka 20 || true
   rm -f "$dir/pid"
 }
 

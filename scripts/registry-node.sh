@@ -41,6 +41,8 @@ die() {
   log "ERROR: $*"
   exit 1
 }
+# shellcheck source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 
 java_major() {
   "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1
@@ -91,14 +93,6 @@ cmd_home() {
 }
 
 url_of() { printf 'http://127.0.0.1:%s/apis/ccompat/v7\n' "$1"; }
-
-pid_alive() {
-  [[ ${1:-} =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
 
 answers() {
   [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(url_of "$1")/subjects" 2>/dev/null) == 200 ]]
@@ -155,15 +149,7 @@ cmd_stop() {
   [[ -f $dir/pid ]] || return 0
   pid=$(<"$dir/pid")
   # Only what we started: the pid must still run the registry's jar.
-  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'quarkus-run.jar'; then
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 10))
-    while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.1; done
-    if pid_alive "$pid"; then
-      log "registry in $dir (pid $pid) ignored SIGTERM for 10 s; SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  stop_pid "$pid" quarkus-run.jar 10 || true
   rm -f "$dir/pid"
 }
 

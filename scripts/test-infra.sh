@@ -58,32 +58,10 @@ fail() {
 
 # ---------------------------------------------------------------- packages --
 
-APT_UPDATED=0
-apt_install() {
-  # Only ever called for packages that are actually missing.
-  local pkgs=("$@") sudo=()
-  if ! command -v apt-get >/dev/null 2>&1; then
-    fail "missing ${pkgs[*]} and apt-get is not available; install them manually"
-  fi
-  if [[ $(id -u) -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      sudo=(sudo -n)
-    else
-      fail "missing ${pkgs[*]}; run as root or install them: apt-get install ${pkgs[*]}"
-    fi
-  fi
-  mkdir -p "$INFRA"
-  if [[ $APT_UPDATED -eq 0 ]]; then
-    log "apt-get update (log: .infra/apt.log)"
-    "${sudo[@]}" apt-get update >>"$INFRA/apt.log" 2>&1 ||
-      fail "apt-get update failed, see .infra/apt.log"
-    APT_UPDATED=1
-  fi
-  log "apt-get install ${pkgs[*]}"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${pkgs[@]}" >>"$INFRA/apt.log" 2>&1 ||
-    fail "apt-get install ${pkgs[*]} failed, see .infra/apt.log"
-}
+die() { fail "$@"; }
+APT_LOG="$INFRA/apt.log"
+# shellcheck source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 
 ensure_redis() {
   local missing=()
@@ -113,21 +91,6 @@ free_port() {
     return 0
   done
   fail "no free port found in $PORT_MIN-$PORT_MAX"
-}
-
-# A zombie (exited, not yet reaped by its new parent) counts as dead.
-pid_alive() {
-  local stat
-  [[ ${1:-} =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) } # the state letter follows the last ')' (comm may hold spaces)
-  [[ ${stat:0:1} != Z ]]
-}
-
-# Guards against PID reuse: the pid must still run the program we started.
-pid_is() {
-  local pid=$1 name=$2
-  pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name"
 }
 
 redis_ping() {
@@ -274,7 +237,7 @@ check_all() {
 }
 
 stop_all() {
-  local f pid name expect deadline
+  local f pid name
   shopt -s nullglob
   local pidfiles=("$INFRA"/*.pid)
   shopt -u nullglob
@@ -294,14 +257,7 @@ stop_all() {
       rm -f "$f"
       continue
     fi
-    if pid_is "$pid" redis-server; then
-      kill -TERM "$pid" 2>/dev/null || true
-      deadline=$((SECONDS + 10))
-      while ((SECONDS < deadline)) && pid_alive "$pid"; do sleep 0.1; done
-      if pid_alive "$pid"; then
-        log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
+    if stop_pid "$pid" redis-server 10; then
       log "stopped $name (pid $pid)"
     else
       log "$name (pid $pid) was not running"

@@ -24,6 +24,7 @@ import { runnerMetrics } from '../ops/runner-metrics.js';
 import { RELAY_BATCH_RECORDS } from '../service/outbox-relay.js';
 import { StreamRunner } from '../service/stream-runner.js';
 import { ThreadedRelay } from '../service/threaded-relay.js';
+import { checkStateAccess, StateAccessError } from '../state/access-check.js';
 import { connectState } from '../state/connect.js';
 import { ModelStore } from '../state/model-store.js';
 
@@ -55,6 +56,17 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   const { settings, logger } = options;
   logger.info({ settings: settingsForLog(settings), version: options.version }, 'starting');
   const state = connectState(settings, { errorLog: { logger, connection: 'state' } });
+  try {
+    await checkStateAccess(state.redis, state.keys);
+  } catch (err) {
+    // Wrong credentials or a missing permission end the start; an unreachable
+    // Redis does not (the service waits for it, as it does at any other time).
+    if (err instanceof StateAccessError) {
+      state.redis.disconnect();
+      throw err;
+    }
+    logger.warn({ err }, 'redis access not checked: redis did not answer');
+  }
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
   const config = domainConfigFrom(settings);

@@ -15,7 +15,7 @@ import { RuntimeMetrics } from '../ops/metrics.js';
 import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { stateReportProvider } from '../ops/reports.js';
-import { connectState } from '../state/connect.js';
+import { openState } from '../state/connect.js';
 import { ModelStore } from '../state/model-store.js';
 
 export interface ServeStateOptions {
@@ -36,7 +36,7 @@ export interface ServingState {
 export async function serveState(options: ServeStateOptions): Promise<ServingState> {
   const { settings, logger } = options;
   logger.info({ settings: settingsForLog(settings), version: options.version, partitions: options.partitionCount }, 'serving');
-  const state = connectState(settings, { errorLog: { logger, connection: 'state' } });
+  const state = await openState(settings, { errorLog: { logger, connection: 'state' } });
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
   const config = domainConfigFrom(settings);

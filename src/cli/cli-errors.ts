@@ -8,6 +8,7 @@
  */
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { StateAccessError } from '../state/access-check.js';
 import { FatalRunnerError } from '../service/stream-runner.js';
 import { TopologyError } from '../service/topology.js';
 import { RuntimeFailure } from './runtime-failure.js';
@@ -63,7 +64,7 @@ export function failureOf(error: unknown, options: { debug: boolean }): Failure 
   if (typeof errno?.path === 'string' && typeof errno.code === 'string' && errno.code in PATH_ERRORS) {
     return { exitCode: EXIT.usage, line: `${errno.path}: ${PATH_ERRORS[errno.code]}` };
   }
-  if (error instanceof RuntimeFailure || error instanceof FatalRunnerError || error instanceof TopicsCommandError) {
+  if (error instanceof RuntimeFailure || error instanceof FatalRunnerError || error instanceof TopicsCommandError || error instanceof StateAccessError) {
     return { exitCode: EXIT.failure, line: error.message, stack: options.debug ? error.stack : undefined };
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import type { Settings } from '../config/settings.js';
 import { customerId } from '../contracts/primitives.js';
 import { createKafka } from '../kafka/client.js';
-import { connectState, type StateConnection } from '../state/connect.js';
+import { openState, type StateConnection } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
@@ -35,7 +35,7 @@ export function customerCommand(name: string, description: string, run: (context
       const settings = settingsFromEnv();
       try {
         const partitionCount = explicit ?? (await partitionCountFromKafka(settings));
-        const state = connectState(settings, { redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 } });
+        const state = await openState(settings, { redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 } });
         try {
           await run({ customer, settings, partitionCount, state, fail });
         } finally {

@@ -5,7 +5,7 @@ import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.
 import { fitSummaryFile } from '../app/fit-summary.js';
 import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
 import { DAY_MS } from '../domain/time.js';
-import { connectState } from '../state/connect.js';
+import { openState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
 import { dayOption, inputArgument, numberOption, summaryArgument } from './analytics-options.js';
@@ -115,7 +115,7 @@ async function fitState(flags: FitFlags, options: FitOptions): Promise<void> {
   const now = new Date();
   const asOfDay = flags.asOf === undefined ? Math.floor(now.getTime() / DAY_MS) : dayOption('--as-of', flags.asOf);
   checkVersionName(flags.modelVersion);
-  const connection = connectState(url === undefined ? settings : { ...settings, REDIS_URL: url, REDIS_CLUSTER_NODES: undefined });
+  const connection = await openState(url === undefined ? settings : { ...settings, REDIS_URL: url, REDIS_CLUSTER_NODES: undefined });
   try {
     const progress = ttyProgress('fit', 'customer states');
     const outcome = await fitFromState({

@@ -5,7 +5,7 @@ import { LineOutput } from '../app/line-output.js';
 import { backfill } from '../app/redis-backfill.js';
 import { replay } from '../app/replay.js';
 import { loadSettings } from '../config/index.js';
-import { connectState } from '../state/connect.js';
+import { openState } from '../state/connect.js';
 import { basename } from 'node:path';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
@@ -61,7 +61,7 @@ async function backfillCommand(file: string | undefined, url: string, opts: { de
     throw new UsageError('--state writes to Redis; --out, --customers and --as-of apply to the in-memory replay only');
   }
   const settings = loadSettings({ env: { ...process.env, REDIS_URL: url } });
-  const state = connectState(settings);
+  const state = await openState(settings);
   try {
     const summary = await backfill({
       input: file === undefined || file === '-' ? process.stdin : createReadStream(file),

@@ -18,12 +18,14 @@
  * | `GET /docs/` | open | a browsable UI of that document (Swagger UI, bundled) |
  * | `GET /console/` | open | the web console (static files built by Vite into dist/console); `/` redirects there |
  *
- * Auth: with `bearerToken` (HTTP_BEARER_TOKEN) every data route — unknown paths
- * included — needs `Authorization: Bearer <token>`; otherwise 401 with
- * `WWW-Authenticate: Bearer` and no data. Open are the probes and the static
- * pages (the console, the API document and its UI), which hold no data: the
- * console asks for the token and sends it with its API calls. The comparison is
- * constant-time (SHA-256 of both sides, then `timingSafeEqual`).
+ * Auth: with `bearerToken` (HTTP_BEARER_TOKEN) every route but the probes
+ * (`/healthz`, `/readyz`) — the console, the API document and unknown paths
+ * included — needs the token, as `Authorization: Bearer <token>` or, so that a
+ * browser can open the console, as the password of HTTP Basic (any user name);
+ * otherwise 401 and no data. The pages answer with a `Basic` challenge (the
+ * browser asks for the password), the data routes with a `Bearer` one (the
+ * console asks for the token itself). The comparison is constant-time (SHA-256
+ * of both sides, then `timingSafeEqual`).
  *
  * Every route has JSON schemas (generated from zod, http-schemas.ts): bad
  * parameters are a 400 `{error}` before any handler runs. Request logs are at
@@ -99,24 +101,31 @@ export interface HttpServerOptions {
   readonly status?: () => ServiceStatus;
 }
 
-const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/openapi.json', '/']);
-/** Static pages without data: the console and the API document's UI. */
-const OPEN_PREFIXES = ['/console', '/docs'];
+/** The probes: a kubelet or load balancer asks them without credentials. */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+/** Pages a browser opens (the console and the API document): they challenge with Basic, which a browser can answer. */
+const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/openapi.json']);
+const PAGE_PREFIXES = ['/console', '/docs'];
 
-function isOpen(route: string | undefined): boolean {
+function isPage(route: string | undefined): boolean {
   if (route === undefined) return false;
-  return OPEN_ROUTES.has(route) || OPEN_PREFIXES.some((prefix) => route === prefix || route.startsWith(`${prefix}/`));
+  return PAGE_ROUTES.has(route) || PAGE_PREFIXES.some((prefix) => route === prefix || route.startsWith(`${prefix}/`));
 }
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** The token of an `Authorization: Bearer <token>` header, else undefined. */
-function bearerOf(header: string | undefined): string | undefined {
+/** The token an `Authorization` header presents: a Bearer token, or a Basic password; else undefined. */
+export function presentedToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
-  return match?.[1];
+  const bearer = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+  if (bearer !== null) return bearer[1];
+  const basic = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+  if (basic === null) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 || colon === decoded.length - 1 ? undefined : decoded.slice(colon + 1);
 }
 
 const error = jsonSchemaOf(errorSchema);
@@ -153,11 +162,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false } });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (expected === undefined || isOpen(request.routeOptions.url)) return;
-    const given = bearerOf(request.headers.authorization);
-    // Hashing first makes the comparison constant-time whatever the lengths.
+    const route = request.routeOptions.url;
+    if (expected === undefined || (route !== undefined && OPEN_ROUTES.has(route))) return;
+    const given = presentedToken(request.headers.authorization);
+    // Equal-length digests: the comparison takes the same time whatever was sent.
     if (given !== undefined && timingSafeEqual(sha256(given), expected)) return;
-    const challenge = given === undefined ? 'Bearer realm="clvstream"' : 'Bearer realm="clvstream", error="invalid_token"';
+    const challenge = isPage(route)
+      ? 'Basic realm="clvstream", charset="UTF-8"'
+      : given === undefined ? 'Bearer realm="clvstream"' : 'Bearer realm="clvstream", error="invalid_token"';
     return reply.code(401).header('WWW-Authenticate', challenge).send({ error: 'unauthorized' });
   });
 

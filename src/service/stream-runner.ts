@@ -17,6 +17,7 @@
  * heartbeats keep flowing while a partition retries an unavailable Redis with
  * backoff. A topic-partition whose buffer is full is paused until it drains.
  */
+import { consumerStopMessage } from '../kafka/authorization.js';
 import {
   type Admin,
   type Consumer,
@@ -278,7 +279,9 @@ export class StreamRunner {
       this.lastError = error.message;
       this.log.error({ err: error, restart }, 'consumer crashed');
       if (restart) this.options.observer?.consumerRestarted?.(error);
-      if (!restart) this.fail(new FatalRunnerError(`the Kafka consumer stopped: ${error.message}`, { cause: error }));
+      if (!restart) {
+        this.fail(new FatalRunnerError(`the Kafka consumer stopped: ${consumerStopMessage(error, this.options.settings.KAFKA_GROUP_ID)}`, { cause: error }));
+      }
     });
     await this.consumer.run({
       autoCommit: false,

@@ -31,7 +31,8 @@ export async function checkTopology(admin: Admin, sources: readonly SourceTopic[
   const wanted = [...new Set([...read.map((s) => s.topic), ...outputs])];
   const missing = wanted.filter((t) => !existing.has(t));
   if (missing.length > 0) {
-    throw new TopologyError(`missing Kafka topics: ${missing.join(', ')} (create them, or set the TOPIC_* settings to existing ones)`);
+    // A broker with an authorizer lists only the topics the principal may describe.
+    throw new TopologyError(`missing Kafka topics: ${missing.join(', ')} (create them, or set the TOPIC_* settings to existing ones; on a broker with ACLs, a topic this principal is not authorized to read or write is not shown either: docs/operations.md lists the ACLs the service needs)`);
   }
   const { topics } = await admin.fetchTopicMetadata({ topics: read.map((s) => s.topic) });
   const counts = new Map(topics.map((t) => [t.name, t.partitions.length]));

@@ -9,6 +9,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../ops/logger.js';
 import { logRedisErrors } from '../ops/redis-errors.js';
+import { checkStateAccess } from './access-check.js';
 import { KeySpace } from './keys.js';
 import { registerScripts } from './scripts.js';
 import { PartitionStore, type RedisClient } from './store.js';
@@ -110,4 +111,26 @@ export function connectState(settings: RedisSettings, options: ConnectOptions = 
       }
     },
   };
+}
+
+/**
+ * connectState, then the start-up access check (access-check.ts): a refused
+ * password or a missing ACL permission rejects with a StateAccessError naming
+ * it, and the connection is closed. Commands that start from Redis use this.
+ */
+export async function openState(settings: RedisSettings, options: ConnectOptions = {}): Promise<StateConnection> {
+  const state = connectState(settings, options);
+  // The check reports what goes wrong; without a listener ioredis would print
+  // each failed attempt to stderr as well.
+  const quiet = (): void => undefined;
+  state.redis.on('error', quiet);
+  try {
+    await checkStateAccess(state.redis, state.keys);
+  } catch (err) {
+    state.redis.disconnect();
+    throw err;
+  } finally {
+    state.redis.off('error', quiet);
+  }
+  return state;
 }

@@ -1,5 +1,6 @@
 export { CODEC_VERSION, CODE_TABLES, decodeState, encodeState, storedVersion } from './codec.js';
-export { connectState, createRedisClient, type ConnectOptions, type RedisSettings, type StateConnection } from './connect.js';
+export { StateAccessError, checkStateAccess, isAccessRefusal } from './access-check.js';
+export { connectState, createRedisClient, openState, type ConnectOptions, type RedisSettings, type StateConnection } from './connect.js';
 export {
   FencedError,
   StateCodecError,

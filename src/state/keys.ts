@@ -16,6 +16,7 @@
  *   clv:{model}:current       string  name of the current model version
  *   clv:{model}:v:<version>   hash    one published model version (model-store.ts)
  *   clv:{model}:versions      zset    member version, score fitted_at (epoch ms)
+ *   clv:{access-check}:*      probe keys of the start-up access check, deleted at once
  *
  * Every key of partition p carries the hash tag `{p<p>}`: Redis Cluster hashes
  * only the text between the first `{` and the next `}`, so all of a partition's
@@ -183,6 +184,16 @@ export class KeySpace {
   /** Every published version (zset, score = fitted_at in epoch ms). */
   modelVersions(): string {
     return `${this.prefix}:${this.modelTag()}:versions`;
+  }
+
+  /**
+   * Keys of the start-up access check (access-check.ts): under the prefix, so
+   * the ACL's key pattern covers them, with one hash tag of their own (one
+   * cluster slot), outside every pattern a scan or report reads.
+   */
+  accessProbe(): { string: string; renamed: string; hash: string; sortedSet: string; stream: string } {
+    const base = `${this.prefix}:{access-check}:`;
+    return { string: `${base}s`, renamed: `${base}r`, hash: `${base}h`, sortedSet: `${base}z`, stream: `${base}x` };
   }
 
   /** Every model key but the versions' hashes. */

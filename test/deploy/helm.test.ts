@@ -15,6 +15,7 @@ import { settingsSchema } from '../../src/config/settings.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = join(ROOT, 'helm', 'clvstream');
 const ALL_ENABLED = join(CHART, 'ci', 'all-enabled-values.yaml');
+const SECURED = join(CHART, 'ci', 'secured-values.yaml');
 const NAMESPACE = 'clv';
 const RELEASE = 'rel';
 const FULLNAME = 'rel-clvstream';
@@ -449,6 +450,34 @@ describe.skipIf(!('bin' in helmBinary))(title, { timeout: 60_000 }, () => {
         readOnly: true,
       });
       expect(template.spec.terminationGracePeriodSeconds).toBe(75);
+    });
+  });
+
+  describe('a secured setup (ci/secured-values.yaml)', () => {
+    let manifests: Manifest[] = [];
+    beforeAll(() => {
+      manifests = render(['-f', SECURED]);
+    });
+    const values = parse(readFileSync(SECURED, 'utf8')) as { existingSecret: string; config: Record<string, string> };
+
+    it('helm lint --strict passes', () => {
+      const out = helm(['lint', '--strict', CHART, '-f', SECURED]);
+      expect(out.stdout + out.stderr).toContain('0 chart(s) failed');
+      expect(out.status).toBe(0);
+    });
+
+    it('takes every secret from the Secret it names, none from the chart, and TLS and SASL settings from the ConfigMap', () => {
+      expect(kinds(manifests)).not.toContain('Secret');
+      const template = (only(manifests, 'Deployment').spec as { template: PodTemplate }).template;
+      const container = containerOf(template, 'clvstream');
+      expectSettingsWiring(container, only(manifests, 'ConfigMap').metadata.name, values.existingSecret);
+      const config = setValues(only(manifests, 'ConfigMap').data ?? {});
+      expect(config).toMatchObject({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SSL_CA_FILE: '/etc/clvstream/ca/ca.crt', REDIS_TLS_CA_FILE: '/etc/clvstream/ca/ca.crt' });
+      for (const name of SECRET_SETTINGS) expect(Object.keys(config)).not.toContain(name);
+      // The CA bundle the settings name is mounted read-only from its own Secret.
+      expect(container.volumeMounts).toContainEqual({ name: 'clvstream-ca', mountPath: '/etc/clvstream/ca', readOnly: true });
+      expect(template.spec.volumes).toContainEqual({ name: 'clvstream-ca', secret: { secretName: 'clvstream-ca' } });
+      expect(settingsSchema.safeParse({ ...config, REDIS_URL: 'rediss://clvstream:x@redis:6380', KAFKA_SASL_USERNAME: 'clvstream', KAFKA_SASL_PASSWORD: 'x', HTTP_BEARER_TOKEN: 'a-token-of-sixteen-chars' }).success).toBe(true);
     });
   });
 

@@ -145,17 +145,38 @@ describe('bearer token', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz?x=1' })).statusCode).toBe(200);
   });
 
-  it('leaves the console, the API document and its UI open (pages without data)', async () => {
+  it('refuses the console, the API document and its UI without the token, with a challenge a browser answers', async () => {
     const { app } = await server({ bearerToken: TOKEN, consoleDir: consoleFixture() });
-    const page = await app.inject({ method: 'GET', url: '/console/' });
-    expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('console fixture');
-    expect((await app.inject({ method: 'GET', url: '/' })).headers.location).toBe('/console/');
-    expect((await app.inject({ method: 'GET', url: '/openapi.json' })).json()).toMatchObject({ openapi: '3.1.0' });
-    expect((await app.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    for (const url of ['/console/', '/console', '/', '/openapi.json', '/docs/', '/docs/json']) {
+      for (const headers of [{}, basic('x', `${TOKEN}x`), basic(TOKEN, ''), { authorization: `Bearer ${TOKEN.slice(1)}` }]) {
+        const refused = await app.inject({ method: 'GET', url, headers });
+        expect(refused.statusCode, url).toBe(401);
+        expect(refused.headers['www-authenticate'], url).toBe('Basic realm="clvstream", charset="UTF-8"');
+        expect(refused.body, url).not.toContain('console fixture');
+      }
+    }
+    for (const headers of [auth, basic('anyone', TOKEN), basic('', TOKEN)]) {
+      const page = await app.inject({ method: 'GET', url: '/console/', headers });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('console fixture');
+      expect((await app.inject({ method: 'GET', url: '/', headers })).headers.location).toBe('/console/');
+      expect((await app.inject({ method: 'GET', url: '/openapi.json', headers })).json()).toMatchObject({ openapi: '3.1.0' });
+      expect((await app.inject({ method: 'GET', url: '/docs/', headers })).statusCode).toBe(200);
+    }
+    // The Basic password opens the data routes too (a browser that was asked once sends it on).
+    expect((await app.inject({ method: 'GET', url: '/segments', headers: basic('x', TOKEN) })).statusCode).toBe(200);
     // Nothing outside the console's folder, and no route that only looks like it.
-    expect((await app.inject({ method: 'GET', url: '/console/../package.json' })).statusCode).not.toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/console/../package.json', headers: auth })).statusCode).not.toBe(200);
     expect((await app.inject({ method: 'GET', url: '/consolex' })).statusCode).toBe(401);
+  });
+
+  it('compares the token as equal-length digests, so a token of any length is refused without a throw', async () => {
+    const { app } = await server({ bearerToken: TOKEN });
+    for (const token of ['a', TOKEN.repeat(20), `${TOKEN}\u00e9`, TOKEN.toUpperCase()]) {
+      const res = await app.inject({ method: 'GET', url: '/segments', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(401);
+    }
   });
 
   it.each(['/metrics', '/customers/C-000123', '/segments', '/reports/x', '/model', '/no-such-route'])(

@@ -23,7 +23,7 @@ const START_TIMEOUT_MS = 180_000;
  * kernel hands out for `listen(0)` can be taken by an outgoing connection
  * before the JVM binds it, which failed a 3-node start under load.
  */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 23_000 + Math.floor(Math.random() * 7_000);
     const free = await new Promise<boolean>((resolve) => {
@@ -61,8 +61,11 @@ export class KafkaNodes {
     readonly nodes: readonly KafkaNode[],
   ) {}
 
-  /** Starts `count` nodes (1 or 3 in practice) and waits until every one serves. */
-  static async start(count: number): Promise<KafkaNodes> {
+  /**
+   * Starts `count` nodes (1 or 3 in practice) and waits until every one serves.
+   * `initArgs` go to `kafka-node.sh init` (e.g. `--secure CERTDIR --scram U=P`).
+   */
+  static async start(count: number, options: { initArgs?: readonly string[] } = {}): Promise<KafkaNodes> {
     const root = mkdtempSync(join(tmpdir(), 'clvtest-kafka-'));
     const taken = new Set<number>();
     const distinct = async (): Promise<number> => {
@@ -82,6 +85,7 @@ export class KafkaNodes {
       for (const [i, node] of nodes.entries()) {
         const args = ['init', node.dir, '--node-id', String(node.id), '--port', String(node.port), '--controller-port', String(ports[i]!.controller), '--cluster-id', clusterId];
         if (voters !== undefined) args.push('--voters', voters);
+        args.push(...(options.initArgs ?? []));
         await kafkaNode(args);
       }
       // A node of a quorum serves only once a majority runs: start them together.

@@ -89,7 +89,8 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // The console's pages need the token too: a browser asks for it (HTTP Basic, the token as password).
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, httpCredentials: { username: 'operator', password: TOKEN } });
     // Nothing from another origin: the console works offline.
     await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
   }, 240_000);
