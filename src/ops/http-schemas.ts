@@ -51,8 +51,23 @@ export const customerViewSchema = z.object({
   churn_reasons: z.array(z.enum(CHURN_REASONS)),
   p_alive: z.number().nullable(),
   p_alive_reason: z.enum(P_ALIVE_REASONS).nullable(),
+  prediction_model: z
+    .enum(['bgnbd', 'mbgnbd', 'simple'])
+    .describe('What the forward-looking figures come from: the fitted purchase model, or the simple CLV rule before the first fit.'),
+  expected_purchases_30d: z.number().describe('Expected purchase days in the next 30 days.'),
+  expected_purchases_90d: z.number().describe('Expected purchase days in the next 90 days.'),
+  expected_purchases_365d: z.number().describe('Expected purchase days in the next 365 days.'),
+  next_purchase_median_days: z
+    .number()
+    .nullable()
+    .describe('Median days from as_of to the next purchase if the customer is alive (read with p_alive); null before a purchase or when cancelled.'),
+  next_purchase_expected: date.nullable().describe('as_of + next_purchase_median_days, rounded to a day (null beyond a century).'),
+  mean_days_between_purchases: z.number().nullable().describe('Days from the first to the last purchase day per repeat purchase day; null without a repeat.'),
+  expected_spend_per_purchase: money.nullable().describe('Spend expected of one future purchase day (Gamma-Gamma, or the observed mean before a fit).'),
   clv_historic: money,
-  clv_predicted: money,
+  clv_predicted_year: money.describe('Predicted CLV of the next 365 days (discounted, net of costs).'),
+  clv_predicted: money.describe('Predicted CLV over the configured horizon (clv_horizon_days).'),
+  clv_horizon_days: z.number().int(),
   clv_total: money,
   gross_revenue: money,
   refunds: money,

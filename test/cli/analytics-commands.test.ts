@@ -44,16 +44,20 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     expect(json.diagnostics).toMatchObject({ customers: 2357, repeat_buyers: 946, converged: true, min_repeat_buyers: 50, l2_penalty: 0 });
     writeFileSync(file('params.json'), fit.stdout);
 
-    const score = clvstream(['score', '--params', file('params.json'), '--summary', SUMMARY, '--horizon', '39']);
+    const score = clvstream(['score', '--params', file('params.json'), '--summary', SUMMARY, '--horizon', '39', '--unit-days', '7']);
     expect(score.status).toBe(0);
     const lines = score.stdout.trim().split('\n');
     expect(lines).toHaveLength(2358);
-    expect(lines[0]).toBe('id,x,t_x,T,p_alive,expected_purchases,expected_spend');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 6)).toEqual(['id', 'x', 't_x', 'T', 'p_alive', 'expected_purchases']);
     // Customer 1 (x 2, t_x 30.43, T 38.86): 1.226 expected purchases in 39 weeks, 24.65 per purchase (published).
-    const [id, , , , , expected, spend] = lines[1]!.split(',');
-    expect(id).toBe('1');
-    expect(Number(expected)).toBeCloseTo(1.226, 3);
-    expect(Number(spend)).toBeCloseTo(24.65, 1);
+    const row = Object.fromEntries(header.map((name, i) => [name, lines[1]!.split(',')[i]]));
+    expect(row['id']).toBe('1');
+    expect(Number(row['expected_purchases'])).toBeCloseTo(1.226, 3);
+    expect(Number(row['expected_spend'])).toBeCloseTo(24.65, 1);
+    // 39 weeks = 273 days: the 365-day figure is above it, and t_x / x = 15.2 weeks = 106.5 days.
+    expect(Number(row['expected_purchases_365d'])).toBeGreaterThan(1.226);
+    expect(Number(row['mean_days_between_purchases'])).toBeCloseTo((30.43 * 7) / 2, 6);
   });
 
   it('fit --summary with --penalty shrinks; with too few repeat buyers prints nulls and exits 1', () => {
