@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { CANCELLATION_REASONS } from '../contracts/inbound.js';
+import { LOST_MIN_LEVELS, LOST_SORT_KEYS } from '../domain/reports/lost-customers.js';
 import { customerId } from '../contracts/primitives.js';
 import {
   ACCOUNT_STATUSES,
@@ -174,4 +175,42 @@ export const customerDetailsSchema = z.object({
       .array(z.object({ days: z.number().int(), expected: z.number() }))
       .describe('Expected purchases in the next `days` days (BG/NBD); empty while unfitted.'),
   }),
+});
+
+/** `GET /lost-customers` query. */
+export const lostCustomersQuerySchema = z.strictObject({
+  as_of: date
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a calendar date like 2025-03-01' })
+    .optional()
+    .describe('Evaluate as of this day; default: the latest partition watermark.'),
+  sort: z.enum(LOST_SORT_KEYS).optional().describe('Order, descending; default value_lost.'),
+  min_level: z.enum(LOST_MIN_LEVELS).optional().describe('Lowest churn level listed besides the cancelled; default lost.'),
+  limit: z
+    .string()
+    .regex(/^(100000|[1-9]\d{0,4})$/, { message: 'a whole number from 1 to 100000' })
+    .optional()
+    .describe('List the first n of the sort; default 1000.'),
+  format: z.enum(['json', 'csv']).optional().describe('json (default) or csv (text/csv, one row per customer).'),
+});
+
+export const lostCustomerSchema = z.object({
+  customer_id: z.string(),
+  how: z.enum(['cancelled', 'churned']).describe('cancelled: the account was cancelled; churned: the churn level says they went quiet.'),
+  left_on: date.describe('Cancelled: the UTC date of the cancellation; churned: the last purchase day.'),
+  last_purchase: date.nullable(),
+  churn_level: z.enum(CHURN_LEVELS),
+  churn_reasons: z.array(z.enum(CHURN_REASONS)),
+  cancellation_reason: z.enum(CANCELLATION_REASONS).nullable(),
+  competitor: z.string().nullable(),
+  clv_historic: money,
+  predicted_clv_at_leaving: money.describe('Predicted CLV over the horizon on the day they left, as if they had stayed.'),
+  value_lost: money.describe('predicted_clv_at_leaving less the predicted CLV now.'),
+});
+
+export const lostCustomersSchema = z.object({
+  as_of: date,
+  currency: z.string(),
+  sort: z.enum(LOST_SORT_KEYS),
+  total: z.number().int().min(0).describe('Every customer who has left; customers lists the first `limit` of the sort.'),
+  customers: z.array(lostCustomerSchema),
 });

@@ -53,7 +53,7 @@ export interface StateReportsOptions {
   readonly now?: () => number;
 }
 
-function dateParam(name: string, value: string): number {
+export function dateParam(name: string, value: string): number {
   const day = localDayOf(value);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || dayToDate(day) !== value) {
     throw new ReportRequestError(`${name} must be a calendar date like 2025-03-01`);
@@ -67,17 +67,19 @@ function integerParam(name: string, value: string, min: number, max: number): nu
   return n;
 }
 
+/** A report's default day: the latest watermark of any partition, else today (UTC). */
+export async function defaultReportDay(options: StateReportsOptions): Promise<number> {
+  const now = options.now ?? Date.now;
+  const count = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
+  const days = count === null ? [] : await Promise.all(Array.from({ length: count }, (_, p) => watermarkDay(options.store, p)));
+  const known = days.filter((d): d is number => d !== null);
+  return known.length > 0 ? Math.max(...known) : localDayOf(new Date(now()).toISOString());
+}
+
 export function stateReportProvider(options: StateReportsOptions): ReportProvider {
   const now = options.now ?? Date.now;
   const cache = new Cached<Record<string, unknown>>(options.cacheTtlMs ?? 300_000, now);
-
-  /** The latest watermark of any partition, else today (UTC). */
-  const defaultDay = async (): Promise<number> => {
-    const count = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
-    const days = count === null ? [] : await Promise.all(Array.from({ length: count }, (_, p) => watermarkDay(options.store, p)));
-    const known = days.filter((d): d is number => d !== null);
-    return known.length > 0 ? Math.max(...known) : localDayOf(new Date(now()).toISOString());
-  };
+  const defaultDay = () => defaultReportDay(options);
 
   const population = async (query: Readonly<Record<string, string>>): Promise<Record<string, unknown>> => {
     for (const key of Object.keys(query)) {

@@ -105,6 +105,30 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
   });
 });
 
+describe('report --lost', () => {
+  it('lists who left as CSV, sorted by value lost, and refuses CSV without --lost', () => {
+    const lines = [
+      { type: 'purchase', event_id: 'p1', customer_id: 'A', occurred_at: '2025-05-10T10:00:00Z', amount: '100.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'p2', customer_id: 'A', occurred_at: '2025-06-20T10:00:00Z', amount: '50.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'p3', customer_id: 'B', occurred_at: '2025-05-15T10:00:00Z', amount: '20.00', currency: 'USD' },
+      { type: 'cancellation', event_id: 'c1', customer_id: 'B', occurred_at: '2025-06-01T10:00:00Z', reason: 'price' },
+      { type: 'purchase', event_id: 'p4', customer_id: 'D', occurred_at: '2026-06-01T10:00:00Z', amount: '80.00', currency: 'USD' },
+    ];
+    writeFileSync(file('lost.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const run = clvstream(['report', file('lost.jsonl'), '--lost', '--format', 'csv', '--as-of', '2026-06-30']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = run.stdout.trim().split('\n');
+    expect(rows[0]).toBe('customer_id,how,left_on,last_purchase,churn_level,churn_reasons,cancellation_reason,competitor,clv_historic,predicted_clv_at_leaving,value_lost');
+    expect(rows.slice(1).map((r) => r.split(',').slice(0, 3).join(','))).toEqual(['A,churned,2025-06-20', 'B,cancelled,2025-06-01']);
+    const values = rows.slice(1).map((r) => Number(r.split(',').at(-1)));
+    expect(values[0]).toBeGreaterThan(values[1]!);
+    const refused = clvstream(['report', file('lost.jsonl'), '--format', 'csv']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe('clvstream: --format csv needs --lost\n');
+  });
+});
+
 describe('exit codes of every subcommand', () => {
   // Four CLI processes: on a loaded machine that is more than vitest's default 5 s.
   it('an unknown option or a missing option value exits 2, whichever subcommand it is given to', { timeout: 120_000 }, () => {

@@ -17,6 +17,10 @@ import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import { createReadinessProbe } from '../../src/ops/readiness.js';
 import { instrumentRedis } from '../../src/ops/redis-timing.js';
 import { stateReportProvider } from '../../src/ops/reports.js';
+import { stateLostCustomersProvider } from '../../src/ops/lost-customers.js';
+import { lostListCsv, lostListJson } from '../../src/app/lost-customers.js';
+import { lostCustomers } from '../../src/domain/reports/lost-customers.js';
+import { emptyState } from '../../src/domain/state.js';
 import { ScanSegmentCounts } from '../../src/ops/segment-counts.js';
 import { reportJson } from '../../src/app/report.js';
 import { populationReport } from '../../src/domain/reports/population-report.js';
@@ -70,6 +74,7 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
         config: defaultDomainConfig,
         segments: new ScanSegmentCounts(store, { scanCount: 50, cacheTtlMs: 0 }),
         reports: stateReportProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainConfig, scanCount: 50 }),
+        lostCustomers: stateLostCustomersProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainConfig, scanCount: 50 }),
         bearerToken: TOKEN,
       });
       base = await listen(server, 0, '127.0.0.1');
@@ -135,6 +140,39 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
       expect(await get('/customers/C-ops-nobody')).toMatchObject({ status: 404, body: { error: 'unknown customer' } });
       expect(await get('/customers/C-ops-1', null)).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
       expect(await get('/customers/C-ops-1', 'wrong-token-000000000000')).toMatchObject({ status: 401 });
+    });
+
+    it('lists the customers who left from every partition, sorted by value lost, as JSON and CSV', async () => {
+      // 30 customers over the partitions: every third cancelled (for a competitor), the rest long silent or recent.
+      const states: CustomerState[] = [];
+      for (let i = 0; i < 30; i++) {
+        const s = emptyState(`C-lost-${i}`);
+        s.orders = s.purchaseDays = 1;
+        s.firstDay = s.lastDay = 20_000 + i;
+        s.asOfDay = s.lastDay;
+        s.lastPurchaseAt = s.lastDay * 86_400_000 + 3_600_000;
+        s.grossMinor = 1_000 * (i + 1);
+        s.marginMinor = 300 * (i + 1);
+        s.dayBits = [1];
+        if (i % 3 === 0) {
+          s.cancelledAt = s.lastPurchaseAt + 86_400_000;
+          s.cancelReason = 'competitor';
+          s.competitor = i % 2 === 0 ? 'Acme' : 'Globex';
+        }
+        if (i >= 25) s.firstDay = s.lastDay = s.asOfDay = 20_700; // recent buyers: still active
+        states.push(s);
+      }
+      const watermark = 20_720;
+      await commit(states, watermark);
+      const expected = lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainConfig);
+      expect(expected.length).toBeGreaterThan(10);
+
+      const json = await get('/lost-customers');
+      expect(json.status).toBe(200);
+      expect(json.body).toEqual(lostListJson(expected, expected.length, watermark, 'value_lost', 'USD'));
+      const csv = await get('/lost-customers?format=csv&limit=5&sort=clv_historic');
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(csv.body).toBe(lostListCsv(lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainConfig, { sort: 'clv_historic' }).slice(0, 5), 'USD'));
     });
 
     it('counts the stored segments by scanning every partition', async () => {
