@@ -16,6 +16,7 @@ import {
   type NpsTally,
   type PopulationReport,
 } from '../domain/reports/population-report.js';
+import type { RetentionReport } from '../domain/reports/retention.js';
 import { dayToDate } from '../domain/time.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
@@ -30,6 +31,8 @@ export interface ReportFromEventsOptions {
   /** Events on later days are skipped; null → the latest event day. */
   readonly asOfDay: number | null;
   readonly periodDays?: number;
+  /** Cohort period length in days (default 365). */
+  readonly cohortDays?: number;
   /** Called now and then with the lines read so far (a progress line on a TTY). */
   readonly onProgress?: (count: number) => void;
 }
@@ -56,7 +59,7 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
   }, options.onProgress);
   const day = options.asOfDay ?? latest ?? 0;
   processor.advanceTo(day);
-  const report = populationReport(processor.states.values(), day, options.model, options.config, { periodDays: options.periodDays });
+  const report = populationReport(processor.states.values(), day, options.model, options.config, { periodDays: options.periodDays, cohortDays: options.cohortDays });
   return { report, events, skippedAfterAsOf };
 }
 
@@ -90,6 +93,21 @@ function lossView(t: LossTally, currency: string) {
 const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
+function retentionView(r: RetentionReport) {
+  return {
+    period_days: r.periodDays,
+    window_days: r.windowDays,
+    periods: r.periods.map((p) => ({
+      start: dayToDate(p.startDay),
+      end: dayToDate(p.endDay),
+      active_at_start: p.activeAtStart,
+      retained: p.retained,
+      rate: round(p.rate),
+      unknown: p.unknown,
+    })),
+  };
+}
+
 export function reportJson(report: PopulationReport, currency: string) {
   return {
     as_of: dayToDate(report.day),
@@ -98,16 +116,16 @@ export function reportJson(report: PopulationReport, currency: string) {
     customers: report.overall.customers,
     overall: groupView(report.overall, currency),
     segments: Object.fromEntries(REPORT_DIMENSIONS.map((d) => [d, mapValues(report.segments[d], (g) => groupView(g, currency))])),
-    retention: {
-      period_days: report.retention.periodDays,
-      window_days: report.retention.windowDays,
-      periods: report.retention.periods.map((p) => ({
-        start: dayToDate(p.startDay),
-        end: dayToDate(p.endDay),
-        active_at_start: p.activeAtStart,
-        retained: p.retained,
-        rate: round(p.rate),
-        unknown: p.unknown,
+    retention: retentionView(report.retention),
+    yearly_retention: retentionView(report.yearlyRetention),
+    cohorts: {
+      period_days: report.cohorts.periodDays,
+      earlier: report.cohorts.earlier,
+      cohorts: report.cohorts.cohorts.map((c) => ({
+        start: dayToDate(c.startDay),
+        end: dayToDate(c.endDay),
+        customers: c.customers,
+        later: c.later.map((k) => ({ start: dayToDate(k.startDay), end: dayToDate(k.endDay), active: k.active, unknown: k.unknown, share: round(k.share) })),
       })),
     },
     lost: {
@@ -129,6 +147,33 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)} %`);
 const npsText = (t: NpsTally) => (t.nps === null ? '-' : t.nps.toFixed(1));
 
+export const REPORT_CSV_TABLES = ['retention', 'yearly_retention', 'cohorts'] as const;
+export type ReportCsvTable = (typeof REPORT_CSV_TABLES)[number];
+
+/**
+ * One table of the report as CSV with a header: a retention table (one row per
+ * period) or the cohort table in long form (one row per cohort and later
+ * period; a cohort without a later period has one row with empty cells).
+ */
+export function reportCsv(report: PopulationReport, which: ReportCsvTable): string {
+  const cell = (v: number | null) => (v === null ? '' : String(v));
+  if (which === 'cohorts') {
+    let text = 'cohort_start,cohort_end,customers,period_start,period_end,active,unknown,share\n';
+    for (const c of report.cohorts.cohorts) {
+      const head = `${dayToDate(c.startDay)},${dayToDate(c.endDay)},${c.customers}`;
+      if (c.later.length === 0) text += `${head},,,,,\n`;
+      for (const k of c.later) text += `${head},${dayToDate(k.startDay)},${dayToDate(k.endDay)},${k.active},${k.unknown},${cell(round(k.share))}\n`;
+    }
+    return text;
+  }
+  const r = which === 'retention' ? report.retention : report.yearlyRetention;
+  let text = 'period_start,period_end,period_days,active_at_start,retained,rate,unknown\n';
+  for (const p of r.periods) {
+    text += `${dayToDate(p.startDay)},${dayToDate(p.endDay)},${r.periodDays},${p.activeAtStart},${p.retained},${cell(round(p.rate))},${p.unknown}\n`;
+  }
+  return text;
+}
+
 /** The report as text tables (segments with customers only). */
 export function reportTable(report: PopulationReport, currency: string): string {
   const out: string[] = [];
@@ -143,12 +188,21 @@ export function reportTable(report: PopulationReport, currency: string): string 
       .map(([value, g]) => [value, String(g.customers), pct(g.share), npsText(g.nps), String(g.nps.respondents), money(g.avgHistoricClvMinor, currency) ?? '-', money(g.avgPredictedClvMinor, currency) ?? '-']);
     out.push(...table(['  value', 'customers', 'share', 'NPS', 'answers', 'avg historic CLV', 'avg predicted CLV'], rows.map((r) => [`  ${r[0]}`, ...r.slice(1)])));
   }
-  out.push('', `retention (active = bought in the ${report.retention.periodDays} days; share of last period's active customers active again):`);
-  if (report.retention.periods.length === 0) out.push('  (the purchase-day memory holds fewer than two periods)');
-  else {
-    const rows = report.retention.periods.map((p) => [`  ${dayToDate(p.startDay)} … ${dayToDate(p.endDay)}`, String(p.activeAtStart), String(p.retained), pct(p.rate)]);
-    out.push(...table(['  period', 'active at start', 'retained', 'rate'], rows));
+  for (const [title, r] of [['retention', report.retention], ['yearly retention', report.yearlyRetention]] as const) {
+    out.push('', `${title} (active = bought in the ${r.periodDays} days; share of last period's active customers active again):`);
+    const rows = r.periods.map((p) => [`  ${dayToDate(p.startDay)} … ${dayToDate(p.endDay)}`, String(p.activeAtStart), String(p.retained), pct(p.rate), String(p.unknown)]);
+    out.push(...table(['  period', 'active at start', 'retained', 'rate', 'unknown'], rows));
   }
+  const cohorts = report.cohorts;
+  out.push('', `cohorts by first purchase (${cohorts.periodDays}-day periods; share active in each later period; ${cohorts.earlier} customers are older):`);
+  const width = cohorts.cohorts.length - 1;
+  const cohortRows = cohorts.cohorts.map((c) => [
+    `  ${dayToDate(c.startDay)} … ${dayToDate(c.endDay)}`,
+    String(c.customers),
+    ...c.later.map((k) => pct(k.share)),
+    ...Array<string>(width - c.later.length).fill(''),
+  ]);
+  out.push(...table(['  cohort', 'customers', ...Array.from({ length: width }, (_, i) => `+${i + 1}`)], cohortRows));
   const lossRows = (entries: [string, LossTally][]) =>
     entries.filter(([, t]) => t.customers > 0).map(([k, t]) => [`  ${k}`, String(t.customers), money(t.historicClvMinor, currency)!, money(t.netRevenueMinor, currency)!]);
   const lossHeader = ['  lost', 'customers', 'historic CLV', 'net revenue'];

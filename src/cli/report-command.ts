@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { lostListCsv, lostListJson } from '../app/lost-customers.js';
-import { reportFromEvents, reportJson, reportTable } from '../app/report.js';
+import { REPORT_CSV_TABLES, reportCsv, reportFromEvents, reportJson, reportTable, type ReportCsvTable } from '../app/report.js';
 import { statesFromEvents } from '../app/states-from-events.js';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
@@ -21,6 +21,8 @@ interface ReportFlags {
   sort: LostSortKey;
   minLevel: LostMinLevel;
   limit?: string;
+  table?: ReportCsvTable;
+  cohortDays: string;
 }
 
 export function reportCommand(): Command {
@@ -30,8 +32,10 @@ export function reportCommand(): Command {
     )
     .argument('<events>', 'events as JSON lines (the format `import` writes); "-" reads stdin')
     .option('--as-of <date>', 'skip events of later days and report as of this day (default: the latest event day)')
-    .addOption(new Option('--format <format>', 'output (csv: with --lost)').choices(['json', 'table', 'csv']).default('table'))
+    .addOption(new Option('--format <format>', 'output (csv: one table, --table or --lost)').choices(['json', 'table', 'csv']).default('table'))
+    .addOption(new Option('--table <name>', 'with --format csv: the table to print').choices(REPORT_CSV_TABLES))
     .option('--period-days <n>', 'retention period length in days', '30')
+    .option('--cohort-days <n>', 'cohort period length in days (customers by the period of their first purchase)', '365')
     .option('--model <file>', 'score with this fitted model (the JSON of `fit --events` or `fit --state`): its cut points, P(alive) and CLV; default: unfitted')
     .option('--lost', 'list the customers who left instead (cancelled, or at churn level --min-level and above): when, why, competitor, historic CLV and the value lost')
     .addOption(new Option('--sort <key>', 'with --lost: order, descending').choices(LOST_SORT_KEYS).default('value_lost'))
@@ -44,7 +48,7 @@ export function reportCommand(): Command {
         await lostReport(file, flags, settings);
         return;
       }
-      if (flags.format === 'csv') throw new UsageError('--format csv needs --lost');
+      if (flags.format === 'csv' && flags.table === undefined) throw new UsageError(`--format csv needs --table (${REPORT_CSV_TABLES.join(', ')}) or --lost`);
       const progress = ttyProgress('report', 'lines');
       const run = await reportFromEvents({
         input: inputArgument('events file', file),
@@ -55,10 +59,12 @@ export function reportCommand(): Command {
         asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
         onProgress: progress.onProgress,
         periodDays: numberOption('--period-days', flags.periodDays, { min: 1, integer: true }),
+        cohortDays: numberOption('--cohort-days', flags.cohortDays, { min: 1, integer: true }),
       });
       progress.done();
       const currency = config.baseCurrency;
-      process.stdout.write(flags.format === 'json' ? JSON.stringify(reportJson(run.report, currency), null, 2) + '\n' : reportTable(run.report, currency));
+      if (flags.format === 'csv') process.stdout.write(reportCsv(run.report, flags.table!));
+      else process.stdout.write(flags.format === 'json' ? JSON.stringify(reportJson(run.report, currency), null, 2) + '\n' : reportTable(run.report, currency));
       warnRejected(run.events);
     });
 }

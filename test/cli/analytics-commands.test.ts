@@ -125,7 +125,7 @@ describe('report --lost', () => {
     expect(values[0]).toBeGreaterThan(values[1]!);
     const refused = clvstream(['report', file('lost.jsonl'), '--format', 'csv']);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toBe('clvstream: --format csv needs --lost\n');
+    expect(refused.stderr).toBe('clvstream: --format csv needs --table (retention, yearly_retention, cohorts) or --lost\n');
   });
 });
 

@@ -31,6 +31,7 @@ import type { DomainConfig } from '../config.js';
 import type { ModelSnapshot } from '../model-snapshot.js';
 import { evaluate, isCancelled, predictedClvMinor, type Profile } from '../profile.js';
 import type { CustomerState } from '../state.js';
+import { CohortCounter, type CohortReport } from './cohorts.js';
 import { RetentionCounter, type RetentionReport } from './retention.js';
 
 export const REPORT_DIMENSIONS = ['rfm_segment', 'value_quadrant', 'relationship', 'account_status', 'churn_level'] as const;
@@ -91,12 +92,21 @@ export interface PopulationReport {
   readonly overall: GroupStats;
   readonly segments: Record<ReportDimension, Record<string, GroupStats>>;
   readonly retention: RetentionReport;
+  /** Retention per year: periods of 365 days, the latest `years` rates. */
+  readonly yearlyRetention: RetentionReport;
+  readonly cohorts: CohortReport;
   readonly lost: LostReport;
 }
 
 export interface ReportOptions {
   /** Retention period length in days; default 30. */
   readonly periodDays?: number;
+  /** Yearly retention rates reported, newest back; default 3. */
+  readonly retentionYears?: number;
+  /** Cohort period length in days; default 365. */
+  readonly cohortDays?: number;
+  /** Cohorts in the table, newest back; default 5. */
+  readonly cohortPeriods?: number;
 }
 
 const emptyNps = (): NpsTally => ({ respondents: 0, promoters: 0, passives: 0, detractors: 0, nps: null });
@@ -148,6 +158,8 @@ function finished(g: GroupStats, total: number): GroupStats {
  */
 export class PopulationReporter {
   private readonly retention: RetentionCounter;
+  private readonly yearly: RetentionCounter;
+  private readonly cohorts: CohortCounter;
   private readonly overall = emptyGroup();
   private readonly segments = Object.fromEntries(
     REPORT_DIMENSIONS.map((d) => [d, Object.fromEntries(DIMENSION_VALUES[d].map((v) => [v, emptyGroup()]))]),
@@ -169,6 +181,8 @@ export class PopulationReporter {
   ) {
     const windowDays = Math.ceil(config.memory.latePurchaseDays / 32) * 32;
     this.retention = new RetentionCounter(day, options.periodDays ?? 30, windowDays);
+    this.yearly = new RetentionCounter(day, 365, windowDays, options.retentionYears ?? 3);
+    this.cohorts = new CohortCounter(day, options.cohortDays ?? 365, options.cohortPeriods ?? 5);
   }
 
   add(s: CustomerState): void {
@@ -183,6 +197,8 @@ export class PopulationReporter {
       countNps(g.nps, p.npsCategory);
     }
     this.retention.add(s);
+    this.yearly.add(s);
+    this.cohorts.add(s);
     if (isCancelled(s)) {
       addLoss(lost.cancelled, p);
       if (s.cancelReason !== null) addLoss(lost.byReason[s.cancelReason], p);
@@ -211,7 +227,7 @@ export class PopulationReporter {
       withoutCompetitor: copy(this.lost.withoutCompetitor),
       byChurnLevel: mapLoss(this.lost.byChurnLevel, {} as Record<LossLevel, LossTally>),
     };
-    return { day: this.day, modelVersion: this.model.version, overall, segments, retention: this.retention.report(), lost };
+    return { day: this.day, modelVersion: this.model.version, overall, segments, retention: this.retention.report(), yearlyRetention: this.yearly.report(), cohorts: this.cohorts.report(), lost };
   }
 }
 
