@@ -11,12 +11,13 @@ import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import {
   REPORT_DIMENSIONS,
   populationReport,
+  retentionWindowDays,
   type GroupStats,
   type LossTally,
   type NpsTally,
   type PopulationReport,
 } from '../domain/reports/population-report.js';
-import type { RetentionReport } from '../domain/reports/retention.js';
+import { latestYearRetention, type RetentionReport } from '../domain/reports/retention.js';
 import { dayToDate } from '../domain/time.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
@@ -33,6 +34,8 @@ export interface ReportFromEventsOptions {
   readonly periodDays?: number;
   /** Cohort period length in days (default 365). */
   readonly cohortDays?: number;
+  /** The simple CLV's yearly retention: the configured rate (default) or the one measured over the latest year. */
+  readonly clvRetention?: 'fixed' | 'measured';
   /** Called now and then with the lines read so far (a progress line on a TTY). */
   readonly onProgress?: (count: number) => void;
 }
@@ -59,7 +62,13 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
   }, options.onProgress);
   const day = options.asOfDay ?? latest ?? 0;
   processor.advanceTo(day);
-  const report = populationReport(processor.states.values(), day, options.model, options.config, { periodDays: options.periodDays, cohortDays: options.cohortDays });
+  const measuredRetentionRate =
+    options.clvRetention === 'measured' ? latestYearRetention(processor.states.values(), day, retentionWindowDays(options.config)) : null;
+  const report = populationReport(processor.states.values(), day, options.model, options.config, {
+    periodDays: options.periodDays,
+    cohortDays: options.cohortDays,
+    measuredRetentionRate,
+  });
   return { report, events, skippedAfterAsOf };
 }
 
@@ -118,6 +127,7 @@ export function reportJson(report: PopulationReport, currency: string) {
     segments: Object.fromEntries(REPORT_DIMENSIONS.map((d) => [d, mapValues(report.segments[d], (g) => groupView(g, currency))])),
     retention: retentionView(report.retention),
     yearly_retention: retentionView(report.yearlyRetention),
+    clv_retention: { source: report.clvRetention.source, rate: round(report.clvRetention.rate) },
     cohorts: {
       period_days: report.cohorts.periodDays,
       earlier: report.cohorts.earlier,
@@ -181,6 +191,7 @@ export function reportTable(report: PopulationReport, currency: string): string 
   out.push(`as of ${dayToDate(report.day)} · model ${report.modelVersion} · ${o.customers} customers · money in ${currency}`);
   out.push(`NPS ${npsText(o.nps)} (${o.nps.respondents} respondents: ${o.nps.promoters} promoters, ${o.nps.passives} passives, ${o.nps.detractors} detractors)`);
   out.push(`average CLV: historic ${money(o.avgHistoricClvMinor, currency) ?? '-'}, predicted ${money(o.avgPredictedClvMinor, currency) ?? '-'}`);
+  out.push(`simple CLV retention: ${pct(report.clvRetention.rate)} a year (${report.clvRetention.source})`);
   for (const d of REPORT_DIMENSIONS) {
     out.push('', `${d}:`);
     const rows = Object.entries(report.segments[d])

@@ -151,7 +151,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       partitionCount,
       model: () => context.model,
       config,
-      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config }),
+      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config, clvRetention: settings.CLV_RETENTION_SOURCE }),
       lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount, model: () => context.model, config }),
       publishedModel: () => models.current(),
       bearerToken: settings.HTTP_BEARER_TOKEN,

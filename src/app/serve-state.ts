@@ -81,7 +81,7 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
     partitionCount: options.partitionCount,
     model: () => model,
     config,
-    reports: stateReportProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config }),
+    reports: stateReportProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config, clvRetention: settings.CLV_RETENTION_SOURCE }),
     lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config }),
     publishedModel: () => models.current(),
     bearerToken: settings.HTTP_BEARER_TOKEN,

@@ -60,6 +60,7 @@ export function reportCommand(): Command {
         onProgress: progress.onProgress,
         periodDays: numberOption('--period-days', flags.periodDays, { min: 1, integer: true }),
         cohortDays: numberOption('--cohort-days', flags.cohortDays, { min: 1, integer: true }),
+        clvRetention: settings.CLV_RETENTION_SOURCE,
       });
       progress.done();
       const currency = config.baseCurrency;

@@ -158,6 +158,8 @@ export const settingsSchema = z.strictObject({
   REFERRAL_PURCHASE_SHARE: fraction(0.1),
   REFERRAL_WINDOW_DAYS: integer(0, 3650, 365),
   RETENTION_RATE: number(0, 0.99, 0.6),
+  /** Where the simple CLV of population reports takes its yearly retention: RETENTION_RATE, or the retention measured over the latest year. */
+  CLV_RETENTION_SOURCE: z.enum(['fixed', 'measured'], { message: 'fixed or measured' }).default('fixed'),
   CLV_HORIZON_DAYS: integer(1, 3650, 365 * 3),
   CLV_ANNUAL_DISCOUNT_RATE: number(0, 1, 0.1),
   /** Predicted CLV discounts period by period; this is the period length (docs/domain.md). */

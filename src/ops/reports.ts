@@ -16,7 +16,8 @@ import { reportJson } from '../app/report.js';
 import { watermarkDay } from '../app/customer-lookup.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { PopulationReporter } from '../domain/reports/population-report.js';
+import { PopulationReporter, retentionWindowDays } from '../domain/reports/population-report.js';
+import { RetentionCounter } from '../domain/reports/retention.js';
 import { dayToDate, localDayOf } from '../domain/time.js';
 import { scanCustomerStates } from '../state/state-scan.js';
 import type { PartitionStore } from '../state/store.js';
@@ -51,6 +52,8 @@ export interface StateReportsOptions {
   /** SCAN COUNT hint; default 1,000. */
   readonly scanCount?: number;
   readonly now?: () => number;
+  /** The simple CLV's yearly retention (CLV_RETENTION_SOURCE): measured costs a second scan. Default fixed. */
+  readonly clvRetention?: 'fixed' | 'measured';
 }
 
 export function dateParam(name: string, value: string): number {
@@ -92,7 +95,19 @@ export function stateReportProvider(options: StateReportsOptions): ReportProvide
     const model = options.model();
     const key = `population/${day}/${periodDays}/${model.version}`;
     return cache.get(key, async () => {
-      const reporter = new PopulationReporter(day, model, options.config, { periodDays });
+      let measuredRetentionRate: number | null = null;
+      if (options.clvRetention === 'measured') {
+        const yearly = new RetentionCounter(day, 365, retentionWindowDays(options.config), 1);
+        await scanCustomerStates(
+          options.store,
+          (states) => {
+            for (const s of states) yearly.add(s);
+          },
+          { count: options.scanCount ?? 1_000 },
+        );
+        measuredRetentionRate = yearly.report().periods[0]?.rate ?? null;
+      }
+      const reporter = new PopulationReporter(day, model, options.config, { periodDays, measuredRetentionRate });
       await scanCustomerStates(
         options.store,
         (states) => {

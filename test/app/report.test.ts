@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { reportCsv, reportFromEvents, reportJson, reportTable } from '../../src/app/report.js';
 import { lineChartSvg, niceTicks } from '../../src/app/svg-chart.js';
+import { statesFromEvents } from '../../src/app/states-from-events.js';
+import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { localDayOf } from '../../src/domain/time.js';
@@ -82,8 +84,9 @@ describe('yearly retention and cohorts', () => {
     { type: 'purchase', event_id: 'y3', customer_id: 'B', occurred_at: '2024-05-01T10:00:00Z', amount: '10.00', currency: 'USD' },
     { type: 'purchase', event_id: 'y4', customer_id: 'C', occurred_at: '2025-04-01T10:00:00Z', amount: '10.00', currency: 'USD' },
   ];
-  const run = (periodDays?: number) =>
+  const run = (periodDays?: number, clvRetention?: 'fixed' | 'measured') =>
     reportFromEvents({
+      clvRetention,
       input: streamOf(yearly.map((e) => JSON.stringify(e)).join('\n') + '\n'),
       rules: TEST_RULES,
       config: defaultDomainConfig,
@@ -117,5 +120,30 @@ describe('yearly retention and cohorts', () => {
     const text = reportTable(report, 'USD');
     expect(text).toContain('yearly retention (active = bought in the 365 days');
     expect(text).toMatch(/2023-07-02 … 2024-06-30 +2 +50\.0 %/);
+  });
+});
+
+describe('the simple CLV with the measured yearly retention', () => {
+  it('takes the latest year\'s retention instead of RETENTION_RATE when asked, and says which', async () => {
+    const lines = [
+      { type: 'purchase', event_id: 'm1', customer_id: 'A', occurred_at: '2024-03-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'm2', customer_id: 'A', occurred_at: '2025-02-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'm3', customer_id: 'B', occurred_at: '2024-05-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+    ];
+    const text = lines.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const options = { rules: TEST_RULES, config: defaultDomainConfig, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: localDayOf('2025-06-30') };
+    const fixed = await reportFromEvents({ ...options, input: streamOf(text) });
+    const measured = await reportFromEvents({ ...options, input: streamOf(text), clvRetention: 'measured' });
+    expect(reportJson(fixed.report, 'USD').clv_retention).toEqual({ source: 'fixed', rate: 0.6 });
+    // A bought in both years, B only in the first: 1 of 2.
+    expect(reportJson(measured.report, 'USD').clv_retention).toEqual({ source: 'measured', rate: 0.5 });
+    const halfConfig = { ...defaultDomainConfig, retentionRate: 0.5 };
+    const states = (await statesFromEvents({ ...options, input: streamOf(text) })).states;
+    const expected = [...states].reduce(
+      (sum, s) => sum + predictedClvMinor(s, evaluate(s, localDayOf('2025-06-30'), UNFITTED_MODEL, halfConfig), UNFITTED_MODEL, halfConfig),
+      0,
+    );
+    expect(measured.report.overall.predictedClvMinor).toBe(expected);
+    expect(measured.report.overall.predictedClvMinor).toBeLessThan(fixed.report.overall.predictedClvMinor);
   });
 });

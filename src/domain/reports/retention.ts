@@ -138,3 +138,14 @@ export class RetentionCounter {
     return { periodDays: this.periodDays, windowDays: this.windowDays, periods };
   }
 }
+
+/**
+ * The retention of the latest year (365-day periods ending at `day`): the
+ * share of the customers active in the year before who bought again in it;
+ * null when nobody was active the year before.
+ */
+export function latestYearRetention(states: Iterable<CustomerState>, day: number, windowDays: number): number | null {
+  const counter = new RetentionCounter(day, 365, windowDays, 1);
+  for (const s of states) counter.add(s);
+  return counter.report().periods[0]?.rate ?? null;
+}
