@@ -164,6 +164,8 @@ export const settingsSchema = z.strictObject({
   CLV_ANNUAL_DISCOUNT_RATE: number(0, 1, 0.1),
   /** Predicted CLV discounts period by period; this is the period length (docs/domain.md). */
   CLV_PERIOD_DAYS: integer(1, 366, 91),
+  /** A YAML or JSON file of RFM grid, value-quadrant and ladder rules (config/segment-rules.yaml is the default); unset: the built-in rules. */
+  SEGMENT_RULES_FILE: path,
   /** The purchase model `clvstream fit` publishes (both are fitted and compared): BG/NBD or modified BG/NBD. */
   FIT_PURCHASE_MODEL: z.enum(['bgnbd', 'mbgnbd'], { message: 'bgnbd or mbgnbd' }).default('bgnbd'),
   /** Dimensions whose changes are emitted as segment-changed events (default: all). */

@@ -11,6 +11,7 @@ import { assessChurn, type ChurnAssessment } from './churn.js';
 import { historicClvMinor, simplePredictedClvMinor } from './clv.js';
 import type { DomainConfig } from './config.js';
 import type { ModelSnapshot } from './model-snapshot.js';
+import { effectiveModelVersion } from './model-version.js';
 import { npsCategory } from './nps.js';
 import { relationshipLevel } from './relationship.js';
 import { frequencyScore, monetaryScore, recencyScore, rfmSegment, type Score } from './rfm.js';
@@ -90,6 +91,6 @@ export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, co
     pAliveReason: pAlive === null ? pAliveReasonOf(model, summary) : null,
     historicClvMinor: historic,
     npsCategory: s.npsScore === null ? null : npsCategory(s.npsScore),
-    modelVersion: model.version,
+    modelVersion: effectiveModelVersion(model, config),
   };
 }
