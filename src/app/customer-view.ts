@@ -1,18 +1,24 @@
 /**
  * The public view of one customer as of a day: what `replay --customers`, the
  * HTTP API and `inspect` print. Money as decimal strings of the base currency.
+ * The forward-looking figures (forecast.ts) come with the model that made them
+ * (`prediction_model`, `model_version`); docs/analytics.md defines each.
  */
 import { formatMinorUnits } from '../contracts/money.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { costToServe } from '../domain/clv.js';
 import { openComplaints } from '../domain/complaints.js';
-import { predictedClvMinor, type Profile } from '../domain/profile.js';
+import { customerForecast } from '../domain/forecast.js';
+import type { Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
 
 export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig) {
-  const predicted = predictedClvMinor(s, p, model, config);
+  const forecast = customerForecast(s, p, model, config);
+  const predicted = forecast.predictedClvHorizonMinor;
+  const [in30, in90, in365] = forecast.expectedPurchases;
+  const wait = forecast.nextPurchaseMedianDays;
   const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
   const scale = Number(formatMinorUnits(1, config.baseCurrency)) || 1;
   const cost = costToServe(s, config);
@@ -40,8 +46,18 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     churn_reasons: p.churn.reasons,
     p_alive: p.pAlive,
     p_alive_reason: p.pAliveReason,
+    prediction_model: forecast.basis,
+    expected_purchases_30d: round4(in30),
+    expected_purchases_90d: round4(in90),
+    expected_purchases_365d: round4(in365),
+    next_purchase_median_days: wait === null ? null : round1(wait),
+    next_purchase_expected: wait === null || wait > MAX_DATED_WAIT_DAYS ? null : dayToDate(p.day + Math.round(wait)),
+    mean_days_between_purchases: forecast.meanDaysBetweenPurchases === null ? null : round1(forecast.meanDaysBetweenPurchases),
+    expected_spend_per_purchase: forecast.expectedSpendPerPurchaseMinor === null ? null : money(Math.round(forecast.expectedSpendPerPurchaseMinor)),
     clv_historic: money(p.historicClvMinor),
+    clv_predicted_year: money(forecast.predictedClvYearMinor),
     clv_predicted: money(predicted),
+    clv_horizon_days: config.clvHorizonDays,
     clv_total: money(p.historicClvMinor + predicted),
     gross_revenue: money(s.grossMinor),
     refunds: money(s.refundMinor),
@@ -73,5 +89,10 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     model_version: p.modelVersion,
   };
 }
+
+/** A wait longer than a century is shown in days only: no calendar date pretends to that precision. */
+const MAX_DATED_WAIT_DAYS = 36_500;
+const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 export type CustomerView = ReturnType<typeof customerView>;

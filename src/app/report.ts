@@ -11,11 +11,13 @@ import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import {
   REPORT_DIMENSIONS,
   populationReport,
+  retentionWindowDays,
   type GroupStats,
   type LossTally,
   type NpsTally,
   type PopulationReport,
 } from '../domain/reports/population-report.js';
+import { latestYearRetention, type RetentionReport } from '../domain/reports/retention.js';
 import { dayToDate } from '../domain/time.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
@@ -30,6 +32,10 @@ export interface ReportFromEventsOptions {
   /** Events on later days are skipped; null → the latest event day. */
   readonly asOfDay: number | null;
   readonly periodDays?: number;
+  /** Cohort period length in days (default 365). */
+  readonly cohortDays?: number;
+  /** The simple CLV's yearly retention: the configured rate (default) or the one measured over the latest year. */
+  readonly clvRetention?: 'fixed' | 'measured';
   /** Called now and then with the lines read so far (a progress line on a TTY). */
   readonly onProgress?: (count: number) => void;
 }
@@ -56,7 +62,13 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
   }, options.onProgress);
   const day = options.asOfDay ?? latest ?? 0;
   processor.advanceTo(day);
-  const report = populationReport(processor.states.values(), day, options.model, options.config, { periodDays: options.periodDays });
+  const measuredRetentionRate =
+    options.clvRetention === 'measured' ? latestYearRetention(processor.states.values(), day, retentionWindowDays(options.config)) : null;
+  const report = populationReport(processor.states.values(), day, options.model, options.config, {
+    periodDays: options.periodDays,
+    cohortDays: options.cohortDays,
+    measuredRetentionRate,
+  });
   return { report, events, skippedAfterAsOf };
 }
 
@@ -101,6 +113,21 @@ function lossView(t: LossTally, currency: string) {
 const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
+function retentionView(r: RetentionReport) {
+  return {
+    period_days: r.periodDays,
+    window_days: r.windowDays,
+    periods: r.periods.map((p) => ({
+      start: dayToDate(p.startDay),
+      end: dayToDate(p.endDay),
+      active_at_start: p.activeAtStart,
+      retained: p.retained,
+      rate: round(p.rate),
+      unknown: p.unknown,
+    })),
+  };
+}
+
 export function reportJson(report: PopulationReport, currency: string) {
   return {
     as_of: dayToDate(report.day),
@@ -109,16 +136,17 @@ export function reportJson(report: PopulationReport, currency: string) {
     customers: report.overall.customers,
     overall: groupView(report.overall, currency),
     segments: Object.fromEntries(REPORT_DIMENSIONS.map((d) => [d, mapValues(report.segments[d], (g) => groupView(g, currency))])),
-    retention: {
-      period_days: report.retention.periodDays,
-      window_days: report.retention.windowDays,
-      periods: report.retention.periods.map((p) => ({
-        start: dayToDate(p.startDay),
-        end: dayToDate(p.endDay),
-        active_at_start: p.activeAtStart,
-        retained: p.retained,
-        rate: round(p.rate),
-        unknown: p.unknown,
+    retention: retentionView(report.retention),
+    yearly_retention: retentionView(report.yearlyRetention),
+    clv_retention: { source: report.clvRetention.source, rate: round(report.clvRetention.rate) },
+    cohorts: {
+      period_days: report.cohorts.periodDays,
+      earlier: report.cohorts.earlier,
+      cohorts: report.cohorts.cohorts.map((c) => ({
+        start: dayToDate(c.startDay),
+        end: dayToDate(c.endDay),
+        customers: c.customers,
+        later: c.later.map((k) => ({ start: dayToDate(k.startDay), end: dayToDate(k.endDay), active: k.active, unknown: k.unknown, share: round(k.share) })),
       })),
     },
     lost: {
@@ -140,6 +168,33 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)} %`);
 const npsText = (t: NpsTally) => (t.nps === null ? '-' : t.nps.toFixed(1));
 
+export const REPORT_CSV_TABLES = ['retention', 'yearly_retention', 'cohorts'] as const;
+export type ReportCsvTable = (typeof REPORT_CSV_TABLES)[number];
+
+/**
+ * One table of the report as CSV with a header: a retention table (one row per
+ * period) or the cohort table in long form (one row per cohort and later
+ * period; a cohort without a later period has one row with empty cells).
+ */
+export function reportCsv(report: PopulationReport, which: ReportCsvTable): string {
+  const cell = (v: number | null) => (v === null ? '' : String(v));
+  if (which === 'cohorts') {
+    let text = 'cohort_start,cohort_end,customers,period_start,period_end,active,unknown,share\n';
+    for (const c of report.cohorts.cohorts) {
+      const head = `${dayToDate(c.startDay)},${dayToDate(c.endDay)},${c.customers}`;
+      if (c.later.length === 0) text += `${head},,,,,\n`;
+      for (const k of c.later) text += `${head},${dayToDate(k.startDay)},${dayToDate(k.endDay)},${k.active},${k.unknown},${cell(round(k.share))}\n`;
+    }
+    return text;
+  }
+  const r = which === 'retention' ? report.retention : report.yearlyRetention;
+  let text = 'period_start,period_end,period_days,active_at_start,retained,rate,unknown\n';
+  for (const p of r.periods) {
+    text += `${dayToDate(p.startDay)},${dayToDate(p.endDay)},${r.periodDays},${p.activeAtStart},${p.retained},${cell(round(p.rate))},${p.unknown}\n`;
+  }
+  return text;
+}
+
 /** The report as text tables (segments with customers only). */
 export function reportTable(report: PopulationReport, currency: string): string {
   const out: string[] = [];
@@ -147,6 +202,7 @@ export function reportTable(report: PopulationReport, currency: string): string 
   out.push(`as of ${dayToDate(report.day)} · model ${report.modelVersion} · ${o.customers} customers · money in ${currency}`);
   out.push(`NPS ${npsText(o.nps)} (${o.nps.respondents} respondents: ${o.nps.promoters} promoters, ${o.nps.passives} passives, ${o.nps.detractors} detractors)`);
   out.push(`average CLV: historic ${money(o.avgHistoricClvMinor, currency) ?? '-'}, predicted ${money(o.avgPredictedClvMinor, currency) ?? '-'}`);
+  out.push(`simple CLV retention: ${pct(report.clvRetention.rate)} a year (${report.clvRetention.source})`);
   for (const d of REPORT_DIMENSIONS) {
     out.push('', `${d}:`);
     const rows = Object.entries(report.segments[d])
@@ -169,12 +225,21 @@ export function reportTable(report: PopulationReport, currency: string): string 
       ),
     );
   }
-  out.push('', `retention (active = bought in the ${report.retention.periodDays} days; share of last period's active customers active again):`);
-  if (report.retention.periods.length === 0) out.push('  (the purchase-day memory holds fewer than two periods)');
-  else {
-    const rows = report.retention.periods.map((p) => [`  ${dayToDate(p.startDay)} … ${dayToDate(p.endDay)}`, String(p.activeAtStart), String(p.retained), pct(p.rate)]);
-    out.push(...table(['  period', 'active at start', 'retained', 'rate'], rows));
+  for (const [title, r] of [['retention', report.retention], ['yearly retention', report.yearlyRetention]] as const) {
+    out.push('', `${title} (active = bought in the ${r.periodDays} days; share of last period's active customers active again):`);
+    const rows = r.periods.map((p) => [`  ${dayToDate(p.startDay)} … ${dayToDate(p.endDay)}`, String(p.activeAtStart), String(p.retained), pct(p.rate), String(p.unknown)]);
+    out.push(...table(['  period', 'active at start', 'retained', 'rate', 'unknown'], rows));
   }
+  const cohorts = report.cohorts;
+  out.push('', `cohorts by first purchase (${cohorts.periodDays}-day periods; share active in each later period; ${cohorts.earlier} customers are older):`);
+  const width = cohorts.cohorts.length - 1;
+  const cohortRows = cohorts.cohorts.map((c) => [
+    `  ${dayToDate(c.startDay)} … ${dayToDate(c.endDay)}`,
+    String(c.customers),
+    ...c.later.map((k) => pct(k.share)),
+    ...Array<string>(width - c.later.length).fill(''),
+  ]);
+  out.push(...table(['  cohort', 'customers', ...Array.from({ length: width }, (_, i) => `+${i + 1}`)], cohortRows));
   const lossRows = (entries: [string, LossTally][]) =>
     entries
       .filter(([, t]) => t.customers > 0)

@@ -19,6 +19,7 @@ import { RuntimeMetrics } from '../ops/metrics.js';
 import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
 import { LagSampler, sampleLagEvery } from '../ops/lag-sampler.js';
+import { stateLostCustomersProvider } from '../ops/lost-customers.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { runnerMetrics } from '../ops/runner-metrics.js';
 import { RELAY_BATCH_RECORDS } from '../service/outbox-relay.js';
@@ -161,7 +162,8 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       partitionCount,
       model: () => context.model,
       config,
-      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config }),
+      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config, clvRetention: settings.CLV_RETENTION_SOURCE }),
+      lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount, model: () => context.model, config }),
       publishedModel: () => models.current(),
       bearerToken: settings.HTTP_BEARER_TOKEN,
       version: options.version,

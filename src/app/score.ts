@@ -2,15 +2,19 @@
  * `clvstream score`: P(alive) and expected repeat purchases over a horizon (and
  * the expected value of a future purchase when the parameters include a
  * Gamma-Gamma model and the file a monetary column) for every row of a summary
- * file, as CSV with a header:
+ * file, followed by the customer view's forward-looking figures, as CSV with a
+ * header:
  *
- *   id,x,t_x,T,p_alive,expected_purchases[,expected_spend]
+ *   id,x,t_x,T,p_alive,expected_purchases,expected_purchases_30d,
+ *   expected_purchases_90d,expected_purchases_365d,next_purchase_median_days,
+ *   mean_days_between_purchases[,expected_spend,clv_predicted_year,clv_predicted]
  *
- * Times (T, t_x, the horizon) in the units of the file and of the parameters.
+ * T, t_x and the horizon in the units of the file and of the parameters; the
+ * named day counts in days (`unitDays` per unit of the file).
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import { scoreCustomer } from '../domain/analytics/score.js';
+import { forecastSummaryRow, scoreCustomer, type SummaryForecastOptions } from '../domain/analytics/score.js';
 import type { ModelParams } from './fit-result.js';
 import type { SummaryFile } from './summary-file.js';
 
@@ -19,13 +23,22 @@ export function csvCell(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function writeScores(file: SummaryFile, params: ModelParams, horizon: number, out: Writable): Promise<number> {
+const FORECAST_COLUMNS = 'expected_purchases_30d,expected_purchases_90d,expected_purchases_365d,next_purchase_median_days,mean_days_between_purchases';
+
+export async function writeScores(
+  file: SummaryFile,
+  params: ModelParams,
+  horizon: number,
+  out: Writable,
+  forecast: SummaryForecastOptions,
+): Promise<number> {
   const withSpend = params.gammaGamma !== null && file.hasMonetary;
-  let chunk = `id,x,t_x,T,p_alive,expected_purchases${withSpend ? ',expected_spend' : ''}\n`;
+  let chunk = `id,x,t_x,T,p_alive,expected_purchases,${FORECAST_COLUMNS}${withSpend ? ',expected_spend,clv_predicted_year,clv_predicted' : ''}\n`;
   for (const row of file.rows) {
     const s = scoreCustomer(params.bgnbd, withSpend ? params.gammaGamma : null, row, horizon, params.purchaseModel);
-    const cells = [csvCell(row.id), row.x, row.tx, row.T, s.pAlive, s.expectedPurchases];
-    if (withSpend) cells.push(s.expectedSpend ?? '');
+    const f = forecastSummaryRow(params.bgnbd, params.purchaseModel, row, s.expectedSpend, forecast);
+    const cells = [csvCell(row.id), row.x, row.tx, row.T, s.pAlive, s.expectedPurchases, ...f.expectedPurchases, f.nextPurchaseMedianDays, f.meanDaysBetweenPurchases ?? ''];
+    if (withSpend) cells.push(s.expectedSpend ?? '', f.clvYear ?? '', f.clvHorizon ?? '');
     chunk += cells.join(',') + '\n';
     if (chunk.length > 65_536) {
       if (!out.write(chunk)) await once(out, 'drain');

@@ -14,6 +14,7 @@ import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
 import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
 import { instrumentRedis } from '../ops/redis-timing.js';
+import { stateLostCustomersProvider } from '../ops/lost-customers.js';
 import { stateReportProvider } from '../ops/reports.js';
 import { openState } from '../state/connect.js';
 import { ModelStore } from '../state/model-store.js';
@@ -80,7 +81,8 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
     partitionCount: options.partitionCount,
     model: () => model,
     config,
-    reports: stateReportProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config }),
+    reports: stateReportProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config, clvRetention: settings.CLV_RETENTION_SOURCE }),
+    lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config }),
     publishedModel: () => models.current(),
     bearerToken: settings.HTTP_BEARER_TOKEN,
     version: options.version,

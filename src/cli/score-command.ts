@@ -1,20 +1,28 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseParams } from '../app/fit-result.js';
+import { domainConfigFrom } from '../config/runtime-parameters.js';
 import { writeScores } from '../app/score.js';
 import { numberOption, summaryArgument } from './analytics-options.js';
+import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
 
 export function scoreCommand(): Command {
   return new Command('score')
     .description(
-      'Score a customer summary file with fitted parameters: CSV (id,x,t_x,T,p_alive,expected_purchases[,expected_spend]) to stdout, times in the units of the file.',
+      'Score a customer summary file with fitted parameters: CSV (id,x,t_x,T,p_alive,expected_purchases, the customer view\'s expected purchases in 30/90/365 days, median days to the next purchase, mean days between purchases[,expected_spend,clv_predicted_year,clv_predicted]) to stdout; T, t_x and --horizon in the units of the file, named day counts in days (--unit-days).',
     )
     .requiredOption('--params <json>', 'the JSON printed by `clvstream fit --summary` (same time and money units as the file)')
     .requiredOption('--summary <csv>', 'summary file: header frequency,recency,T[,monetary_value] or x,t_x,T[,zbar]; "-" reads stdin')
     .requiredOption('--horizon <t>', 'expected purchases over the next t time units (the units of the file)')
-    .action(async (flags: { params: string; summary: string; horizon: string }) => {
+    .option('--unit-days <n>', 'days per time unit of the file and the parameters (7 for weekly summaries such as CDNOW)', '1')
+    .option('--margin <rate>', 'share of the spend kept as margin for the CLV columns (default: the MARGIN_RATE setting)')
+    .action(async (flags: { params: string; summary: string; horizon: string; unitDays: string; margin?: string }) => {
       const horizon = numberOption('--horizon', flags.horizon, { min: 0 });
+      const unitDays = numberOption('--unit-days', flags.unitDays, { min: 0, exclusiveMin: true });
+      const config = domainConfigFrom(settingsFromEnv());
+      const marginRate = flags.margin === undefined ? config.marginRate : numberOption('--margin', flags.margin, { min: 0 });
+      if (marginRate > 1) throw new UsageError(`--margin ${JSON.stringify(flags.margin)} must be a share ≤ 1`);
       let paramsText: string;
       try {
         paramsText = readFileSync(flags.params, 'utf8');
@@ -33,6 +41,12 @@ export function scoreCommand(): Command {
         if (err.code !== 'EPIPE') throw err;
         process.exit(0);
       });
-      await writeScores(file, params, horizon, process.stdout);
+      await writeScores(file, params, horizon, process.stdout, {
+        unitDays,
+        marginRate,
+        horizonDays: config.clvHorizonDays,
+        periodDays: config.clvPeriodDays,
+        annualDiscountRate: config.annualDiscountRate,
+      });
     });
 }

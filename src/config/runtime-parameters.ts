@@ -7,6 +7,7 @@ import { INTERACTION_KINDS } from '../contracts/inbound.js';
 import { toMinorUnits } from '../contracts/money.js';
 import { defaultDomainConfig, type DomainConfig } from '../domain/config.js';
 import type { IngestRules } from '../ingest/decode.js';
+import { loadSegmentRules, withSegmentRules, type SegmentRules } from './segment-rules.js';
 import type { Settings } from './settings.js';
 
 function minor(amount: string, currency: string): number {
@@ -24,7 +25,22 @@ function activityCosts(table: Settings['COST_PER_INTERACTION'], base: string): D
   return costs;
 }
 
+/** Rules files read once per path and process: every command builds its configuration from the same settings. */
+const rulesByPath = new Map<string, SegmentRules>();
+
 export function domainConfigFrom(settings: Settings): DomainConfig {
+  const config = baseDomainConfigFrom(settings);
+  const path = settings.SEGMENT_RULES_FILE;
+  if (path === undefined) return config;
+  let rules = rulesByPath.get(path);
+  if (rules === undefined) {
+    rules = loadSegmentRules(path);
+    rulesByPath.set(path, rules);
+  }
+  return withSegmentRules(config, rules);
+}
+
+function baseDomainConfigFrom(settings: Settings): DomainConfig {
   const base = settings.BASE_CURRENCY;
   const exponentScale = minor('1', base);
   return {

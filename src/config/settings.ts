@@ -193,10 +193,14 @@ export const settingsSchema = z.strictObject({
   REFERRAL_PURCHASE_SHARE: fraction(0.1),
   REFERRAL_WINDOW_DAYS: integer(0, 3650, 365),
   RETENTION_RATE: number(0, 0.99, 0.6),
+  /** Where the simple CLV of population reports takes its yearly retention: RETENTION_RATE, or the retention measured over the latest year. */
+  CLV_RETENTION_SOURCE: z.enum(['fixed', 'measured'], { message: 'fixed or measured' }).default('fixed'),
   CLV_HORIZON_DAYS: integer(1, 3650, 365 * 3),
   CLV_ANNUAL_DISCOUNT_RATE: number(0, 1, 0.1),
   /** Predicted CLV discounts period by period; this is the period length (docs/domain.md). */
   CLV_PERIOD_DAYS: integer(1, 366, 91),
+  /** A YAML or JSON file of RFM grid, value-quadrant and ladder rules (config/segment-rules.yaml is the default); unset: the built-in rules. */
+  SEGMENT_RULES_FILE: path,
   /** The purchase model `clvstream fit` publishes (both are fitted and compared): BG/NBD or modified BG/NBD. */
   FIT_PURCHASE_MODEL: z.enum(['bgnbd', 'mbgnbd'], { message: 'bgnbd or mbgnbd' }).default('bgnbd'),
   /** Dimensions whose changes are emitted as segment-changed events (default: all). */

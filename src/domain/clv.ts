@@ -104,14 +104,23 @@ interface ConfigSchedule {
   readonly simpleExposureDays: number;
 }
 
-/** Discount factors and period ends depend only on the configuration: computed once per configuration. */
-const schedules = new WeakMap<DomainConfig, ConfigSchedule>();
+/**
+ * Discount factors and period ends depend only on the configuration and the
+ * horizon: computed once per configuration and horizon (the configured one, and
+ * the one year the customer view shows beside it).
+ */
+const schedules = new WeakMap<DomainConfig, Map<number, ConfigSchedule>>();
 
-function configSchedule(config: DomainConfig): ConfigSchedule {
-  let entry = schedules.get(config);
+function configSchedule(config: DomainConfig, horizonDays: number = config.clvHorizonDays): ConfigSchedule {
+  let byHorizon = schedules.get(config);
+  if (byHorizon === undefined) {
+    byHorizon = new Map();
+    schedules.set(config, byHorizon);
+  }
+  let entry = byHorizon.get(horizonDays);
   if (entry === undefined) {
     const schedule = clvSchedule({
-      horizonDays: config.clvHorizonDays,
+      horizonDays,
       periodDays: config.clvPeriodDays,
       annualDiscountRate: config.annualDiscountRate,
     });
@@ -123,24 +132,39 @@ function configSchedule(config: DomainConfig): ConfigSchedule {
       start = end;
     }
     entry = { schedule, simpleExposureDays: exposure };
-    schedules.set(config, entry);
+    byHorizon.set(horizonDays, entry);
   }
   return entry;
 }
 
-export function clvScheduleOf(config: DomainConfig): ClvSchedule {
-  return configSchedule(config).schedule;
+/** The discounting schedule over `horizonDays` (default: the configured CLV horizon). */
+export function clvScheduleOf(config: DomainConfig, horizonDays: number = config.clvHorizonDays): ClvSchedule {
+  return configSchedule(config, horizonDays).schedule;
 }
 
 /**
- * The simple rule (no fitted purchase model): purchase days per day observed,
- * over max(T + 1, `minObservationDays`) so that a customer seen for one day is
- * not extrapolated to a purchase a day; kept with yearly survival
- * `retentionRate` and discounted period by period over the horizon.
+ * The simple rule's purchase rate: purchase days per day observed, over
+ * max(T + 1, `minObservationDays`) so that a customer seen for one day is not
+ * extrapolated to a purchase a day. 0 before the first purchase.
  */
-export function simplePredictedClvMinor(s: CustomerState, summary: BtydSummary | null, config: DomainConfig): number {
+export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | null, config: DomainConfig): number {
   if (summary === null || s.purchaseDays === 0) return 0;
-  const perDay = s.purchaseDays / Math.max(summary.T + 1, config.minObservationDays);
+  return s.purchaseDays / Math.max(summary.T + 1, config.minObservationDays);
+}
+
+/**
+ * The simple rule (no fitted purchase model): the purchase rate of
+ * `simplePurchasesPerDay`, kept with yearly survival `retentionRate` and
+ * discounted period by period over the horizon (default: the configured one).
+ */
+export function simplePredictedClvMinor(
+  s: CustomerState,
+  summary: BtydSummary | null,
+  config: DomainConfig,
+  horizonDays: number = config.clvHorizonDays,
+): number {
+  const perDay = simplePurchasesPerDay(s, summary, config);
+  if (perDay === 0) return 0;
   const spend = s.grossMinor / s.purchaseDays;
-  return Math.round(perDay * configSchedule(config).simpleExposureDays * contributionPerPurchaseMinor(s, spend, config));
+  return Math.round(perDay * configSchedule(config, horizonDays).simpleExposureDays * contributionPerPurchaseMinor(s, spend, config));
 }

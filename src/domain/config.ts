@@ -86,6 +86,12 @@ export interface DomainConfig {
   readonly quadrant: QuadrantRules;
   readonly ladder: LadderRules;
   /**
+   * Digest of a segment-rules file's content (src/config/segment-rules.ts):
+   * part of the model version emissions and views carry. Absent with the
+   * built-in rules (the shipped default file), so their versions stay as they were.
+   */
+  readonly rulesDigest?: string;
+  /**
    * What is emitted (docs/domain.md, "Emissions"): segment-changed events for
    * these dimensions, churn-risk events on entering these levels. The state
    * follows every change whatever is emitted, so the choice decides only the

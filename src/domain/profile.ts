@@ -11,6 +11,7 @@ import { assessChurn, type ChurnAssessment } from './churn.js';
 import { historicClvMinor, simplePredictedClvMinor } from './clv.js';
 import type { DomainConfig } from './config.js';
 import type { ModelSnapshot } from './model-snapshot.js';
+import { effectiveModelVersion } from './model-version.js';
 import { npsCategory } from './nps.js';
 import { relationshipLevel } from './relationship.js';
 import { frequencyScore, monetaryScore, recencyScore, rfmSegment, type Score } from './rfm.js';
@@ -47,11 +48,17 @@ export function accountStatus(s: CustomerState): SegmentValues['account_status']
  * the model form costs a hypergeometric function per period. It is computed only
  * where it is shown — emission snapshots and customer views.
  */
-export function predictedClvMinor(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number {
+export function predictedClvMinor(
+  s: CustomerState,
+  p: Profile,
+  model: ModelSnapshot,
+  config: DomainConfig,
+  horizonDays: number = config.clvHorizonDays,
+): number {
   // A cancelled account buys nothing more until it buys again (then it is reactivated).
   if (isCancelled(s)) return 0;
-  const modelClv = p.summary === null ? null : modelPredictedClvMinor(s, p.summary, model, config);
-  return modelClv ?? simplePredictedClvMinor(s, p.summary, config);
+  const modelClv = p.summary === null ? null : modelPredictedClvMinor(s, p.summary, model, config, horizonDays);
+  return modelClv ?? simplePredictedClvMinor(s, p.summary, config, horizonDays);
 }
 
 export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig): Profile {
@@ -84,6 +91,6 @@ export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, co
     pAliveReason: pAlive === null ? pAliveReasonOf(model, summary) : null,
     historicClvMinor: historic,
     npsCategory: s.npsScore === null ? null : npsCategory(s.npsScore),
-    modelVersion: model.version,
+    modelVersion: effectiveModelVersion(model, config),
   };
 }

@@ -4,6 +4,7 @@
  * with the input (its event time) or the timer (its due day). The same function
  * runs in the service, in `clvstream replay` and in tests.
  */
+import { effectiveModelVersion } from './model-version.js';
 import type { EmissionCause, OutboundEvent } from '../contracts/outbound.js';
 import {
   applyCancellation,
@@ -151,7 +152,7 @@ export function onModelChange(previous: CustomerState, day: number, ctx: ReduceC
 /** `onModelChange` for a caller that owns the state object (as `reduceInPlace`). */
 export function onModelChangeInPlace(s: CustomerState, day: number, ctx: ReduceContext): Reduction {
   const at = Math.max(s.asOfDay, day);
-  const cause: EmissionCause = { kind: 'model_changed', model_version: ctx.model.version };
+  const cause: EmissionCause = { kind: 'model_changed', model_version: effectiveModelVersion(ctx.model, ctx.config) };
   return settle(s, at, cause, at * DAY_MS, ctx, { flags: [], internal: [] });
 }
 

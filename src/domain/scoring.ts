@@ -37,11 +37,21 @@ export function modelPredictedClvMinor(
   summary: BtydSummary,
   model: ModelSnapshot,
   config: DomainConfig,
+  horizonDays: number = config.clvHorizonDays,
 ): number | null {
   if (model.bgnbd === null) return null;
   if (s.purchaseDays === 0) return 0;
-  const purchases = discountedExpectedPurchases(model.bgnbd, summary.x, summary.tx, summary.T, clvScheduleOf(config), model.purchaseModel);
+  const purchases = discountedExpectedPurchases(model.bgnbd, summary.x, summary.tx, summary.T, clvScheduleOf(config, horizonDays), model.purchaseModel);
   if (purchases === 0) return 0;
-  const spend = model.gammaGamma === null ? s.grossMinor / s.purchaseDays : conditionalExpectedSpend(model.gammaGamma, summary.x, summary.zbar);
-  return Math.round(purchases * contributionPerPurchaseMinor(s, spend, config));
+  return Math.round(purchases * contributionPerPurchaseMinor(s, modelSpendPerPurchaseMinor(s, summary, model) ?? 0, config));
+}
+
+/**
+ * The spend of one future purchase day the model CLV assumes: the Gamma-Gamma
+ * conditional expectation, or the customer's observed spend per purchase day
+ * without a Gamma-Gamma model. null before the first purchase.
+ */
+export function modelSpendPerPurchaseMinor(s: CustomerState, summary: BtydSummary, model: ModelSnapshot): number | null {
+  if (s.purchaseDays === 0) return null;
+  return model.gammaGamma === null ? s.grossMinor / s.purchaseDays : conditionalExpectedSpend(model.gammaGamma, summary.x, summary.zbar);
 }

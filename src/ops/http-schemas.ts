@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { CANCELLATION_REASONS } from '../contracts/inbound.js';
+import { LOST_MIN_LEVELS, LOST_SORT_KEYS } from '../domain/reports/lost-customers.js';
 import { customerId } from '../contracts/primitives.js';
 import {
   ACCOUNT_STATUSES,
@@ -51,8 +52,23 @@ export const customerViewSchema = z.object({
   churn_reasons: z.array(z.enum(CHURN_REASONS)),
   p_alive: z.number().nullable(),
   p_alive_reason: z.enum(P_ALIVE_REASONS).nullable(),
+  prediction_model: z
+    .enum(['bgnbd', 'mbgnbd', 'simple'])
+    .describe('What the forward-looking figures come from: the fitted purchase model, or the simple CLV rule before the first fit.'),
+  expected_purchases_30d: z.number().describe('Expected purchase days in the next 30 days.'),
+  expected_purchases_90d: z.number().describe('Expected purchase days in the next 90 days.'),
+  expected_purchases_365d: z.number().describe('Expected purchase days in the next 365 days.'),
+  next_purchase_median_days: z
+    .number()
+    .nullable()
+    .describe('Median days from as_of to the next purchase if the customer is alive (read with p_alive); null before a purchase or when cancelled.'),
+  next_purchase_expected: date.nullable().describe('as_of + next_purchase_median_days, rounded to a day (null beyond a century).'),
+  mean_days_between_purchases: z.number().nullable().describe('Days from the first to the last purchase day per repeat purchase day; null without a repeat.'),
+  expected_spend_per_purchase: money.nullable().describe('Spend expected of one future purchase day (Gamma-Gamma, or the observed mean before a fit).'),
   clv_historic: money,
-  clv_predicted: money,
+  clv_predicted_year: money.describe('Predicted CLV of the next 365 days (discounted, net of costs).'),
+  clv_predicted: money.describe('Predicted CLV over the configured horizon (clv_horizon_days).'),
+  clv_horizon_days: z.number().int(),
   clv_total: money,
   gross_revenue: money,
   refunds: money,
@@ -189,4 +205,42 @@ export const customerDetailsSchema = z.object({
       .array(z.object({ days: z.number().int(), expected: z.number() }))
       .describe('Expected purchases in the next `days` days (BG/NBD); empty while unfitted.'),
   }),
+});
+
+/** `GET /lost-customers` query. */
+export const lostCustomersQuerySchema = z.strictObject({
+  as_of: date
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a calendar date like 2025-03-01' })
+    .optional()
+    .describe('Evaluate as of this day; default: the latest partition watermark.'),
+  sort: z.enum(LOST_SORT_KEYS).optional().describe('Order, descending; default value_lost.'),
+  min_level: z.enum(LOST_MIN_LEVELS).optional().describe('Lowest churn level listed besides the cancelled; default lost.'),
+  limit: z
+    .string()
+    .regex(/^(100000|[1-9]\d{0,4})$/, { message: 'a whole number from 1 to 100000' })
+    .optional()
+    .describe('List the first n of the sort; default 1000.'),
+  format: z.enum(['json', 'csv']).optional().describe('json (default) or csv (text/csv, one row per customer).'),
+});
+
+export const lostCustomerSchema = z.object({
+  customer_id: z.string(),
+  how: z.enum(['cancelled', 'churned']).describe('cancelled: the account was cancelled; churned: the churn level says they went quiet.'),
+  left_on: date.describe('Cancelled: the UTC date of the cancellation; churned: the last purchase day.'),
+  last_purchase: date.nullable(),
+  churn_level: z.enum(CHURN_LEVELS),
+  churn_reasons: z.array(z.enum(CHURN_REASONS)),
+  cancellation_reason: z.enum(CANCELLATION_REASONS).nullable(),
+  competitor: z.string().nullable(),
+  clv_historic: money,
+  predicted_clv_at_leaving: money.describe('Predicted CLV over the horizon on the day they left, as if they had stayed.'),
+  value_lost: money.describe('predicted_clv_at_leaving less the predicted CLV now.'),
+});
+
+export const lostCustomersSchema = z.object({
+  as_of: date,
+  currency: z.string(),
+  sort: z.enum(LOST_SORT_KEYS),
+  total: z.number().int().min(0).describe('Every customer who has left; customers lists the first `limit` of the sort.'),
+  customers: z.array(lostCustomerSchema),
 });

@@ -12,6 +12,7 @@
  * | `GET /customers/:id/details` | bearer | purchase days, orders and returns the state keeps; expected purchases in 30/90/365 days |
  * | `GET /segments` | bearer | customers per segment per dimension |
  * | `GET /status` | bearer | the re-score after a model change: version, customers total and remaining per partition held; 501 without provider (`serve`) |
+ * | `GET /lost-customers` | bearer | who left: when, churn level or cancellation reason, competitor, historic CLV, value lost; JSON or `format=csv`; 501 without provider |
  * | `GET /reports/:name` | bearer | the report provider's answer (`population`), 404 unknown, 501 without provider |
  * | `GET /model` | bearer | the model in use: version, fit time, parameters, diagnostics, expected-purchases curve |
  * | `GET /openapi.json` | open | this API as an OpenAPI 3.1 document, generated from the route schemas |
@@ -40,6 +41,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { customerDetails } from '../app/customer-details.js';
+import { lostListCsvFromJson } from '../app/lost-customers.js';
 import { lookupCustomer } from '../app/customer-lookup.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
@@ -53,6 +55,8 @@ import {
   errorSchema,
   healthSchema,
   jsonSchemaOf,
+  lostCustomersQuerySchema,
+  lostCustomersSchema,
   modelInfoSchema,
   readinessSchema,
   reportParamsSchema,
@@ -66,6 +70,7 @@ import { consoleDirectory } from './console-assets.js';
 import type { Logger } from './logger.js';
 import { modelInfo } from './model-info.js';
 import { readinessReport, type ReadinessProbe, type ReadinessReport } from './readiness.js';
+import type { LostCustomersProvider } from './lost-customers.js';
 import type { ReportProvider } from './reports.js';
 import { ScanSegmentCounts, type SegmentCountsProvider } from './segment-counts.js';
 
@@ -87,6 +92,8 @@ export interface HttpServerOptions {
   readonly segments?: SegmentCountsProvider;
   /** Reports by name (`stateReportProvider` in reports.ts); without one, `/reports/:name` answers 501. */
   readonly reports?: ReportProvider;
+  /** The lost-customer list (`stateLostCustomersProvider` in lost-customers.ts); without one, `/lost-customers` answers 501. */
+  readonly lostCustomers?: LostCustomersProvider;
   /** HTTP_BEARER_TOKEN; unset → no auth. */
   readonly bearerToken?: string;
   /** Bound on readiness probe time before answering 503; default 2 s. */
@@ -269,6 +276,28 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     (_request, reply) => {
       if (options.status === undefined) return reply.code(501).send({ error: 'status is only available from clvstream run' });
       return options.status();
+    },
+  );
+
+  app.get(
+    '/lost-customers',
+    {
+      schema: {
+        summary: 'Who left (cancelled, or at the churn level min_level and above): when, churn level or cancellation reason, competitor, historic CLV and the value lost; sortable; JSON or CSV',
+        querystring: jsonSchemaOf(lostCustomersQuerySchema, 'input'),
+        response: {
+          200: { content: { 'application/json': { schema: jsonSchemaOf(lostCustomersSchema) }, 'text/csv': { schema: { type: 'string' } } } },
+          ...errors,
+          501: error,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (options.lostCustomers === undefined) return reply.code(501).send({ error: 'the lost-customer list is not available in this process' });
+      const { format, ...query } = request.query as { format?: 'json' | 'csv' } & Parameters<LostCustomersProvider>[0];
+      const list = await options.lostCustomers(query);
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(lostListCsvFromJson(list.customers));
+      return reply.type('application/json; charset=utf-8').send(list);
     },
   );
 

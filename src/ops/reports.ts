@@ -16,7 +16,8 @@ import { reportJson } from '../app/report.js';
 import { watermarkDay } from '../app/customer-lookup.js';
 import type { DomainConfig } from '../domain/config.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { PopulationReporter } from '../domain/reports/population-report.js';
+import { PopulationReporter, retentionWindowDays } from '../domain/reports/population-report.js';
+import { RetentionCounter } from '../domain/reports/retention.js';
 import { dayToDate, localDayOf } from '../domain/time.js';
 import { scanCustomerStates } from '../state/state-scan.js';
 import type { PartitionStore } from '../state/store.js';
@@ -51,9 +52,11 @@ export interface StateReportsOptions {
   /** SCAN COUNT hint; default 1,000. */
   readonly scanCount?: number;
   readonly now?: () => number;
+  /** The simple CLV's yearly retention (CLV_RETENTION_SOURCE): measured costs a second scan. Default fixed. */
+  readonly clvRetention?: 'fixed' | 'measured';
 }
 
-function dateParam(name: string, value: string): number {
+export function dateParam(name: string, value: string): number {
   const day = localDayOf(value);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || dayToDate(day) !== value) {
     throw new ReportRequestError(`${name} must be a calendar date like 2025-03-01`);
@@ -67,17 +70,19 @@ function integerParam(name: string, value: string, min: number, max: number): nu
   return n;
 }
 
+/** A report's default day: the latest watermark of any partition, else today (UTC). */
+export async function defaultReportDay(options: StateReportsOptions): Promise<number> {
+  const now = options.now ?? Date.now;
+  const count = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
+  const days = count === null ? [] : await Promise.all(Array.from({ length: count }, (_, p) => watermarkDay(options.store, p)));
+  const known = days.filter((d): d is number => d !== null);
+  return known.length > 0 ? Math.max(...known) : localDayOf(new Date(now()).toISOString());
+}
+
 export function stateReportProvider(options: StateReportsOptions): ReportProvider {
   const now = options.now ?? Date.now;
   const cache = new Cached<Record<string, unknown>>(options.cacheTtlMs ?? 300_000, now);
-
-  /** The latest watermark of any partition, else today (UTC). */
-  const defaultDay = async (): Promise<number> => {
-    const count = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
-    const days = count === null ? [] : await Promise.all(Array.from({ length: count }, (_, p) => watermarkDay(options.store, p)));
-    const known = days.filter((d): d is number => d !== null);
-    return known.length > 0 ? Math.max(...known) : localDayOf(new Date(now()).toISOString());
-  };
+  const defaultDay = () => defaultReportDay(options);
 
   const population = async (query: Readonly<Record<string, string>>): Promise<Record<string, unknown>> => {
     for (const key of Object.keys(query)) {
@@ -90,7 +95,19 @@ export function stateReportProvider(options: StateReportsOptions): ReportProvide
     const model = options.model();
     const key = `population/${day}/${periodDays}/${model.version}`;
     return cache.get(key, async () => {
-      const reporter = new PopulationReporter(day, model, options.config, { periodDays });
+      let measuredRetentionRate: number | null = null;
+      if (options.clvRetention === 'measured') {
+        const yearly = new RetentionCounter(day, 365, retentionWindowDays(options.config), 1);
+        await scanCustomerStates(
+          options.store,
+          (states) => {
+            for (const s of states) yearly.add(s);
+          },
+          { count: options.scanCount ?? 1_000 },
+        );
+        measuredRetentionRate = yearly.report().periods[0]?.rate ?? null;
+      }
+      const reporter = new PopulationReporter(day, model, options.config, { periodDays, measuredRetentionRate });
       await scanCustomerStates(
         options.store,
         (states) => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { reportFromEvents, reportJson, reportTable } from '../../src/app/report.js';
+import { reportCsv, reportFromEvents, reportJson, reportTable } from '../../src/app/report.js';
 import { lineChartSvg, niceTicks } from '../../src/app/svg-chart.js';
+import { statesFromEvents } from '../../src/app/states-from-events.js';
+import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { localDayOf } from '../../src/domain/time.js';
@@ -82,5 +84,76 @@ describe('SVG line chart', () => {
     });
     expect(svg).toContain('a &lt; b &amp; &quot;c&quot;');
     expect(svg).toContain('points="70,370 700,40"'); // y ticks 0…5: the last point is at the top
+  });
+});
+
+describe('yearly retention and cohorts', () => {
+  const yearly = [
+    { type: 'purchase', event_id: 'y1', customer_id: 'A', occurred_at: '2024-03-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+    { type: 'purchase', event_id: 'y2', customer_id: 'A', occurred_at: '2025-02-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+    { type: 'purchase', event_id: 'y3', customer_id: 'B', occurred_at: '2024-05-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+    { type: 'purchase', event_id: 'y4', customer_id: 'C', occurred_at: '2025-04-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+  ];
+  const run = (periodDays?: number, clvRetention?: 'fixed' | 'measured') =>
+    reportFromEvents({
+      clvRetention,
+      input: streamOf(yearly.map((e) => JSON.stringify(e)).join('\n') + '\n'),
+      rules: TEST_RULES,
+      config: defaultDomainConfig,
+      model: UNFITTED_MODEL,
+      nowMs: TEST_NOW_MS,
+      asOfDay: localDayOf('2025-06-30'),
+      periodDays,
+    });
+
+  it('answers --period-days 365 (the memory holds 384 days, not two years)', async () => {
+    const { report } = await run(365);
+    expect(reportJson(report, 'USD').retention.periods).toEqual([
+      { start: '2024-07-01', end: '2025-06-30', active_at_start: 2, retained: 1, rate: 0.5, unknown: 0 },
+    ]);
+  });
+
+  it('gives retention per year and the cohort table as JSON, text and CSV', async () => {
+    const { report } = await run();
+    const json = reportJson(report, 'USD');
+    expect(json.yearly_retention.periods.at(-1)).toEqual({ start: '2024-07-01', end: '2025-06-30', active_at_start: 2, retained: 1, rate: 0.5, unknown: 0 });
+    expect(json.yearly_retention.periods).toHaveLength(3);
+    expect(json.cohorts.cohorts.slice(-2)).toEqual([
+      { start: '2023-07-02', end: '2024-06-30', customers: 2, later: [{ start: '2024-07-01', end: '2025-06-30', active: 1, unknown: 0, share: 0.5 }] },
+      { start: '2024-07-01', end: '2025-06-30', customers: 1, later: [] },
+    ]);
+    expect(reportCsv(report, 'yearly_retention').split('\n').at(-2)).toBe('2024-07-01,2025-06-30,365,2,1,0.5,0');
+    const cohortCsv = reportCsv(report, 'cohorts').split('\n');
+    expect(cohortCsv[0]).toBe('cohort_start,cohort_end,customers,period_start,period_end,active,unknown,share');
+    expect(cohortCsv).toContain('2023-07-02,2024-06-30,2,2024-07-01,2025-06-30,1,0,0.5');
+    expect(cohortCsv).toContain('2024-07-01,2025-06-30,1,,,,,');
+    const text = reportTable(report, 'USD');
+    expect(text).toContain('yearly retention (active = bought in the 365 days');
+    expect(text).toMatch(/2023-07-02 … 2024-06-30 +2 +50\.0 %/);
+  });
+});
+
+describe('the simple CLV with the measured yearly retention', () => {
+  it('takes the latest year\'s retention instead of RETENTION_RATE when asked, and says which', async () => {
+    const lines = [
+      { type: 'purchase', event_id: 'm1', customer_id: 'A', occurred_at: '2024-03-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'm2', customer_id: 'A', occurred_at: '2025-02-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'm3', customer_id: 'B', occurred_at: '2024-05-01T10:00:00Z', amount: '10.00', currency: 'USD' },
+    ];
+    const text = lines.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const options = { rules: TEST_RULES, config: defaultDomainConfig, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: localDayOf('2025-06-30') };
+    const fixed = await reportFromEvents({ ...options, input: streamOf(text) });
+    const measured = await reportFromEvents({ ...options, input: streamOf(text), clvRetention: 'measured' });
+    expect(reportJson(fixed.report, 'USD').clv_retention).toEqual({ source: 'fixed', rate: 0.6 });
+    // A bought in both years, B only in the first: 1 of 2.
+    expect(reportJson(measured.report, 'USD').clv_retention).toEqual({ source: 'measured', rate: 0.5 });
+    const halfConfig = { ...defaultDomainConfig, retentionRate: 0.5 };
+    const states = (await statesFromEvents({ ...options, input: streamOf(text) })).states;
+    const expected = [...states].reduce(
+      (sum, s) => sum + predictedClvMinor(s, evaluate(s, localDayOf('2025-06-30'), UNFITTED_MODEL, halfConfig), UNFITTED_MODEL, halfConfig),
+      0,
+    );
+    expect(measured.report.overall.predictedClvMinor).toBe(expected);
+    expect(measured.report.overall.predictedClvMinor).toBeLessThan(fixed.report.overall.predictedClvMinor);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseParams } from '../../src/app/fit-result.js';
 import { writeScores, csvCell } from '../../src/app/score.js';
+import { conditionalExpectedPurchases } from '../../src/domain/models/index.js';
 import { readSummaryFile, SummaryFileError } from '../../src/app/summary-file.js';
 import { Writable } from 'node:stream';
 import { streamOf } from '../support/cdnow-events.js';
@@ -71,11 +72,30 @@ describe('fit output and scores', () => {
     const file = await read('customer_id,x,t_x,T,zbar\n"a,1",2,30.43,38.86,22.35\nb,0,0,38.86,0\n');
     const out = new Sink();
     const params = { purchaseModel: 'bgnbd' as const, bgnbd: { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 }, gammaGamma: { p: 6.25, q: 3.74, v: 15.44 } };
-    expect(await writeScores(file, params, 39, out)).toBe(2);
+    const options = { unitDays: 7, marginRate: 0.3, horizonDays: 1095, periodDays: 91, annualDiscountRate: 0.1 };
+    expect(await writeScores(file, params, 39, out, options)).toBe(2);
     const [header, first, second] = out.text.trim().split('\n');
-    expect(header).toBe('id,x,t_x,T,p_alive,expected_purchases,expected_spend');
-    expect(first).toMatch(/^"a,1",2,30\.43,38\.86,0\.72\d*,1\.22\d*,24\.6\d*$/);
-    expect(second).toMatch(/^b,0,0,38\.86,1,0\.19\d*,35\.2\d*$/); // 6.25 × 15.44 / 2.74
+    expect(header).toBe(
+      'id,x,t_x,T,p_alive,expected_purchases,expected_purchases_30d,expected_purchases_90d,expected_purchases_365d,next_purchase_median_days,mean_days_between_purchases,expected_spend,clv_predicted_year,clv_predicted',
+    );
+    const cells = first!.split(/,(?=[^"]*(?:"[^"]*"[^"]*)*$)/);
+    expect(cells.slice(0, 4)).toEqual(['"a,1"', '2', '30.43', '38.86']);
+    expect(Number(cells[4])).toBeCloseTo(0.7266, 4);
+    expect(Number(cells[5])).toBeCloseTo(1.226, 3);
+    // 273 days are the 39 weeks: the day columns are the weekly model scaled (α × 7, times × 7).
+    const weeks = (d: number) => conditionalExpectedPurchases(params.bgnbd, 2, 30.43, 38.86, d / 7);
+    expect(Number(cells[6])).toBeCloseTo(weeks(30), 12);
+    expect(Number(cells[8])).toBeCloseTo(weeks(365), 12);
+    expect(Number(cells[9])).toBeCloseTo(7 * (4.4135 + 38.86) * (Math.pow(2, 1 / 2.2426) - 1), 8);
+    expect(Number(cells[10])).toBeCloseTo((30.43 * 7) / 2, 10);
+    expect(Number(cells[11])).toBeCloseTo(24.66, 2);
+    expect(Number(cells[12])).toBeGreaterThan(0);
+    expect(Number(cells[13])).toBeGreaterThan(Number(cells[12]));
+    const other = second!.split(',');
+    expect(other.slice(0, 5)).toEqual(['b', '0', '0', '38.86', '1']);
+    expect(Number(other[5])).toBeCloseTo(0.19, 2);
+    expect(other[10]).toBe(''); // no repeat: no interval
+    expect(Number(other[11])).toBeCloseTo((6.25 * 15.44) / 2.74, 10);
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
   });
 });

@@ -44,16 +44,20 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     expect(json.diagnostics).toMatchObject({ customers: 2357, repeat_buyers: 946, converged: true, min_repeat_buyers: 50, l2_penalty: 0 });
     writeFileSync(file('params.json'), fit.stdout);
 
-    const score = clvstream(['score', '--params', file('params.json'), '--summary', SUMMARY, '--horizon', '39']);
+    const score = clvstream(['score', '--params', file('params.json'), '--summary', SUMMARY, '--horizon', '39', '--unit-days', '7']);
     expect(score.status).toBe(0);
     const lines = score.stdout.trim().split('\n');
     expect(lines).toHaveLength(2358);
-    expect(lines[0]).toBe('id,x,t_x,T,p_alive,expected_purchases,expected_spend');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 6)).toEqual(['id', 'x', 't_x', 'T', 'p_alive', 'expected_purchases']);
     // Customer 1 (x 2, t_x 30.43, T 38.86): 1.226 expected purchases in 39 weeks, 24.65 per purchase (published).
-    const [id, , , , , expected, spend] = lines[1]!.split(',');
-    expect(id).toBe('1');
-    expect(Number(expected)).toBeCloseTo(1.226, 3);
-    expect(Number(spend)).toBeCloseTo(24.65, 1);
+    const row = Object.fromEntries(header.map((name, i) => [name, lines[1]!.split(',')[i]]));
+    expect(row['id']).toBe('1');
+    expect(Number(row['expected_purchases'])).toBeCloseTo(1.226, 3);
+    expect(Number(row['expected_spend'])).toBeCloseTo(24.65, 1);
+    // 39 weeks = 273 days: the 365-day figure is above it, and t_x / x = 15.2 weeks = 106.5 days.
+    expect(Number(row['expected_purchases_365d'])).toBeGreaterThan(1.226);
+    expect(Number(row['mean_days_between_purchases'])).toBeCloseTo((30.43 * 7) / 2, 6);
   });
 
   it('fit --summary with --penalty shrinks; with too few repeat buyers prints nulls and exits 1', () => {
@@ -98,6 +102,30 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     const json = JSON.parse(run.stdout) as { as_of: string; customers: number; segments: Record<string, Record<string, { customers: number }>> };
     expect(json).toMatchObject({ as_of: '1997-09-30', customers: 2357 });
     expect(Object.values(json.segments['churn_level']!).reduce((n, g) => n + g.customers, 0)).toBe(2357);
+  });
+});
+
+describe('report --lost', () => {
+  it('lists who left as CSV, sorted by value lost, and refuses CSV without --lost', () => {
+    const lines = [
+      { type: 'purchase', event_id: 'p1', customer_id: 'A', occurred_at: '2025-05-10T10:00:00Z', amount: '100.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'p2', customer_id: 'A', occurred_at: '2025-06-20T10:00:00Z', amount: '50.00', currency: 'USD' },
+      { type: 'purchase', event_id: 'p3', customer_id: 'B', occurred_at: '2025-05-15T10:00:00Z', amount: '20.00', currency: 'USD' },
+      { type: 'cancellation', event_id: 'c1', customer_id: 'B', occurred_at: '2025-06-01T10:00:00Z', reason: 'price' },
+      { type: 'purchase', event_id: 'p4', customer_id: 'D', occurred_at: '2026-06-01T10:00:00Z', amount: '80.00', currency: 'USD' },
+    ];
+    writeFileSync(file('lost.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const run = clvstream(['report', file('lost.jsonl'), '--lost', '--format', 'csv', '--as-of', '2026-06-30']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = run.stdout.trim().split('\n');
+    expect(rows[0]).toBe('customer_id,how,left_on,last_purchase,churn_level,churn_reasons,cancellation_reason,competitor,clv_historic,predicted_clv_at_leaving,value_lost');
+    expect(rows.slice(1).map((r) => r.split(',').slice(0, 3).join(','))).toEqual(['A,churned,2025-06-20', 'B,cancelled,2025-06-01']);
+    const values = rows.slice(1).map((r) => Number(r.split(',').at(-1)));
+    expect(values[0]).toBeGreaterThan(values[1]!);
+    const refused = clvstream(['report', file('lost.jsonl'), '--format', 'csv']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe('clvstream: --format csv needs --table (retention, yearly_retention, cohorts) or --lost\n');
   });
 });
 

@@ -32,12 +32,13 @@ describe('the OpenAPI document', () => {
       paths: Record<string, { get: { security?: unknown[]; responses: Record<string, unknown> } }>;
     };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/customers/{id}', '/customers/{id}/details', '/healthz', '/metrics', '/model', '/readyz', '/reports/{name}', '/segments', '/status']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/customers/{id}', '/customers/{id}/details', '/healthz', '/lost-customers', '/metrics', '/model', '/readyz', '/reports/{name}', '/segments', '/status']);
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/healthz']!.get.security).toEqual([]);
     expect(doc.paths['/readyz']!.get.security).toEqual([]);
     expect(doc.paths['/customers/{id}']!.get.security).toBeUndefined();
     expect(Object.keys(doc.paths['/customers/{id}']!.get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '503']));
+    expect(Object.keys((doc.paths['/lost-customers']!.get.responses['200'] as { content: object }).content).sort()).toEqual(['application/json', 'text/csv']);
   });
 });
 

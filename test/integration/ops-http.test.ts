@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { customerView } from '../../src/app/customer-view.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
-import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
+import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
+import { customerForecast } from '../../src/domain/forecast.js';
 import { evaluate } from '../../src/domain/profile.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
@@ -16,6 +17,10 @@ import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import { createReadinessProbe } from '../../src/ops/readiness.js';
 import { instrumentRedis } from '../../src/ops/redis-timing.js';
 import { stateReportProvider } from '../../src/ops/reports.js';
+import { stateLostCustomersProvider } from '../../src/ops/lost-customers.js';
+import { lostListCsv, lostListJson } from '../../src/app/lost-customers.js';
+import { lostCustomers } from '../../src/domain/reports/lost-customers.js';
+import { emptyState } from '../../src/domain/state.js';
 import { ScanSegmentCounts } from '../../src/ops/segment-counts.js';
 import { reportJson } from '../../src/app/report.js';
 import { populationReport } from '../../src/domain/reports/population-report.js';
@@ -27,6 +32,13 @@ import { captureLogger } from '../ops/capture-logger.js';
 import { heavyState, typicalState } from '../state/fixtures.js';
 
 const PARTITIONS = 6;
+// CDNOW's published fits in days (α × 7) and cents (v × 100): the view's forward-looking figures are the model's.
+const FITTED: ModelSnapshot = {
+  version: 'ops-fitted',
+  bgnbd: { r: 0.243, alpha: 4.414 * 7, a: 0.793, b: 2.426 },
+  gammaGamma: { p: 6.25, q: 3.74, v: 1544 },
+  cutPoints: null,
+};
 const TOKEN = 'integration-token-0123456789';
 
 describeWithInfra('ops HTTP server on Redis', (infra) => {
@@ -38,6 +50,7 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
     let stopTiming: () => void;
     let server: FastifyInstance;
     let base: string;
+    let model: ModelSnapshot;
 
     beforeAll(() => {
       redis = target.connect();
@@ -50,16 +63,18 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
       store = new PartitionStore(redis, new KeySpace(prefix));
       metrics = new RuntimeMetrics({ defaultMetrics: false });
       stopTiming = instrumentRedis(redis, metrics);
+      model = UNFITTED_MODEL;
       server = await createHttpServer({
         logger: captureLogger('warn').logger,
         registry: metrics.registry,
         readiness: createReadinessProbe({ kafkaGroupJoined: () => true, modelLoaded: () => true, redis }),
         store,
         partitionCount: PARTITIONS,
-        model: () => UNFITTED_MODEL,
+        model: () => model,
         config: defaultDomainConfig,
         segments: new ScanSegmentCounts(store, { scanCount: 50, cacheTtlMs: 0 }),
         reports: stateReportProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainConfig, scanCount: 50 }),
+        lostCustomers: stateLostCustomersProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainConfig, scanCount: 50 }),
         bearerToken: TOKEN,
       });
       base = await listen(server, 0, '127.0.0.1');
@@ -101,9 +116,63 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
         const profile = evaluate(state, Math.max(state.asOfDay, watermark), UNFITTED_MODEL, defaultDomainConfig);
         expect(res.body).toEqual(JSON.parse(JSON.stringify(customerView(state, profile, UNFITTED_MODEL, defaultDomainConfig))));
       }
+
+      // With a fitted model the same route gives the model's forward-looking figures, named with the model.
+      model = FITTED;
+      const res = await get(`/customers/${typical.customerId}`);
+      const day = Math.max(typical.asOfDay, watermark);
+      const profile = evaluate(typical, day, FITTED, defaultDomainConfig);
+      const forecast = customerForecast(typical, profile, FITTED, defaultDomainConfig);
+      expect(res.body).toEqual(JSON.parse(JSON.stringify(customerView(typical, profile, FITTED, defaultDomainConfig))));
+      expect(res.body).toMatchObject({
+        model_version: 'ops-fitted',
+        prediction_model: 'bgnbd',
+        p_alive: profile.pAlive,
+        expected_purchases_30d: Math.round(forecast.expectedPurchases[0] * 1e4) / 1e4,
+        expected_purchases_90d: Math.round(forecast.expectedPurchases[1] * 1e4) / 1e4,
+        expected_purchases_365d: Math.round(forecast.expectedPurchases[2] * 1e4) / 1e4,
+        next_purchase_expected: dayToDate(day + Math.round(forecast.nextPurchaseMedianDays!)),
+        clv_predicted_year: (forecast.predictedClvYearMinor / 100).toFixed(2),
+        clv_horizon_days: defaultDomainConfig.clvHorizonDays,
+      });
+      expect(forecast.expectedPurchases[0]).toBeGreaterThan(0);
+      expect(forecast.expectedPurchases[2]).toBeGreaterThan(forecast.expectedPurchases[0]);
       expect(await get('/customers/C-ops-nobody')).toMatchObject({ status: 404, body: { error: 'unknown customer' } });
       expect(await get('/customers/C-ops-1', null)).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
       expect(await get('/customers/C-ops-1', 'wrong-token-000000000000')).toMatchObject({ status: 401 });
+    });
+
+    it('lists the customers who left from every partition, sorted by value lost, as JSON and CSV', async () => {
+      // 30 customers over the partitions: every third cancelled (for a competitor), the rest long silent or recent.
+      const states: CustomerState[] = [];
+      for (let i = 0; i < 30; i++) {
+        const s = emptyState(`C-lost-${i}`);
+        s.orders = s.purchaseDays = 1;
+        s.firstDay = s.lastDay = 20_000 + i;
+        s.asOfDay = s.lastDay;
+        s.lastPurchaseAt = s.lastDay * 86_400_000 + 3_600_000;
+        s.grossMinor = 1_000 * (i + 1);
+        s.marginMinor = 300 * (i + 1);
+        s.dayBits = [1];
+        if (i % 3 === 0) {
+          s.cancelledAt = s.lastPurchaseAt + 86_400_000;
+          s.cancelReason = 'competitor';
+          s.competitor = i % 2 === 0 ? 'Acme' : 'Globex';
+        }
+        if (i >= 25) s.firstDay = s.lastDay = s.asOfDay = 20_700; // recent buyers: still active
+        states.push(s);
+      }
+      const watermark = 20_720;
+      await commit(states, watermark);
+      const expected = lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainConfig);
+      expect(expected.length).toBeGreaterThan(10);
+
+      const json = await get('/lost-customers');
+      expect(json.status).toBe(200);
+      expect(json.body).toEqual(lostListJson(expected, expected.length, watermark, 'value_lost', 'USD'));
+      const csv = await get('/lost-customers?format=csv&limit=5&sort=clv_historic');
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(csv.body).toBe(lostListCsv(lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainConfig, { sort: 'clv_historic' }).slice(0, 5), 'USD'));
     });
 
     it('counts the stored segments by scanning every partition', async () => {

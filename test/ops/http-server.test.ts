@@ -362,6 +362,55 @@ describe('GET /reports/:name', () => {
   });
 });
 
+describe('GET /lost-customers', () => {
+  const row = {
+    customer_id: 'C-gone,1',
+    how: 'cancelled' as const,
+    left_on: '2025-02-01',
+    last_purchase: '2025-01-20',
+    churn_level: 'churned' as const,
+    churn_reasons: ['cancellation' as const],
+    cancellation_reason: 'competitor' as const,
+    competitor: 'Acme',
+    clv_historic: '90.00',
+    predicted_clv_at_leaving: '120.50',
+    value_lost: '120.50',
+  };
+
+  it('answers 501 without a provider', async () => {
+    const { app } = await server();
+    expect((await app.inject({ method: 'GET', url: '/lost-customers' })).statusCode).toBe(501);
+  });
+
+  it('passes the query to the provider and answers JSON, or CSV with format=csv', async () => {
+    const calls: unknown[] = [];
+    const { app } = await server({
+      lostCustomers: (query) => {
+        calls.push({ ...query });
+        return Promise.resolve({ as_of: '2025-03-01', currency: 'USD', sort: query.sort ?? 'value_lost', total: 7, customers: [row] });
+      },
+    });
+    const json = await app.inject({ method: 'GET', url: '/lost-customers?sort=left_on&min_level=at_risk&limit=5&as_of=2025-03-01' });
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toEqual({ as_of: '2025-03-01', currency: 'USD', sort: 'left_on', total: 7, customers: [row] });
+    expect(calls[0]).toEqual({ sort: 'left_on', min_level: 'at_risk', limit: '5', as_of: '2025-03-01' });
+    const csv = await app.inject({ method: 'GET', url: '/lost-customers?format=csv' });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toBe(
+      'customer_id,how,left_on,last_purchase,churn_level,churn_reasons,cancellation_reason,competitor,clv_historic,predicted_clv_at_leaving,value_lost\n' +
+        '"C-gone,1",cancelled,2025-02-01,2025-01-20,churned,cancellation,competitor,Acme,90.00,120.50,120.50\n',
+    );
+  });
+
+  it.each(['sort=name', 'min_level=cooling', 'limit=0', 'limit=100001', 'format=xml', 'as_of=March', 'as_of=2025-3-1'])('refuses %s with 400', async (q) => {
+    const { app } = await server({ lostCustomers: () => Promise.reject(new Error('not called')) });
+    const res = await app.inject({ method: 'GET', url: `/lost-customers?${q}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toHaveProperty('error');
+  });
+});
+
 describe('GET /model', () => {
   const fitted: ModelSnapshot = {
     version: 'fit-1',

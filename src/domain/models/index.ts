@@ -70,3 +70,9 @@ export {
   pnbdExpectedPurchases,
 } from './pnbd.js';
 export { type ParetoNbdFitOptions, pnbdDataLogLikelihood, fitParetoNbd } from './pnbd-fit.js';
+export {
+  noPurchaseWithinIfAlive,
+  medianTimeToNextPurchaseIfAlive,
+  medianTimeToNextPurchaseAtRate,
+  expectedPurchasesWithRetention,
+} from './next-purchase.js';

@@ -38,6 +38,7 @@ import { evaluate, isCancelled, predictedClvMinor, type Profile } from '../profi
 import { costToServeMinor } from '../clv.js';
 import { hadComplaintsWhenLeaving } from '../complaints.js';
 import type { CustomerState } from '../state.js';
+import { CohortCounter, type CohortReport } from './cohorts.js';
 import { DAY_MS } from '../time.js';
 import { RetentionCounter, type RetentionReport } from './retention.js';
 
@@ -108,12 +109,34 @@ export interface PopulationReport {
   readonly overall: GroupStats;
   readonly segments: Record<ReportDimension, Record<string, GroupStats>>;
   readonly retention: RetentionReport;
+  /** Retention per year: periods of 365 days, the latest `years` rates. */
+  readonly yearlyRetention: RetentionReport;
+  readonly cohorts: CohortReport;
+  /** The yearly retention the simple CLV of this report used, and where it came from. */
+  readonly clvRetention: { readonly source: 'fixed' | 'measured'; readonly rate: number };
   readonly lost: LostReport;
 }
 
 export interface ReportOptions {
   /** Retention period length in days; default 30. */
   readonly periodDays?: number;
+  /** Yearly retention rates reported, newest back; default 3. */
+  readonly retentionYears?: number;
+  /** Cohort period length in days; default 365. */
+  readonly cohortDays?: number;
+  /** Cohorts in the table, newest back; default 5. */
+  readonly cohortPeriods?: number;
+  /**
+   * The yearly retention measured over the population (`latestYearRetention`):
+   * the simple CLV uses it instead of the configured `retentionRate` (capped at
+   * 0.99, like the setting). Absent or null: the configured rate.
+   */
+  readonly measuredRetentionRate?: number | null;
+}
+
+/** The windowDays of the retention counters: the day bitmap's length (docs/state.md). */
+export function retentionWindowDays(config: DomainConfig): number {
+  return Math.ceil(config.memory.latePurchaseDays / 32) * 32;
 }
 
 const emptyNps = (): NpsTally => ({ respondents: 0, promoters: 0, passives: 0, detractors: 0, nps: null });
@@ -172,7 +195,11 @@ function finished(g: GroupStats, total: number): GroupStats {
  * called at any point and does not change the accumulated figures.
  */
 export class PopulationReporter {
+  private readonly config: DomainConfig;
+  private readonly clvRetention: PopulationReport['clvRetention'];
   private readonly retention: RetentionCounter;
+  private readonly yearly: RetentionCounter;
+  private readonly cohorts: CohortCounter;
   private readonly overall = emptyGroup();
   private readonly segments = Object.fromEntries(
     REPORT_DIMENSIONS.map((d) => [d, Object.fromEntries(DIMENSION_VALUES[d].map((v) => [v, emptyGroup()]))]),
@@ -189,11 +216,16 @@ export class PopulationReporter {
   constructor(
     readonly day: number,
     private readonly model: ModelSnapshot,
-    private readonly config: DomainConfig,
+    config: DomainConfig,
     options: ReportOptions = {},
   ) {
-    const windowDays = Math.ceil(config.memory.latePurchaseDays / 32) * 32;
+    const measured = options.measuredRetentionRate;
+    this.config = measured === undefined || measured === null ? config : { ...config, retentionRate: Math.min(0.99, measured) };
+    this.clvRetention = { source: measured === undefined || measured === null ? 'fixed' : 'measured', rate: this.config.retentionRate };
+    const windowDays = retentionWindowDays(config);
     this.retention = new RetentionCounter(day, options.periodDays ?? 30, windowDays);
+    this.yearly = new RetentionCounter(day, 365, windowDays, options.retentionYears ?? 3);
+    this.cohorts = new CohortCounter(day, options.cohortDays ?? 365, options.cohortPeriods ?? 5);
   }
 
   add(s: CustomerState): void {
@@ -212,6 +244,8 @@ export class PopulationReporter {
       countNps(g.nps, p.npsCategory);
     }
     this.retention.add(s);
+    this.yearly.add(s);
+    this.cohorts.add(s);
     if (isCancelled(s)) {
       const complained = s.cancelledAt !== null && hadComplaintsWhenLeaving(s, Math.floor(s.cancelledAt / DAY_MS), config.churn);
       addLoss(lost.cancelled, p, complained);
@@ -241,7 +275,7 @@ export class PopulationReporter {
       withoutCompetitor: copy(this.lost.withoutCompetitor),
       byChurnLevel: mapLoss(this.lost.byChurnLevel, {} as Record<LossLevel, LossTally>),
     };
-    return { day: this.day, modelVersion: this.model.version, overall, segments, retention: this.retention.report(), lost };
+    return { day: this.day, modelVersion: this.model.version, overall, segments, retention: this.retention.report(), yearlyRetention: this.yearly.report(), cohorts: this.cohorts.report(), clvRetention: this.clvRetention, lost };
   }
 }
 

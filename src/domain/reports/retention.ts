@@ -9,19 +9,35 @@
  * before it: "active at its start") who are active in period k again ("still
  * active at its end"). Customers acquired during period k are not in its base.
  *
- * Limits. A state knows its purchase days exactly only within its day bitmap:
- * the `dayBits.length × 32` days up to its latest purchase (384 by default),
- * plus its first and latest purchase days; everything after the latest
- * purchase is known to be empty. So every day of the last 384 days before d is
- * known for every customer, and only the periods that fit entirely in that
- * window are reported (L = 30 → 12 periods, 11 rates). A customer whose
- * activity in a period cannot be known (possible only with a smaller bitmap)
- * is counted as `unknown` and left out of that rate.
+ * What a state knows. Its day bitmap holds the purchase days of the
+ * `dayBits.length × 32` days up to its latest purchase (384 by default); it
+ * also keeps its first and latest purchase days, and everything after the
+ * latest purchase is known to be empty. And it counts its distinct purchase
+ * days: those the bitmap and the first day do not account for ("hidden") lie
+ * strictly between the first day and the bitmap's oldest day. So when nothing
+ * is hidden — one-time buyers, and everyone whose purchases all fall within a
+ * year or so of the latest — every day is known; a hidden day answers "bought"
+ * for a period that holds its whole possible span, and "cannot tell" for a
+ * period that holds part of it.
+ *
+ * Periods. Every day of the last 384 days before d is known for every customer,
+ * so by default the periods that fit in that window are reported (L = 30 → 12
+ * periods, 11 rates), and at least one rate however long the period (L = 365:
+ * the latest year against the year before, which the counts above mostly
+ * answer). A customer whose activity in a period cannot be told is counted as
+ * `unknown` and left out of that rate.
  */
 import type { CustomerState } from '../state.js';
 
 function bit(bits: readonly number[], i: number): boolean {
   return (((bits[i >>> 5] ?? 0) >>> (i & 31)) & 1) === 1;
+}
+
+function popcount(word: number): number {
+  let v = word >>> 0;
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** Whether the customer bought on a day in [from, to]: true, false, or null when the state cannot tell. */
@@ -30,15 +46,22 @@ export function purchasedIn(s: CustomerState, from: number, to: number): boolean
   const last = s.lastDay;
   if (first === null || last === null || to < first || from > last) return false;
   if (from <= first || to >= last) return true; // first ≤ to and last ≥ from here, so one of them is inside
-  // from > first and to < last: only the bitmap knows.
+  // from > first and to < last: the bitmap knows the days of its window.
   const window = s.dayBits.length * 32;
-  let unknown = false;
-  for (let day = from; day <= to; day++) {
-    const age = last - day;
-    if (age >= window) unknown = true;
-    else if (bit(s.dayBits, age)) return true;
+  const oldestInWindow = last - window + 1;
+  for (let day = Math.max(from, oldestInWindow); day <= to; day++) {
+    if (bit(s.dayBits, last - day)) return true;
   }
-  return unknown ? null : false;
+  if (from >= oldestInWindow) return false;
+  // Days before the window: the purchase days neither the bitmap nor the first day account for lie in (first, oldestInWindow).
+  let inWindow = 0;
+  for (const word of s.dayBits) inWindow += popcount(word);
+  const hidden = s.purchaseDays - inWindow - (first < oldestInWindow ? 1 : 0);
+  if (hidden <= 0) return false;
+  const spanFrom = first + 1;
+  const spanTo = oldestInWindow - 1;
+  if (from <= spanFrom && to >= spanTo) return true;
+  return to < spanFrom || from > spanTo ? false : null;
 }
 
 export interface RetentionPeriod {
@@ -59,7 +82,7 @@ export interface RetentionReport {
   readonly periodDays: number;
   /** Days before the report day in which every state knows its purchase days. */
   readonly windowDays: number;
-  /** Oldest first; empty when the window holds fewer than two periods. */
+  /** Oldest first. */
   readonly periods: readonly RetentionPeriod[];
 }
 
@@ -73,9 +96,12 @@ export class RetentionCounter {
     private readonly day: number,
     private readonly periodDays: number,
     private readonly windowDays: number,
+    /** Rates to report, newest back; default: the periods the window holds, at least one. */
+    periods?: number,
   ) {
     if (!(Number.isInteger(periodDays) && periodDays >= 1)) throw new RangeError(`period must be a whole number of days ≥ 1, got ${periodDays}`);
-    this.count = Math.max(0, Math.floor(windowDays / periodDays) - 1);
+    if (periods !== undefined && !(Number.isInteger(periods) && periods >= 1)) throw new RangeError(`periods must be a whole number ≥ 1, got ${periods}`);
+    this.count = periods ?? Math.max(1, Math.floor(windowDays / periodDays) - 1);
     this.activeAtStart = new Int32Array(this.count);
     this.retained = new Int32Array(this.count);
     this.unknown = new Int32Array(this.count);
@@ -111,4 +137,15 @@ export class RetentionCounter {
     }
     return { periodDays: this.periodDays, windowDays: this.windowDays, periods };
   }
+}
+
+/**
+ * The retention of the latest year (365-day periods ending at `day`): the
+ * share of the customers active in the year before who bought again in it;
+ * null when nobody was active the year before.
+ */
+export function latestYearRetention(states: Iterable<CustomerState>, day: number, windowDays: number): number | null {
+  const counter = new RetentionCounter(day, 365, windowDays, 1);
+  for (const s of states) counter.add(s);
+  return counter.report().periods[0]?.rate ?? null;
 }

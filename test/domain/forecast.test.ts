@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { customerView } from '../../src/app/customer-view.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import { customerForecast } from '../../src/domain/forecast.js';
+import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
+import {
+  conditionalExpectedPurchases,
+  mbgnbdConditionalExpectedPurchases,
+  medianTimeToNextPurchaseIfAlive,
+  probabilityAlive,
+} from '../../src/domain/models/index.js';
+import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
+import { emptyState } from '../../src/domain/state.js';
+import { dayToDate } from '../../src/domain/time.js';
+import { DAY0, cancellation, ctxWith, fold, purchase } from './fixtures.js';
+
+// CDNOW's published fits in days (α × 7) and cents (v × 100).
+const fitted: ModelSnapshot = {
+  version: 'cdnow-days',
+  bgnbd: { r: 0.243, alpha: 4.414 * 7, a: 0.793, b: 2.426 },
+  gammaGamma: { p: 6.25, q: 3.74, v: 1544 },
+  cutPoints: null,
+};
+const modified: ModelSnapshot = { ...fitted, version: 'mbg', purchaseModel: 'mbgnbd', bgnbd: { r: 0.525, alpha: 6.183 * 7, a: 0.891, b: 1.614 } };
+
+/** Composite Simpson's rule over [a, b] with n (even) intervals. */
+function simpson(f: (u: number) => number, a: number, b: number, n = 2_000): number {
+  const h = (b - a) / n;
+  let sum = f(a) + f(b);
+  for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * f(a + i * h);
+  return (sum * h) / 3;
+}
+
+// Three purchase days: 20.00, 30.00, 10.00 (margin 30 % by default): x = 2, t_x = 60.
+const history = [purchase('c', 0, 2000), purchase('c', 30, 3000), purchase('c', 60, 1000)];
+
+describe("a customer's forecast with a fitted BG/NBD and Gamma-Gamma", () => {
+  const { state } = fold(history, ctxWith({}, fitted));
+  const day = DAY0 + 90;
+  const p = evaluate(state, day, fitted, defaultDomainConfig);
+  const f = customerForecast(state, p, fitted, defaultDomainConfig);
+  const { r, alpha, a, b } = fitted.bgnbd!;
+
+  it('expects the BG/NBD conditional purchases over 30, 90 and 365 days', () => {
+    expect(f.basis).toBe('bgnbd');
+    [30, 90, 365].forEach((t, i) => expect(f.expectedPurchases[i]).toBeCloseTo(conditionalExpectedPurchases(fitted.bgnbd!, 2, 60, 90, t), 12));
+    expect(f.expectedPurchases[0]).toBeLessThan(f.expectedPurchases[1]);
+    expect(f.expectedPurchases[1]).toBeLessThan(f.expectedPurchases[2]);
+  });
+
+  it('waits the posterior median (α + T)(2^(1/(r+x)) − 1) for the next purchase if alive', () => {
+    expect(f.nextPurchaseMedianDays).toBeCloseTo((alpha + 90) * (Math.pow(2, 1 / (r + 2)) - 1), 10);
+  });
+
+  it('averages t_x / x days between purchases and expects the Gamma-Gamma spend', () => {
+    expect(f.meanDaysBetweenPurchases).toBe(30);
+    // Gamma-Gamma: weighted mean of the population mean v·p/(q−1) and zbar = 2000, weight p·x/(p·x + q − 1).
+    const { p: gp, q, v } = fitted.gammaGamma!;
+    const weight = (gp * 2) / (gp * 2 + q - 1);
+    expect(f.expectedSpendPerPurchaseMinor).toBeCloseTo((1 - weight) * ((v * gp) / (q - 1)) + weight * 2000, 8);
+  });
+
+  it('predicts one year of CLV as the discounted quarterly increments of the expectation × spend × margin', () => {
+    // Periods of 91 days to 365: ends 91, 182, 273, 364, 365, each discounted at 10 % a year at its end.
+    const ends = [91, 182, 273, 364, 365];
+    let previous = 0;
+    let purchases = 0;
+    for (const end of ends) {
+      const cumulative = conditionalExpectedPurchases(fitted.bgnbd!, 2, 60, 90, end);
+      purchases += (cumulative - previous) * Math.pow(1.1, -end / 365);
+      previous = cumulative;
+    }
+    expect(f.predictedClvYearMinor).toBe(Math.round(purchases * f.expectedSpendPerPurchaseMinor! * 0.3));
+    expect(f.predictedClvHorizonMinor).toBe(predictedClvMinor(state, p, fitted, defaultDomainConfig));
+    expect(f.predictedClvYearMinor).toBeLessThan(f.predictedClvHorizonMinor);
+    // An independent check of the BG/NBD piece: P(alive) from its closed form.
+    const odds = (a / (b + 1)) * Math.pow((alpha + 90) / (alpha + 60), r + 2);
+    expect(probabilityAlive(fitted.bgnbd!, 2, 60, 90)).toBeCloseTo(1 / (1 + odds), 14);
+  });
+
+  it('shows the figures in the customer view with the model and its version', () => {
+    const view = customerView(state, p, fitted, defaultDomainConfig);
+    expect(view).toMatchObject({
+      prediction_model: 'bgnbd',
+      model_version: 'cdnow-days',
+      expected_purchases_30d: Math.round(f.expectedPurchases[0] * 1e4) / 1e4,
+      expected_purchases_365d: Math.round(f.expectedPurchases[2] * 1e4) / 1e4,
+      next_purchase_median_days: Math.round(f.nextPurchaseMedianDays! * 10) / 10,
+      next_purchase_expected: dayToDate(day + Math.round(f.nextPurchaseMedianDays!)),
+      mean_days_between_purchases: 30,
+      expected_spend_per_purchase: (Math.round(f.expectedSpendPerPurchaseMinor!) / 100).toFixed(2),
+      clv_predicted_year: (f.predictedClvYearMinor / 100).toFixed(2),
+      clv_predicted: (f.predictedClvHorizonMinor / 100).toFixed(2),
+      clv_horizon_days: 1095,
+    });
+    expect(view.p_alive).toBe(p.pAlive);
+  });
+});
+
+describe("a customer's forecast with the modified BG/NBD", () => {
+  it("uses the modified model's expectations, including for a one-time buyer", () => {
+    const { state } = fold([purchase('m', 0, 2500)], ctxWith({}, modified));
+    const p = evaluate(state, DAY0 + 120, modified, defaultDomainConfig);
+    const f = customerForecast(state, p, modified, defaultDomainConfig);
+    expect(f.basis).toBe('mbgnbd');
+    expect(f.expectedPurchases[1]).toBeCloseTo(mbgnbdConditionalExpectedPurchases(modified.bgnbd!, 0, 0, 120, 90), 12);
+    expect(f.nextPurchaseMedianDays).toBeCloseTo(medianTimeToNextPurchaseIfAlive(0.525, 6.183 * 7, 0, 120), 12);
+    expect(f.meanDaysBetweenPurchases).toBeNull();
+  });
+});
+
+describe("a customer's forecast before the first fit (the simple rule)", () => {
+  it('expects the observed rate kept with the yearly retention, and its exponential median wait', () => {
+    const { state } = fold(history);
+    const p = evaluate(state, DAY0 + 90, UNFITTED_MODEL, defaultDomainConfig);
+    const f = customerForecast(state, p, UNFITTED_MODEL, defaultDomainConfig);
+    // 3 purchase days over max(T + 1, 90) = 91 days; survival 0.6 a year.
+    const rate = 3 / 91;
+    expect(f.basis).toBe('simple');
+    [30, 90, 365].forEach((t, i) => expect(f.expectedPurchases[i]).toBeCloseTo(simpson((u) => rate * Math.pow(0.6, u / 365), 0, t), 10));
+    expect(f.nextPurchaseMedianDays).toBeCloseTo(Math.LN2 / rate, 12);
+    expect(f.expectedSpendPerPurchaseMinor).toBe(2000);
+    expect(f.predictedClvHorizonMinor).toBe(predictedClvMinor(state, p, UNFITTED_MODEL, defaultDomainConfig));
+    expect(p.pAlive).toBeNull();
+  });
+
+  it('expects nothing of a cancelled account and nothing of a prospect', () => {
+    const { state } = fold([...history, cancellation('c', 70)]);
+    const f = customerForecast(state, evaluate(state, DAY0 + 90, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+    expect(f).toMatchObject({ expectedPurchases: [0, 0, 0], nextPurchaseMedianDays: null, predictedClvYearMinor: 0, predictedClvHorizonMinor: 0 });
+    const prospect = emptyState('nobody');
+    const none = customerForecast(prospect, evaluate(prospect, DAY0, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+    expect(none).toMatchObject({ expectedPurchases: [0, 0, 0], nextPurchaseMedianDays: null, meanDaysBetweenPurchases: null, expectedSpendPerPurchaseMinor: null });
+  });
+});
