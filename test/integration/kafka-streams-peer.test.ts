@@ -26,7 +26,9 @@ const INBOUND = { purchase: 'purchases', return: 'returns', referral: 'referrals
 /** The generated events: a small population over a few simulated years (every event type, due checks between them). */
 function workload(): GeneratedEvent[] {
   const events: GeneratedEvent[] = [];
-  const traffic = syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('1990-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'peer' });
+  // Without service interactions and own costs to serve, which the peer does not implement (its README).
+  const population = { interactionShare: 0, complaintBeforeCancellationShare: 0, costedShare: 0 };
+  const traffic = syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('1990-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'peer', population });
   for (const e of traffic) {
     events.push(e);
     if (events.length >= EVENTS) break;

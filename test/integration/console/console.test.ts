@@ -204,7 +204,7 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     await open(`#/population?as_of=${AS_OF}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-panel="churn-levels"] a.csv').click()]);
     const csv = readFileSync(await download.path(), 'utf8');
-    expect(csv.split('\n')[0]).toBe('value,customers,share,nps,avg_historic_clv,avg_predicted_clv');
+    expect(csv.split('\n')[0]).toBe('value,customers,share,nps,avg_historic_clv,avg_predicted_clv,avg_cost_to_serve,complaint_rate');
     const total = csv
       .trim()
       .split('\n')
