@@ -26,7 +26,7 @@ export function isAccessRefusal(err: unknown): boolean {
 type Probe = readonly [command: string, ...args: (string | number)[]];
 
 /** Every command clvstream runs, on probe keys that share one hash tag (one cluster slot). */
-function probes(keys: KeySpace): Probe[] {
+export function accessProbes(keys: KeySpace): Probe[] {
   const k = keys.accessProbe();
   return [
     ['ping'],
@@ -42,6 +42,7 @@ function probes(keys: KeySpace): Probe[] {
     ['hget', k.hash, 'f'],
     ['hmget', k.hash, 'f'],
     ['hgetall', k.hash],
+    ['hdel', k.hash, 'f'],
     ['zadd', k.sortedSet, 1, 'm'],
     ['zrangebyscore', k.sortedSet, '-inf', '+inf'],
     ['zrevrange', k.sortedSet, 0, -1],
@@ -51,11 +52,16 @@ function probes(keys: KeySpace): Probe[] {
     ['xrange', k.stream, '-', '+', 'COUNT', 1],
     ['xlen', k.stream],
     ['xdel', k.stream, '0-1'],
+    ['rpush', k.list, 'a', 'b'],
+    ['llen', k.list],
+    ['lindex', k.list, 0],
+    ['lrange', k.list, 0, -1],
+    ['ltrim', k.list, 1, -1],
     ['scan', 0, 'MATCH', keys.allCustomersPattern(), 'COUNT', 1],
     ['eval', 'return 1', 0],
     ['evalsha', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
     ['evalsha_ro', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 0],
-    ['del', k.string, k.renamed, k.hash, k.sortedSet, k.stream],
+    ['del', k.string, k.renamed, k.hash, k.sortedSet, k.stream, k.list],
   ];
 }
 
@@ -77,7 +83,7 @@ export async function checkStateAccess(redis: RedisClient, keys: KeySpace): Prom
     if (!isAccessRefusal(err)) throw err;
     throw new StateAccessError(`Redis refused user '${user}' of REDIS_URL: ${refusal(err)}`, { cause: err });
   }
-  for (const [command, ...args] of probes(keys)) {
+  for (const [command, ...args] of accessProbes(keys)) {
     try {
       await redis.call(command, ...args);
     } catch (err) {

@@ -191,9 +191,9 @@ export class KeySpace {
    * the ACL's key pattern covers them, with one hash tag of their own (one
    * cluster slot), outside every pattern a scan or report reads.
    */
-  accessProbe(): { string: string; renamed: string; hash: string; sortedSet: string; stream: string } {
+  accessProbe(): { string: string; renamed: string; hash: string; sortedSet: string; stream: string; list: string } {
     const base = `${this.prefix}:{access-check}:`;
-    return { string: `${base}s`, renamed: `${base}r`, hash: `${base}h`, sortedSet: `${base}z`, stream: `${base}x` };
+    return { string: `${base}s`, renamed: `${base}r`, hash: `${base}h`, sortedSet: `${base}z`, stream: `${base}x`, list: `${base}l` };
   }
 
   /** Every model key but the versions' hashes. */

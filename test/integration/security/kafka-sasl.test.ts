@@ -110,6 +110,7 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
       TOPIC_REFERRAL: `${id}.referrals`,
       TOPIC_CANCELLATION: `${id}.cancellations`,
       TOPIC_FEEDBACK: `${id}.feedback`,
+      TOPIC_INTERACTION: `${id}.interactions`,
       TOPIC_INTERNAL: `${id}.internal`,
       TOPIC_SEGMENT_CHANGED: `${id}.segment-changed`,
       TOPIC_CHURN_RISK: `${id}.churn-risk`,
@@ -143,7 +144,7 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     const created = await topicsCreate({ ...env, KAFKA_SASL_USERNAME: ADMIN.user, KAFKA_SASL_PASSWORD: ADMIN.password });
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    expect(created.stdout.match(/^created /gm)).toHaveLength(9);
+    expect(created.stdout.match(/^created /gm)).toHaveLength(10);
   }
 
   it('topics create: the service principal may not, the administrator may', { timeout: 180_000 }, async () => {
@@ -165,7 +166,7 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     await producer.connect();
     cleanups.push(() => producer.disconnect());
     const messages = eventStream({ seed: 11, customers: 10, events: 120 });
-    const topicOf: Record<string, string> = { purchase: env.TOPIC_PURCHASE!, return: env.TOPIC_RETURN!, referral: env.TOPIC_REFERRAL!, cancellation: env.TOPIC_CANCELLATION!, feedback: env.TOPIC_FEEDBACK! };
+    const topicOf: Record<string, string> = { purchase: env.TOPIC_PURCHASE!, return: env.TOPIC_RETURN!, referral: env.TOPIC_REFERRAL!, cancellation: env.TOPIC_CANCELLATION!, feedback: env.TOPIC_FEEDBACK!, interaction: env.TOPIC_INTERACTION! };
     for (const m of messages) await producer.send({ topic: topicOf[m.type]!, acks: -1, messages: [{ key: m.key, value: m.value }] });
     await producer.send({ topic: env.TOPIC_PURCHASE!, acks: -1, messages: [{ key: 'broken', value: Buffer.from('{"not":"an event"') }] });
 
