@@ -59,6 +59,26 @@ export interface RecoveryResult {
   readonly complete: boolean;
 }
 
+/** Caught up: every event sent this long before is handled (the delay phases' "kept up"). */
+export const CAUGHT_UP_MS = 1_000;
+
+/** Events sent by time `t`, from a history of (time, events sent so far) in time order. */
+export function sentBy(history: readonly { readonly at: number; readonly read: number }[], t: number): number {
+  let sent = 0;
+  for (const h of history) {
+    if (h.at > t) break;
+    sent = h.read;
+  }
+  return sent;
+}
+
+/** The arrival of the last emission from `from` on whose delay exceeded the threshold; `from` when none did. */
+export function lastLateArrival(samples: readonly { readonly arrival: number; readonly delay: number }[], from: number, thresholdMs: number): number {
+  let last = from;
+  for (const s of samples) if (s.arrival >= from && s.delay > thresholdMs && s.arrival > last) last = s.arrival;
+  return last;
+}
+
 export async function recoveryPhase(
   system: RunningSystem,
   restart: () => Promise<RunningSystem>,
@@ -94,11 +114,7 @@ export async function recoveryPhase(
     history.push({ at: t, read });
     maxLag = Math.max(maxLag, read - handled);
     if (backAt === null && p.lastAt !== null && p.lastAt > killAt) backAt = p.lastAt;
-    if (backAt !== null && caughtUpAt === null) {
-      let due = 0; // sent at least a second ago
-      for (const h of history) if (h.at <= t - 1_000) due = h.read;
-      if (t - killAt >= 1_000 && handled >= due) caughtUpAt = t;
-    }
+    if (backAt !== null && caughtUpAt === null && t - killAt >= CAUGHT_UP_MS && handled >= sentBy(history, t - CAUGHT_UP_MS)) caughtUpAt = t;
   };
   const lastCheck = { at: 0 };
   await sender.pace(
@@ -130,8 +146,7 @@ export async function recoveryPhase(
     await sleep(50);
   }
   const samples = observer.samples();
-  const late = samples.filter((s) => s.arrival >= killAt && s.delay > o.delayThresholdMs);
-  const lastLate = late.reduce((m, s) => Math.max(m, s.arrival), killAt);
+  const lastLate = lastLateArrival(samples, killAt, o.delayThresholdMs);
   const afterKill = samples.filter((s) => s.arrival - s.delay >= killAt).map((s) => s.delay);
   const seconds = (t: number | null): number | null => (t === null ? null : Math.max(0, (t - killAt) / 1000));
   return {
