@@ -354,14 +354,16 @@ async function main(): Promise<void> {
           const { result, system } = await recoveryPhase(system0, () => startSystem(stage, context, { restart: true }), sender, observer, {
             rate: first.rate,
             warmMs: o.quick ? 1_000 : 3_000,
-            capMs: o.quick ? 45_000 : 90_000,
-            drainMs: o.quick ? 10_000 : 20_000,
+            // The peer took 44-71 s to catch up on a host held busy by others (benchmarks/RESULTS.md).
+            capMs: o.quick ? 60_000 : 120_000,
+            drainMs: o.quick ? 15_000 : 30_000,
             delayThresholdMs: Math.max(1_000, 2 * (first.delay.p99Ms ?? 0)),
             liveStart,
           });
           stage.system = system;
           recovery = result;
-          log(`${system0.name}: SIGKILL at ${first.rate}/s: back after ${result.backSeconds?.toFixed(1) ?? 'n/a'} s, caught up after ${result.caughtUpSeconds?.toFixed(1) ?? 'n/a'} s, delays under ${Math.round(result.delayThresholdMs)} ms after ${result.delayRecoveredSeconds?.toFixed(1) ?? 'n/a'} s${result.complete ? '' : ' (not drained)'}`);
+          const above = `more than ${result.capSeconds}`;
+          log(`${system0.name}: SIGKILL at ${first.rate}/s: back after ${result.backSeconds?.toFixed(1) ?? above} s, caught up after ${result.caughtUpSeconds?.toFixed(1) ?? above} s, delays under ${Math.round(result.delayThresholdMs)} ms after ${result.delayRecoveredSeconds?.toFixed(1) ?? 'n/a'} s${result.complete ? '' : ' (not drained)'}`);
           if (stage.kind === 'clvstream' && o.preload === 0 && result.complete) {
             const byType: Record<string, number> = { ...workload.by_type };
             for (const [type, n] of Object.entries(sender.byType)) byType[type] = (byType[type] ?? 0) + n;

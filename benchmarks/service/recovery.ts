@@ -46,6 +46,8 @@ export interface RecoveryResult {
   /** Kill → every event sent a second earlier handled; null: not within the phase. */
   readonly caughtUpSeconds: number | null;
   readonly delayThresholdMs: number;
+  /** The traffic stopped this long after the kill at the latest: a figure still null then is above it. */
+  readonly capSeconds: number;
   /** Kill → the arrival of the last emission whose delay exceeded the threshold (0: none did). */
   readonly delayRecoveredSeconds: number | null;
   /** Most events (of the topics it reads) sent and not yet handled, after the kill. */
@@ -120,7 +122,7 @@ export async function recoveryPhase(
   await sender.pace(
     o.rate,
     Number.MAX_SAFE_INTEGER,
-    (elapsed) => killAt + o.capMs <= t0 + elapsed || (caughtUpAt !== null && now() - caughtUpAt >= 1_000),
+    () => now() - killAt >= o.capMs || (caughtUpAt !== null && now() - caughtUpAt >= 1_000),
     async () => {
       if (now() - lastCheck.at < POLL_MS) return;
       lastCheck.at = now();
@@ -158,6 +160,7 @@ export async function recoveryPhase(
       backSeconds: seconds(backAt),
       caughtUpSeconds: seconds(caughtUpAt),
       delayThresholdMs: o.delayThresholdMs,
+      capSeconds: o.capMs / 1000,
       delayRecoveredSeconds: complete ? seconds(lastLate) : null,
       maxLag,
       delayAfterKill: delayStats(afterKill),

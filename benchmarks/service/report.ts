@@ -275,10 +275,10 @@ export function formatReport(r: BenchReport): string {
         s.name,
         int(x.rate),
         fixed(x.warmSeconds, 1),
-        fixed(x.backSeconds, 1),
-        fixed(x.caughtUpSeconds, 1),
+        x.backSeconds === null ? `> ${int(x.capSeconds)}` : fixed(x.backSeconds, 1),
+        x.caughtUpSeconds === null ? `> ${int(x.capSeconds)}` : fixed(x.caughtUpSeconds, 1),
         `${int(x.delayThresholdMs)} ms`,
-        fixed(x.delayRecoveredSeconds, 1),
+        x.delayRecoveredSeconds === null ? 'n/a' : fixed(x.delayRecoveredSeconds, 1),
         int(x.maxLag),
         `${ms(x.delayAfterKill.p99Ms)} / ${ms(x.delayAfterKill.maxMs)}`,
         int(x.sent),
@@ -286,7 +286,7 @@ export function formatReport(r: BenchReport): string {
       ]);
     }
     lines.push(table(rrows));
-    lines.push('  back: the new process handled its first live event (start, group join, state restore); caught up: every event sent a second earlier handled; delays under: the last emission slower than that arrived (1 s, or twice the system\'s own p99 at this rate).');
+    lines.push('  back: the new process handled its first live event (start, group join, state restore); caught up: every event sent a second earlier handled; delays under: the last emission slower than that arrived (1 s, or twice the system\'s own p99 at this rate); > N: not within the N s the traffic ran after the kill; drained: everything sent was handled within the wait after it.');
     for (const s of recovered) if (s.recovery !== null && 'skipped' in s.recovery) lines.push(`  ${s.name}: ${s.recovery.skipped}.`);
     for (const s of r.systems) {
       const x = s.exactlyOnce;
