@@ -15,7 +15,9 @@
  * clvstream and kafka-streams. So that no system runs twice: clvstream's
  * backlog run comes first and it stops; the peer's backlog run sets the rates
  * and its live phases follow; then clvstream starts again on its topics and
- * key prefix for its live phases. clvstream and the peer are then SIGKILLed
+ * key prefix for its live phases, after a few seconds of live traffic that
+ * are not measured (the new process's JIT warm-up; the peer's live phases
+ * follow its backlog in the same JVM). clvstream and the peer are then SIGKILLed
  * under live traffic at the lower rate and started again (recovery.ts), and
  * clvstream's stored states are checked against everything sent (exactly
  * once). bare reads clvstream's backlog (its own group) before clvstream
@@ -321,7 +323,7 @@ async function main(): Promise<void> {
     };
 
     /** Live traffic at each rate, then (clvstream, kafka-streams) a SIGKILL and the recovery from it. */
-    const liveStage = async (stage: Stage, rates: NonNullable<BenchReport['liveRates']>): Promise<void> => {
+    const liveStage = async (stage: Stage, rates: NonNullable<BenchReport['liveRates']>, warmUp = false): Promise<void> => {
       const system0 = stage.system as RunningSystem;
       const reader = new WorkloadReader(workloadOptions);
       reader.skip(o.preload + backlog.length);
@@ -336,6 +338,14 @@ async function main(): Promise<void> {
         const liveStart = await stage.topics.endOffsets(Object.values(stage.set.inbound));
         await system0.beginLive(liveStart);
         const sender = new LiveSender(system0, stage.set, stage.producer, reader, observer);
+        const firstRate = rates[0];
+        if (warmUp && firstRate !== undefined) {
+          // A process started again has lost its compiled code; the peer's live phases follow its backlog
+          // run in the same process. Live traffic, not measured, until it is warm again.
+          const warm = await delayPhase(system0, sender, observer, cpu, { rate: firstRate.eventsPerSecond, durationMs: (o.quick ? 3 : 10) * 1000, drainMs: 10_000 });
+          stage.notes.warm_up = { rate: warm.rate, sent: warm.sent, p99_ms: warm.delay.p99Ms, caught_up_seconds: warm.caughtUpSeconds };
+          log(`${system0.name}: warm-up (not measured): ${warm.sent.toLocaleString('en-US')} events at ${warm.rate.toLocaleString('en-US')}/s, p99 ${warm.delay.p99Ms === null ? 'n/a' : Math.round(warm.delay.p99Ms)} ms`);
+        }
         for (const rate of rates) {
           const delay = await delayPhase(system0, sender, observer, cpu, {
             rate: rate.eventsPerSecond,
@@ -418,7 +428,7 @@ async function main(): Promise<void> {
       const restartSeconds = (now() - spawnedAt) / 1000;
       clv.notes.restart_before_live_seconds = Number(restartSeconds.toFixed(2));
       log(`${clv.system.name}: started again for the live phases; partitions claimed in ${restartSeconds.toFixed(1)} s`);
-      await liveStage(clv, liveRates as NonNullable<BenchReport['liveRates']>);
+      await liveStage(clv, liveRates as NonNullable<BenchReport['liveRates']>, true);
     }
     liveRates ??= ratesFrom([]);
     if (o.systems.includes('naive')) await liveStage(await backlogStage('naive', o.instances), liveRates);
