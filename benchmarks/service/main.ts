@@ -71,7 +71,7 @@ const RECOVERING: readonly SystemKind[] = ['clvstream', 'kafka-streams'];
 
 /** Why naive's recovery is not measured. */
 const NAIVE_RECOVERY =
-  'not measured: the naive processor commits offsets apart from its Redis writes (at least once), so a kill replays events into its state, and it does not keep up with the live rates on this host anyway';
+  'not measured: the naive processor commits its offsets apart from its Redis writes (at least once), so a kill replays events into its state; there is no exactly-once recovery to time';
 
 /** One system's run: its topics, producer and key prefix, its processes and what its backlog phase measured. */
 interface Stage {
