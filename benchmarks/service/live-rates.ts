@@ -2,11 +2,11 @@
 import type { BenchOptions } from './options.js';
 import type { BenchReport, SystemResult } from './report.js';
 
-/** Live rates: --rate, else a quarter and a half of the slower calibrated system. */
-export function liveRatesOf(o: Pick<BenchOptions, 'rate'>, calibrations: readonly SystemResult[]): NonNullable<BenchReport['liveRates']> {
+/** Live rates: --rate, else a quarter and a half of the slower of the systems' backlog runs. */
+export function liveRatesOf(o: Pick<BenchOptions, 'rate'>, calibrations: readonly Pick<SystemResult, 'name' | 'throughput'>[]): NonNullable<BenchReport['liveRates']> {
   if (o.rate !== null) return [{ eventsPerSecond: o.rate, source: '--rate' }];
   const measured = calibrations.filter((c) => c.throughput.eventsPerSecond !== null);
-  if (measured.length === 0) return [{ eventsPerSecond: 1_000, source: 'no calibration run: fixed default' }];
+  if (measured.length === 0) return [{ eventsPerSecond: 1_000, source: 'no backlog run of clvstream or kafka-streams: fixed default' }];
   const slowest = measured.reduce((a, b) => ((b.throughput.eventsPerSecond as number) < (a.throughput.eventsPerSecond as number) ? b : a));
   const max = slowest.throughput.eventsPerSecond as number;
   // Two significant figures (tens below 100, at least 10 events/s): a quarter and a half stay apart on a slow host.
@@ -15,7 +15,7 @@ export function liveRatesOf(o: Pick<BenchOptions, 'rate'>, calibrations: readonl
     return Math.max(10, Math.round(x / step) * step);
   };
   return [
-    { eventsPerSecond: round(max / 4), source: `a quarter of ${slowest.name}'s calibration throughput (${Math.round(max)} events/s), the slower of ${measured.map((c) => c.name).join(' and ')}` },
-    { eventsPerSecond: round(max / 2), source: `half of ${slowest.name}'s calibration throughput` },
+    { eventsPerSecond: round(max / 4), source: `a quarter of ${slowest.name}'s backlog throughput (${Math.round(max)} events/s), the slower of ${measured.map((c) => c.name).join(' and ')}` },
+    { eventsPerSecond: round(max / 2), source: `half of ${slowest.name}'s backlog throughput` },
   ];
 }

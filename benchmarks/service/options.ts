@@ -34,7 +34,7 @@ export interface BenchOptions {
   readonly cpuProf: string | null;
 }
 
-const QUICK = { events: 30_000, duration: 4, customers: 20_000 };
+const QUICK = { events: 20_000, duration: 4, customers: 20_000 };
 const NORMAL = { events: 160_000, duration: 20, customers: 50_000 };
 
 const integer = (what: string, min: number, max: number) => (value: string): number => {
@@ -85,7 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .description(
       'Service benchmark: a do-nothing kafkajs consumer (bare), a typical eachMessage processor (naive), `clvstream run` and the Kafka Streams peer (benchmarks/peers/kafka-streams), on the same broker and Redis, in one run: throughput on a pre-produced backlog, end-to-end delay under live traffic, CPU, Redis memory and RocksDB bytes on disk.',
     )
-    .option('--quick', `a short run (under two minutes with the build): defaults --events ${QUICK.events} --duration ${QUICK.duration} --customers ${QUICK.customers}`)
+    .option('--quick', `a short run (the aim: under two minutes with the build; on a loaded host longer, see benchmarks/RESULTS.md): defaults --events ${QUICK.events} --duration ${QUICK.duration} --customers ${QUICK.customers}`)
     .addOption(new Option('--events <n>', `backlog size (default ${NORMAL.events})`).argParser(integer('--events', 1, 5_000_000)))
     .addOption(new Option('--duration <s>', `seconds of live traffic per system; also the longest backlog phase of bare/naive (default ${NORMAL.duration})`).argParser(positive('--duration', 600)))
     .addOption(new Option('--customers <n>', `simulated customer population (default ${NORMAL.customers})`).argParser(integer('--customers', 100, 5_000_000)))

@@ -13,12 +13,12 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { MAX_WAIT_MS, now, sleep } from './clock.js';
 import { cpuDelta, type CpuDelta, type CpuMeter, type CpuSample } from './measure/cpu.js';
-import { EmissionObserver, type DelaySplit, type DelayStats } from './measure/delay.js';
+import type { DelaySplit, DelayStats, EmissionObserver } from './measure/delay.js';
 import type { RunningSystem } from './systems/system.js';
 import type { Topics, TopicSet } from './topics.js';
 import { toTopicMessages, type WorkloadReader, type WorkloadRecord } from '../workload.js';
 
-const POLL_MS = 20;
+export const POLL_MS = 20;
 /** Live traffic goes out every 20 ms, like a producer lingering for a batch. */
 const LIVE_TICK_MS = 20;
 
@@ -60,7 +60,10 @@ function perMillion(cpu: CpuDelta, events: number): CpuPerMillion {
 }
 
 export interface ThroughputResult {
+  /** Events of the backlog, all topics. */
   readonly backlog: number;
+  /** Of which on the topics the system reads (its `handled` counts these). */
+  readonly backlogRead: number;
   readonly handled: number;
   /** False when the phase hit its time cap before the backlog was done. */
   readonly complete: boolean;
@@ -72,6 +75,8 @@ export interface ThroughputResult {
    * again, not at its last commit.
    */
   readonly eventsPerSecond: number | null;
+  /** The same rate over the events it reads (equal to eventsPerSecond when it reads every topic). */
+  readonly readEventsPerSecond: number | null;
   readonly windowSeconds: number | null;
   /** clvstream: the rate up to the last commit (states and offsets stored; emissions may still wait in the outboxes). */
   readonly committedEventsPerSecond: number | null;
@@ -79,16 +84,45 @@ export interface ThroughputResult {
   readonly relayDrainSeconds: number | null;
   /** From the processes' start to the first events handled (process start, group join, first fetch). */
   readonly startupSeconds: number | null;
-  /** CPU over the window (for clvstream up to the empty outboxes), per million events handled. */
+  /** CPU over the window (for clvstream up to the empty outboxes), per million backlog events (all topics) handled. */
   readonly cpu: CpuDelta | null;
   readonly cpuSecondsPerMillion: CpuPerMillion | null;
+  /** The same per million events read (equal when it reads every topic). */
+  readonly cpuSecondsPerMillionRead: CpuPerMillion | null;
   /** The group changed after processing began: the window starts after the change. */
   readonly rebalanced: boolean;
   /** Events counted in the rate's window. */
   readonly windowEvents: number;
 }
 
-export async function throughputPhase(system: RunningSystem, backlog: number, capMs: number | null, cpu: CpuMeter, startedAt: number): Promise<ThroughputResult> {
+/**
+ * The backlog a system is measured on: `events` in all, `read` of them on the
+ * topics it consumes (fewer than `events` for the peer, which does not read
+ * interactions). Its progress counts the events it reads; its rate and CPU per
+ * event are given per event of the whole backlog — the time and CPU it takes to
+ * get through the same workload — and per event read.
+ */
+export interface Backlog {
+  readonly events: number;
+  readonly read: number;
+}
+
+/**
+ * When a phase that may not finish the backlog (bare, naive) ends: after `minMs`
+ * from its first handled events once it has handled `minEvents` more, and at
+ * `maxMs` in any case — so a slow system is measured over enough events to
+ * mean something, and a fast one not longer than it needs.
+ */
+export interface ThroughputCap {
+  readonly minMs: number;
+  readonly minEvents: number;
+  readonly maxMs: number;
+}
+
+export async function throughputPhase(system: RunningSystem, workload: Backlog, cap: ThroughputCap | null, cpu: CpuMeter, startedAt: number): Promise<ThroughputResult> {
+  const backlog = workload.read;
+  // Events of the whole backlog per event read (1 for every system that reads every topic).
+  const scale = backlog > 0 ? workload.events / backlog : 1;
   const deadline = now() + MAX_WAIT_MS;
   let previous: CpuSample = await cpu.sample(system.pids());
   let start: CpuSample | null = null;
@@ -117,7 +151,8 @@ export async function throughputPhase(system: RunningSystem, backlog: number, ca
       end = sample;
       break;
     }
-    if (capMs !== null && progress.first !== null && now() - progress.first.at >= capMs) {
+    const elapsed = progress.first === null ? 0 : now() - progress.first.at;
+    if (cap !== null && progress.first !== null && (elapsed >= cap.maxMs || (elapsed >= cap.minMs && progress.handled - progress.first.handled >= cap.minEvents))) {
       end = sample;
       break;
     }
@@ -151,17 +186,22 @@ export async function throughputPhase(system: RunningSystem, backlog: number, ca
     }
   }
   const delta = cpuDelta(start, end);
+  const times = (x: number | null): number | null => (x === null ? null : x * scale);
+  // The window's CPU over the events handled in it (all of them unless the group changed midway).
+  const cpuEvents = rebalanced ? counted : progress.handled;
   return {
-    backlog,
+    backlog: workload.events,
+    backlogRead: backlog,
     handled: progress.handled,
     complete,
-    eventsPerSecond: rateUntil(lastAt),
+    eventsPerSecond: times(rateUntil(lastAt)),
+    readEventsPerSecond: rateUntil(lastAt),
     windowSeconds: (lastAt - first.at) / 1000,
-    committedEventsPerSecond: committed,
+    committedEventsPerSecond: times(committed),
     relayDrainSeconds,
     cpu: delta,
-    // The window's CPU over the events handled in it (all of them unless the group changed midway).
-    cpuSecondsPerMillion: perMillion(delta, rebalanced ? counted : progress.handled),
+    cpuSecondsPerMillion: perMillion(delta, cpuEvents * scale),
+    cpuSecondsPerMillionRead: perMillion(delta, cpuEvents),
     rebalanced,
     windowEvents: counted,
     startupSeconds: ((progress.first ?? first).at - startedAt) / 1000,
@@ -172,6 +212,8 @@ export interface DelayResult {
   readonly rate: number;
   readonly seconds: number;
   readonly sent: number;
+  /** Of which on the topics the system reads (what it has to handle). */
+  readonly sentRead: number;
   /** Live events handled when the phase ended. */
   readonly handled: number;
   /** Seconds after the last send until every live event was handled and every emission published (null: not within the wait). */
@@ -189,8 +231,6 @@ export interface DelayResult {
   readonly outputRecords: number;
   readonly cpu: CpuDelta;
   readonly cpuSecondsPerMillion: CpuPerMillion;
-  /** How long the bench's output consumer took to join (not part of any figure). */
-  readonly observerJoinSeconds: number;
 }
 
 export interface DelayPhaseOptions {
@@ -198,90 +238,118 @@ export interface DelayPhaseOptions {
   readonly durationMs: number;
   /** How long after the last send the phase waits for the system to catch up. */
   readonly drainMs: number;
-  readonly groupId: string;
-  readonly brokers: readonly string[];
 }
 
-export async function delayPhase(
-  system: RunningSystem,
-  topics: TopicSet,
-  admin: Topics,
-  producer: Producer,
-  reader: WorkloadReader,
-  cpu: CpuMeter,
-  o: DelayPhaseOptions,
-): Promise<DelayResult> {
-  const observer = new EmissionObserver(o.brokers, [topics.segmentChanged, topics.churnRisk], o.groupId);
-  try {
-    const joinStarted = now();
-    await observer.start(60_000);
-    const observerJoinSeconds = (now() - joinStarted) / 1000;
-    await system.beginLive(await admin.endOffsets(Object.values(topics.inbound)));
-    const before = await cpu.sample(system.pids());
+/** Live traffic for the delay and recovery phases: the workload where the backlog ended, paced at a rate, onto a system's topics. */
+export class LiveSender {
+  sent = 0;
+  /** Of `sent`, events on the topics the system reads. */
+  sentRead = 0;
+  /** Events sent by type. */
+  readonly byType: Record<string, number> = {};
+  private lastSend = 0;
+  private readonly reads: ReadonlySet<string>;
+
+  constructor(
+    system: RunningSystem,
+    private readonly topics: TopicSet,
+    private readonly producer: Producer,
+    private readonly reader: WorkloadReader,
+    private readonly observer: EmissionObserver,
+  ) {
+    this.reads = new Set(system.reads);
+  }
+
+  get exhausted(): boolean {
+    return this.reader.exhausted;
+  }
+
+  /**
+   * Sends at `rate` from `t0` until `until()` says stop, `total` events are
+   * sent or the workload ends; at each tick what the rate allows by now (a late
+   * tick sends more). `onTick` runs after each send (progress polling).
+   */
+  async pace(rate: number, total: number, until: (elapsedMs: number) => boolean, onTick: (i: number) => Promise<void>): Promise<void> {
     const t0 = now();
-    let sent = 0;
-    let lastSend = 0;
-    const total = Math.max(1, Math.round((o.durationMs / 1000) * o.rate));
-    // Paced: at each tick send what the rate allows by now (a late tick sends more);
-    // a producer that cannot keep up stops one second after the duration.
-    for (let i = 0; i < 10_000_000 && sent < total; i++) {
+    const base = this.sent;
+    for (let i = 0; i < 10_000_000 && this.sent - base < total; i++) {
       const elapsed = now() - t0;
-      if (elapsed >= o.durationMs + 1_000 || reader.exhausted) break;
-      const due = Math.min(Math.floor((elapsed / 1000) * o.rate) + 1, total) - sent;
-      if (due <= 0 || (i > 0 && now() - lastSend < LIVE_TICK_MS)) {
-        await sleep(Math.max(1, LIVE_TICK_MS - (now() - lastSend)));
+      if (until(elapsed) || this.reader.exhausted) break;
+      const due = Math.min(Math.floor((elapsed / 1000) * rate) + 1, total) - (this.sent - base);
+      if (due <= 0 || (i > 0 && now() - this.lastSend < LIVE_TICK_MS)) {
+        await sleep(Math.max(1, LIVE_TICK_MS - (now() - this.lastSend)));
         continue;
       }
-      lastSend = now();
-      const batch = reader.take(Math.min(due, 5_000));
+      this.lastSend = now();
+      const batch = this.reader.take(Math.min(due, 5_000));
       if (batch.length === 0) break;
-      observer.noteSent(batch.map((r) => r.eventId), now());
-      await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(batch, topics.inbound) });
-      sent += batch.length;
-      if (i % 25 === 0) await system.progress(); // notices a dead process early
-    }
-    const sendEnd = now();
-    const seconds = (sendEnd - t0) / 1000;
-
-    // Wait (bounded) until the live events are handled and published, then for their emissions to arrive.
-    let caughtUpAt: number | null = null;
-    let progress = await system.progress();
-    const drainDeadline = sendEnd + o.drainMs;
-    for (let i = 0; i < 10_000_000; i++) {
-      progress = await system.progress();
-      if (progress.live >= sent && progress.pending === 0) {
-        // Workers time their last event exactly; clvstream's outboxes are seen empty by this poll.
-        caughtUpAt = system.kind === 'clvstream' ? now() : (progress.lastAt ?? now());
-        break;
+      this.observer.noteSent(batch.map((r) => r.eventId), now());
+      await this.producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(batch, this.topics.inbound) });
+      this.sent += batch.length;
+      for (const r of batch) {
+        if (this.reads.has(r.type)) this.sentRead++;
+        this.byType[r.type] = (this.byType[r.type] ?? 0) + 1;
       }
-      if (now() >= drainDeadline) break;
-      await sleep(POLL_MS);
+      await onTick(i);
     }
-    const quietDeadline = now() + 5_000;
-    for (let i = 0; i < 10_000_000 && caughtUpAt !== null && now() < quietDeadline; i++) {
-      if (now() - Math.max(observer.lastArrival, caughtUpAt) > 500) break;
-      await sleep(50);
-    }
-    const after = await cpu.sample(system.pids());
-    const delta = cpuDelta(before, after);
-    const caughtUpSeconds = caughtUpAt === null ? null : Math.max(0, (caughtUpAt - sendEnd) / 1000);
-    return {
-      rate: o.rate,
-      seconds,
-      sent,
-      handled: progress.live,
-      caughtUpSeconds,
-      keptUp: caughtUpSeconds !== null && caughtUpSeconds <= 1,
-      complete: caughtUpAt !== null,
-      workloadExhausted: reader.exhausted,
-      delay: observer.stats(),
-      split: observer.split(),
-      outputRecords: observer.records,
-      cpu: delta,
-      cpuSecondsPerMillion: perMillion(delta, progress.live),
-      observerJoinSeconds,
-    };
-  } finally {
-    await observer.stop();
   }
+}
+
+export async function delayPhase(system: RunningSystem, sender: LiveSender, observer: EmissionObserver, cpu: CpuMeter, o: DelayPhaseOptions): Promise<DelayResult> {
+  observer.beginPhase();
+  const sentBefore = sender.sent;
+  const readBefore = sender.sentRead;
+  const liveBefore = (await system.progress()).live;
+  const before = await cpu.sample(system.pids());
+  const t0 = now();
+  const total = Math.max(1, Math.round((o.durationMs / 1000) * o.rate));
+  // A producer that cannot keep up stops one second after the duration.
+  await sender.pace(o.rate, total, (elapsed) => elapsed >= o.durationMs + 1_000, async (i) => {
+    if (i % 25 === 0) await system.progress(); // notices a dead process early
+  });
+  const sent = sender.sent - sentBefore;
+  const sentRead = sender.sentRead - readBefore;
+  const sendEnd = now();
+  const seconds = (sendEnd - t0) / 1000;
+
+  // Wait (bounded) until the live events are handled and published, then for their emissions to arrive.
+  let caughtUpAt: number | null = null;
+  let progress = await system.progress();
+  const drainDeadline = sendEnd + o.drainMs;
+  for (let i = 0; i < 10_000_000; i++) {
+    progress = await system.progress();
+    if (progress.live - liveBefore >= sentRead && progress.pending === 0) {
+      // Workers time their last event exactly; clvstream's outboxes are seen empty by this poll.
+      caughtUpAt = system.kind === 'clvstream' ? now() : (progress.lastAt ?? now());
+      break;
+    }
+    if (now() >= drainDeadline) break;
+    await sleep(POLL_MS);
+  }
+  const quietDeadline = now() + 5_000;
+  for (let i = 0; i < 10_000_000 && caughtUpAt !== null && now() < quietDeadline; i++) {
+    if (now() - Math.max(observer.lastArrival, caughtUpAt) > 500) break;
+    await sleep(50);
+  }
+  const after = await cpu.sample(system.pids());
+  const delta = cpuDelta(before, after);
+  const caughtUpSeconds = caughtUpAt === null ? null : Math.max(0, (caughtUpAt - sendEnd) / 1000);
+  const handled = progress.live - liveBefore;
+  return {
+    rate: o.rate,
+    seconds,
+    sent,
+    sentRead,
+    handled,
+    caughtUpSeconds,
+    keptUp: caughtUpSeconds !== null && caughtUpSeconds <= 1,
+    complete: caughtUpAt !== null,
+    workloadExhausted: sender.exhausted,
+    delay: observer.stats(),
+    split: observer.split(),
+    outputRecords: observer.records,
+    cpu: delta,
+    // Per live event sent (all topics), like the backlog's per backlog event.
+    cpuSecondsPerMillion: perMillion(delta, sentRead === 0 ? 0 : (handled * sent) / sentRead),
+  };
 }

@@ -1,7 +1,9 @@
 /** The run's results: the printed tables, the targets with met/missed, and the JSON document. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ExactlyOnceCheck } from './measure/exactly-once.js';
 import type { DelayResult, ThroughputResult } from './phases.js';
+import type { RecoveryResult } from './recovery.js';
 import type { BenchOptions, SystemKind } from './options.js';
 
 export interface MemoryResult {
@@ -32,6 +34,10 @@ export interface SystemResult {
   /** One live phase per rate, in the order of the report's liveRates. */
   readonly delays: readonly DelayResult[];
   readonly memory: MemoryResult | null;
+  /** After a SIGKILL under live traffic at the lower rate (or why not measured). */
+  readonly recovery: RecoveryResult | { readonly skipped: string } | null;
+  /** clvstream: its stored states and published emissions checked against what was sent, after the recovery. */
+  readonly exactlyOnce: ExactlyOnceCheck | null;
   readonly notes: Record<string, unknown>;
 }
 
@@ -54,12 +60,12 @@ export interface BenchReport {
   readonly workload: Record<string, unknown>;
   /** Live traffic rates of the delay phases, and how each was chosen. */
   readonly liveRates: readonly { readonly eventsPerSecond: number; readonly source: string }[] | null;
-  /** The backlog-only runs whose throughput set the live rates. */
-  readonly calibration: readonly SystemResult[];
   readonly systems: readonly SystemResult[];
   readonly ratios: Record<string, number | null>;
   readonly targets: readonly Target[];
   readonly warnings: readonly string[];
+  /** Seconds of the whole command (`npm run bench`'s build included when it started the bench), and of the bench process alone. */
+  readonly totalSeconds: { readonly command: number | null; readonly bench: number };
 }
 
 const int = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
@@ -157,9 +163,6 @@ function table(rows: readonly (readonly string[])[]): string {
 export function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   lines.push('Throughput (pre-produced backlog; rate = events handled between the first and the last observation / that time)');
-  if (r.calibration.length > 0) {
-    lines.push(`  calibration runs (set the live rates): ${r.calibration.map((c) => `${c.name} ${int(c.throughput.eventsPerSecond)} events/s`).join(', ')}`);
-  }
   const rows: string[][] = [['system', 'events/s', 'handled', 'window s', 'startup s', 'emissions/event', 'CPU s/1M ev: system', 'Redis*', 'broker*', 'bench*']];
   for (const s of r.systems) {
     const t = s.throughput;
@@ -182,6 +185,14 @@ export function formatReport(r: BenchReport): string {
     if (s.throughput.relayDrainSeconds !== null) {
       lines.push(
         `  ${s.name}: ${int(s.throughput.committedEventsPerSecond)} events/s up to the last commit; outboxes empty and due checks fired ${fixed(s.throughput.relayDrainSeconds, 2)} s later (the rate above counts up to then: an event is done when its emissions are published)`,
+      );
+    }
+  }
+  for (const s of r.systems) {
+    const t = s.throughput;
+    if (t.backlogRead < t.backlog) {
+      lines.push(
+        `  ${s.name} reads ${int(t.backlogRead)} of the ${int(t.backlog)} backlog events (not the ${int(t.backlog - t.backlogRead)} on the interaction topic, which it does not implement): ${int(t.readEventsPerSecond)} of them per second; its events/s and CPU per event above are per backlog event, the time and CPU it takes to get through the same backlog (per event read: ${fixed(t.cpuSecondsPerMillionRead?.system)} CPU s/1M).`,
       );
     }
   }
@@ -248,6 +259,45 @@ export function formatReport(r: BenchReport): string {
     lines.push('  RocksDB on disk is not Redis memory: the peer\'s working set lives in RocksDB\'s block cache and memtables (off-heap, not measured), and a changelog topic on the broker holds a second copy.');
   }
 
+  const recovered = r.systems.filter((s) => s.recovery !== null);
+  if (recovered.length > 0) {
+    lines.push('');
+    lines.push('Recovery after a SIGKILL (live traffic at the lower rate; every process killed, started again on the same topics, group and state while the traffic goes on; seconds from the kill)');
+    const rrows: string[][] = [['system', 'rate/s', 'killed after s', 'back (first event) s', 'caught up s', 'delays under', 'after s', 'max lag', 'p99 / max delay after kill ms', 'sent', 'drained']];
+    for (const s of recovered) {
+      const x = s.recovery;
+      if (x === null) continue;
+      if ('skipped' in x) {
+        rrows.push([s.name, '', '', '', '', '', '', '', x.skipped.length > 60 ? `${x.skipped.slice(0, 57)}...` : x.skipped, '', '']);
+        continue;
+      }
+      rrows.push([
+        s.name,
+        int(x.rate),
+        fixed(x.warmSeconds, 1),
+        x.backSeconds === null ? `> ${int(x.capSeconds)}` : fixed(x.backSeconds, 1),
+        x.caughtUpSeconds === null ? `> ${int(x.capSeconds)}` : fixed(x.caughtUpSeconds, 1),
+        `${int(x.delayThresholdMs)} ms`,
+        x.delayRecoveredSeconds === null ? 'n/a' : fixed(x.delayRecoveredSeconds, 1),
+        int(x.maxLag),
+        `${ms(x.delayAfterKill.p99Ms)} / ${ms(x.delayAfterKill.maxMs)}`,
+        int(x.sent),
+        x.complete ? 'yes' : 'no',
+      ]);
+    }
+    lines.push(table(rrows));
+    lines.push('  back: the new process handled its first live event (start, group join, state restore); caught up: every event sent a second earlier handled; delays under: the last emission slower than that arrived (1 s, or twice the system\'s own p99 at this rate); > N: not within the N s the traffic ran after the kill; drained: everything sent was handled within the wait after it.');
+    for (const s of recovered) if (s.recovery !== null && 'skipped' in s.recovery) lines.push(`  ${s.name}: ${s.recovery.skipped}.`);
+    for (const s of r.systems) {
+      const x = s.exactlyOnce;
+      if (x === null) continue;
+      const types = Object.entries(x.events).map(([t, e]) => `${t} ${int(e.stored)} of ${int(e.sent)}`).join(', ');
+      lines.push(
+        `  ${s.name} exactly-once after the kill: ${x.ok ? 'held' : 'FAILED'} — events counted in the ${int(x.customers)} stored states: ${types} (lost ${x.lost}, applied twice ${x.doubled}); emissions counted ${int(x.emissions.counted)}, records published ${int(x.emissions.published)} (${int(x.republished)} published again by the relay after the kill, same ids; missing ${x.emissionsMissing}).`,
+      );
+    }
+  }
+
   lines.push('');
   lines.push('Ratios (this run)');
   for (const [name, value] of Object.entries(r.ratios)) lines.push(`  ${name.replace(/_/g, ' ')}: ${value === null ? 'n/a' : value.toFixed(value < 10 ? 3 : 1)}`);
@@ -259,6 +309,8 @@ export function formatReport(r: BenchReport): string {
     lines.push('Warnings');
     for (const w of r.warnings) lines.push(`  - ${w}`);
   }
+  lines.push('');
+  lines.push(`Total time: ${r.totalSeconds.command === null ? 'n/a' : `${fixed(r.totalSeconds.command, 1)} s for the whole command (build included)`}; ${fixed(r.totalSeconds.bench, 1)} s in the bench process`);
   return lines.join('\n');
 }
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { causeEventId, delayStats } from '../../benchmarks/service/measure/delay.js';
 import { liveRatesOf } from '../../benchmarks/service/live-rates.js';
+import { lastLateArrival, sentBy } from '../../benchmarks/service/recovery.js';
 import { parseOptions } from '../../benchmarks/service/options.js';
 import type { SystemResult } from '../../benchmarks/service/report.js';
 import { toRecord, workloadEvents } from '../../benchmarks/workload.js';
@@ -109,5 +110,31 @@ describe('the live rates (a quarter and a half of the slower calibrated system)'
   it('uses --rate alone when given, and a fixed default without a calibration', () => {
     expect(liveRatesOf({ rate: 500 }, [calibrated('clvstream ×1', 906)]).map((r) => r.eventsPerSecond)).toEqual([500]);
     expect(liveRatesOf({ rate: null }, [calibrated('clvstream ×1', null)]).map((r) => r.eventsPerSecond)).toEqual([1_000]);
+  });
+});
+
+describe('recovery figures', () => {
+  it('counts what was sent by a time from the history of sends', () => {
+    const history = [
+      { at: 1_000, read: 0 },
+      { at: 1_500, read: 100 },
+      { at: 2_000, read: 250 },
+    ];
+    expect(sentBy(history, 999)).toBe(0);
+    expect(sentBy(history, 1_500)).toBe(100);
+    expect(sentBy(history, 1_999)).toBe(100);
+    expect(sentBy(history, 5_000)).toBe(250);
+  });
+
+  it('finds the last slow emission after the kill, ignoring slow ones before it and fast ones after', () => {
+    const samples = [
+      { arrival: 900, delay: 5_000 }, // before the kill
+      { arrival: 1_200, delay: 3_000 },
+      { arrival: 1_800, delay: 2_500 },
+      { arrival: 2_400, delay: 200 },
+    ];
+    expect(lastLateArrival(samples, 1_000, 1_000)).toBe(1_800);
+    expect(lastLateArrival(samples, 1_000, 2_800)).toBe(1_200);
+    expect(lastLateArrival(samples, 1_000, 10_000)).toBe(1_000);
   });
 });

@@ -26,8 +26,9 @@ const INBOUND = { purchase: 'purchases', return: 'returns', referral: 'referrals
 /** The generated events: a small population over a few simulated years (every event type, due checks between them). */
 function workload(): GeneratedEvent[] {
   const events: GeneratedEvent[] = [];
-  // Without service interactions and own costs to serve, which the peer does not implement (its README).
-  const population = { interactionShare: 0, complaintBeforeCancellationShare: 0, costedShare: 0 };
+  // Without service interactions, which the peer does not implement (its README). With purchases' and
+  // returns' own costs to serve, which it accepts and ignores: the reference is computed without them.
+  const population = { interactionShare: 0, complaintBeforeCancellationShare: 0 };
   const traffic = syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('1990-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'peer', population });
   for (const e of traffic) {
     events.push(e);
@@ -42,7 +43,9 @@ function reference(events: readonly GeneratedEvent[]): OutboundEvent[] {
   const out: OutboundEvent[] = [];
   const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config }, { onEmit: (e) => out.push(e) });
   for (const e of events) {
-    const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, GENERATED_TRAFFIC_RULES, Date.now());
+    // The peer ignores an event's own cost to serve (the flat estimate always applies): so does the reference.
+    const { cost_to_serve: _ignored, ...withoutCost } = e.event as typeof e.event & { cost_to_serve?: string };
+    const decoded = decodeBytes(Buffer.from(JSON.stringify(withoutCost)), e.type, GENERATED_TRAFFIC_RULES, Date.now());
     if (!decoded.ok) throw new Error(`the workload has an invalid event: ${decoded.rejection.message}`);
     const error = processor.tryApply(decoded.input);
     if (error !== null) throw error;
@@ -191,8 +194,10 @@ describeWithInfra('the Kafka Streams peer', (infra) => {
     }
     const want = byCustomer(expected, referralTouched);
     const got = byCustomer(actual, referralTouched);
-    // The comparison means something: most customers are in it, with several emissions each, timers among them.
+    // The comparison means something: most customers are in it, with several emissions each, timers among them,
+    // and a share of the events carry their own cost to serve (the peer must accept them, not dead-letter them).
     expect(want.size).toBeGreaterThan(200);
+    expect(events.filter((e) => 'cost_to_serve' in e.event).length).toBeGreaterThan(100);
     expect(expected.filter((e) => e.cause.kind === 'timer').length).toBeGreaterThan(100);
     const mismatched = [...want.keys()].filter((id) => JSON.stringify(got.get(id) ?? []) !== JSON.stringify(want.get(id)));
     const extra = [...got.keys()].filter((id) => !want.has(id));

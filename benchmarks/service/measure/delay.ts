@@ -75,6 +75,7 @@ export interface DelaySplit {
 export class EmissionObserver {
   private readonly sent = new Map<string, number>();
   private readonly delays: number[] = [];
+  private readonly arrivals: number[] = [];
   private readonly toPublished: number[] = [];
   private readonly toSeen: number[] = [];
   private readonly consumer;
@@ -108,6 +109,7 @@ export class EmissionObserver {
           const sentAt = id === undefined ? undefined : this.sent.get(id);
           if (sentAt === undefined) continue;
           this.delays.push(arrival - sentAt);
+          this.arrivals.push(arrival);
           const published = Number(message.timestamp);
           if (Number.isFinite(published) && published > 0) {
             this.toPublished.push(published - sentAt);
@@ -120,6 +122,21 @@ export class EmissionObserver {
     });
     await bounded('output consumer: first fetch', firstFetch, timeoutMs);
     off();
+  }
+
+  /** Starts a phase's figures afresh: earlier samples, send times and record counts are dropped. */
+  beginPhase(): void {
+    this.sent.clear();
+    this.delays.length = 0;
+    this.arrivals.length = 0;
+    this.toPublished.length = 0;
+    this.toSeen.length = 0;
+    this.records = 0;
+  }
+
+  /** Delays (ms) with their arrival times, of the emissions matched since the phase began. */
+  samples(): { readonly arrival: number; readonly delay: number }[] {
+    return this.arrivals.map((arrival, i) => ({ arrival, delay: this.delays[i] as number }));
   }
 
   /** Notes the send time of live events (call just before producing them). */

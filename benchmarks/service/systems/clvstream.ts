@@ -26,7 +26,7 @@ import { INBOUND_TYPES } from '../../../src/contracts/inbound.js';
 import { KeySpace, META_FIELDS, offsetField } from '../../../src/state/keys.js';
 import { bounded, now, sleep } from '../clock.js';
 import type { TopicOffset, TopicSet } from '../topics.js';
-import { FETCH_MAX_WAIT_MS, LogTail, type Progress, type RunningSystem, type StopOutcome } from './system.js';
+import { FETCH_MAX_WAIT_MS, GROUP_HEARTBEAT_INTERVAL_MS, GROUP_SESSION_TIMEOUT_MS, LogTail, type Progress, type RunningSystem, type StopOutcome } from './system.js';
 
 export interface ClvstreamOptions {
   readonly root: string;
@@ -65,8 +65,8 @@ export function clvstreamEnv(o: ClvstreamOptions, instance: number): Record<stri
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RUN_IDLE_WATERMARK_SECONDS: '0',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-    KAFKA_HEARTBEAT_INTERVAL_MS: '500',
+    KAFKA_SESSION_TIMEOUT_MS: String(GROUP_SESSION_TIMEOUT_MS),
+    KAFKA_HEARTBEAT_INTERVAL_MS: String(GROUP_HEARTBEAT_INTERVAL_MS),
     KAFKA_FETCH_MAX_WAIT_MS: String(FETCH_MAX_WAIT_MS),
     RUN_SHUTDOWN_TIMEOUT_SECONDS: '15',
     ...o.extra,
@@ -79,6 +79,13 @@ interface Instance {
   readonly child: ChildProcess;
   readonly log: LogTail;
   exited: { code: number | null; signal: string | null } | null;
+}
+
+/** SIGKILL, then wait (bounded) until every process is gone. */
+async function killAll(instances: readonly Instance[]): Promise<void> {
+  const gone = instances.map((x) => (x.exited !== null ? Promise.resolve() : new Promise<void>((resolve) => x.child.once('exit', () => resolve()))));
+  for (const x of instances) if (x.exited === null) x.child.kill('SIGKILL');
+  await bounded('clvstream kill', Promise.all(gone), STOP_TIMEOUT_MS);
 }
 
 export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (child: ChildProcess) => void): RunningSystem {
@@ -100,7 +107,8 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
 
   let first: Progress['first'] = null;
   let lastAt: number | null = null;
-  let lastHandled = 0;
+  // null until the first poll: what is stored then (a restart's earlier offsets) is the baseline, not progress.
+  let lastHandled: number | null = null;
   let lastPollAt = now();
   let liveBase: number | null = null;
 
@@ -152,6 +160,7 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
     kind: 'clvstream',
     instances: o.instances,
     name: `clvstream ×${o.instances}`,
+    reads: INBOUND_TYPES,
     pids: () => instances.flatMap((x) => (x.child.pid === undefined || x.exited !== null ? [] : [x.child.pid])),
     async progress() {
       for (const x of instances) {
@@ -159,7 +168,8 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
       }
       const { handled, pending, generation } = await poll();
       const t = now();
-      if (handled > lastHandled) {
+      if (lastHandled === null) lastHandled = handled;
+      else if (handled > lastHandled) {
         // Committed somewhere between the previous poll and this one.
         lastAt = (lastPollAt + t) / 2;
         if (first === null) first = { at: lastAt, handled };
@@ -180,6 +190,9 @@ export function startClvstream(o: ClvstreamOptions, redis: Redis, register: (chi
       return { partition_epochs: epochs.map((e) => (e === null ? null : Number(e))), rebalanced: epochs.some((e) => e !== null && Number(e) > expected) };
     },
     logTail: () => instances.flatMap((x) => x.log.tail()),
+    async kill() {
+      await killAll(instances);
+    },
     async stop(): Promise<StopOutcome> {
       for (const x of instances) if (x.exited === null) x.child.kill('SIGTERM');
       await bounded(

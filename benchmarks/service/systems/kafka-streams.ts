@@ -14,9 +14,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
+import { INBOUND_TYPES, type InboundType } from '../../../src/contracts/inbound.js';
 import { bounded, now, sleep } from '../clock.js';
 import type { TopicOffset, TopicSet } from '../topics.js';
-import { LogTail, type Progress, type RunningSystem, type StopOutcome } from './system.js';
+import { GROUP_HEARTBEAT_INTERVAL_MS, GROUP_SESSION_TIMEOUT_MS, LogTail, type Progress, type RunningSystem, type StopOutcome } from './system.js';
 
 export interface KafkaStreamsOptions {
   readonly root: string;
@@ -27,7 +28,17 @@ export interface KafkaStreamsOptions {
   readonly threads: number | null;
   /** The JVM's heap, -Xms and -Xmx. */
   readonly heap: string;
+  /** The state directory of an earlier process of the same job (a restart after a kill); default: a fresh one. */
+  readonly stateDir?: string;
 }
+
+/**
+ * What the job reads: not the interaction topic (it implements no service
+ * interactions or activity costs, see its README). The bench still produces
+ * the same workload for it, interactions included, on their own topic, which
+ * its group never subscribes to.
+ */
+export const PEER_READS: readonly InboundType[] = INBOUND_TYPES.filter((t) => t !== 'interaction');
 
 const STOP_TIMEOUT_MS = 25_000;
 const POLL_MIN_MS = 50;
@@ -41,17 +52,21 @@ export function peerClasspath(root: string): string {
 export interface KafkaStreamsSystem extends RunningSystem {
   /** Bytes on disk of the job's state directory, and of the customers' RocksDB store alone. */
   stateBytes(): { readonly stateDir: number | null; readonly customerStore: number | null };
+  /** Its state directory (to start the job again on it after a kill). */
+  readonly stateDir: string;
 }
 
 export async function startKafkaStreams(o: KafkaStreamsOptions, kafka: Kafka, register: (child: ChildProcess) => void): Promise<KafkaStreamsSystem> {
   const classpath = peerClasspath(o.root);
-  const stateDir = mkdtempSync(join(tmpdir(), 'clv-peer-'));
+  const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), 'clv-peer-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     KAFKA_BROKERS: o.brokers.join(','),
     ...o.topics.env,
     PEER_APPLICATION_ID: o.applicationId,
     PEER_STATE_DIR: stateDir,
+    PEER_SESSION_TIMEOUT_MS: String(GROUP_SESSION_TIMEOUT_MS),
+    PEER_HEARTBEAT_INTERVAL_MS: String(GROUP_HEARTBEAT_INTERVAL_MS),
     ...(o.threads === null ? {} : { PEER_THREADS: String(o.threads) }),
   };
   const child = spawn('java', [`-Xms${o.heap}`, `-Xmx${o.heap}`, '-cp', classpath, 'dev.clvstream.peer.ClvPeer'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -72,10 +87,11 @@ export async function startKafkaStreams(o: KafkaStreamsOptions, kafka: Kafka, re
 
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const inbound = Object.values(o.topics.inbound);
+  const inbound = PEER_READS.map((t) => o.topics.inbound[t]);
   let first: Progress['first'] = null;
   let lastAt: number | null = null;
-  let lastHandled = 0;
+  // null until the first poll: what the group committed before (a restart) is the baseline, not progress.
+  let lastHandled: number | null = null;
   let lastPollAt = now();
   let liveStart: Map<string, number> | null = null;
   let cached: { handled: number; live: number } = { handled: 0, live: 0 };
@@ -100,6 +116,8 @@ export async function startKafkaStreams(o: KafkaStreamsOptions, kafka: Kafka, re
     kind: 'kafka-streams',
     instances: 1,
     name: 'kafka-streams ×1',
+    reads: PEER_READS,
+    stateDir,
     pids: () => (child.pid === undefined || status.exited !== null ? [] : [child.pid]),
     async progress() {
       const gone = status.exited;
@@ -107,7 +125,8 @@ export async function startKafkaStreams(o: KafkaStreamsOptions, kafka: Kafka, re
       const t = now();
       if (t - lastPollAt >= POLL_MIN_MS || first === null) {
         cached = await committed();
-        if (cached.handled > lastHandled) {
+        if (lastHandled === null) lastHandled = cached.handled;
+        else if (cached.handled > lastHandled) {
           lastAt = (lastPollAt + t) / 2;
           if (first === null) first = { at: lastAt, handled: cached.handled };
           lastHandled = cached.handled;
@@ -125,6 +144,12 @@ export async function startKafkaStreams(o: KafkaStreamsOptions, kafka: Kafka, re
     },
     stateBytes: () => ({ stateDir: directoryBytes(stateDir), customerStore: rocksDbBytes(stateDir, 'customers') }),
     logTail: () => log.tail(),
+    async kill() {
+      const gone = status.exited !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (status.exited === null) child.kill('SIGKILL');
+      await bounded('kafka-streams kill', gone, STOP_TIMEOUT_MS);
+      await admin.disconnect().catch(() => undefined);
+    },
     async stop(): Promise<StopOutcome> {
       if (status.exited === null) child.kill('SIGTERM');
       await bounded('kafka-streams stop', status.exited !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve())), STOP_TIMEOUT_MS).catch(() => undefined);

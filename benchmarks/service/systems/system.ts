@@ -1,4 +1,5 @@
 /** What the bench needs of a running system under test, whatever runs it. */
+import type { InboundType } from '../../../src/contracts/inbound.js';
 import type { SystemKind } from '../options.js';
 import type { TopicOffset } from '../topics.js';
 
@@ -11,6 +12,15 @@ import type { TopicOffset } from '../topics.js';
  * KAFKA_FETCH_MIN_BYTES makes it the linger before a live batch.
  */
 export const FETCH_MAX_WAIT_MS = 25;
+
+/**
+ * Group timings of every system's consumers: a member that stops heartbeating
+ * (a killed process) is out of the group after the session timeout, and only
+ * then do its partitions move — so the recovery after a SIGKILL depends on it.
+ * The same for clvstream and the peer (whose consumer default is 45 s).
+ */
+export const GROUP_SESSION_TIMEOUT_MS = 6_000;
+export const GROUP_HEARTBEAT_INTERVAL_MS = 500;
 
 export interface Progress {
   /** Inbound events handled since the start (backlog, then live traffic). */
@@ -32,6 +42,12 @@ export interface RunningSystem {
   readonly instances: number;
   /** e.g. "clvstream ×2". */
   readonly name: string;
+  /**
+   * The inbound event types it consumes. The Kafka Streams peer does not read
+   * the interaction topic (its README): those events are in its workload, on a
+   * topic it never subscribes to, and its progress counts the others.
+   */
+  readonly reads: readonly InboundType[];
   /** Process ids of the system's own processes (CPU accounting). */
   pids(): number[];
   /** Current progress; throws when a process of the system died. */
@@ -45,6 +61,8 @@ export interface RunningSystem {
   notes(): Promise<Record<string, unknown>>;
   /** Recent output lines of the processes (for error reports). */
   logTail(): string[];
+  /** SIGKILLs every process and waits for them to be gone (the recovery phase); nothing is cleaned up. */
+  kill(): Promise<void>;
   /** Stops every process (gracefully, then by force); never throws. */
   stop(): Promise<StopOutcome>;
 }

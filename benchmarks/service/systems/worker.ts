@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { bareEachBatch } from './bare.js';
 import { naiveProcessor } from './naive.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
-import { FETCH_MAX_WAIT_MS } from './system.js';
+import { FETCH_MAX_WAIT_MS, GROUP_HEARTBEAT_INTERVAL_MS, GROUP_SESSION_TIMEOUT_MS } from './system.js';
 import { Tracker } from './tracker.js';
 
 const REPORT_EVERY_MS = 50;
@@ -22,7 +22,7 @@ function send(message: FromWorker): void {
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
   const kafka = new Kafka({ clientId: config.clientId, brokers: [...config.brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: FETCH_MAX_WAIT_MS });
+  const consumer = kafka.consumer({ groupId: config.groupId, sessionTimeout: GROUP_SESSION_TIMEOUT_MS, rebalanceTimeout: GROUP_SESSION_TIMEOUT_MS, heartbeatInterval: GROUP_HEARTBEAT_INTERVAL_MS, maxWaitTimeInMs: FETCH_MAX_WAIT_MS });
   const tracker = new Tracker();
   const report = (): void => {
     tracker.dirty = false;

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { INBOUND_TYPES } from '../../../src/contracts/inbound.js';
 import { bounded, sleep, waitFor } from '../clock.js';
 import type { TopicOffset } from '../topics.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerCounters } from './protocol.js';
@@ -72,6 +73,7 @@ export async function startWorkers(configs: readonly WorkerConfig[], register: (
     kind,
     instances: workers.length,
     name: `${kind} ×${workers.length}`,
+    reads: INBOUND_TYPES,
     pids: () => workers.flatMap((w) => (w.child.pid === undefined || w.exited !== null ? [] : [w.child.pid])),
     progress() {
       check();
@@ -107,6 +109,11 @@ export async function startWorkers(configs: readonly WorkerConfig[], register: (
       });
     },
     logTail: () => workers.flatMap((w) => w.log.tail()),
+    async kill() {
+      const gone = workers.map((w) => exited(w));
+      for (const w of workers) if (w.exited === null) w.child.kill('SIGKILL');
+      await bounded('workers kill', Promise.all(gone), STOP_TIMEOUT_MS);
+    },
     async stop(): Promise<StopOutcome> {
       for (const w of workers) tell(w, { cmd: 'stop' });
       await bounded('workers stop', Promise.all(workers.map((w) => exited(w))), STOP_TIMEOUT_MS).catch(() => undefined);

@@ -21,7 +21,8 @@ import org.apache.kafka.streams.state.Stores;
  * KAFKA_BROKERS, TOPIC_PURCHASE, TOPIC_RETURN, TOPIC_REFERRAL,
  * TOPIC_CANCELLATION, TOPIC_FEEDBACK, TOPIC_SEGMENT_CHANGED, TOPIC_CHURN_RISK,
  * TOPIC_DEAD_LETTER; and the job's own PEER_APPLICATION_ID, PEER_STATE_DIR,
- * PEER_THREADS (default: the number of cores).
+ * PEER_THREADS (default: the number of cores), PEER_SESSION_TIMEOUT_MS and
+ * PEER_HEARTBEAT_INTERVAL_MS (default: the consumer's, 45 s and 3 s).
  */
 public final class ClvPeer {
   private ClvPeer() {}
@@ -66,6 +67,9 @@ public final class ClvPeer {
     // A single test broker: the internal (changelog) topics get one replica.
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, env.getOrDefault("PEER_REPLICATION_FACTOR", "-1"));
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    // How soon the group notices a dead member (and moves its tasks): the benchmark sets clvstream's value.
+    if (env.containsKey("PEER_SESSION_TIMEOUT_MS")) props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), env.get("PEER_SESSION_TIMEOUT_MS"));
+    if (env.containsKey("PEER_HEARTBEAT_INTERVAL_MS")) props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), env.get("PEER_HEARTBEAT_INTERVAL_MS"));
 
     KafkaStreams streams = new KafkaStreams(topology, props);
     CountDownLatch done = new CountDownLatch(1);

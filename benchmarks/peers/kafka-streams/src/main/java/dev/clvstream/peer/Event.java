@@ -64,8 +64,9 @@ final class Event {
       Set.of("price", "competitor", "service", "product", "moved", "no_longer_needed", "payment_failed", "other");
   private static final Set<String> COMMON = Set.of("type", "event_id", "customer_id", "occurred_at");
   private static final Map<String, Set<String>> FIELDS = Map.of(
-      "purchase", Set.of("order_id", "amount", "currency", "discount", "margin", "quantity", "channel"),
-      "return", Set.of("order_id", "amount", "currency", "reason"),
+      // cost_to_serve is validated and ignored: the job costs every order and return at the flat estimate.
+      "purchase", Set.of("order_id", "amount", "currency", "discount", "margin", "quantity", "channel", "cost_to_serve"),
+      "return", Set.of("order_id", "amount", "currency", "reason", "cost_to_serve"),
       "referral", Set.of("referred_customer_id"),
       "cancellation", Set.of("reason", "competitor"),
       "feedback", Set.of("score", "survey_id", "comment"));
@@ -111,6 +112,7 @@ final class Event {
         amount(root, "amount", true, issues);
         amount(root, "discount", false, issues);
         amount(root, "margin", false, issues);
+        amount(root, "cost_to_serve", false, issues);
         token(root, "order_id", 200, false, issues);
         currency(root, issues);
         JsonNode q = root.get("quantity");
@@ -120,6 +122,7 @@ final class Event {
       }
       case "return" -> {
         amount(root, "amount", true, issues);
+        amount(root, "cost_to_serve", false, issues);
         token(root, "order_id", 200, false, issues);
         currency(root, issues);
       }
