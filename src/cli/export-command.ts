@@ -15,7 +15,7 @@ import { UsageError } from './usage-error.js';
 export function exportCommand(): Command {
   return new Command('export')
     .description(
-      "Write every customer's view from the Redis state (what GET /customers/:id answers, evaluated at its partition's watermark with the current model) as JSON lines or CSV, for a warehouse hand-off. Reads incrementally (SCAN, one MGET per partition page): a running processor is not held up.",
+      "Write every customer's view from the Redis state (what GET /customers/:id answers, evaluated at its partition's watermark with the current model) as JSON lines or CSV, for a warehouse hand-off. Reads partition by partition (those with a meta hash, ascending), each with SCAN on its own keys (COUNT 1000) and one MGET per page: no command blocks, so a running processor is not held up.",
     )
     .addOption(new Option('-f, --format <format>', 'jsonl: one view per line; csv: a header, then one row per customer (lists joined with ";")').choices(['jsonl', 'csv']).default('jsonl'))
     .option('-o, --out <file>', 'write here instead of stdout')
@@ -41,7 +41,8 @@ export function exportCommand(): Command {
         });
         await output.close();
         progress.done();
-        process.stderr.write(`clvstream: exported ${result.exported.toLocaleString('en-US')} customers (model ${model.version})\n`);
+        const partitions = result.partitions.length === 1 ? '1 partition' : `${result.partitions.length.toLocaleString('en-US')} partitions`;
+        process.stderr.write(`clvstream: exported ${result.exported.toLocaleString('en-US')} customers from ${partitions} (model ${model.version})\n`);
       } catch (err) {
         progress.done();
         if (err instanceof StateError) throw new RuntimeFailure(err.message, { cause: err });
