@@ -226,6 +226,19 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     const retention = await page.locator('[data-table="retention"] tbody tr').count();
     expect(retention).toBe(expected.retention.periods.length);
     expect(retention).toBeGreaterThan(0);
+    // Yearly retention and the cohort table (long form: a row per cohort and later period).
+    const rowsOf = async (table: string) => Promise.all((await page.locator(`[data-table="${table}"] tbody tr`).all()).map((row) => row.locator('td').allTextContents()));
+    const fraction = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: 4 }));
+    expect(await rowsOf('yearly-retention')).toEqual(
+      expected.yearly_retention.periods.map((p) => [p.start, p.end, p.active_at_start.toLocaleString('en-US'), p.retained.toLocaleString('en-US'), fraction(p.rate), p.unknown.toLocaleString('en-US')]),
+    );
+    const cohortCells = expected.cohorts.cohorts.flatMap((k) =>
+      k.later.length === 0
+        ? [[k.start, k.customers.toLocaleString('en-US'), '–', '–', '–']]
+        : k.later.map((cell) => [k.start, k.customers.toLocaleString('en-US'), cell.start, cell.active.toLocaleString('en-US'), fraction(cell.share)]),
+    );
+    expect(cohortCells.length).toBeGreaterThan(1);
+    expect((await rowsOf('cohorts')).map((r) => [r[0], r[2], r[3], r[5], r[7]])).toEqual(cohortCells);
     // Every chart drew on its canvas.
     expect(await page.locator('[data-panel] canvas').count()).toBeGreaterThanOrEqual(9);
     await page.screenshot({ path: join(ARTIFACTS, 'population.png'), fullPage: true });
