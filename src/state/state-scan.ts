@@ -1,8 +1,10 @@
 /**
- * Reads every customer state of every partition: SCAN over the customer keys
- * (on each master of a cluster), then one MGET per partition and page of keys
- * (keys of one partition share a slot; keys of several do not). For population
- * jobs such as `clvstream fit --state`, not for the per-event path.
+ * Reads customer states in bulk, for population jobs (`fit --state`, reports,
+ * `export`), not for the per-event path. `scanCustomerStates`: one SCAN over
+ * every partition's customer keys (on each master of a cluster), then one MGET
+ * per partition and page of keys (keys of one partition share a slot; keys of
+ * several do not). `scanPartitionStates`: one partition's customers alone, with
+ * SCAN on its own key pattern — one pass over the node's keys per partition.
  *
  * SCAN returns every key that exists for the whole scan at least once and may
  * return a key twice; repeats are dropped (a set of the keys seen, ~100 bytes

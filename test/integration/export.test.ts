@@ -122,7 +122,7 @@ describeWithInfra('clvstream export', (infra: InfraEndpoints) => {
         config: domainConfigFrom(settings),
         format: 'jsonl',
         write: (line) => lines.push(line),
-        flush: async () => undefined,
+        flush: () => Promise.resolve(),
         scanCount: 50,
       });
       expect(summary.exported).toBe(CDNOW_CUSTOMERS);
