@@ -3,7 +3,7 @@ import { exportViews, type ExportFormat } from '../app/export-views.js';
 import { LineOutput } from '../app/line-output.js';
 import { domainConfigFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
-import { connectState } from '../state/connect.js';
+import { openState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
 import { RuntimeFailure } from './runtime-failure.js';
@@ -23,10 +23,13 @@ export function exportCommand(): Command {
     .action(async (opts: { format: ExportFormat; out?: string; redis?: string }) => {
       if (opts.redis !== undefined && !/^rediss?:\/\/\S+$/.test(opts.redis)) throw new UsageError(`--redis ${JSON.stringify(opts.redis)} is not a redis:// or rediss:// URL`);
       const settings = settingsFromEnv();
-      const output = opts.out === undefined ? LineOutput.toStream(process.stdout) : LineOutput.toFile(opts.out);
-      const connection = connectState(opts.redis === undefined ? settings : { ...settings, REDIS_URL: opts.redis, REDIS_CLUSTER_NODES: undefined }, {
+      const connection = await openState(opts.redis === undefined ? settings : { ...settings, REDIS_URL: opts.redis, REDIS_CLUSTER_NODES: undefined }, {
         redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 },
       });
+      // A connection lost midway fails the command that waits on it (one line
+      // below); without a listener ioredis would also print every reconnect attempt.
+      connection.redis.on('error', () => undefined);
+      const output = opts.out === undefined ? LineOutput.toStream(process.stdout) : LineOutput.toFile(opts.out);
       const progress = ttyProgress('export', 'customers');
       try {
         const model = (await new ModelStore(connection.redis, connection.keys).current())?.snapshot ?? UNFITTED_MODEL;
