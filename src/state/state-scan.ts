@@ -155,7 +155,11 @@ export async function scanPartitionStates(
   return { customers: seen.size - vanished, foreignKeys: 0, vanished };
 }
 
-/** The node(s) holding partition p's keys: the client, or the master owning the partition's slot (every master if the slot map has no owner). */
+/**
+ * The node(s) holding partition p's keys: the client, or the master owning the
+ * partition's slot (every master if the slot map has no owner). While the slot
+ * migrates, keys already moved sit on the importing node and are not seen.
+ */
 async function nodesOfPartition(store: PartitionStore, p: number): Promise<Redis[]> {
   const masters = await mastersOf(store.redis);
   const redis = store.redis;
