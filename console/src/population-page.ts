@@ -1,7 +1,9 @@
 /**
  * Population: segment sizes per dimension, the value quadrants, the
  * relationship ladder, churn levels, NPS with its classes, retention per
- * period, lost customers by reason and competitor with the value lost, and the
+ * period and per year, the cohort table (the share of each first-purchase
+ * cohort active in each later period), lost customers by reason and
+ * competitor with the value lost, and the
  * average CLV per segment, cost to serve and complaint rate per segment and
  * relationship rung, and how many who left had open or recent complaints —
  * each a chart with its numbers and a CSV download.
@@ -113,12 +115,13 @@ function npsPanel(report: PopulationReport): HTMLElement {
   });
 }
 
-function retentionPanel(report: PopulationReport): HTMLElement {
-  const r = report.retention;
+type Retention = PopulationReport['retention'];
+
+function retentionPanel(id: string, title: string, r: Retention, note: string): HTMLElement {
   return chartPanel({
-    id: 'retention',
-    title: `Retention per ${r.period_days}-day period`,
-    note: `Share of a period's active customers (a purchase in the period) who buy again in the next; over the ${r.window_days} days the purchase-day memory holds.`,
+    id,
+    title,
+    note: `${note} Over the ${r.window_days} days the purchase-day memory holds; customers whose activity it cannot tell count as unknown.`,
     wide: true,
     chart: {
       type: 'line',
@@ -130,6 +133,39 @@ function retentionPanel(report: PopulationReport): HTMLElement {
     },
     header: ['start', 'end', 'active_at_start', 'retained', 'rate', 'unknown'],
     rows: r.periods.map((p) => [p.start, p.end, p.active_at_start, p.retained, p.rate, p.unknown]),
+  });
+}
+
+/** Each first-purchase cohort's share active in the later periods: one line per cohort. */
+function cohortPanel(report: PopulationReport): HTMLElement {
+  const c = report.cohorts;
+  const steps = Math.max(0, ...c.cohorts.map((k) => k.later.length));
+  return chartPanel({
+    id: 'cohorts',
+    title: `Cohorts: share active per ${c.period_days}-day period after the first purchase`,
+    note: `Customers grouped by the period of their first purchase; ${c.earlier.toLocaleString('en-US')} bought first before the oldest cohort shown.`,
+    wide: true,
+    chart: {
+      type: 'line',
+      data: {
+        labels: Array.from({ length: steps }, (_, i) => `+${i + 1}`),
+        datasets: c.cohorts
+          .filter((k) => k.later.length > 0 && k.customers > 0)
+          .map((k, i) => ({
+            label: `${k.start} (${k.customers.toLocaleString('en-US')})`,
+            data: k.later.map((cell) => (cell.share === null ? null : 100 * cell.share)),
+            borderColor: PALETTE[i % PALETTE.length],
+            backgroundColor: PALETTE[i % PALETTE.length],
+          })),
+      },
+      options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: '% active' } }, x: { title: { display: true, text: 'periods after the cohort' } } } },
+    },
+    header: ['cohort_start', 'cohort_end', 'customers', 'period_start', 'period_end', 'active', 'unknown', 'share'],
+    rows: c.cohorts.flatMap((k) =>
+      k.later.length === 0
+        ? [[k.start, k.end, k.customers, null, null, null, null, null]]
+        : k.later.map((cell) => [k.start, k.end, k.customers, cell.start, cell.end, cell.active, cell.unknown, cell.share]),
+    ),
   });
 }
 
@@ -187,7 +223,11 @@ export async function populationPage(root: HTMLElement, query: URLSearchParams):
     churn_level: dims['churn_level'] ?? {},
   };
   loading.replaceWith(
-    h('p', { class: 'headline' }, `as of ${report.as_of} · model ${report.model_version} · money in ${c}`),
+    h(
+      'p',
+      { class: 'headline' },
+      `as of ${report.as_of} · model ${report.model_version} · money in ${c} · simple CLV's yearly retention ${percent(report.clv_retention.rate)} (${report.clv_retention.source})`,
+    ),
     tiles(report),
     h(
       'div',
@@ -198,7 +238,9 @@ export async function populationPage(root: HTMLElement, query: URLSearchParams):
       sizePanel('churn-levels', 'Churn levels', s.churn_level),
       sizePanel('account-status', 'Account status', s.account_status),
       npsPanel(report),
-      retentionPanel(report),
+      retentionPanel('retention', `Retention per ${report.retention.period_days}-day period`, report.retention, "Share of a period's active customers (a purchase in the period) who buy again in the next."),
+      retentionPanel('yearly-retention', 'Retention per year', report.yearly_retention, "Share of a year's active customers who buy again in the next year."),
+      cohortPanel(report),
       lossPanel('lost-by-reason', `Lost customers by reason (${report.lost.cancelled.customers} cancelled)`, report.lost.by_reason, c),
       lossPanel('lost-by-competitor', 'Lost customers by competitor', { ...report.lost.by_competitor, '(none named)': report.lost.without_competitor }, c),
       lossPanel('not-cancelled-by-churn', 'Not cancelled, by churn level: value at stake', report.lost.by_churn_level, c),

@@ -3,7 +3,7 @@ import { exportViews, type ExportFormat } from '../app/export-views.js';
 import { LineOutput } from '../app/line-output.js';
 import { domainConfigFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
-import { connectState } from '../state/connect.js';
+import { openState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
 import { ModelStore } from '../state/model-store.js';
 import { RuntimeFailure } from './runtime-failure.js';
@@ -15,7 +15,7 @@ import { UsageError } from './usage-error.js';
 export function exportCommand(): Command {
   return new Command('export')
     .description(
-      "Write every customer's view from the Redis state (what GET /customers/:id answers, evaluated at its partition's watermark with the current model) as JSON lines or CSV, for a warehouse hand-off. Reads incrementally (SCAN, one MGET per partition page): a running processor is not held up.",
+      "Write every customer's view from the Redis state (what GET /customers/:id answers, evaluated at its partition's watermark with the current model) as JSON lines or CSV, for a warehouse hand-off. Reads partition by partition (those with a meta hash, ascending), each with SCAN on its own keys (COUNT 1000) and one MGET per page: no command blocks, so a running processor is not held up.",
     )
     .addOption(new Option('-f, --format <format>', 'jsonl: one view per line; csv: a header, then one row per customer (lists joined with ";")').choices(['jsonl', 'csv']).default('jsonl'))
     .option('-o, --out <file>', 'write here instead of stdout')
@@ -23,10 +23,13 @@ export function exportCommand(): Command {
     .action(async (opts: { format: ExportFormat; out?: string; redis?: string }) => {
       if (opts.redis !== undefined && !/^rediss?:\/\/\S+$/.test(opts.redis)) throw new UsageError(`--redis ${JSON.stringify(opts.redis)} is not a redis:// or rediss:// URL`);
       const settings = settingsFromEnv();
-      const output = opts.out === undefined ? LineOutput.toStream(process.stdout) : LineOutput.toFile(opts.out);
-      const connection = connectState(opts.redis === undefined ? settings : { ...settings, REDIS_URL: opts.redis, REDIS_CLUSTER_NODES: undefined }, {
+      const connection = await openState(opts.redis === undefined ? settings : { ...settings, REDIS_URL: opts.redis, REDIS_CLUSTER_NODES: undefined }, {
         redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 5_000 },
       });
+      // A connection lost midway fails the command that waits on it (one line
+      // below); without a listener ioredis would also print every reconnect attempt.
+      connection.redis.on('error', () => undefined);
+      const output = opts.out === undefined ? LineOutput.toStream(process.stdout) : LineOutput.toFile(opts.out);
       const progress = ttyProgress('export', 'customers');
       try {
         const model = (await new ModelStore(connection.redis, connection.keys).current())?.snapshot ?? UNFITTED_MODEL;
@@ -41,7 +44,8 @@ export function exportCommand(): Command {
         });
         await output.close();
         progress.done();
-        process.stderr.write(`clvstream: exported ${result.exported.toLocaleString('en-US')} customers (model ${model.version})\n`);
+        const partitions = result.partitions.length === 1 ? '1 partition' : `${result.partitions.length.toLocaleString('en-US')} partitions`;
+        process.stderr.write(`clvstream: exported ${result.exported.toLocaleString('en-US')} customers from ${partitions} (model ${model.version})\n`);
       } catch (err) {
         progress.done();
         if (err instanceof StateError) throw new RuntimeFailure(err.message, { cause: err });

@@ -9,7 +9,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../ops/logger.js';
 import { logRedisErrors } from '../ops/redis-errors.js';
-import { checkStateAccess } from './access-check.js';
+import { checkStateAccess, StateAccessError } from './access-check.js';
 import { KeySpace } from './keys.js';
 import { registerScripts } from './scripts.js';
 import { PartitionStore, type RedisClient } from './store.js';
@@ -121,16 +121,37 @@ export function connectState(settings: RedisSettings, options: ConnectOptions = 
 export async function openState(settings: RedisSettings, options: ConnectOptions = {}): Promise<StateConnection> {
   const state = connectState(settings, options);
   // The check reports what goes wrong; without a listener ioredis would print
-  // each failed attempt to stderr as well.
-  const quiet = (): void => undefined;
+  // each failed attempt to stderr as well. The last one says why Redis cannot
+  // be reached (the command itself fails only with "max retries reached").
+  let connectionError: Error | undefined;
+  const quiet = (err: Error): void => {
+    connectionError = err;
+  };
   state.redis.on('error', quiet);
   try {
     await checkStateAccess(state.redis, state.keys);
   } catch (err) {
     state.redis.disconnect();
+    if (connectionError !== undefined && !(err instanceof StateAccessError)) {
+      throw new StateAccessError(
+        `cannot reach Redis at ${redisAddress(settings)} (${connectionError.message}); check REDIS_URL or REDIS_CLUSTER_NODES, that Redis runs and that this host can reach it`,
+        { cause: err },
+      );
+    }
     throw err;
   } finally {
     state.redis.off('error', quiet);
   }
   return state;
+}
+
+/** Where the settings point, without credentials: host:port of REDIS_URL, or the cluster's nodes. */
+function redisAddress(settings: RedisSettings): string {
+  const nodes = settings.REDIS_CLUSTER_NODES ?? [];
+  if (nodes.length > 0) return `the Redis Cluster ${nodes.join(',')}`;
+  try {
+    return new URL(settings.REDIS_URL).host;
+  } catch {
+    return 'REDIS_URL';
+  }
 }

@@ -165,6 +165,21 @@ export class KeySpace {
     return { partition, customerId };
   }
 
+  /** SCAN MATCH pattern of every partition's meta hash (parse hits with `parseMetaKey`). */
+  allMetaPattern(): string {
+    return `${globEscape(this.prefix)}:{p*}:meta`;
+  }
+
+  /** The partition of a meta key built by `meta(p)`, else undefined. */
+  parseMetaKey(key: string): number | undefined {
+    const head = `${this.prefix}:{p`;
+    if (!key.startsWith(head) || !key.endsWith('}:meta')) return undefined;
+    const digits = key.slice(head.length, key.length - '}:meta'.length);
+    if (!/^(0|[1-9]\d{0,6})$/.test(digits)) return undefined;
+    const partition = Number(digits);
+    return partition > MAX_PARTITION ? undefined : partition;
+  }
+
   /** The hash tag shared by every model key: one slot, so a publish is one atomic script on a cluster too. */
   modelTag(): string {
     return '{model}';

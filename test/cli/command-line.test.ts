@@ -40,6 +40,18 @@ describe('the command line', { timeout: 120_000 }, () => {
     expect(replayed.stderr).not.toMatch(/EPIPE|\n\s+at /);
   });
 
+  it('a Redis that cannot be reached ends the commands that read it with one line naming it, exit 1', () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const env = { REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' };
+    for (const command of ['export', 'fit --state --as-of 1998-06-30', 'inspect 0001 --partitions 4', 'serve --partitions 4']) {
+      const run = sh(`${clvstream} ${command}`, { ...env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+      expect(run.status, command).toBe(1);
+      expect(run.stderr, command).toBe(
+        'clvstream: cannot reach Redis at 127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1); check REDIS_URL or REDIS_CLUSTER_NODES, that Redis runs and that this host can reach it\n',
+      );
+    }
+  });
+
   it('run --help lists every setting with its default; serve --help those serve reads', () => {
     const run = sh(`${clvstream} run --help`);
     expect(run.status).toBe(0);

@@ -114,6 +114,19 @@ describe('state keys', () => {
     }
   });
 
+  it("parses every partition's meta key back to its partition, and nothing else", () => {
+    fc.assert(
+      fc.property(prefix.filter((s) => s !== ':'), fc.nat(1_000_000), (pre, p) => {
+        expect(new KeySpace(pre).parseMetaKey(new KeySpace(pre).meta(p))).toBe(p);
+      }),
+    );
+    const k = new KeySpace('clv');
+    expect(k.allMetaPattern()).toBe('clv:{p*}:meta');
+    for (const other of ['clv:{p7}:c:meta', 'clv:{p7}:timers', 'clv:{model}:meta', 'clv:{p07}:meta', 'clv:{p}:meta', 'clvx:{p7}:meta', 'clv:{p1000001}:meta', 'clv:{p7}:meta:x']) {
+      expect(k.parseMetaKey(other), other).toBeUndefined();
+    }
+  });
+
   it('escapes glob characters of the prefix in the SCAN pattern', () => {
     expect(new KeySpace('a*b').customerPattern(3)).toBe('a\\*b:{p3}:c:*');
     expect(new KeySpace('a*b').allCustomersPattern()).toBe('a\\*b:{p*}:c:*');
