@@ -9,6 +9,8 @@
 #     ca.crt ca.key                 the CA
 #     server.crt server.key         CN=localhost, SAN IP:127.0.0.1, DNS:localhost
 #     client.crt client.key         CN=clvstream (client authentication)
+#     othername.crt othername.key   CN=elsewhere.invalid, SAN DNS:elsewhere.invalid only
+#                                   (a server certificate that names another host)
 #     server.p12                    server key and chain as PKCS#12 (for the JVM)
 #     store.password                the PKCS#12 password (random)
 #   Prints DIR.
@@ -28,7 +30,7 @@ dir=$1
 command -v openssl >/dev/null 2>&1 || apt_install openssl
 mkdir -p "$dir"
 chmod 700 "$dir"
-if [[ -s $dir/ca.crt && -s $dir/server.p12 && -s $dir/client.crt ]]; then
+if [[ -s $dir/ca.crt && -s $dir/server.p12 && -s $dir/client.crt && -s $dir/othername.crt ]]; then
   printf '%s\n' "$dir"
   exit 0
 fi
@@ -53,6 +55,7 @@ sign() {
 }
 sign server '/CN=localhost' $'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment'
 sign client '/CN=clvstream' $'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment'
+sign othername '/CN=elsewhere.invalid' $'subjectAltName=DNS:elsewhere.invalid\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment'
 
 openssl rand -hex 16 >store.password
 ssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name server -out server.p12 -passout file:store.password

@@ -125,7 +125,7 @@ export async function openState(settings: RedisSettings, options: ConnectOptions
   const quiet = (): void => undefined;
   state.redis.on('error', quiet);
   try {
-    await checkStateAccess(state.redis, state.keys);
+    await checkStateAccess(state.redis, state.keys, { caFile: settings.REDIS_TLS_CA_FILE });
   } catch (err) {
     state.redis.disconnect();
     throw err;
