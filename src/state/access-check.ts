@@ -10,6 +10,8 @@
  * or naming another host) is refused the same way: ioredis would otherwise
  * reconnect for ever, each attempt refused alike.
  */
+import { isIP } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Cluster } from 'ioredis';
 import type { KeySpace } from './keys.js';
 import type { RedisClient } from './store.js';
@@ -41,26 +43,48 @@ const UNTRUSTED_CERTIFICATE = new Set([
   'CERT_NOT_YET_VALID',
 ]);
 const NAME_MISMATCH = 'ERR_TLS_CERT_ALTNAME_INVALID';
+/** The server's TLS alerts for a client certificate it wants and did not get, or does not accept. */
+const CLIENT_CERTIFICATE_REFUSED = /^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE)$/;
+
+/** The TLS files of the settings, named in the messages. */
+export interface TlsFiles {
+  /** REDIS_TLS_CA_FILE. */
+  readonly caFile?: string;
+  /** REDIS_TLS_CERT_FILE. */
+  readonly certFile?: string;
+}
 
 /** The TLS verification error in `err` (or the last node error a cluster client wraps), else undefined. */
 function tlsVerificationError(err: unknown): (Error & { code: string }) | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 3 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (UNTRUSTED_CERTIFICATE.has(code) || code === NAME_MISMATCH)) return current as Error & { code: string };
+    if (typeof code === 'string' && (UNTRUSTED_CERTIFICATE.has(code) || code === NAME_MISMATCH || CLIENT_CERTIFICATE_REFUSED.test(code))) {
+      return current as Error & { code: string };
+    }
     current = (current as { lastNodeError?: unknown }).lastNodeError ?? current.cause;
   }
   return undefined;
 }
 
 /**
- * The one line for a server certificate the client refused, else undefined.
- * `server` is host:port; `caFile` the REDIS_TLS_CA_FILE setting.
+ * The one line for a TLS handshake that cannot succeed on a retry (a server
+ * certificate the client refused, a client certificate the server refused),
+ * else undefined. `server` is host:port.
  */
-export function tlsRefusalMessage(err: unknown, server: string, caFile: string | undefined): string | undefined {
+export function tlsRefusalMessage(err: unknown, server: string, files: TlsFiles): string | undefined {
   const refused = tlsVerificationError(err);
   if (refused === undefined) return undefined;
-  const why = `${refused.code}: ${refused.message}`;
+  // OpenSSL's messages can span lines; the error is one.
+  const why = `${refused.code}: ${refused.message.replace(/\s+/g, ' ').trim()}`;
+  const caFile = files.caFile;
+  if (CLIENT_CERTIFICATE_REFUSED.test(refused.code)) {
+    const certificate =
+      files.certFile === undefined
+        ? 'it requires a client certificate: set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE'
+        : `REDIS_TLS_CERT_FILE=${files.certFile} is not signed by a CA it trusts`;
+    return `Redis TLS: ${server} refused the client certificate (${why}): ${certificate}`;
+  }
   if (refused.code === NAME_MISMATCH) {
     return `Redis TLS: the certificate of ${server} does not name the host connected to (${why}): connect by a name the certificate lists (REDIS_URL, REDIS_CLUSTER_NODES)`;
   }
@@ -118,13 +142,25 @@ export function accessProbes(keys: KeySpace): Probe[] {
  * TLS verification: the command would wait through reconnects refused alike,
  * so that rejects at once with a StateAccessError naming the server.
  */
-async function untilTlsRefused<T>(redis: RedisClient, caFile: string | undefined, first: Promise<T>): Promise<T> {
+async function untilTlsRefused<T>(redis: RedisClient, tls: TlsFiles, first: Promise<T>): Promise<T> {
   let reject!: (err: StateAccessError) => void;
   const refused = new Promise<never>((_, rej) => (reject = rej));
-  const standalone = redis instanceof Cluster ? undefined : `${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`;
+  const standalone = redis instanceof Cluster ? undefined : redis.options;
+  const server = standalone === undefined ? 'a cluster node' : `${standalone.host ?? '127.0.0.1'}:${standalone.port ?? 6379}`;
+  let probed = false;
   const onError = (err: unknown, node?: unknown): void => {
-    const line = tlsRefusalMessage(err, typeof node === 'string' ? node : (standalone ?? 'a cluster node'), caFile);
-    if (line !== undefined) reject(new StateAccessError(line, { cause: err }));
+    const line = tlsRefusalMessage(err, typeof node === 'string' ? node : server, tls);
+    if (line !== undefined) {
+      reject(new StateAccessError(line, { cause: err }));
+      return;
+    }
+    // A server that refuses the client's certificate says so in an alert after
+    // the handshake; a client that already wrote its first command often sees
+    // only the reset. One handshake of our own, reading first, hears the alert.
+    if (!probed && standalone?.tls !== undefined && (err as { code?: unknown }).code === 'ECONNRESET') {
+      probed = true;
+      void handshakeAlert(standalone.host ?? '127.0.0.1', standalone.port ?? 6379, standalone.tls).then((alert) => alert !== undefined && onError(alert));
+    }
   };
   redis.on('error', onError);
   redis.on('node error', onError);
@@ -134,6 +170,25 @@ async function untilTlsRefused<T>(redis: RedisClient, caFile: string | undefined
     redis.off('error', onError);
     redis.off('node error', onError);
   }
+}
+
+/** How long the probe listens after its handshake for the server's alert. */
+const ALERT_WAIT_MS = 2_000;
+
+/** The error a TLS connection with these options meets while only reading, if any, within ALERT_WAIT_MS of its handshake. */
+function handshakeAlert(host: string, port: number, options: ConnectionOptions): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const socket = tlsConnect({ ...options, host, port, servername: isIP(host) === 0 ? host : undefined });
+    const done = (err?: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(err);
+    };
+    socket.once('secureConnect', () => (timer = setTimeout(() => done(), ALERT_WAIT_MS)));
+    socket.on('error', done);
+    socket.once('close', () => done());
+  });
 }
 
 /** Names the user of the connection for the messages. */
@@ -146,10 +201,10 @@ function userOf(redis: RedisClient): string {
  * Resolves when the user may do everything; rejects with StateAccessError on a
  * refused password or permission, and with the connection's own error otherwise.
  */
-export async function checkStateAccess(redis: RedisClient, keys: KeySpace, tls: { readonly caFile?: string } = {}): Promise<void> {
+export async function checkStateAccess(redis: RedisClient, keys: KeySpace, tls: TlsFiles = {}): Promise<void> {
   const user = userOf(redis);
   try {
-    await untilTlsRefused(redis, tls.caFile, redis.ping());
+    await untilTlsRefused(redis, tls, redis.ping());
   } catch (err) {
     if (err instanceof StateAccessError || !isAccessRefusal(err)) throw err;
     throw new StateAccessError(`Redis refused user '${user}' of REDIS_URL: ${refusal(err)}`, { cause: err });

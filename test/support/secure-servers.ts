@@ -70,6 +70,8 @@ export interface SecureRedisOptions {
   readonly certs?: TestCerts;
   /** Which certificate of scripts/test-certs.sh the server presents (default `server`; `othername` names another host). */
   readonly serverCert?: 'server' | 'othername';
+  /** `yes`: clients must present a certificate signed by the CA (mutual TLS); default `optional`. */
+  readonly clientAuth?: 'yes' | 'optional';
 }
 
 /**
@@ -86,7 +88,7 @@ export async function startSecureRedis(extraAcl: readonly string[], options: Sec
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
     try {
-      await script('redis-node.sh', ['start', node, '--port', String(port), '--tls', certs.dir, '--server-cert', options.serverCert ?? 'server', '--aclfile', aclfile]);
+      await script('redis-node.sh', ['start', node, '--port', String(port), '--tls', certs.dir, '--server-cert', options.serverCert ?? 'server', '--client-auth', options.clientAuth ?? 'optional', '--aclfile', aclfile]);
       break;
     } catch (err) {
       // The port can be taken between the look and the bind.
@@ -99,7 +101,8 @@ export async function startSecureRedis(extraAcl: readonly string[], options: Sec
     certs,
     url: (user, password) => `rediss://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     admin: () => {
-      const client = new Redis(port, '127.0.0.1', { username: 'admin', password: REDIS_ADMIN_PASSWORD, tls: { ca: [readFileSync(certs.ca)] }, maxRetriesPerRequest: 2 });
+      const tls = { ca: [readFileSync(certs.ca)], cert: readFileSync(join(certs.dir, 'client.crt')), key: readFileSync(join(certs.dir, 'client.key')) };
+      const client = new Redis(port, '127.0.0.1', { username: 'admin', password: REDIS_ADMIN_PASSWORD, tls, maxRetriesPerRequest: 2 });
       clients.push(client);
       return client;
     },

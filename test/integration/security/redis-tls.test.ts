@@ -157,6 +157,25 @@ describeWithInfra('Redis with TLS and the documented ACL', (infra: InfraEndpoint
     ]);
   });
 
+  it('mutual TLS: with the client certificate every command works; without it, one line naming it', { timeout: 120_000 }, async () => {
+    const mutual = await startSecureRedis([documentedRedisAcl(PASSWORD)], { clientAuth: 'yes', certs: redis.certs });
+    cleanups.push(() => mutual.stop());
+    const url = mutual.url('clvstream', PASSWORD);
+    const client = { REDIS_URL: url, REDIS_TLS_CERT_FILE: join(redis.certs.dir, 'client.crt'), REDIS_TLS_KEY_FILE: join(redis.certs.dir, 'client.key') };
+    const inspect = await clvstream(['inspect', 'cust-0', '--partitions', '2'], client);
+    // Through to the state: the customer is simply not there.
+    expect(inspect.stderr).not.toMatch(/Redis TLS|refused/);
+    expect(inspect.stderr).toMatch(/cust-0/);
+    const fit = await clvstream(['fit', '--state', url, '--as-of', '2023-05-31', '--model-version', 'mtls'], client);
+    expect(fit.stderr).not.toMatch(/Redis TLS|refused/);
+
+    const without = await clvstream(['inspect', 'cust-0', '--partitions', '2'], { REDIS_URL: url });
+    expect(without.code, without.stderr).toBe(1);
+    expect(without.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^clvstream: Redis TLS: 127\\.0\\.0\\.1:${mutual.port} refused the client certificate \\(ERR_SSL_[A-Z0-9_]+: .*\\): it requires a client certificate: set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE$`)),
+    ]);
+  });
+
   it('run processes events through TLS; a missing permission ends it with exit 1 and one line', { timeout: 180_000 }, async () => {
     const topics = await createTopicSet(infra, PARTITIONS, 'redistls');
     cleanups.push(() => deleteTopicSet(infra, topics));
