@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 const RESET = Symbol('!reset');
-const resetTag: ScalarTag = { tag: '!reset', resolve: () => RESET as unknown as string };
+const resetTag: ScalarTag = { tag: '!reset', resolve: () => RESET };
 
 type Env = Record<string, unknown>;
 interface Service {
@@ -179,7 +179,11 @@ describe('docker-compose.secure.yml', () => {
       const [type, ...rest] = line.trim().split(/\s+/);
       const names = rest.filter((w) => /^[A-Z_]+$/.test(w));
       const operations = rest.filter((w) => !names.includes(w));
-      for (const name of names) for (const op of operations) expected.add(`${type} ${String(defaults[name as keyof Settings])} ${op}`);
+      for (const name of names) {
+        const value = defaults[name as keyof Settings];
+        if (typeof value !== 'string') throw new Error(`docs/operations.md names ${name}, which is no text setting`);
+        for (const op of operations) expected.add(`${type} ${value} ${op}`);
+      }
     }
     const script = merged('kafka-acls').command?.join('\n') ?? '';
     const granted = new Set<string>();
