@@ -1,6 +1,6 @@
 // Kafka as production runs it: a node of the test's own (scripts/kafka-node.sh
 // init --secure) with a SASL_SSL listener (SCRAM-SHA-512, certificates made for
-// the run) and the standard authorizer; Redis with TLS and its documented ACL.
+// the run; PLAIN too) and the standard authorizer; Redis with TLS and its documented ACL.
 // `clvstream topics create` runs as the administrator; `clvstream run` as a
 // principal with exactly the ACLs docs/operations.md lists, with every secret
 // set, and none of them appears in its logs or metrics. One broker for the file.
@@ -165,6 +165,19 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/authoriz/i);
     await createTopics(env);
+  });
+
+  it('SASL PLAIN over the same TLS: the administrator creates the topics, the service principal is authenticated and refused', { timeout: 180_000 }, async () => {
+    const env = { ...deployment('plain'), KAFKA_SASL_MECHANISM: 'plain' };
+    const refused = await topicsCreate(env);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    // Authorization, not authentication: the password was accepted.
+    expect(refused.stderr).toMatch(/authoriz/i);
+    expect(refused.stderr).not.toMatch(/authenticat|SASL/i);
+    const created = await topicsCreate({ ...env, KAFKA_SASL_USERNAME: ADMIN.user, KAFKA_SASL_PASSWORD: ADMIN.password });
+    expect(created.stderr).toBe('');
+    expect(created.stdout.match(/^created /gm)).toHaveLength(10);
   });
 
   it('run works with exactly the documented ACLs; its logs and metrics hold no secret', { timeout: 300_000 }, async () => {
