@@ -33,15 +33,18 @@ interface Refusal {
   readonly type: string;
   /** The topic the broker refused, when the error carries it (the kafkajs patch adds it to fetch and produce errors). */
   readonly topic?: string;
+  /** The topics, when a produce request was refused for several (the patch again). */
+  readonly topics?: readonly string[];
 }
 
 /** The refusal in `error` or what it wraps (kafkajs keeps the broker's error as `originalError`), else undefined. */
 function refusalIn(error: unknown): Refusal | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { type, topic, originalError, cause } = current as { type?: unknown; topic?: unknown; originalError?: unknown; cause?: unknown };
+    const { type, topic, topics, originalError, cause } = current as { type?: unknown; topic?: unknown; topics?: unknown; originalError?: unknown; cause?: unknown };
     if (typeof type === 'string' && REFUSALS[type] !== undefined) {
-      return { kind: REFUSALS[type], type, ...(typeof topic === 'string' && topic !== '' ? { topic } : {}) };
+      const named = Array.isArray(topics) && topics.every((t) => typeof t === 'string') ? { topics } : {};
+      return { kind: REFUSALS[type], type, ...(typeof topic === 'string' && topic !== '' ? { topic } : named) };
     }
     current = originalError ?? cause;
   }
@@ -57,8 +60,9 @@ function lacks(refusal: Refusal, what: string): string {
   return `Kafka did not authorize this principal (${refusal.type}): it lacks ${what}; ${ACLS_LISTED}`;
 }
 
-function topicsNamed(refusal: Refusal, topics: readonly string[]): string {
+function topicsNamed(refusal: Refusal, requested: readonly string[]): string {
   if (refusal.topic !== undefined) return `topic '${refusal.topic}'`;
+  const topics = refusal.topics ?? requested;
   if (topics.length === 1) return `topic '${topics[0]}'`;
   return `one of the topics ${topics.map((t) => `'${t}'`).join(', ')}`;
 }

@@ -121,6 +121,10 @@ export function connectState(settings: RedisSettings, options: ConnectOptions = 
         await redis.quit();
       } finally {
         stopLogging();
+        // A command still in flight when a failing service closes the connection
+        // fails on the closed socket (EPIPE); without a listener ioredis would
+        // print that to stderr after the one line the service ends with.
+        redis.on('error', () => undefined);
       }
     },
   };
