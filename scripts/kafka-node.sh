@@ -17,8 +17,8 @@
 #       Writes DIR/server.properties and formats DIR/data. Without --voters the
 #       node is a standalone quorum of one; with them, one of a static quorum
 #       (every node of it gets the same --voters and --cluster-id).
-#       --secure: the client port is SASL_SSL (SCRAM-SHA-512, TLS with
-#       CERTDIR/server.p12 from scripts/test-certs.sh) with the standard
+#       --secure: the client port is SASL_SSL (SCRAM-SHA-512, and PLAIN for the
+#       same users; TLS with CERTDIR/server.p12 from scripts/test-certs.sh) with the standard
 #       authorizer: no ACL, no access. Each --scram user gets SCRAM-SHA-512
 #       credentials at format time; the first one is the super user the node
 #       itself uses between brokers. The controller port stays plaintext on
@@ -131,9 +131,13 @@ cmd_init() {
       echo "advertised.listeners=SASL_SSL://127.0.0.1:$port"
       echo "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
       echo "inter.broker.listener.name=SASL_SSL"
-      echo "sasl.enabled.mechanisms=SCRAM-SHA-512"
+      echo "sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN"
       echo "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512"
       echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$super\" password=\"$super_password\";"
+      # PLAIN over the same TLS listener, for the same users (its user_NAME entries).
+      local plain_users='' user
+      for user in "${scram[@]}"; do plain_users+=" user_${user%%=*}=\"${user#*=}\""; done
+      echo "listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$super\" password=\"$super_password\"$plain_users;"
       echo "ssl.keystore.type=PKCS12"
       echo "ssl.keystore.location=$certs/server.p12"
       echo "ssl.keystore.password=$(<"$certs/store.password")"

@@ -4,12 +4,14 @@
 # run. (scripts/test-infra.sh starts the shared plain servers.)
 #
 # Usage:
-#   redis-node.sh start DIR --port P [--tls CERTDIR] [--aclfile FILE]
+#   redis-node.sh start DIR --port P [--tls CERTDIR [--server-cert NAME] [--client-auth yes|optional]] [--aclfile FILE]
 #       Starts redis-server in the background without persistence, its working
 #       directory and log (DIR/redis.log) in DIR; waits until it accepts
 #       connections (at most REDIS_NODE_WAIT_SECS, default 20) and prints its pid.
 #       --tls CERTDIR: P is a TLS port (no plain port) with CERTDIR/server.crt,
 #       server.key and ca.crt; client certificates are accepted, not required.
+#       --server-cert NAME: present CERTDIR/NAME.crt and NAME.key instead of server's.
+#       --client-auth yes: require a client certificate signed by CERTDIR/ca.crt (mutual TLS).
 #       --aclfile FILE: the users (see docs/operations.md for clvstream's).
 #   redis-node.sh stop DIR      SIGTERM, SIGKILL after 10 s.
 set -euo pipefail
@@ -27,16 +29,19 @@ source "$ROOT/scripts/lib/common.sh"
 cmd_start() {
   local dir=$1
   shift
-  local port='' certs='' aclfile=''
+  local port='' certs='' aclfile='' cert=server client_auth=optional
   while (($#)); do
     case $1 in
       --port) port=$2; shift 2 ;;
       --tls) certs=$2; shift 2 ;;
+      --server-cert) cert=$2; shift 2 ;;
+      --client-auth) client_auth=$2; shift 2 ;;
       --aclfile) aclfile=$2; shift 2 ;;
       *) die "start: unknown option $1" ;;
     esac
   done
   [[ $port =~ ^[0-9]+$ ]] || die "start needs --port P"
+  [[ $client_auth == yes || $client_auth == optional ]] || die "start: --client-auth is yes or optional"
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
@@ -44,8 +49,8 @@ cmd_start() {
   local args=(--bind 127.0.0.1 --dir "$dir" --save '' --appendonly no --daemonize no --logfile "$dir/redis.log")
   if [[ -n $certs ]]; then
     certs=$(cd "$certs" && pwd)
-    args+=(--port 0 --tls-port "$port" --tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key"
-      --tls-ca-cert-file "$certs/ca.crt" --tls-auth-clients optional)
+    args+=(--port 0 --tls-port "$port" --tls-cert-file "$certs/$cert.crt" --tls-key-file "$certs/$cert.key"
+      --tls-ca-cert-file "$certs/ca.crt" --tls-auth-clients "$client_auth")
   else
     args+=(--port "$port")
   fi
@@ -76,7 +81,7 @@ cmd_stop() {
 }
 
 case ${1:-} in
-  start) shift; [[ $# -ge 1 ]] || die "usage: $0 start DIR --port P [--tls CERTDIR] [--aclfile FILE]"; cmd_start "$@" ;;
+  start) shift; [[ $# -ge 1 ]] || die "usage: $0 start DIR --port P [--tls CERTDIR [--server-cert NAME] [--client-auth yes|optional]] [--aclfile FILE]"; cmd_start "$@" ;;
   stop) [[ $# -eq 2 ]] || die "usage: $0 stop DIR"; cmd_stop "$2" ;;
   *)
     echo "usage: $0 start DIR --port P [--tls CERTDIR] [--aclfile FILE] | stop DIR" >&2

@@ -58,7 +58,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   logger.info({ settings: settingsForLog(settings), version: options.version }, 'starting');
   const state = connectState(settings, { errorLog: { logger, connection: 'state' } });
   try {
-    await checkStateAccess(state.redis, state.keys);
+    await checkStateAccess(state.redis, state.keys, { caFile: settings.REDIS_TLS_CA_FILE, certFile: settings.REDIS_TLS_CERT_FILE });
   } catch (err) {
     // Wrong credentials or a missing permission end the start; an unreachable
     // Redis does not (the service waits for it, as it does at any other time).

@@ -20,6 +20,10 @@ function chain(error: unknown): ErrorLike[] {
 
 const CONNECTION = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError']);
 const AUTHENTICATION = new Set(['KafkaJSSASLAuthenticationError']);
+/** OpenSSL's alerts from a broker that wants a client certificate and got none, or one it does not trust. */
+const CLIENT_CERTIFICATE_REFUSED = /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i;
+/** Node's reasons for a broker certificate the client does not accept. */
+const SERVER_CERTIFICATE_UNTRUSTED = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate has expired|Hostname\/IP does not match certificate/i;
 
 /** The line for a start-up failure caused by unreachable brokers, else null (another failure). */
 export function kafkaUnreachableMessage(error: unknown, brokers: readonly string[]): string | null {
@@ -31,7 +35,15 @@ export function kafkaUnreachableMessage(error: unknown, brokers: readonly string
   }
   const connection = errors.find((e) => CONNECTION.has(String(e.name)));
   if (connection === undefined) return null;
-  const reason = String(connection.message).replace(/^Connection error: /, '');
+  // OpenSSL's messages can span lines; the error is one.
+  const reason = String(connection.message).replace(/^Connection error: /, '').replace(/\s+/g, ' ').trim();
+  // A TLS handshake refused on either side fails the same way on every retry: say which side and which settings.
+  if (CLIENT_CERTIFICATE_REFUSED.test(reason)) {
+    return `Kafka refused the client certificate (brokers ${tried}: ${reason}): the brokers require TLS client authentication; set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE to a certificate signed by a CA they trust`;
+  }
+  if (SERVER_CERTIFICATE_UNTRUSTED.test(reason)) {
+    return `Kafka's TLS certificate is not trusted (brokers ${tried}: ${reason}): set KAFKA_SSL_CA_FILE to the CA that signed it, and KAFKA_BROKERS to names the certificate lists`;
+  }
   return (
     `cannot reach Kafka: tried ${tried} (${reason}); check KAFKA_BROKERS, that the brokers run and this host can reach them ` +
     `(firewall, the brokers' advertised listeners), and KAFKA_SSL / KAFKA_SASL_MECHANISM if the cluster needs TLS or authentication`

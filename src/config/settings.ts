@@ -149,6 +149,9 @@ export const settingsSchema = z.strictObject({
   // Kafka security (docs/operations.md)
   KAFKA_SSL: flag(false),
   KAFKA_SSL_CA_FILE: path,
+  /** A client certificate and its key (PEM) for brokers that require TLS client authentication. */
+  KAFKA_SSL_CERT_FILE: path,
+  KAFKA_SSL_KEY_FILE: path,
   KAFKA_SASL_MECHANISM: z
     .enum(SASL_MECHANISMS, { message: 'one of plain, scram-sha-256, scram-sha-512' })
     .optional(),
@@ -165,6 +168,9 @@ export const settingsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, { message: '1–32 of A–Z a–z 0–9 _ -' })
     .default('clv'),
   REDIS_TLS_CA_FILE: path,
+  /** A client certificate and its key (PEM) for a Redis with `tls-auth-clients yes`. */
+  REDIS_TLS_CERT_FILE: path,
+  REDIS_TLS_KEY_FILE: path,
   // Input rules
   EVENTS_UNKNOWN_FIELDS: z.enum(['reject', 'ignore'], { message: 'reject or ignore' }).default('reject'),
   EVENTS_EARLIEST: z.iso.datetime({ offset: true, message: 'an ISO-8601 date-time with offset' }).default('1990-01-01T00:00:00Z'),
@@ -292,6 +298,15 @@ export const settingsSchema = z.strictObject({
     else if (s.KAFKA_SASL_PASSWORD !== undefined) need('KAFKA_SASL_MECHANISM', 'plain, scram-sha-256 or scram-sha-512 when KAFKA_SASL_PASSWORD is set');
   }
   if (s.KAFKA_SSL_CA_FILE !== undefined && s.KAFKA_SSL !== true) need('KAFKA_SSL', 'true when KAFKA_SSL_CA_FILE is set');
+  if (s.KAFKA_SSL_CERT_FILE !== undefined && s.KAFKA_SSL !== true) need('KAFKA_SSL', 'true when KAFKA_SSL_CERT_FILE is set');
+  if ((s.KAFKA_SSL_CERT_FILE === undefined) !== (s.KAFKA_SSL_KEY_FILE === undefined)) {
+    if (s.KAFKA_SSL_CERT_FILE === undefined) need('KAFKA_SSL_CERT_FILE', 'a PEM certificate when KAFKA_SSL_KEY_FILE is set');
+    else need('KAFKA_SSL_KEY_FILE', 'a PEM key when KAFKA_SSL_CERT_FILE is set');
+  }
+  if ((s.REDIS_TLS_CERT_FILE === undefined) !== (s.REDIS_TLS_KEY_FILE === undefined)) {
+    if (s.REDIS_TLS_CERT_FILE === undefined) need('REDIS_TLS_CERT_FILE', 'a PEM certificate when REDIS_TLS_KEY_FILE is set');
+    else need('REDIS_TLS_KEY_FILE', 'a PEM key when REDIS_TLS_CERT_FILE is set');
+  }
   if ((s.SCHEMA_REGISTRY_USERNAME === undefined) !== (s.SCHEMA_REGISTRY_PASSWORD === undefined)) {
     if (s.SCHEMA_REGISTRY_USERNAME === undefined) need('SCHEMA_REGISTRY_USERNAME', 'a user name when SCHEMA_REGISTRY_PASSWORD is set');
     else need('SCHEMA_REGISTRY_PASSWORD', 'a password when SCHEMA_REGISTRY_USERNAME is set');
@@ -302,13 +317,20 @@ export const settingsSchema = z.strictObject({
   if (s.SCHEMA_REGISTRY_USERNAME !== undefined && s.SCHEMA_REGISTRY_URL === undefined) {
     need('SCHEMA_REGISTRY_URL', 'an http(s) URL when SCHEMA_REGISTRY_USERNAME is set');
   }
-  if (s.REDIS_TLS_CA_FILE !== undefined && typeof s.REDIS_URL === 'string' && !s.REDIS_URL.startsWith('rediss://')) {
-    need('REDIS_URL', 'a rediss:// URL when REDIS_TLS_CA_FILE is set');
+  for (const file of ['REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE'] as const) {
+    if (s[file] !== undefined && typeof s.REDIS_URL === 'string' && !s.REDIS_URL.startsWith('rediss://')) {
+      need('REDIS_URL', `a rediss:// URL when ${file} is set`);
+      break;
+    }
   }
 });
 
 type SecuritySetting =
   | 'KAFKA_SSL'
+  | 'KAFKA_SSL_CERT_FILE'
+  | 'KAFKA_SSL_KEY_FILE'
+  | 'REDIS_TLS_CERT_FILE'
+  | 'REDIS_TLS_KEY_FILE'
   | 'KAFKA_SASL_MECHANISM'
   | 'KAFKA_SASL_USERNAME'
   | 'KAFKA_SASL_PASSWORD'

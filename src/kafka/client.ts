@@ -20,14 +20,15 @@ import { perSchemaAjv } from './json-schema-validator.js';
 export type KafkaClientSettings = Pick<
   Settings,
   'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
->;
+> &
+  Partial<Pick<Settings, 'KAFKA_SSL_CERT_FILE' | 'KAFKA_SSL_KEY_FILE'>>;
 
 export type SchemaRegistrySettings = Pick<Settings, 'SCHEMA_REGISTRY_URL' | 'SCHEMA_REGISTRY_USERNAME' | 'SCHEMA_REGISTRY_PASSWORD' | 'KAFKA_CLIENT_ID'>;
 
 export interface KafkaClientOptions {
   /** Where kafkajs logs go (one level lower); without one kafkajs logs nothing. */
   readonly logger?: Logger;
-  /** Reads KAFKA_SSL_CA_FILE; injectable for tests. */
+  /** Reads KAFKA_SSL_CA_FILE (and the client certificate and key); injectable for tests. */
   readonly readFile?: (path: string) => Buffer;
   /** Anything else of kafkajs' configuration (timeouts, retry); wins over the settings. */
   readonly overrides?: Partial<KafkaConfig>;
@@ -95,18 +96,21 @@ export function kafkaConfigFrom(settings: KafkaClientSettings, options: KafkaCli
   };
   if (options.logger !== undefined) config.logCreator = kafkaLogCreator(options.logger);
   if (settings.KAFKA_SSL) {
-    const file = settings.KAFKA_SSL_CA_FILE;
-    if (file === undefined) {
-      config.ssl = true; // the system's trust store
-    } else {
-      let ca: Buffer;
+    const read = (name: 'KAFKA_SSL_CA_FILE' | 'KAFKA_SSL_CERT_FILE' | 'KAFKA_SSL_KEY_FILE'): Buffer | undefined => {
+      const file = settings[name];
+      if (file === undefined) return undefined;
       try {
-        ca = (options.readFile ?? readFileSync)(file);
+        return (options.readFile ?? readFileSync)(file);
       } catch (cause) {
-        throw new Error(`KAFKA_SSL_CA_FILE=${JSON.stringify(file)} cannot be read: ${(cause as Error).message}`, { cause });
+        throw new Error(`${name}=${JSON.stringify(file)} cannot be read: ${(cause as Error).message}`, { cause });
       }
-      config.ssl = { ca: [ca] };
-    }
+    };
+    const ca = read('KAFKA_SSL_CA_FILE');
+    // A client certificate for brokers with ssl.client.auth=required.
+    const cert = read('KAFKA_SSL_CERT_FILE');
+    const key = read('KAFKA_SSL_KEY_FILE');
+    // `true`: the system's trust store, no client certificate.
+    config.ssl = ca === undefined && cert === undefined ? true : { ...(ca === undefined ? {} : { ca: [ca] }), ...(cert === undefined ? {} : { cert, key }) };
   }
   const sasl = saslOf(settings);
   if (sasl !== undefined) config.sasl = sasl;

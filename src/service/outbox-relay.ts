@@ -12,6 +12,7 @@
  */
 import type { Producer, ProducerConfig } from 'kafkajs';
 import type { Settings } from '../config/settings.js';
+import { producerRefusal } from '../kafka/authorization.js';
 import type { OutboundEncoder } from '../kafka/outbound-encoder.js';
 import { keyPartitioner } from '../kafka/key-partition.js';
 import { splitByCountAndSize } from '../state/split.js';
@@ -189,7 +190,8 @@ export class OutboxRelay implements Relay {
       ]);
     } catch (error) {
       this.discard(producer);
-      throw error;
+      // A missing ACL does not heal by retrying: the caller stops on this one (stream-runner.ts).
+      throw producerRefusal(error, [...new Set(entries.map((e) => e.topic))]) ?? error;
     } finally {
       clearTimeout(timer);
     }

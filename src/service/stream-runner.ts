@@ -17,7 +17,6 @@
  * heartbeats keep flowing while a partition retries an unavailable Redis with
  * backoff. A topic-partition whose buffer is full is paused until it drains.
  */
-import { consumerStopMessage } from '../kafka/authorization.js';
 import {
   type Admin,
   type Consumer,
@@ -29,6 +28,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { ReduceContext } from '../domain/reducer.js';
 import { DAY_MS } from '../domain/time.js';
+import { consumerStopMessage, isKafkaAuthorizationError } from '../kafka/authorization.js';
 import { CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from '../kafka/co-partition-assigner.js';
 import type { SourceMessage } from '../kafka/dead-letter-record.js';
 import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-decoder.js';
@@ -242,7 +242,7 @@ export class StreamRunner {
     const s = this.options.settings;
     try {
       await this.admin.connect();
-      this.topology = await checkTopology(this.admin, this.sources, [s.TOPIC_SEGMENT_CHANGED, s.TOPIC_CHURN_RISK, s.TOPIC_DEAD_LETTER]);
+      this.topology = await checkTopology(this.admin, this.sources, [s.TOPIC_INTERNAL, s.TOPIC_SEGMENT_CHANGED, s.TOPIC_CHURN_RISK, s.TOPIC_DEAD_LETTER]);
       if (this.topology.missingOptional.length > 0) {
         this.sources = presentSources(this.sources, new Set(this.topology.missingOptional));
         this.byTopic = new Map(this.sources.map((t) => [t.topic, t]));
@@ -280,7 +280,7 @@ export class StreamRunner {
       this.log.error({ err: error, restart }, 'consumer crashed');
       if (restart) this.options.observer?.consumerRestarted?.(error);
       if (!restart) {
-        this.fail(new FatalRunnerError(`the Kafka consumer stopped: ${consumerStopMessage(error, this.options.settings.KAFKA_GROUP_ID)}`, { cause: error }));
+        this.fail(new FatalRunnerError(`the Kafka consumer stopped: ${consumerStopMessage(error, this.options.settings.KAFKA_GROUP_ID, this.readTopics())}`, { cause: error }));
       }
     });
     await this.consumer.run({
@@ -843,6 +843,11 @@ export class StreamRunner {
     try {
       await this.relay.relay(task.partition, stop);
     } catch (error) {
+      if (isKafkaAuthorizationError(error)) {
+        // A missing ACL: every retry would be refused the same way.
+        this.fail(new FatalRunnerError(error.message, { cause: error }));
+        return;
+      }
       this.lastError = (error as Error).message;
       this.log.warn({ partition: task.partition, err: error }, 'outbox relay failed; the next tick retries');
     }

@@ -31,8 +31,15 @@ export async function checkTopology(admin: Admin, sources: readonly SourceTopic[
   const wanted = [...new Set([...read.map((s) => s.topic), ...outputs])];
   const missing = wanted.filter((t) => !existing.has(t));
   if (missing.length > 0) {
-    // A broker with an authorizer lists only the topics the principal may describe.
-    throw new TopologyError(`missing Kafka topics: ${missing.join(', ')} (create them, or set the TOPIC_* settings to existing ones; on a broker with ACLs, a topic this principal is not authorized to read or write is not shown either: docs/operations.md lists the ACLs the service needs)`);
+    // A broker with an authorizer lists only the topics the principal may describe,
+    // so each topic is named with the permission the service needs on it.
+    const needs = (topic: string): string => {
+      const ops = [read.some((s) => s.topic === topic) ? 'Read' : '', outputs.includes(topic) ? 'Write' : ''].filter((op) => op !== '');
+      return `${topic} (needs ${ops.join(' and ')})`;
+    };
+    throw new TopologyError(
+      `missing Kafka topics: ${missing.map(needs).join(', ')} (create them, or set the TOPIC_* settings to existing ones; on a broker with ACLs, a topic this principal is not authorized for is not shown either: grant what each needs, docs/operations.md lists the ACLs the service needs)`,
+    );
   }
   const { topics } = await admin.fetchTopicMetadata({ topics: read.map((s) => s.topic) });
   const counts = new Map(topics.map((t) => [t.name, t.partitions.length]));

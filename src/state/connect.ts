@@ -14,7 +14,8 @@ import { KeySpace } from './keys.js';
 import { registerScripts } from './scripts.js';
 import { PartitionStore, type RedisClient } from './store.js';
 
-export type RedisSettings = Pick<Settings, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_KEY_PREFIX' | 'REDIS_TLS_CA_FILE'>;
+export type RedisSettings = Pick<Settings, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_KEY_PREFIX' | 'REDIS_TLS_CA_FILE'> &
+  Partial<Pick<Settings, 'REDIS_TLS_CERT_FILE' | 'REDIS_TLS_KEY_FILE'>>;
 
 export interface ConnectOptions {
   /** Extra ioredis options (tests shorten timeouts); `keyPrefix` is refused. */
@@ -66,16 +67,28 @@ function credentialsOf(url: string): RedisOptions {
 
 /**
  * TLS options when REDIS_TLS_CA_FILE names a CA bundle (PEM) to trust instead of
- * the system store; nothing otherwise (a rediss:// URL alone uses the system store).
+ * the system store, and REDIS_TLS_CERT_FILE / REDIS_TLS_KEY_FILE a client
+ * certificate (a Redis with `tls-auth-clients yes`); nothing otherwise (a
+ * rediss:// URL alone uses the system store and no client certificate).
  */
-export function redisTlsOptions(settings: Pick<RedisSettings, 'REDIS_TLS_CA_FILE'>, readFile: (path: string) => Buffer = readFileSync): RedisOptions {
-  const file = settings.REDIS_TLS_CA_FILE;
-  if (file === undefined) return {};
-  try {
-    return { tls: { ca: [readFile(file)] } };
-  } catch (cause) {
-    throw new Error(`REDIS_TLS_CA_FILE=${JSON.stringify(file)} cannot be read: ${(cause as Error).message}`, { cause });
-  }
+export function redisTlsOptions(
+  settings: Pick<RedisSettings, 'REDIS_TLS_CA_FILE' | 'REDIS_TLS_CERT_FILE' | 'REDIS_TLS_KEY_FILE'>,
+  readFile: (path: string) => Buffer = readFileSync,
+): RedisOptions {
+  const read = (name: 'REDIS_TLS_CA_FILE' | 'REDIS_TLS_CERT_FILE' | 'REDIS_TLS_KEY_FILE'): Buffer | undefined => {
+    const file = settings[name];
+    if (file === undefined) return undefined;
+    try {
+      return readFile(file);
+    } catch (cause) {
+      throw new Error(`${name}=${JSON.stringify(file)} cannot be read: ${(cause as Error).message}`, { cause });
+    }
+  };
+  const ca = read('REDIS_TLS_CA_FILE');
+  const cert = read('REDIS_TLS_CERT_FILE');
+  const key = read('REDIS_TLS_KEY_FILE');
+  if (ca === undefined && cert === undefined) return {};
+  return { tls: { ...(ca === undefined ? {} : { ca: [ca] }), ...(cert === undefined ? {} : { cert, key }) } };
 }
 
 export function createRedisClient(settings: RedisSettings, options: ConnectOptions = {}): RedisClient {
@@ -108,6 +121,10 @@ export function connectState(settings: RedisSettings, options: ConnectOptions = 
         await redis.quit();
       } finally {
         stopLogging();
+        // A command still in flight when a failing service closes the connection
+        // fails on the closed socket (EPIPE); without a listener ioredis would
+        // print that to stderr after the one line the service ends with.
+        redis.on('error', () => undefined);
       }
     },
   };
@@ -129,7 +146,7 @@ export async function openState(settings: RedisSettings, options: ConnectOptions
   };
   state.redis.on('error', quiet);
   try {
-    await checkStateAccess(state.redis, state.keys);
+    await checkStateAccess(state.redis, state.keys, { caFile: settings.REDIS_TLS_CA_FILE, certFile: settings.REDIS_TLS_CERT_FILE });
   } catch (err) {
     state.redis.disconnect();
     if (connectionError !== undefined && !(err instanceof StateAccessError)) {

@@ -58,6 +58,15 @@ describe('kafkaUnreachableMessage', () => {
     expect(kafkaUnreachableMessage(wrapped(auth), brokers)).toMatch(/check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD$/);
   });
 
+  it('names a TLS handshake refused on either side, in one line', () => {
+    const alert = Object.assign(new Error('Connection error: 40CD:error:0A000412:SSL routines:ssl3_read_bytes:ssl/tls alert bad certificate:rec_layer_s3.c:918:SSL alert number 42\n'), { name: 'KafkaJSConnectionError' });
+    const client = kafkaUnreachableMessage(wrapped(alert), brokers);
+    expect(client).toMatch(/^Kafka refused the client certificate \(brokers k1:9092, k2:9092: .*alert bad certificate.*\): .*set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE/);
+    expect(client).not.toContain('\n');
+    const untrusted = Object.assign(new Error('Connection error: self-signed certificate in certificate chain'), { name: 'KafkaJSConnectionError' });
+    expect(kafkaUnreachableMessage(wrapped(untrusted), brokers)).toMatch(/^Kafka's TLS certificate is not trusted \(.*\): set KAFKA_SSL_CA_FILE to the CA that signed it/);
+  });
+
   it('leaves other failures alone', () => {
     expect(kafkaUnreachableMessage(new FatalRunnerError('topic clv.purchases has 3 partitions, clv.returns 4'), brokers)).toBeNull();
     expect(kafkaUnreachableMessage('a string', brokers)).toBeNull();

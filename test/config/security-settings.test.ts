@@ -116,6 +116,18 @@ describe('security settings', () => {
     expect(s.REDIS_TLS_CA_FILE).toBe('/etc/redis-ca.pem');
   });
 
+  it('client certificates: certificate and key together, over TLS; the names are settings, not X_FILE secrets', () => {
+    expect(problems({ REDIS_URL: 'rediss://r:6380', REDIS_TLS_CERT_FILE: '/c.pem' })).toEqual(['REDIS_TLS_KEY_FILE is not set: expected a PEM key when REDIS_TLS_CERT_FILE is set']);
+    expect(problems({ REDIS_URL: 'redis://r:6379', REDIS_TLS_CERT_FILE: '/c.pem', REDIS_TLS_KEY_FILE: '/k.pem' })).toEqual([
+      'REDIS_URL="redis://r:6379" is invalid: expected a rediss:// URL when REDIS_TLS_CERT_FILE is set',
+    ]);
+    expect(problems({ KAFKA_SSL_KEY_FILE: '/k.pem', KAFKA_SSL: 'true' })).toEqual(['KAFKA_SSL_CERT_FILE is not set: expected a PEM certificate when KAFKA_SSL_KEY_FILE is set']);
+    expect(problems({ KAFKA_SSL_CERT_FILE: '/c.pem', KAFKA_SSL_KEY_FILE: '/k.pem' })).toEqual(['KAFKA_SSL is not set: expected true when KAFKA_SSL_CERT_FILE is set']);
+    // Paths, not read as secrets: no file is opened while loading.
+    const s = loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/c.pem', KAFKA_SSL_KEY_FILE: '/k.pem', REDIS_URL: 'rediss://r:6380', REDIS_TLS_CERT_FILE: '/rc.pem', REDIS_TLS_KEY_FILE: '/rk.pem' }, readFile: () => { throw new Error('read'); } });
+    expect([s.KAFKA_SSL_CERT_FILE, s.KAFKA_SSL_KEY_FILE, s.REDIS_TLS_CERT_FILE, s.REDIS_TLS_KEY_FILE]).toEqual(['/c.pem', '/k.pem', '/rc.pem', '/rk.pem']);
+  });
+
   it('accept a bearer token of 16+ printable characters', () => {
     expect(loadSettings({ env: { HTTP_BEARER_TOKEN: 'abcdefghijklmnop' } }).HTTP_BEARER_TOKEN).toBe('abcdefghijklmnop');
     expect(problems({ HTTP_BEARER_TOKEN: 'has a space in it ok' })).toHaveLength(1);

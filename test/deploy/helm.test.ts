@@ -481,6 +481,53 @@ describe.skipIf(!('bin' in helmBinary))(title, { timeout: 60_000 }, () => {
     });
   });
 
+  describe('the topics Job as an administrator (topics.admin)', () => {
+    const jobEnv = (hooks: Manifest[]): EnvVar[] => containerOf((only(hooks, 'Job').spec as { template: PodTemplate }).template, 'topics').env ?? [];
+    const secretOf = (env: EnvVar[], name: string) => env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+
+    it("ci/secured-values.yaml: the Job's SASL user and password come from the administrator's Secret, every other secret from the service's", () => {
+      const values = parse(readFileSync(SECURED, 'utf8')) as { existingSecret: string; topics: { admin: { existingSecret: string } } };
+      const hooks = renderHooks(['-f', SECURED]);
+      // Both Secrets are managed outside the chart: the Job is the only hook.
+      expect(kinds(hooks)).toEqual(['Job']);
+      const env = jobEnv(hooks);
+      for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+        // Required: a Job meant to run as the administrator must not fall back to the service's principal.
+        expect(secretOf(env, name), name).toEqual({ name: values.topics.admin.existingSecret, key: name });
+      }
+      for (const name of SECRET_SETTINGS.filter((n) => !n.startsWith('KAFKA_SASL_'))) {
+        expect(secretOf(env, name), name).toEqual({ name: values.existingSecret, key: name, optional: true });
+      }
+      expect(env.filter((e) => e.name.startsWith('KAFKA_SASL_')).map((e) => e.name).sort()).toEqual(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME']);
+      // The service itself keeps its own principal.
+      const deployment = containerOf(podTemplateOf(only(render(['-f', SECURED]), 'Deployment')), 'clvstream');
+      expect(JSON.stringify(deployment)).not.toContain(values.topics.admin.existingSecret);
+      const out = helm(['lint', '--strict', CHART, '-f', SECURED, '--set', 'topics.admin.existingSecret=other']);
+      expect(out.status, out.stdout + out.stderr).toBe(0);
+    });
+
+    it('credentials in values: a hook Secret of their own, made before the Job and deleted with it; both or neither', () => {
+      const args = ['--set', 'topics.admin.credentials.KAFKA_SASL_USERNAME=admin', '--set', 'topics.admin.credentials.KAFKA_SASL_PASSWORD=admin-secret', '--set', 'secrets.KAFKA_SASL_USERNAME=clvstream', '--set', 'secrets.KAFKA_SASL_PASSWORD=service-secret'];
+      const hooks = renderHooks(args);
+      const adminSecret = hooks.find((m) => m.kind === 'Secret' && m.metadata.name === `${FULLNAME}-topics-admin`);
+      expect(adminSecret?.stringData).toEqual({ KAFKA_SASL_USERNAME: 'admin', KAFKA_SASL_PASSWORD: 'admin-secret' });
+      const annotations = (m: Manifest) => (m.metadata as unknown as { annotations: Record<string, string> }).annotations;
+      expect(Number(annotations(adminSecret!)['helm.sh/hook-weight'])).toBeLessThan(Number(annotations(only(hooks, 'Job'))['helm.sh/hook-weight']));
+      expect(annotations(adminSecret!)['helm.sh/hook-delete-policy']).toBe('before-hook-creation,hook-succeeded');
+      const env = jobEnv(hooks);
+      expect(secretOf(env, 'KAFKA_SASL_PASSWORD')).toEqual({ name: `${FULLNAME}-topics-admin`, key: 'KAFKA_SASL_PASSWORD' });
+      expect(env.filter((e) => e.name === 'KAFKA_SASL_PASSWORD')).toHaveLength(1);
+      // The service's hook copy still carries the service's secrets, for the Job's other settings.
+      expect(secretOf(env, 'REDIS_URL')?.name).toBe(`${FULLNAME}-topics`);
+      // The administrator's password reaches no object of the release itself.
+      expect(JSON.stringify(render(args))).not.toContain('admin-secret');
+      expect(renderFails(['--set', 'topics.admin.credentials.KAFKA_SASL_USERNAME=admin'])).toContain('topics.admin.credentials needs both KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+      expect(renderFails(['--set', 'topics.admin.password=x'])).toMatch(/additional properties|password/i);
+      // Without topics.admin the Job uses the service's credentials (the default test above).
+      expect(secretOf(jobEnv(renderHooks()), 'KAFKA_SASL_PASSWORD')?.name).toBe(`${FULLNAME}-topics`);
+    });
+  });
+
   describe('variations', () => {
     it('existingSecret: no Secret is rendered and the settings come from the named one', () => {
       const manifests = render(['--set', 'existingSecret=clv-secrets', '--set', 'serviceMonitor.enabled=true']);

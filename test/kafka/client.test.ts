@@ -39,6 +39,14 @@ describe('kafkaConfigFrom', () => {
     expect(config.ssl).toEqual({ ca: [Buffer.from('-----BEGIN CERTIFICATE-----\n')] });
   });
 
+  it('adds a client certificate and key (brokers with ssl.client.auth=required)', () => {
+    const files: Record<string, Buffer> = { '/ca.pem': Buffer.from('ca'), '/c.pem': Buffer.from('cert'), '/k.pem': Buffer.from('key') };
+    const env = { KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/c.pem', KAFKA_SSL_KEY_FILE: '/k.pem' };
+    expect(kafkaConfigFrom(loadSettings({ env }), { readFile: (p) => files[p] as Buffer }).ssl).toEqual({ cert: files['/c.pem'], key: files['/k.pem'] });
+    expect(kafkaConfigFrom(loadSettings({ env: { ...env, KAFKA_SSL_CA_FILE: '/ca.pem' } }), { readFile: (p) => files[p] as Buffer }).ssl).toEqual({ ca: [files['/ca.pem']], cert: files['/c.pem'], key: files['/k.pem'] });
+    expect(() => kafkaConfigFrom(loadSettings({ env }), { readFile: () => { throw new Error('ENOENT'); } })).toThrow('KAFKA_SSL_CERT_FILE="/c.pem" cannot be read: ENOENT');
+  });
+
   it('names an unreadable CA file', () => {
     const settings = loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nope.pem' } });
     expect(() =>

@@ -13,6 +13,13 @@ describe('REDIS_TLS_CA_FILE', () => {
     expect(redisTlsOptions({ REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' }, () => PEM)).toEqual({ tls: { ca: [PEM] } });
   });
 
+  it('adds a client certificate and key, with or without a CA', () => {
+    const files: Record<string, Buffer> = { '/ca.pem': PEM, '/c.pem': Buffer.from('cert'), '/k.pem': Buffer.from('key') };
+    const read = (path: string): Buffer => files[path] as Buffer;
+    expect(redisTlsOptions({ REDIS_TLS_CA_FILE: '/ca.pem', REDIS_TLS_CERT_FILE: '/c.pem', REDIS_TLS_KEY_FILE: '/k.pem' }, read)).toEqual({ tls: { ca: [PEM], cert: files['/c.pem'], key: files['/k.pem'] } });
+    expect(redisTlsOptions({ REDIS_TLS_CA_FILE: undefined, REDIS_TLS_CERT_FILE: '/c.pem', REDIS_TLS_KEY_FILE: '/k.pem' }, read)).toEqual({ tls: { cert: files['/c.pem'], key: files['/k.pem'] } });
+  });
+
   it('names an unreadable file', () => {
     expect(() =>
       redisTlsOptions({ REDIS_TLS_CA_FILE: '/nope.pem' }, () => {

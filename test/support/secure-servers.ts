@@ -65,13 +65,22 @@ export interface SecureRedis {
 
 export const REDIS_ADMIN_PASSWORD = 'admin-password-for-the-test-only';
 
+export interface SecureRedisOptions {
+  /** The certificates to use (another server's, so that both share a CA); default: made for this server. */
+  readonly certs?: TestCerts;
+  /** Which certificate of scripts/test-certs.sh the server presents (default `server`; `othername` names another host). */
+  readonly serverCert?: 'server' | 'othername';
+  /** `yes`: clients must present a certificate signed by the CA (mutual TLS); default `optional`. */
+  readonly clientAuth?: 'yes' | 'optional';
+}
+
 /**
  * A redis-server on a TLS port only, whose users are `admin` (everything), the
  * default user switched off, and `extraAcl` lines (one user each).
  */
-export async function startSecureRedis(extraAcl: readonly string[]): Promise<SecureRedis> {
+export async function startSecureRedis(extraAcl: readonly string[], options: SecureRedisOptions = {}): Promise<SecureRedis> {
   const root = mkdtempSync(join(tmpdir(), 'clvtest-redis-tls-'));
-  const certs = await makeTestCerts(join(root, 'certs'));
+  const certs = options.certs ?? (await makeTestCerts(join(root, 'certs')));
   const aclfile = join(root, 'users.acl');
   writeFileSync(aclfile, ['user default off', `user admin on >${REDIS_ADMIN_PASSWORD} ~* &* +@all`, ...extraAcl, ''].join('\n'), { mode: 0o600 });
   const node = join(root, 'node');
@@ -79,7 +88,7 @@ export async function startSecureRedis(extraAcl: readonly string[]): Promise<Sec
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
     try {
-      await script('redis-node.sh', ['start', node, '--port', String(port), '--tls', certs.dir, '--aclfile', aclfile]);
+      await script('redis-node.sh', ['start', node, '--port', String(port), '--tls', certs.dir, '--server-cert', options.serverCert ?? 'server', '--client-auth', options.clientAuth ?? 'optional', '--aclfile', aclfile]);
       break;
     } catch (err) {
       // The port can be taken between the look and the bind.
@@ -92,7 +101,8 @@ export async function startSecureRedis(extraAcl: readonly string[]): Promise<Sec
     certs,
     url: (user, password) => `rediss://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     admin: () => {
-      const client = new Redis(port, '127.0.0.1', { username: 'admin', password: REDIS_ADMIN_PASSWORD, tls: { ca: [readFileSync(certs.ca)] }, maxRetriesPerRequest: 2 });
+      const tls = { ca: [readFileSync(certs.ca)], cert: readFileSync(join(certs.dir, 'client.crt')), key: readFileSync(join(certs.dir, 'client.key')) };
+      const client = new Redis(port, '127.0.0.1', { username: 'admin', password: REDIS_ADMIN_PASSWORD, tls, maxRetriesPerRequest: 2 });
       clients.push(client);
       return client;
     },

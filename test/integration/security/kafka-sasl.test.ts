@@ -1,6 +1,6 @@
 // Kafka as production runs it: a node of the test's own (scripts/kafka-node.sh
 // init --secure) with a SASL_SSL listener (SCRAM-SHA-512, certificates made for
-// the run) and the standard authorizer; Redis with TLS and its documented ACL.
+// the run; PLAIN too) and the standard authorizer; Redis with TLS and its documented ACL.
 // `clvstream topics create` runs as the administrator; `clvstream run` as a
 // principal with exactly the ACLs docs/operations.md lists, with every secret
 // set, and none of them appears in its logs or metrics. One broker for the file.
@@ -147,6 +147,36 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     expect(created.stdout.match(/^created /gm)).toHaveLength(10);
   }
 
+  /**
+   * Grants `acls` to the service's principal and waits until the broker answers
+   * with them: createAcls returns once the controller committed them, before
+   * the node's authorizer has applied them (a run started at once was refused
+   * an ACL it had been granted).
+   */
+  async function grant(acls: AclEntry[]): Promise<void> {
+    await admin.createAcls({ acl: acls });
+    const names = new Set(acls.map((a) => a.resourceName));
+    const filter = { resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, principal: `User:${SERVICE.user}`, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
+    await waitFor(
+      async () => {
+        const { resources } = await admin.describeAcls(filter);
+        return resources.filter((r) => names.has(r.resourceName)).reduce((n, r) => n + r.acls.length, 0) >= acls.length;
+      },
+      { timeoutMs: 30_000, what: 'the granted ACLs in force' },
+    );
+  }
+
+  /** Events for every topic (referrals re-keyed to the internal topic, emissions) and one malformed record (a dead letter). */
+  async function produceEvents(env: Record<string, string>): Promise<void> {
+    const producer = kafkaAs(ADMIN).producer();
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const topicOf: Record<string, string> = { purchase: env.TOPIC_PURCHASE!, return: env.TOPIC_RETURN!, referral: env.TOPIC_REFERRAL!, cancellation: env.TOPIC_CANCELLATION!, feedback: env.TOPIC_FEEDBACK!, interaction: env.TOPIC_INTERACTION! };
+    const messages = eventStream({ seed: 11, customers: 10, events: 120, referrals: true });
+    for (const m of messages) await producer.send({ topic: topicOf[m.type]!, acks: -1, messages: [{ key: m.key, value: m.value }] });
+    await producer.send({ topic: env.TOPIC_PURCHASE!, acks: -1, messages: [{ key: 'broken', value: Buffer.from('{"not":"an event"') }] });
+  }
+
   it('topics create: the service principal may not, the administrator may', { timeout: 180_000 }, async () => {
     const env = deployment('topics');
     const refused = await topicsCreate(env);
@@ -156,19 +186,26 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     await createTopics(env);
   });
 
+  it('SASL PLAIN over the same TLS: the administrator creates the topics, the service principal is authenticated and refused', { timeout: 180_000 }, async () => {
+    const env = { ...deployment('plain'), KAFKA_SASL_MECHANISM: 'plain' };
+    const refused = await topicsCreate(env);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    // Authorization, not authentication: the password was accepted.
+    expect(refused.stderr).toMatch(/authoriz/i);
+    expect(refused.stderr).not.toMatch(/authenticat|SASL/i);
+    const created = await topicsCreate({ ...env, KAFKA_SASL_USERNAME: ADMIN.user, KAFKA_SASL_PASSWORD: ADMIN.password });
+    expect(created.stderr).toBe('');
+    expect(created.stdout.match(/^created /gm)).toHaveLength(10);
+  });
+
   it('run works with exactly the documented ACLs; its logs and metrics hold no secret', { timeout: 300_000 }, async () => {
     await redisAdmin.flushall();
     const env = deployment('run');
     await createTopics(env);
-    await admin.createAcls({ acl: documentedAcls(env, `User:${SERVICE.user}`) });
+    await grant(documentedAcls(env, `User:${SERVICE.user}`));
 
-    const producer = kafkaAs(ADMIN).producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    const messages = eventStream({ seed: 11, customers: 10, events: 120 });
-    const topicOf: Record<string, string> = { purchase: env.TOPIC_PURCHASE!, return: env.TOPIC_RETURN!, referral: env.TOPIC_REFERRAL!, cancellation: env.TOPIC_CANCELLATION!, feedback: env.TOPIC_FEEDBACK!, interaction: env.TOPIC_INTERACTION! };
-    for (const m of messages) await producer.send({ topic: topicOf[m.type]!, acks: -1, messages: [{ key: m.key, value: m.value }] });
-    await producer.send({ topic: env.TOPIC_PURCHASE!, acks: -1, messages: [{ key: 'broken', value: Buffer.from('{"not":"an event"') }] });
+    await produceEvents(env);
 
     const service = new ProcessorProcess({ ...env, LOG_LEVEL: 'debug' });
     cleanups.push(() => service.ensureDead());
@@ -202,25 +239,48 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     }
   });
 
-  it.each([
-    // Runtime refusal: exit 1.
-    ['Read on the consumer group', (acl: AclEntry) => acl.resourceType === AclResourceTypes.GROUP, /consumer group 'clvtest-noacl-[^']+-group' .*lacks Read on the group/, 1],
+  const topicNamed = (suffix: string) => (acl: AclEntry) => acl.resourceType === AclResourceTypes.TOPIC && acl.resourceName.endsWith(suffix);
+  const operation = (op: AclOperationTypes) => (acl: AclEntry) => acl.operation === op;
+  interface AclCase {
+    /** The documented ACL(s) the principal goes without. */
+    readonly dropped: (acl: AclEntry) => boolean;
+    /** ACLs granted beside the documented ones (an operator's Describe that keeps a topic visible). */
+    readonly extra?: (env: Record<string, string>) => AclEntry[];
+    readonly named: RegExp;
+    readonly code: number;
+    /** The refusal shows only once records flow (a write to that topic, a fetch from it). */
+    readonly events?: boolean;
+  }
+  const describeOn = (setting: string) => (env: Record<string, string>): AclEntry[] => [
+    { resourceType: AclResourceTypes.TOPIC, resourceName: env[setting]!, resourcePatternType: ResourcePatternTypes.LITERAL, principal: `User:${SERVICE.user}`, host: '*', operation: AclOperationTypes.DESCRIBE, permissionType: AclPermissionTypes.ALLOW },
+  ];
+  const cases: [string, AclCase][] = [
+    // The group: kafkajs never finds a coordinator (exit 1).
+    ['Read on the consumer group', { dropped: (acl) => acl.resourceType === AclResourceTypes.GROUP, named: /consumer group 'clvtest-noacl-[^']+-group' .*lacks Read on the group/, code: 1 }],
     // A broker hides a topic the principal may not describe: found at the start-up check, a configuration error (exit 2).
-    ['Read on the purchase topic', (acl: AclEntry) => acl.resourceType === AclResourceTypes.TOPIC && acl.resourceName.endsWith('.purchases'), /missing Kafka topics: clvtest-noacl-\S+\.purchases .*not authorized/, 2],
-  ] as const)('a missing ACL (%s) ends run with one line naming the resource', { timeout: 240_000 }, async (_name, dropped, named, code) => {
+    ['Read on the purchase topic', { dropped: topicNamed('.purchases'), named: /clvtest-noacl-\S+\.purchases \(needs Read\).*not authorized/, code: 2 }],
+    ['Write on the segment-changed topic', { dropped: topicNamed('.segment-changed'), named: /clvtest-noacl-\S+\.segment-changed \(needs Write\).*not authorized/, code: 2 }],
+    // Visible (Read, or an operator's Describe) but not writable: refused at the first write, which ends run (exit 1).
+    ['Write on the internal topic', { dropped: (acl) => topicNamed('.internal')(acl) && operation(AclOperationTypes.WRITE)(acl), named: /lacks Write on topic 'clvtest-noacl-[^']+\.internal'/, code: 1, events: true }],
+    ['Write on the dead-letter topic', { dropped: topicNamed('.dead-letter'), extra: describeOn('TOPIC_DEAD_LETTER'), named: /lacks Write on (topic|one of the topics [^;]*)'clvtest-noacl-[^']+\.dead-letter'/, code: 1, events: true }],
+    ['Read on the internal topic', { dropped: (acl) => topicNamed('.internal')(acl) && operation(AclOperationTypes.READ)(acl), named: /lacks Read on topic 'clvtest-noacl-[^']+\.internal'/, code: 1, events: true }],
+  ];
+
+  it.each(cases)('a missing ACL (%s) ends run with one line naming permission and resource', { timeout: 240_000 }, async (_name, c) => {
     const env = deployment('noacl');
     await createTopics(env);
     const acls = documentedAcls(env, `User:${SERVICE.user}`);
-    await admin.createAcls({ acl: acls.filter((acl) => !dropped(acl)) });
+    await grant([...acls.filter((acl) => !c.dropped(acl)), ...(c.extra?.(env) ?? [])]);
+    if (c.events === true) await produceEvents(env);
     const service = new ProcessorProcess({ ...env, LOG_LEVEL: 'warn' });
     cleanups.push(() => service.ensureDead());
     const exit = await Promise.race([service.exited, waitFor(() => false, { timeoutMs: 120_000, what: 'run to exit' }).catch(() => 'still running' as const)]);
     const said = `${service.stderr.join('')}\n${JSON.stringify(service.lines.slice(-5))}`;
-    expect(exit, said).toEqual({ code, signal: null });
+    expect(exit, said).toEqual({ code: c.code, signal: null });
     const lines = service.stderr.join('').trim().split('\n');
     expect(lines, said).toHaveLength(1);
     expect(lines[0]).toMatch(/^clvstream: /);
-    expect(lines[0], lines[0]).toMatch(named);
+    expect(lines[0], lines[0]).toMatch(c.named);
     expect(lines[0]).toMatch(/authoriz|ACL/i);
   });
 });

@@ -17,7 +17,7 @@ import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } fr
 import { ProcessorProcess } from '../../support/processor-process.js';
 import { createTopicSet, deleteTopicSet, eventStream, produceAll, runtimeEnv } from '../../support/runtime-harness.js';
 import { createTestKafka } from '../../support/infra.js';
-import { documentedRedisAcl, startSecureRedis, type SecureRedis } from '../../support/secure-servers.js';
+import { documentedRedisAcl, makeTestCerts, startSecureRedis, type SecureRedis, type TestCerts } from '../../support/secure-servers.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const run = promisify(execFile);
@@ -40,16 +40,21 @@ interface Cli {
 describeWithInfra('Redis with TLS and the documented ACL', (infra: InfraEndpoints) => {
   const cleanups = cleanupsAfterEach();
   let redis: SecureRedis;
+  /** The same users behind a certificate (signed by the same CA) that names another host. */
+  let misnamed: SecureRedis;
+  /** A CA that signed nothing the servers present. */
+  let otherCa: TestCerts;
   let admin: Redis;
   let dir: string;
 
   beforeAll(async () => {
-    redis = await startSecureRedis([documentedRedisAcl(PASSWORD), aclWithout('+xadd')]);
-    admin = redis.admin();
     dir = mkdtempSync(join(tmpdir(), 'clvtest-redis-tls-cli-'));
+    [redis, otherCa] = await Promise.all([startSecureRedis([documentedRedisAcl(PASSWORD), aclWithout('+xadd')]), makeTestCerts(join(dir, 'other-ca'))]);
+    misnamed = await startSecureRedis([documentedRedisAcl(PASSWORD)], { serverCert: 'othername', certs: redis.certs });
+    admin = redis.admin();
   }, 120_000);
   afterAll(async () => {
-    await redis?.stop();
+    await Promise.all([redis?.stop(), misnamed?.stop()]);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(async () => {
@@ -57,10 +62,12 @@ describeWithInfra('Redis with TLS and the documented ACL', (infra: InfraEndpoint
   });
 
   /** The command line with the documented user over TLS (REDIS_TLS_CA_FILE), key prefix `clv`. */
-  async function clvstream(args: string[], env: Record<string, string> = {}): Promise<Cli> {
+  async function clvstream(args: string[], overrides: Record<string, string | undefined> = {}): Promise<Cli> {
     const base = { PATH: process.env.PATH ?? '', REDIS_URL: redis.url('clvstream', PASSWORD), REDIS_TLS_CA_FILE: redis.certs.ca, REDIS_KEY_PREFIX: 'clv', BASE_CURRENCY: 'USD', LOG_LEVEL: 'warn' };
     try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...base, ...env }, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
+      // An override of undefined leaves the setting out.
+      const env = Object.fromEntries(Object.entries({ ...base, ...overrides }).filter((e): e is [string, string] => e[1] !== undefined));
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -112,6 +119,61 @@ describeWithInfra('Redis with TLS and the documented ACL', (infra: InfraEndpoint
     ]);
     // Nothing written: the check stops before it touches clvstream's keys.
     expect(await admin.keys('clv:{p*}*')).toEqual([]);
+  });
+
+  it('a server certificate the client does not trust ends every command at start-up with one line naming it', { timeout: 180_000 }, async () => {
+    const url = redis.url('clvstream', PASSWORD);
+    const history = await historyFile();
+    const commands = [
+      ['inspect', 'cust-0', '--partitions', '2'],
+      ['fit', '--state', url, '--as-of', '2023-05-31'],
+      ['replay', history.file, '--state', url, '--partitions', '2'],
+    ];
+    for (const args of commands) {
+      const result = await clvstream(args, { REDIS_TLS_CA_FILE: otherCa.ca });
+      expect(result.code, `${args[0]}: ${result.stderr}`).toBe(1);
+      expect(result.stderr.trim().split('\n'), args[0]).toEqual([
+        expect.stringMatching(new RegExp(`^clvstream: Redis TLS: the certificate of 127\\.0\\.0\\.1:${redis.port} is not trusted \\([A-Z_]+: .*\\): REDIS_TLS_CA_FILE=${otherCa.ca.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not hold the CA that signed it`)),
+      ]);
+    }
+    // Without REDIS_TLS_CA_FILE the system store is asked, and says no as well.
+    const system = await clvstream(['inspect', 'cust-0', '--partitions', '2'], { REDIS_TLS_CA_FILE: undefined });
+    expect(system.code, system.stderr).toBe(1);
+    expect(system.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^clvstream: Redis TLS: the certificate of .* is not trusted .*REDIS_TLS_CA_FILE is unset/)]);
+
+    const topics = await createTopicSet(infra, PARTITIONS, 'redisca');
+    cleanups.push(() => deleteTopicSet(infra, topics));
+    const service = new ProcessorProcess(runtimeEnv(infra, topics, { url, prefix: 'clv' }, { REDIS_TLS_CA_FILE: otherCa.ca, LOG_LEVEL: 'warn' }));
+    cleanups.push(() => service.ensureDead());
+    expect(await service.exited).toEqual({ code: 1, signal: null });
+    expect(service.stderr.join('').trim().split('\n')).toEqual([expect.stringMatching(/^clvstream: Redis TLS: the certificate of .* is not trusted .*does not hold the CA that signed it/)]);
+  });
+
+  it('a server certificate that names another host ends the start with one line naming it', { timeout: 120_000 }, async () => {
+    const result = await clvstream(['inspect', 'cust-0', '--partitions', '2'], { REDIS_URL: misnamed.url('clvstream', PASSWORD) });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^clvstream: Redis TLS: the certificate of 127\\.0\\.0\\.1:${misnamed.port} does not name the host connected to \\(ERR_TLS_CERT_ALTNAME_INVALID: .*\\)`)),
+    ]);
+  });
+
+  it('mutual TLS: with the client certificate every command works; without it, one line naming it', { timeout: 120_000 }, async () => {
+    const mutual = await startSecureRedis([documentedRedisAcl(PASSWORD)], { clientAuth: 'yes', certs: redis.certs });
+    cleanups.push(() => mutual.stop());
+    const url = mutual.url('clvstream', PASSWORD);
+    const client = { REDIS_URL: url, REDIS_TLS_CERT_FILE: join(redis.certs.dir, 'client.crt'), REDIS_TLS_KEY_FILE: join(redis.certs.dir, 'client.key') };
+    const inspect = await clvstream(['inspect', 'cust-0', '--partitions', '2'], client);
+    // Through to the state: the customer is simply not there.
+    expect(inspect.stderr).not.toMatch(/Redis TLS|refused/);
+    expect(inspect.stderr).toMatch(/cust-0/);
+    const fit = await clvstream(['fit', '--state', url, '--as-of', '2023-05-31', '--model-version', 'mtls'], client);
+    expect(fit.stderr).not.toMatch(/Redis TLS|refused/);
+
+    const without = await clvstream(['inspect', 'cust-0', '--partitions', '2'], { REDIS_URL: url });
+    expect(without.code, without.stderr).toBe(1);
+    expect(without.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^clvstream: Redis TLS: 127\\.0\\.0\\.1:${mutual.port} refused the client certificate \\(ERR_SSL_[A-Z0-9_]+: .*\\): it requires a client certificate: set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE$`)),
+    ]);
   });
 
   it('run processes events through TLS; a missing permission ends it with exit 1 and one line', { timeout: 180_000 }, async () => {
