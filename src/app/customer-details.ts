@@ -8,8 +8,8 @@
  */
 import { formatMinorUnits } from '../contracts/money.js';
 import type { DomainConfig } from '../domain/config.js';
-import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { conditionalExpectedPurchases } from '../domain/models/index.js';
+import { purchaseModelOf, type ModelSnapshot } from '../domain/model-snapshot.js';
+import { modelConditionalExpectedPurchases } from '../domain/models/index.js';
 import { dayToDate } from '../domain/time.js';
 import type { CustomerLookup } from './customer-lookup.js';
 
@@ -32,7 +32,8 @@ export function customerDetails(found: CustomerLookup, model: ModelSnapshot, con
   const { state: s, profile: p } = found;
   const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
   const summary = p.summary;
-  const bgnbd = model.bgnbd;
+  // The model in use, whichever it is (the BG/NBD's formulas would misstate a modified BG/NBD or a Pareto/NBD).
+  const purchase = purchaseModelOf(model);
   const window = s.dayBits.length * 32;
   const days = purchaseDays(s.lastDay, s.dayBits);
   // The first purchase day is always known, even when it left the bitmap's window.
@@ -51,9 +52,9 @@ export function customerDetails(found: CustomerLookup, model: ModelSnapshot, con
       model_version: model.version,
       p_alive: p.pAlive,
       expected_purchases:
-        bgnbd === null || summary === null
+        purchase === null || summary === null
           ? []
-          : PREDICTION_HORIZONS.map((days) => ({ days, expected: round(conditionalExpectedPurchases(bgnbd, summary.x, summary.tx, summary.T, days)) })),
+          : PREDICTION_HORIZONS.map((days) => ({ days, expected: round(modelConditionalExpectedPurchases(purchase, summary.x, summary.tx, summary.T, days)) })),
     },
   };
 }

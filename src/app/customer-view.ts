@@ -10,12 +10,15 @@ import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { costToServe } from '../domain/clv.js';
 import { openComplaints } from '../domain/complaints.js';
 import { customerForecast } from '../domain/forecast.js';
+import { customerForecastIntervals } from '../domain/forecast-intervals.js';
 import type { Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
 
 export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig) {
   const forecast = customerForecast(s, p, model, config);
+  const intervals = customerForecastIntervals(s, p, model, config);
+  const bound = (i: number, side: 'low' | 'high') => (intervals === null ? null : round4(intervals.expectedPurchases[i]![side]));
   const predicted = forecast.predictedClvHorizonMinor;
   const [in30, in90, in365] = forecast.expectedPurchases;
   const wait = forecast.nextPurchaseMedianDays;
@@ -50,6 +53,13 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     expected_purchases_30d: round4(in30),
     expected_purchases_90d: round4(in90),
     expected_purchases_365d: round4(in365),
+    prediction_interval_level: intervals?.level ?? null,
+    expected_purchases_30d_low: bound(0, 'low'),
+    expected_purchases_30d_high: bound(0, 'high'),
+    expected_purchases_90d_low: bound(1, 'low'),
+    expected_purchases_90d_high: bound(1, 'high'),
+    expected_purchases_365d_low: bound(2, 'low'),
+    expected_purchases_365d_high: bound(2, 'high'),
     next_purchase_median_days: wait === null ? null : round1(wait),
     next_purchase_expected: wait === null || wait > MAX_DATED_WAIT_DAYS ? null : dayToDate(p.day + Math.round(wait)),
     mean_days_between_purchases: forecast.meanDaysBetweenPurchases === null ? null : round1(forecast.meanDaysBetweenPurchases),
@@ -57,6 +67,10 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     clv_historic: money(p.historicClvMinor),
     clv_predicted_year: money(forecast.predictedClvYearMinor),
     clv_predicted: money(predicted),
+    clv_predicted_year_low: intervals === null ? null : money(intervals.predictedClvYearMinor.low),
+    clv_predicted_year_high: intervals === null ? null : money(intervals.predictedClvYearMinor.high),
+    clv_predicted_low: intervals === null ? null : money(intervals.predictedClvHorizonMinor.low),
+    clv_predicted_high: intervals === null ? null : money(intervals.predictedClvHorizonMinor.high),
     clv_horizon_days: config.clvHorizonDays,
     clv_total: money(p.historicClvMinor + predicted),
     gross_revenue: money(s.grossMinor),

@@ -6,10 +6,12 @@
  * `report` and `backtest --model` read to score exactly as the service would
  * with that version. Times in days, money in base-currency minor units.
  *
- * With a holdout (`holdoutDays`), the last days are also held out once: both
- * purchase models are fitted on the events before them and their predictions
- * compared with what the customers bought (`backtest`), so the better model can
- * be chosen; the parameters printed are still those fitted on every event.
+ * With a holdout (`holdoutDays`), the last days are also held out once: the
+ * three purchase models are fitted on the events before them and their
+ * predictions compared with what the customers bought (`backtest`); with
+ * `chooseByHoldout` the one with the smallest mean absolute error per customer
+ * becomes the file's purchase model. The parameters printed are still those
+ * fitted on every event.
  */
 import type { Readable } from 'node:stream';
 import { chosenPurchaseModel, fitPopulation } from '../domain/analytics/population-fit.js';
@@ -19,10 +21,11 @@ import { UNFITTED_MODEL, type ModelSnapshot, type PurchaseModelKind } from '../d
 import { dayToDate } from '../domain/time.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
-import { backtest } from './backtest.js';
+import { backtest, backtestComparisonJson } from './backtest.js';
+import type { BacktestComparisonJson } from '../state/model-store.js';
 import { readEventFile, type EventFileSummary } from './event-file.js';
 import { fitJson, type FitJson } from './fit-result.js';
-import { defaultVersionName } from './fit-state.js';
+import { defaultVersionName, type ChosenBy } from './fit-state.js';
 
 export interface FitEventsOptions {
   /** Opens the event file (twice with a holdout). */
@@ -37,6 +40,8 @@ export interface FitEventsOptions {
   readonly minRepeatBuyers?: number;
   readonly l2Penalty?: number;
   readonly purchaseModel?: PurchaseModelKind;
+  /** With a holdout: choose the purchase model by its holdout error instead of `purchaseModel`. */
+  readonly chooseByHoldout?: boolean;
   readonly version?: string;
   readonly now: Date;
   readonly onProgress?: (count: number) => void;
@@ -49,6 +54,9 @@ export type FitEventsJson = FitJson & {
   money_unit: string;
   cut_points: ModelSnapshot['cutPoints'];
   holdout: { calibration_end: string; holdout_end: string; days: number } | null;
+  chosen_by: ChosenBy;
+  /** The holdout's comparison of the purchase models (null without a holdout). */
+  backtest: BacktestComparisonJson | null;
 };
 
 export interface FitEventsOutcome {
@@ -71,9 +79,11 @@ export async function fitFromEvents(options: FitEventsOptions): Promise<FitEvent
   const sample = new PopulationSample(day);
   for (const s of processor.states.values()) sample.add(s);
   const fitOptions = { minRepeatBuyers: options.minRepeatBuyers, l2Penalty: options.l2Penalty, purchaseModel: options.purchaseModel };
-  const fit = fitPopulation(sample.summaries, fitOptions);
+  let fit = fitPopulation(sample.summaries, fitOptions);
   let holdout: FitEventsJson['holdout'] = null;
   let holdoutErrors = {};
+  let comparison: BacktestComparisonJson | null = null;
+  let chosenBy: ChosenBy = 'option';
   if (options.holdoutDays !== null) {
     const calibrationEndDay = day - options.holdoutDays;
     const check = await backtest({
@@ -87,6 +97,11 @@ export async function fitFromEvents(options: FitEventsOptions): Promise<FitEvent
     });
     holdoutErrors = check.holdoutErrors;
     holdout = { calibration_end: dayToDate(calibrationEndDay), holdout_end: dayToDate(day), days: options.holdoutDays };
+    if (options.chooseByHoldout === true && check.best !== null) {
+      fit = { ...fit, purchaseModel: check.best };
+      chosenBy = 'holdout';
+    }
+    comparison = backtestComparisonJson(check, fit.purchaseModel);
   }
   const chosen = chosenPurchaseModel(fit);
   const moneyUnit = `${options.config.baseCurrency} minor units`;
@@ -95,13 +110,15 @@ export async function fitFromEvents(options: FitEventsOptions): Promise<FitEvent
     events,
     declined: chosen.status === 'fitted' ? null : chosen.reason,
     output: {
-      version: options.version ?? defaultVersionName(options.now),
+      version: options.version ?? defaultVersionName(options.now, fit.purchaseModel),
       as_of: dayToDate(day),
       time_unit: 'days',
       money_unit: moneyUnit,
       ...fitJson(fit, { ...extra, time_unit: 'days', money_unit: moneyUnit }, holdoutErrors),
       cut_points: sample.rfm.cutPoints(),
       holdout,
+      chosen_by: chosenBy,
+      backtest: comparison,
     },
   };
 }

@@ -7,14 +7,18 @@
  *
  *   id,x,t_x,T,p_alive,expected_purchases,expected_purchases_30d,
  *   expected_purchases_90d,expected_purchases_365d,next_purchase_median_days,
- *   mean_days_between_purchases[,expected_spend,clv_predicted_year,clv_predicted]
+ *   mean_days_between_purchases[,expected_purchases_low,expected_purchases_high]
+ *   [,expected_spend,clv_predicted_year,clv_predicted[,clv_predicted_low,clv_predicted_high]]
+ *
+ * The *_low/*_high columns (the 90 % interval, models/uncertainty.ts) come when
+ * the parameters carry their covariance (`covariance_log`, which `fit` prints).
  *
  * T, t_x and the horizon in the units of the file and of the parameters; the
  * named day counts in days (`unitDays` per unit of the file).
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import { forecastSummaryRow, scoreCustomer, type SummaryForecastOptions } from '../domain/analytics/score.js';
+import { forecastSummaryRow, scoreCustomer, scoreIntervals, type SummaryForecastOptions } from '../domain/analytics/score.js';
 import type { ModelParams } from './fit-result.js';
 import type { SummaryFile } from './summary-file.js';
 
@@ -33,12 +37,24 @@ export async function writeScores(
   forecast: SummaryForecastOptions,
 ): Promise<number> {
   const withSpend = params.gammaGamma !== null && file.hasMonetary;
-  let chunk = `id,x,t_x,T,p_alive,expected_purchases,${FORECAST_COLUMNS}${withSpend ? ',expected_spend,clv_predicted_year,clv_predicted' : ''}\n`;
+  const withIntervals = params.uncertainty.purchase !== null;
+  const spendIntervals = withSpend && withIntervals && params.uncertainty.gammaGamma !== null;
+  const uncertainty = spendIntervals ? params.uncertainty : { purchase: params.uncertainty.purchase, gammaGamma: null };
+  let chunk =
+    `id,x,t_x,T,p_alive,expected_purchases,${FORECAST_COLUMNS}` +
+    (withIntervals ? ',expected_purchases_low,expected_purchases_high' : '') +
+    (withSpend ? ',expected_spend,clv_predicted_year,clv_predicted' : '') +
+    (spendIntervals ? ',clv_predicted_low,clv_predicted_high' : '') +
+    '\n';
   for (const row of file.rows) {
-    const s = scoreCustomer(params.bgnbd, withSpend ? params.gammaGamma : null, row, horizon, params.purchaseModel);
-    const f = forecastSummaryRow(params.bgnbd, params.purchaseModel, row, s.expectedSpend, forecast);
+    const gammaGamma = withSpend ? params.gammaGamma : null;
+    const s = scoreCustomer(params.purchase, gammaGamma, row, horizon);
+    const f = forecastSummaryRow(params.purchase, row, s.expectedSpend, forecast);
     const cells = [csvCell(row.id), row.x, row.tx, row.T, s.pAlive, s.expectedPurchases, ...f.expectedPurchases, f.nextPurchaseMedianDays, f.meanDaysBetweenPurchases ?? ''];
+    const intervals = withIntervals ? scoreIntervals(params.purchase, spendIntervals ? gammaGamma : null, uncertainty, row, horizon, forecast) : null;
+    if (withIntervals) cells.push(intervals?.expectedPurchases.low ?? '', intervals?.expectedPurchases.high ?? '');
     if (withSpend) cells.push(s.expectedSpend ?? '', f.clvYear ?? '', f.clvHorizon ?? '');
+    if (spendIntervals) cells.push(intervals?.clvHorizon?.low ?? '', intervals?.clvHorizon?.high ?? '');
     chunk += cells.join(',') + '\n';
     if (chunk.length > 65_536) {
       if (!out.write(chunk)) await once(out, 'drain');

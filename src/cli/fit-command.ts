@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
+import { backtest } from '../app/backtest.js';
 import { fitFromEvents } from '../app/fit-events.js';
 import { fitFromState } from '../app/fit-state.js';
 import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { fitSummaryFile } from '../app/fit-summary.js';
-import { DEFAULT_MIN_REPEAT_BUYERS } from '../domain/models/index.js';
+import type { BacktestResult } from '../app/backtest.js';
+import { DEFAULT_MIN_REPEAT_BUYERS, PURCHASE_MODEL_KINDS, type PurchaseModelKind } from '../domain/models/index.js';
 import { DAY_MS } from '../domain/time.js';
 import { openState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
@@ -18,7 +20,11 @@ interface FitFlags {
   state?: string | true;
   events?: string;
   holdoutDays?: string;
-  purchaseModel?: 'bgnbd' | 'mbgnbd';
+  backtestEvents?: string;
+  calibrationEnd?: string;
+  holdoutEnd?: string;
+  chooseBy?: 'option' | 'holdout';
+  purchaseModel?: PurchaseModelKind;
   asOf?: string;
   penalty?: string;
   minRepeatBuyers: string;
@@ -29,11 +35,15 @@ interface FitFlags {
 export function fitCommand(): Command {
   return new Command('fit')
     .description(
-      'Fit the purchase models (BG/NBD and modified BG/NBD) and the Gamma-Gamma. --summary: on a customer summary file (lifetimes layout), print the parameters as JSON. --events: on an event file, print a model file (parameters, cut points, version) that replay, report and backtest --model score with. --state: on every customer state in Redis, publish a new model version that running processors pick up.',
+      'Fit the purchase models (BG/NBD, modified BG/NBD and Pareto/NBD) and the Gamma-Gamma, with the standard error of every parameter. --summary: on a customer summary file (lifetimes layout), print the parameters as JSON. --events: on an event file, print a model file (parameters, cut points, version) that replay, report and backtest --model score with. --state: on every customer state in Redis, publish a new model version that running processors pick up.',
     )
     .option('--events <file>', 'fit on an event file (JSON lines, the format `import` writes) as of --as-of (default: its latest day); prints a model file')
-    .option('--holdout-days <n>', 'with --events: also hold out the last n days once and report both purchase models\' holdout error')
-    .addOption(new Option('--purchase-model <model>', 'the purchase model to publish or write (both are fitted and compared); default FIT_PURCHASE_MODEL (bgnbd)').choices(['bgnbd', 'mbgnbd']))
+    .option('--holdout-days <n>', 'with --events: also hold out the last n days once and report the purchase models\' holdout error')
+    .option('--backtest-events <file>', 'with --state: back-test the purchase models on this event file (with --calibration-end) and publish the comparison with the version (GET /model, the console\'s chart)')
+    .option('--calibration-end <date>', 'with --backtest-events: last day of the calibration period (inclusive)')
+    .option('--holdout-end <date>', 'with --backtest-events: last day of the holdout (default: the latest event day)')
+    .addOption(new Option('--choose-by <how>', 'how the published purchase model is chosen: option (--purchase-model / FIT_PURCHASE_MODEL) or holdout (smallest mean absolute holdout error per customer; needs --holdout-days or --backtest-events)').choices(['option', 'holdout']).default('option'))
+    .addOption(new Option('--purchase-model <model>', 'the purchase model to publish or write (all are fitted and compared); default FIT_PURCHASE_MODEL (bgnbd)').choices([...PURCHASE_MODEL_KINDS]))
     .option('--summary <csv>', 'summary file: header frequency,recency,T[,monetary_value] or x,t_x,T[,zbar]; "-" reads stdin')
     .option('--state [redis-url]', 'fit on the customer states in Redis: this URL (standalone), or REDIS_URL / REDIS_CLUSTER_NODES')
     .option('--as-of <date>', 'with --state: the day the summaries are taken at (default: today, UTC); with --events: skip later events (default: the latest event day)')
@@ -51,6 +61,14 @@ export function fitCommand(): Command {
         purchaseModel: flags.purchaseModel ?? settingsFromEnv().FIT_PURCHASE_MODEL,
       };
       if (flags.holdoutDays !== undefined && flags.events === undefined) throw new UsageError('--holdout-days applies to --events only');
+      for (const f of ['backtestEvents', 'calibrationEnd', 'holdoutEnd'] as const) {
+        if (flags[f] !== undefined && flags.state === undefined) throw new UsageError(`${flagName(f)} applies to --state only (with --events, use --holdout-days)`);
+      }
+      if ((flags.backtestEvents === undefined) !== (flags.calibrationEnd === undefined)) throw new UsageError('--backtest-events and --calibration-end go together');
+      if (flags.holdoutEnd !== undefined && flags.backtestEvents === undefined) throw new UsageError('--holdout-end needs --backtest-events');
+      if (flags.chooseBy === 'holdout' && flags.holdoutDays === undefined && flags.backtestEvents === undefined) {
+        throw new UsageError('--choose-by holdout needs a holdout: --holdout-days (with --events) or --backtest-events and --calibration-end (with --state)');
+      }
       if (flags.summary !== undefined) {
         for (const f of ['asOf', 'modelVersion', 'dryRun'] as const) {
           if (flags[f] !== undefined) throw new UsageError(`${flagName(f)} applies to --state and --events only`);
@@ -65,7 +83,7 @@ export function fitCommand(): Command {
     });
 }
 
-type FitOptions = { minRepeatBuyers: number; l2Penalty: number; purchaseModel: 'bgnbd' | 'mbgnbd' };
+type FitOptions = { minRepeatBuyers: number; l2Penalty: number; purchaseModel: PurchaseModelKind };
 
 function checkVersionName(name: string | undefined): void {
   if (name !== undefined && !/^[A-Za-z0-9._:-]{1,64}$/.test(name)) {
@@ -87,6 +105,7 @@ async function fitEvents(path: string, flags: FitFlags, options: FitOptions): Pr
     asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
     holdoutDays: flags.holdoutDays === undefined ? null : numberOption('--holdout-days', flags.holdoutDays, { min: 1, integer: true }),
     ...options,
+    chooseByHoldout: flags.chooseBy === 'holdout',
     version: flags.modelVersion,
     now: new Date(),
     onProgress: progress.onProgress,
@@ -105,6 +124,9 @@ async function fitSummary(path: string, options: FitOptions): Promise<void> {
   if (json.bgnbd === null) {
     process.stderr.write(`clvstream: no BG/NBD fitted: ${String((json.diagnostics['bgnbd'] as { reason?: string }).reason)}\n`);
     process.exitCode = 1;
+  } else if (json[options.purchaseModel] === null) {
+    process.stderr.write(`clvstream: no ${options.purchaseModel} fitted: ${String((json.diagnostics[options.purchaseModel] as { reason?: string }).reason)}\n`);
+    process.exitCode = 1;
   }
 }
 
@@ -115,6 +137,27 @@ async function fitState(flags: FitFlags, options: FitOptions): Promise<void> {
   const now = new Date();
   const asOfDay = flags.asOf === undefined ? Math.floor(now.getTime() / DAY_MS) : dayOption('--as-of', flags.asOf);
   checkVersionName(flags.modelVersion);
+  const backtestFile = flags.backtestEvents;
+  let runBacktest: (() => Promise<BacktestResult>) | undefined;
+  if (backtestFile !== undefined) {
+    const calibrationEndDay = dayOption('--calibration-end', flags.calibrationEnd!);
+    const holdoutEndDay = flags.holdoutEnd === undefined ? null : dayOption('--holdout-end', flags.holdoutEnd);
+    if (holdoutEndDay !== null && holdoutEndDay <= calibrationEndDay) throw new UsageError('--holdout-end must be after --calibration-end');
+    if (backtestFile === '-') throw new UsageError('--backtest-events needs a file, not stdin (stdin is not read twice)');
+    inputArgument('--backtest-events', backtestFile).destroy();
+    runBacktest = () =>
+      backtest({
+        input: inputArgument('--backtest-events', backtestFile),
+        rules: ingestRulesFrom(settings),
+        config: domainConfigFrom(settings),
+        nowMs: now.getTime(),
+        calibrationEndDay,
+        holdoutEndDay,
+        minRepeatBuyers: options.minRepeatBuyers,
+        l2Penalty: options.l2Penalty,
+        purchaseModel: options.purchaseModel,
+      });
+  }
   const connection = await openState(url === undefined ? settings : { ...settings, REDIS_URL: url, REDIS_CLUSTER_NODES: undefined });
   try {
     const progress = ttyProgress('fit', 'customer states');
@@ -128,6 +171,8 @@ async function fitState(flags: FitFlags, options: FitOptions): Promise<void> {
       now,
       onProgress: progress.onProgress,
       dryRun: flags.dryRun === true,
+      backtest: runBacktest,
+      chooseByHoldout: flags.chooseBy === 'holdout',
     });
     progress.done();
     process.stdout.write(JSON.stringify(outcome.output, null, 2) + '\n');

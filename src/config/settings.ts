@@ -207,8 +207,8 @@ export const settingsSchema = z.strictObject({
   CLV_PERIOD_DAYS: integer(1, 366, 91),
   /** A YAML or JSON file of RFM grid, value-quadrant and ladder rules (config/segment-rules.yaml is the default); unset: the built-in rules. */
   SEGMENT_RULES_FILE: path,
-  /** The purchase model `clvstream fit` publishes (both are fitted and compared): BG/NBD or modified BG/NBD. */
-  FIT_PURCHASE_MODEL: z.enum(['bgnbd', 'mbgnbd'], { message: 'bgnbd or mbgnbd' }).default('bgnbd'),
+  /** The purchase model `clvstream fit` publishes (all are fitted and compared): BG/NBD, modified BG/NBD or Pareto/NBD. */
+  FIT_PURCHASE_MODEL: z.enum(['bgnbd', 'mbgnbd', 'pnbd'], { message: 'bgnbd, mbgnbd or pnbd' }).default('bgnbd'),
   /** Dimensions whose changes are emitted as segment-changed events (default: all). */
   EMIT_DIMENSIONS: enumList(SEGMENT_DIMENSIONS),
   /** Churn levels whose entry is emitted as a churn-risk event (default: all). */

@@ -14,11 +14,8 @@
 import { isCancelled } from './account.js';
 import { simplePurchasesPerDay } from './clv.js';
 import type { DomainConfig } from './config.js';
-import type { ModelSnapshot } from './model-snapshot.js';
-import {
-  conditionalExpectedPurchasesAt,
-  mbgnbdConditionalExpectedPurchasesAt,
-} from './models/index.js';
+import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
+import { modelConditionalExpectedPurchasesAt, type PurchaseModelKind } from './models/index.js';
 import {
   expectedPurchasesWithRetention,
   medianTimeToNextPurchaseAtRate,
@@ -34,7 +31,7 @@ export const FORECAST_HORIZONS_DAYS = [30, 90, 365] as const;
 export const ONE_YEAR_DAYS = 365;
 
 /** Where the figures come from: the fitted purchase model, or the simple rule before a fit. */
-export type ForecastBasis = 'bgnbd' | 'mbgnbd' | 'simple';
+export type ForecastBasis = PurchaseModelKind | 'simple';
 
 export interface CustomerForecast {
   readonly basis: ForecastBasis;
@@ -58,7 +55,8 @@ const scratch = new Float64Array(FORECAST_HORIZONS_DAYS.length);
 
 export function customerForecast(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): CustomerForecast {
   const summary = p.summary;
-  const basis: ForecastBasis = model.bgnbd === null ? 'simple' : (model.purchaseModel ?? 'bgnbd');
+  const m = purchaseModelOf(model);
+  const basis: ForecastBasis = m === null ? 'simple' : m.kind;
   const clv = {
     predictedClvYearMinor: predictedClvMinor(s, p, model, config, ONE_YEAR_DAYS),
     predictedClvHorizonMinor: predictedClvMinor(s, p, model, config),
@@ -67,21 +65,20 @@ export function customerForecast(s: CustomerState, p: Profile, model: ModelSnaps
   if (summary === null || s.purchaseDays === 0) {
     return { basis, expectedPurchases: [0, 0, 0], nextPurchaseMedianDays: null, meanDaysBetweenPurchases, expectedSpendPerPurchaseMinor: null, ...clv };
   }
-  const spend = model.bgnbd === null ? s.grossMinor / s.purchaseDays : modelSpendPerPurchaseMinor(s, summary, model);
+  const spend = m === null ? s.grossMinor / s.purchaseDays : modelSpendPerPurchaseMinor(s, summary, model);
   if (isCancelled(s)) {
     return { basis, expectedPurchases: [0, 0, 0], nextPurchaseMedianDays: null, meanDaysBetweenPurchases, expectedSpendPerPurchaseMinor: spend, ...clv };
   }
   let expected: [number, number, number];
   let median: number;
-  if (model.bgnbd === null) {
+  if (m === null) {
     const perDay = simplePurchasesPerDay(s, summary, config);
     expected = FORECAST_HORIZONS_DAYS.map((t) => expectedPurchasesWithRetention(perDay, t, config.retentionRate, 365)) as [number, number, number];
     median = medianTimeToNextPurchaseAtRate(perDay);
   } else {
-    const at = model.purchaseModel === 'mbgnbd' ? mbgnbdConditionalExpectedPurchasesAt : conditionalExpectedPurchasesAt;
-    at(model.bgnbd, summary.x, summary.tx, summary.T, FORECAST_HORIZONS_DAYS, scratch);
+    modelConditionalExpectedPurchasesAt(m, summary.x, summary.tx, summary.T, FORECAST_HORIZONS_DAYS, scratch);
     expected = [scratch[0]!, scratch[1]!, scratch[2]!];
-    median = medianTimeToNextPurchaseIfAlive(model.bgnbd.r, model.bgnbd.alpha, summary.x, summary.T);
+    median = medianTimeToNextPurchaseIfAlive(m.params.r, m.params.alpha, summary.x, summary.T);
   }
   return {
     basis,

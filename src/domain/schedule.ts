@@ -10,7 +10,8 @@
 import { CHURN_LEVELS } from '../contracts/segments.js';
 import { isDetractorActive, levelFromInactivity, typicalIntervalDays } from './churn.js';
 import type { DomainConfig } from './config.js';
-import type { ModelSnapshot } from './model-snapshot.js';
+import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
+import { pnbdProbabilityAlive, type ParetoNbdParams } from './models/index.js';
 import type { Profile } from './profile.js';
 import { nextRecencyDrop } from './rfm.js';
 import type { CustomerState } from './state.js';
@@ -55,18 +56,51 @@ function earliestAfter(day: number, current: number, candidate: number | null): 
  * decreasing in T. It falls below a threshold θ once
  *   T > (α + t_x) · ((1/θ − 1) · (b+x−1)/a)^(1/(r+x)) − α,
  * so the day of the next level change is found without searching. The modified
- * BG/NBD has b+x in place of b+x−1, for every buyer.
+ * BG/NBD has b+x in place of b+x−1, for every buyer. The Pareto/NBD's P(alive)
+ * has no such inverse: its day is found by bisection (paretoCrossingT).
  */
 function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
-  const params = model.bgnbd;
-  if (params === null || p.summary === null || s.firstDay === null || p.pAlive === null) return null;
+  const m = purchaseModelOf(model);
+  if (m === null || p.summary === null || s.firstDay === null || p.pAlive === null) return null;
   const { x, tx } = p.summary;
   const thresholds = config.churn.pAliveThresholds;
   const theta = thresholds.find((t) => p.pAlive !== null && p.pAlive >= t);
   if (theta === undefined) return null;
-  const { r, alpha, a, b } = params;
-  const base = ((1 / theta - 1) * (b + x - (model.purchaseModel === 'mbgnbd' ? 0 : 1))) / a;
+  if (m.kind === 'pnbd') {
+    const T = paretoCrossingT(m.params, x, tx, p.summary.T, theta);
+    return T === null ? null : s.firstDay + T;
+  }
+  const { r, alpha, a, b } = m.params;
+  const base = ((1 / theta - 1) * (b + x - (m.kind === 'mbgnbd' ? 0 : 1))) / a;
   const tCross = (alpha + tx) * Math.pow(base, 1 / (r + x)) - alpha;
   if (!Number.isFinite(tCross)) return null;
   return s.firstDay + Math.floor(tCross) + 1;
+}
+
+/** Beyond this many days of silence no level change is scheduled (P(alive) then changes too slowly to matter). */
+const PARETO_SEARCH_DAYS = 100 * 365;
+
+/**
+ * The first whole T after `from` at which the Pareto/NBD's P(alive), falling in
+ * T, is below θ; null when it stays at or above θ for PARETO_SEARCH_DAYS.
+ * At most ~22 evaluations: a doubling bracket, then bisection on whole days.
+ */
+function paretoCrossingT(params: ParetoNbdParams, x: number, tx: number, from: number, theta: number): number | null {
+  const below = (T: number): boolean => pnbdProbabilityAlive(params, x, tx, T) < theta;
+  let lo = Math.floor(from);
+  let step = 1;
+  let hi = lo + step;
+  while (!below(hi)) {
+    if (hi - from > PARETO_SEARCH_DAYS) return null;
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  // below(hi) holds and below(lo) does not (or lo is today): bisect to the first day.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (below(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }

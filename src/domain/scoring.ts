@@ -8,22 +8,30 @@ import type { PAliveReason } from '../contracts/segments.js';
 import type { BtydSummary } from './btyd.js';
 import { clvScheduleOf, contributionPerPurchaseMinor } from './clv.js';
 import type { DomainConfig } from './config.js';
-import type { ModelSnapshot } from './model-snapshot.js';
-import { conditionalExpectedSpend, discountedExpectedPurchases, mbgnbdProbabilityAlive, probabilityAlive } from './models/index.js';
+import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
+import {
+  conditionalExpectedSpend,
+  modelDiscountedExpectedPurchases,
+  modelProbabilityAlive,
+  type GammaGammaParams,
+  type PurchaseModel,
+} from './models/index.js';
 import type { CustomerState } from './state.js';
 
 export function pAliveOf(model: ModelSnapshot, summary: BtydSummary): number | null {
-  if (model.bgnbd === null) return null;
-  if (model.purchaseModel === 'mbgnbd') return mbgnbdProbabilityAlive(model.bgnbd, summary.x, summary.tx, summary.T);
+  const m = purchaseModelOf(model);
+  if (m === null) return null;
   // The BG/NBD's P(alive) of a one-time buyer is 1 whatever the time: it says nothing.
-  return summary.x === 0 ? null : probabilityAlive(model.bgnbd, summary.x, summary.tx, summary.T);
+  if (m.kind === 'bgnbd' && summary.x === 0) return null;
+  return modelProbabilityAlive(m, summary.x, summary.tx, summary.T);
 }
 
 /** Why `pAliveOf` gave null (null when it gave a number). */
 export function pAliveReasonOf(model: ModelSnapshot, summary: BtydSummary | null): PAliveReason | null {
   if (summary === null) return 'no_purchase';
-  if (model.bgnbd === null) return 'no_model';
-  if (model.purchaseModel !== 'mbgnbd' && summary.x === 0) return 'one_time_buyer';
+  const m = purchaseModelOf(model);
+  if (m === null) return 'no_model';
+  if (m.kind === 'bgnbd' && summary.x === 0) return 'one_time_buyer';
   return null;
 }
 
@@ -39,11 +47,28 @@ export function modelPredictedClvMinor(
   config: DomainConfig,
   horizonDays: number = config.clvHorizonDays,
 ): number | null {
-  if (model.bgnbd === null) return null;
+  const m = purchaseModelOf(model);
+  if (m === null) return null;
+  return Math.round(modelPredictedClvExact(s, summary, m, model.gammaGamma, config, horizonDays));
+}
+
+/**
+ * The model CLV before rounding to minor units, for given parameters: what
+ * `modelPredictedClvMinor` rounds, and what the prediction intervals
+ * differentiate (a rounded value has no useful derivative).
+ */
+export function modelPredictedClvExact(
+  s: CustomerState,
+  summary: BtydSummary,
+  m: PurchaseModel,
+  gammaGamma: GammaGammaParams | null,
+  config: DomainConfig,
+  horizonDays: number,
+): number {
   if (s.purchaseDays === 0) return 0;
-  const purchases = discountedExpectedPurchases(model.bgnbd, summary.x, summary.tx, summary.T, clvScheduleOf(config, horizonDays), model.purchaseModel);
+  const purchases = modelDiscountedExpectedPurchases(m, summary.x, summary.tx, summary.T, clvScheduleOf(config, horizonDays));
   if (purchases === 0) return 0;
-  return Math.round(purchases * contributionPerPurchaseMinor(s, modelSpendPerPurchaseMinor(s, summary, model) ?? 0, config));
+  return purchases * contributionPerPurchaseMinor(s, spendPerPurchaseMinor(s, summary, gammaGamma), config);
 }
 
 /**
@@ -53,5 +78,9 @@ export function modelPredictedClvMinor(
  */
 export function modelSpendPerPurchaseMinor(s: CustomerState, summary: BtydSummary, model: ModelSnapshot): number | null {
   if (s.purchaseDays === 0) return null;
-  return model.gammaGamma === null ? s.grossMinor / s.purchaseDays : conditionalExpectedSpend(model.gammaGamma, summary.x, summary.zbar);
+  return spendPerPurchaseMinor(s, summary, model.gammaGamma);
+}
+
+function spendPerPurchaseMinor(s: CustomerState, summary: BtydSummary, gammaGamma: GammaGammaParams | null): number {
+  return gammaGamma === null ? s.grossMinor / s.purchaseDays : conditionalExpectedSpend(gammaGamma, summary.x, summary.zbar);
 }

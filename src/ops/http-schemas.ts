@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { CANCELLATION_REASONS } from '../contracts/inbound.js';
 import { LOST_MIN_LEVELS, LOST_SORT_KEYS } from '../domain/reports/lost-customers.js';
 import { customerId } from '../contracts/primitives.js';
+import { backtestComparisonSchema } from '../state/model-store.js';
 import {
   ACCOUNT_STATUSES,
   CHURN_LEVELS,
@@ -53,11 +54,21 @@ export const customerViewSchema = z.object({
   p_alive: z.number().nullable(),
   p_alive_reason: z.enum(P_ALIVE_REASONS).nullable(),
   prediction_model: z
-    .enum(['bgnbd', 'mbgnbd', 'simple'])
+    .enum(['bgnbd', 'mbgnbd', 'pnbd', 'simple'])
     .describe('What the forward-looking figures come from: the fitted purchase model, or the simple CLV rule before the first fit.'),
   expected_purchases_30d: z.number().describe('Expected purchase days in the next 30 days.'),
   expected_purchases_90d: z.number().describe('Expected purchase days in the next 90 days.'),
   expected_purchases_365d: z.number().describe('Expected purchase days in the next 365 days.'),
+  prediction_interval_level: z
+    .number()
+    .nullable()
+    .describe('Two-sided level of the *_low/*_high intervals (0.9): the uncertainty of the fitted parameters carried to this customer by the delta method (docs/analytics.md). Null, like every bound, without a fitted model published with its covariance.'),
+  expected_purchases_30d_low: z.number().nullable().describe('Lower bound of expected_purchases_30d.'),
+  expected_purchases_30d_high: z.number().nullable().describe('Upper bound of expected_purchases_30d.'),
+  expected_purchases_90d_low: z.number().nullable().describe('Lower bound of expected_purchases_90d.'),
+  expected_purchases_90d_high: z.number().nullable().describe('Upper bound of expected_purchases_90d.'),
+  expected_purchases_365d_low: z.number().nullable().describe('Lower bound of expected_purchases_365d.'),
+  expected_purchases_365d_high: z.number().nullable().describe('Upper bound of expected_purchases_365d.'),
   next_purchase_median_days: z
     .number()
     .nullable()
@@ -68,6 +79,10 @@ export const customerViewSchema = z.object({
   clv_historic: money,
   clv_predicted_year: money.describe('Predicted CLV of the next 365 days (discounted, net of costs).'),
   clv_predicted: money.describe('Predicted CLV over the configured horizon (clv_horizon_days).'),
+  clv_predicted_year_low: money.nullable().describe('Lower bound of clv_predicted_year.'),
+  clv_predicted_year_high: money.nullable().describe('Upper bound of clv_predicted_year.'),
+  clv_predicted_low: money.nullable().describe('Lower bound of clv_predicted.'),
+  clv_predicted_high: money.nullable().describe('Upper bound of clv_predicted.'),
   clv_horizon_days: z.number().int(),
   clv_total: money,
   gross_revenue: money,
@@ -166,8 +181,16 @@ export const modelInfoSchema = z.object({
   as_of: date.nullable().describe('Day the customer summaries of the fit were taken at.'),
   time_unit: z.literal('days'),
   money_unit: z.string().describe('Unit of the Gamma-Gamma v and the monetary cut points, e.g. "USD minor units".'),
+  purchase_model: z
+    .enum(['bgnbd', 'mbgnbd', 'pnbd'])
+    .nullable()
+    .describe('The purchase model that scores: BG/NBD, modified BG/NBD (both with parameters in bgnbd) or Pareto/NBD (parameters in pnbd); null while unfitted.'),
   bgnbd: z.object({ r: finite, alpha: finite, a: finite, b: finite }).nullable(),
+  pnbd: z.object({ r: finite, alpha: finite, s: finite, beta: finite }).nullable().describe('Pareto/NBD r, α (days), s, β (days) when it is the purchase model.'),
   gamma_gamma: z.object({ p: finite, q: finite, v: finite }).nullable(),
+  standard_errors: z
+    .object({ purchase: z.record(z.string(), finite).nullable(), gamma_gamma: z.record(z.string(), finite).nullable() })
+    .describe('Standard errors of the parameters (inverse Hessian of the log-likelihood at the optimum); null for a version published without them.'),
   cut_points: z
     .object({ recency: z.array(finite), frequency: z.array(finite), monetary: z.array(finite) })
     .nullable()
@@ -184,7 +207,10 @@ export const modelInfoSchema = z.object({
     .nullable(),
   expected_repeat_purchases: z
     .array(z.object({ day: finite, expected: finite }))
-    .describe("The BG/NBD's expected repeat purchases of a new customer by day t (empty while unfitted)."),
+    .describe("The purchase model's expected repeat purchases of a new customer by day t (empty while unfitted)."),
+  backtest: backtestComparisonSchema
+    .nullable()
+    .describe('The purchase models compared on one calibration/holdout split, published with the version (`fit --state --backtest-events`): per model its holdout errors, the table per calibration frequency (the last row is the total) and the cumulative purchases week by week; null when the version has none.'),
 });
 
 /** `GET /customers/:id/details`: the history the state keeps and the model's predictions. */

@@ -1,11 +1,13 @@
 /**
  * What `GET /model` answers: the model in use, when and on what it was fitted,
- * its parameters and fit diagnostics, and the BG/NBD's expected repeat purchases
- * of a new customer over a year (the console's model chart). Parameters are in
- * the units the domain uses (days; money in minor units of the base currency).
+ * its parameters with their standard errors and fit diagnostics, the purchase
+ * model's expected repeat purchases of a new customer over a year (the
+ * console's model chart) and the back-test comparison published with the
+ * version. Parameters are in the units the domain uses (days; money in minor
+ * units of the base currency).
  */
-import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { expectedPurchases } from '../domain/models/index.js';
+import { purchaseModelOf, type ModelSnapshot } from '../domain/model-snapshot.js';
+import { modelExpectedPurchases, parameterNames, parameterVector, standardErrorsOf } from '../domain/models/index.js';
 import type { PublishedModel } from '../state/model-store.js';
 
 /** Days of the expected-purchases curve: weekly for a year. */
@@ -21,14 +23,31 @@ export function modelInfo(snapshot: ModelSnapshot, published: PublishedModel | n
   const same = published !== null && published.snapshot.version === snapshot.version ? published : null;
   const d = same?.diagnostics;
   const bgnbd = snapshot.bgnbd;
+  const purchase = purchaseModelOf(snapshot);
+  const pnbd = purchase?.kind === 'pnbd' ? purchase.params : null;
+  const purchaseCovariance = snapshot.uncertainty?.purchase ?? null;
+  const ggCovariance = snapshot.uncertainty?.gammaGamma ?? null;
+  const named = (names: readonly string[], values: readonly number[], covariance: readonly (readonly number[])[]) => {
+    const se = standardErrorsOf(values, covariance);
+    return Object.fromEntries(names.map((n, i) => [n, se[i]!]));
+  };
   return {
     version: snapshot.version,
     fitted_at: same?.fittedAt ?? null,
     as_of: same?.asOf ?? null,
     time_unit: 'days' as const,
     money_unit: `${d?.currency ?? currency} minor units`,
-    bgnbd: bgnbd === null ? null : { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b },
+    purchase_model: purchase?.kind ?? null,
+    bgnbd: bgnbd === null || purchase?.kind === 'pnbd' ? null : { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b },
+    pnbd: pnbd === null ? null : { r: pnbd.r, alpha: pnbd.alpha, s: pnbd.s, beta: pnbd.beta },
     gamma_gamma: snapshot.gammaGamma === null ? null : { p: snapshot.gammaGamma.p, q: snapshot.gammaGamma.q, v: snapshot.gammaGamma.v },
+    standard_errors: {
+      purchase: purchase === null || purchaseCovariance === null ? null : named(parameterNames(purchase.kind), parameterVector(purchase), purchaseCovariance),
+      gamma_gamma:
+        snapshot.gammaGamma === null || ggCovariance === null
+          ? null
+          : named(['p', 'q', 'v'], [snapshot.gammaGamma.p, snapshot.gammaGamma.q, snapshot.gammaGamma.v], ggCovariance),
+    },
     cut_points: snapshot.cutPoints === null ? null : { ...snapshot.cutPoints },
     diagnostics:
       d === undefined
@@ -41,7 +60,8 @@ export function modelInfo(snapshot: ModelSnapshot, published: PublishedModel | n
             converged: d.converged,
             details: d.details ?? {},
           },
-    expected_repeat_purchases: bgnbd === null ? [] : CURVE_DAYS.map((day) => ({ day, expected: round(expectedPurchases(bgnbd, day)) })),
+    expected_repeat_purchases: purchase === null ? [] : CURVE_DAYS.map((day) => ({ day, expected: round(modelExpectedPurchases(purchase, day)) })),
+    backtest: same?.backtest ?? null,
   };
 }
 

@@ -5,7 +5,11 @@
  * `currentVersion()` (one GET) and load the snapshot with `current()` when it
  * changed, so a new model takes effect without a restart.
  *
- * Versions are immutable and kept (a few hundred bytes each). Every model key
+ * A version may also keep the back-test comparison of the purchase models
+ * (`fit --state --backtest-events`): the console charts it from GET /model.
+ *
+ * Versions are immutable and kept (a few hundred bytes each; a back-test adds
+ * a few kilobytes). Every model key
  * shares the `{model}` hash tag (keys.ts), so the publish is atomic on Redis
  * Cluster too. Parameters are in days and base-currency minor units, like
  * `ModelSnapshot`; the diagnostics name the currency.
@@ -26,6 +30,8 @@ export const MODEL_FIELDS = {
   diagnostics: 'diagnostics',
   fittedAt: 'fitted_at',
   asOf: 'as_of',
+  /** Optional: the back-test comparison (BacktestComparisonJson), JSON. */
+  backtest: 'backtest',
 } as const;
 
 export interface ModelDiagnostics {
@@ -51,7 +57,47 @@ export interface PublishedModel {
   readonly fittedAt: string;
   readonly asOf: string;
   readonly diagnostics: ModelDiagnostics;
+  /** The back-test published with the version; null (or absent) when there was none. */
+  readonly backtest?: BacktestComparisonJson | null;
 }
+
+const purchaseKind = z.enum(['bgnbd', 'mbgnbd', 'pnbd']);
+const count = z.number().nonnegative();
+
+/**
+ * The purchase models side by side on one calibration/holdout split (`backtest`):
+ * per model its error measures, its table per calibration frequency (the last
+ * group is the total) and the cohort's cumulative purchases week by week.
+ */
+export const backtestComparisonSchema = z.object({
+  calibration_end: z.iso.date(),
+  holdout_end: z.iso.date(),
+  holdout_days: z.number().int().positive(),
+  cohort: count,
+  /** The purchase model the version publishes (null outside a publish). */
+  chosen: purchaseKind.nullable(),
+  /** The smallest mean absolute holdout error per customer. */
+  best: purchaseKind.nullable(),
+  models: z
+    .array(
+      z.object({
+        model: purchaseKind,
+        holdout: z.object({
+          customers: count,
+          actual: count,
+          predicted: count,
+          relative_error: z.number().nullable(),
+          mean_absolute_error: count,
+          root_mean_squared_error: count,
+        }),
+        groups: z.array(z.object({ label: z.string(), customers: count, actual: count, predicted: count })),
+        tracking: z.array(z.object({ t: z.number().int().positive(), actual: count, predicted: count })),
+      }),
+    )
+    .max(3),
+});
+
+export type BacktestComparisonJson = z.infer<typeof backtestComparisonSchema>;
 
 const positive = z.number().positive().finite();
 const cuts = z
@@ -59,14 +105,26 @@ const cuts = z
   .length(4)
   .refine((a) => a.every((v, i) => i === 0 || v >= a[i - 1]!), { message: 'cut points must be non-decreasing' });
 
-const snapshotSchema = z.object({
+/** A symmetric n×n covariance with a positive diagonal. */
+function covariance(n: number) {
+  return z
+    .array(z.array(z.number().finite()).length(n))
+    .length(n)
+    .refine((m) => m.every((row, i) => row[i]! > 0 && row.every((v, j) => v === m[j]![i])), { message: 'a symmetric covariance with a positive diagonal' });
+}
+
+const snapshotSchema = z
+  .object({
   version: z.string().regex(MODEL_VERSION_PATTERN),
   // Absent in every version published before the modified BG/NBD: those are BG/NBD.
-  purchaseModel: z.enum(['bgnbd', 'mbgnbd']).optional(),
+  purchaseModel: purchaseKind.optional(),
   bgnbd: z.object({ r: positive, alpha: positive, a: positive, b: positive }).nullable(),
+  pnbd: z.object({ r: positive, alpha: positive, s: positive, beta: positive }).nullable().optional(),
+  uncertainty: z.object({ purchase: covariance(4).nullable(), gammaGamma: covariance(3).nullable() }).optional(),
   gammaGamma: z.object({ p: positive, q: positive, v: positive }).nullable(),
   cutPoints: z.object({ recency: cuts, frequency: cuts, monetary: cuts }).nullable(),
-});
+  })
+  .refine((s) => s.purchaseModel !== 'pnbd' || (s.pnbd !== null && s.pnbd !== undefined), { message: 'purchaseModel pnbd needs its parameters in pnbd', path: ['pnbd'] });
 
 const diagnosticsSchema = z.object({
   fittedAt: z.iso.datetime({ offset: true }),
@@ -95,12 +153,16 @@ export class ModelStore {
    * Refuses (BAD_ARGUMENTS, nothing written) an invalid snapshot or a version
    * name that was published before.
    */
-  async publish(snapshot: ModelSnapshot, diagnostics: ModelDiagnostics): Promise<void> {
+  async publish(snapshot: ModelSnapshot, diagnostics: ModelDiagnostics, backtest: BacktestComparisonJson | null = null): Promise<void> {
     assertModelVersion(snapshot.version);
     const s = snapshotSchema.safeParse(snapshot);
     if (!s.success) throw new StateError('BAD_ARGUMENTS', `model snapshot ${snapshot.version}: ${describeIssues(s.error)}`);
     const d = diagnosticsSchema.safeParse(diagnostics);
     if (!d.success) throw new StateError('BAD_ARGUMENTS', `model diagnostics of ${snapshot.version}: ${describeIssues(d.error)}`);
+    if (backtest !== null) {
+      const b = backtestComparisonSchema.safeParse(backtest);
+      if (!b.success) throw new StateError('BAD_ARGUMENTS', `back-test of ${snapshot.version}: ${describeIssues(b.error)}`);
+    }
     const fittedAtMs = Date.parse(diagnostics.fittedAt);
     const fields = [
       MODEL_FIELDS.format,
@@ -113,6 +175,7 @@ export class ModelStore {
       diagnostics.fittedAt,
       MODEL_FIELDS.asOf,
       diagnostics.asOf,
+      ...(backtest === null ? [] : [MODEL_FIELDS.backtest, JSON.stringify(backtest)]),
     ];
     const { current, versions } = this.keys.modelKeys();
     await runScript(this.redis, 'model-publish', [current, this.keys.modelVersion(snapshot.version), versions], [snapshot.version, String(fittedAtMs), ...fields], {
@@ -166,7 +229,8 @@ export class ModelStore {
     const snapshot: ModelSnapshot = parse(MODEL_FIELDS.snapshot, snapshotSchema);
     const diagnostics: ModelDiagnostics = parse(MODEL_FIELDS.diagnostics, diagnosticsSchema);
     if (snapshot.version !== version) throw corrupt(`holds the snapshot of version '${snapshot.version}'`);
-    return { snapshot, fittedAt: diagnostics.fittedAt, asOf: diagnostics.asOf, diagnostics };
+    const backtest = hash[MODEL_FIELDS.backtest] === undefined ? null : parse(MODEL_FIELDS.backtest, backtestComparisonSchema);
+    return { snapshot, fittedAt: diagnostics.fittedAt, asOf: diagnostics.asOf, diagnostics, backtest };
   }
 
   /** Published versions, newest first (by fitted_at), at most `limit`. */

@@ -10,7 +10,8 @@
 //   model under-predicts the CDNOW holdout by 12.1 % in total, mostly in the groups
 //   x = 1 and x = 2 (about −25 %), and within 5 % for x = 0, 3 and 7+.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backtest, backtestJson, backtestSvg, backtestTable, type BacktestResult } from '../../src/app/backtest.js';
+import { backtest, backtestCsv, backtestJson, backtestSvg, backtestTable, type BacktestResult } from '../../src/app/backtest.js';
+import { backtestComparisonSchema, type BacktestComparisonJson } from '../../src/state/model-store.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { localDayOf } from '../../src/domain/time.js';
 import { TEST_NOW_MS, TEST_RULES, cdnowEventLines, streamOf } from '../support/cdnow-events.js';
@@ -78,9 +79,53 @@ describe('backtest on CDNOW', () => {
     const svg = backtestSvg(result)!;
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    // actual, and one line per purchase model
+    expect(svg.match(/<polyline /g)).toHaveLength(4);
     // 40 points per line: the origin and 39 weeks.
     for (const [, points] of svg.matchAll(/points="([^"]*)"/g)) expect(points!.split(' ')).toHaveLength(40);
+  });
+
+  it('compares the three purchase models on the same split: per frequency, in total, by error per customer', () => {
+    // Measured with this code (the holdout actuals are the counted ones above): the Pareto/NBD
+    // predicts 1,665.5 and has the smallest mean absolute error per customer, the modified
+    // BG/NBD under-predicts most (1,576.7, −16.2 %).
+    expect(result.comparison.map((c) => c.kind)).toEqual(['bgnbd', 'mbgnbd', 'pnbd']);
+    const byKind = Object.fromEntries(result.comparison.map((c) => [c.kind, c]));
+    expect(byKind['bgnbd']!.table).toEqual(result.table);
+    expect(byKind['pnbd']!.table.total.predicted).toBeCloseTo(1665.5, 1);
+    expect(byKind['mbgnbd']!.table.total.predicted).toBeCloseTo(1576.7, 1);
+    for (const c of result.comparison) {
+      expect(c.table.groups.map((g) => g.actual)).toEqual([334, 306, 298, 156, 157, 112, 112, 407]);
+      expect(c.tracking.at(-1)!.predicted).toBeCloseTo(c.table.total.predicted, 6);
+      // Per-customer errors: each model's MAE and RMSE recomputed here differ between models.
+      expect(c.error.meanAbsoluteError).toBeGreaterThan(0.7);
+      expect(c.error.rootMeanSquaredError).toBeGreaterThan(c.error.meanAbsoluteError);
+      expect(c.error.relativeError).toBeCloseTo((c.table.total.predicted - 1882) / 1882, 12);
+    }
+    expect(byKind['pnbd']!.error.meanAbsoluteError).toBeCloseTo(0.7545, 4);
+    expect(byKind['bgnbd']!.error.meanAbsoluteError).toBeCloseTo(0.7855, 4);
+    expect(result.best).toBe('pnbd');
+  });
+
+  it('prints the comparison as text, CSV and JSON', () => {
+    const text = backtestTable(result);
+    expect(text).toMatch(/^x \(calibration\) +customers +actual +BG\/NBD +modified BG\/NBD +Pareto\/NBD$/m);
+    expect(text).toMatch(/^total +2357 +1882 +1653\.4 +1576\.7 +1665\.5$/m);
+    expect(text).toMatch(/^Pareto\/NBD +0\.7545 +1\.\d{4} +1665\.5 +-11\.50 %$/m);
+    expect(text).toContain('smallest mean absolute error per customer: Pareto/NBD');
+    const csv = backtestCsv(result).trim().split('\n');
+    expect(csv[0]).toBe('x_calibration,customers,actual,predicted_bgnbd,predicted_mbgnbd,predicted_pnbd');
+    expect(csv).toHaveLength(10);
+    expect(csv[9]!.split(',').slice(0, 3)).toEqual(['total', '2357', '1882']);
+    expect(Number(csv[9]!.split(',')[5])).toBeCloseTo(1665.5, 1);
+    const json = backtestJson(result) as { comparison: BacktestComparisonJson };
+    expect(backtestComparisonSchema.parse(json.comparison)).toEqual(json.comparison);
+    expect(json.comparison).toMatchObject({ calibration_end: '1997-09-30', holdout_days: 273, cohort: 2357, best: 'pnbd', chosen: 'bgnbd' });
+    expect(json.comparison.models.map((m) => [m.model, m.groups.length, m.tracking.length])).toEqual([
+      ['bgnbd', 9, 39],
+      ['mbgnbd', 9, 39],
+      ['pnbd', 9, 39],
+    ]);
   });
 
   it('refuses a holdout that does not follow the calibration', async () => {

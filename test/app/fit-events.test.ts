@@ -15,6 +15,7 @@ import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snaps
 import { evaluate } from '../../src/domain/profile.js';
 import { localDayOf } from '../../src/domain/time.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
+import { pnbdProbabilityAlive } from '../../src/domain/models/index.js';
 import { readEventFile } from '../../src/app/event-file.js';
 import { TEST_NOW_MS, TEST_RULES, cdnowEventLines, streamOf } from '../support/cdnow-events.js';
 
@@ -77,7 +78,13 @@ describe('fit --events on CDNOW', () => {
     expect(out.pnbd!.r).toBeGreaterThan(0);
     expect(out.pnbd!.alpha).toBeGreaterThan(7);
     expect(out.diagnostics.pnbd).toMatchObject({ status: 'fitted', converged: true, customers: 2357 });
-    expect(out.comparison.pnbd).toEqual({ log_likelihood: out.pnbd!.log_likelihood, holdout: null });
+    expect(out.comparison.pnbd).toMatchObject({ log_likelihood: out.pnbd!.log_likelihood, holdout: { customers: 2357, actual: 1882 } });
+    expect(out.comparison.pnbd.holdout!.predicted).toBeCloseTo(1665.5, 1);
+    // Every model comes with the standard errors of its parameters.
+    for (const params of [out.bgnbd!, out.mbgnbd!, out.pnbd!, out.gamma_gamma!]) {
+      expect(params.standard_errors).not.toBeNull();
+      for (const se of Object.values(params.standard_errors!)) expect(Number.isFinite(se) && se > 0).toBe(true);
+    }
     expect(out.comparison.pnbd.log_likelihood).toBeLessThan(0);
     expect(out.comparison.pnbd.log_likelihood).not.toBe(out.comparison.bgnbd.log_likelihood);
   });
@@ -101,6 +108,56 @@ describe('fit --events on CDNOW', () => {
     expect(oneTime.summary?.x).toBe(0);
     expect(oneTime.pAlive).toBeGreaterThan(0);
     expect(oneTime.pAlive).toBeLessThan(1);
+  });
+});
+
+describe('choosing the purchase model', () => {
+  it('--choose-by holdout: the smallest mean absolute holdout error per customer (the Pareto/NBD on CDNOW) becomes the model file\'s', async () => {
+    const chosen = await fitFromEvents({
+      open: () => streamOf(lines),
+      rules: TEST_RULES,
+      config: defaultDomainConfig,
+      nowMs: TEST_NOW_MS,
+      asOfDay: null,
+      holdoutDays: 273,
+      chooseByHoldout: true,
+      now: new Date(TEST_NOW_MS),
+    });
+    const out = chosen.output;
+    const errors = (['bgnbd', 'mbgnbd', 'pnbd'] as const).map((k) => out.comparison[k].holdout!.mean_absolute_error);
+    expect(out.purchase_model).toBe('pnbd');
+    expect(out.comparison.pnbd.holdout!.mean_absolute_error).toBe(Math.min(...errors));
+    expect(out.chosen_by).toBe('holdout');
+    // The default version name says which model scores with it.
+    expect(out.version).toMatch(/^fit-\d{8}T\d{6}\.\d{3}Z-pnbd$/);
+    expect(out.backtest).toMatchObject({ best: 'pnbd', chosen: 'pnbd', cohort: 2357 });
+    expect(fitted.output.chosen_by).toBe('option');
+  });
+
+  it('a Pareto/NBD model file scores with the Pareto/NBD\'s formulas: P(alive), expectations, CLV', async () => {
+    const pareto = await fitFromEvents({
+      open: () => streamOf(lines),
+      rules: TEST_RULES,
+      config: defaultDomainConfig,
+      nowMs: TEST_NOW_MS,
+      asOfDay: null,
+      holdoutDays: null,
+      purchaseModel: 'pnbd',
+      version: 'cdnow-pnbd',
+      now: new Date(TEST_NOW_MS),
+    });
+    const snapshot = parseModelFile(JSON.stringify(pareto.output), 'fit.json', 'USD');
+    const p = pareto.output.pnbd!;
+    expect(snapshot).toMatchObject({ purchaseModel: 'pnbd', bgnbd: null, pnbd: { r: p.r, alpha: p.alpha, s: p.s, beta: p.beta } });
+    expect(snapshot.uncertainty?.purchase).toEqual(p.covariance_log);
+    for (const id of ['0001', '0003']) {
+      const profile = await customer(id, snapshot);
+      const s = profile.summary!;
+      expect(profile.pAlive).toBe(pnbdProbabilityAlive(snapshot.pnbd!, s.x, s.tx, s.T));
+      expect(profile.modelVersion).toBe('cdnow-pnbd');
+    }
+    // The one-time buyer 0003 has a P(alive) below 1 (the BG/NBD would say 1 and leave it out).
+    expect((await customer('0003', snapshot)).pAlive).toBeLessThan(1);
   });
 });
 

@@ -58,6 +58,13 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     // 39 weeks = 273 days: the 365-day figure is above it, and t_x / x = 15.2 weeks = 106.5 days.
     expect(Number(row['expected_purchases_365d'])).toBeGreaterThan(1.226);
     expect(Number(row['mean_days_between_purchases'])).toBeCloseTo((30.43 * 7) / 2, 6);
+    // fit prints the standard errors (lifetimes' figures for CDNOW: test/domain/models/uncertainty.test.ts)
+    // and score the 90 % interval of each customer's expected purchases and CLV.
+    expect((json.bgnbd as unknown as { standard_errors: Record<string, number> }).standard_errors['r']).toBeCloseTo(0.012557, 5);
+    expect(Number(row['expected_purchases_low'])).toBeLessThan(Number(row['expected_purchases']));
+    expect(Number(row['expected_purchases_high'])).toBeGreaterThan(Number(row['expected_purchases']));
+    expect(Number(row['clv_predicted_low'])).toBeLessThan(Number(row['clv_predicted']));
+    expect(Number(row['clv_predicted_high'])).toBeGreaterThan(Number(row['clv_predicted']));
   });
 
   it('fit --summary with --penalty shrinks; with too few repeat buyers prints nulls and exits 1', () => {
@@ -74,6 +81,9 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     [['fit', '--summary', 'bad.csv'], /bad\.csv: line 3: column 1 \(x\): "0\.5" is not a whole number/],
     [['fit', '--summary', 'missing.csv'], /^clvstream: --summary .*missing\.csv: no such file or directory\n$/],
     [['fit'], /exactly one of --summary <csv>, --events <file> or --state/],
+    [['fit', '--events', 'events.jsonl', '--choose-by', 'holdout'], /--choose-by holdout needs a holdout: --holdout-days/],
+    [['fit', '--events', 'events.jsonl', '--backtest-events', 'events.jsonl', '--calibration-end', '1997-09-30'], /--backtest-events applies to --state only/],
+    [['fit', '--state', '--backtest-events', 'events.jsonl'], /--backtest-events and --calibration-end go together/],
     [['fit', '--summary', 'bad.csv', '--as-of', '2020-01-01'], /--as-of applies to --state and --events only/],
     [['fit', '--summary', SUMMARY, '--penalty', '-1'], /--penalty "-1" must be a number ≥ 0/],
     [['score', '--params', 'bad.csv', '--summary', SUMMARY, '--horizon', '39'], /bad\.csv: not JSON/],
@@ -85,6 +95,22 @@ describe('clvstream analytics commands', { timeout: 60_000 }, () => {
     const run = clvstream(args.map((a) => (/\.(csv|json|jsonl)$/.test(a) && !a.includes('/') ? file(a) : a)));
     expect(run.stderr).toMatch(message);
     expect(run.status).toBe(2);
+  });
+
+  it('backtest --format csv prints the per-frequency comparison of the three models', () => {
+    const run = clvstream(['backtest', file('events.jsonl'), '--calibration-end', '1997-09-30', '--holdout-end', '1998-06-30', '--format', 'csv']);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toBe('x_calibration,customers,actual,predicted_bgnbd,predicted_mbgnbd,predicted_pnbd');
+    expect(lines.map((l) => l.split(',')[0])).toEqual(['x_calibration', '0', '1', '2', '3', '4', '5', '6', '7+', 'total']);
+  });
+
+  it('fit --events --holdout-days --choose-by holdout writes the model with the smallest holdout error', () => {
+    const run = clvstream(['fit', '--events', file('events.jsonl'), '--holdout-days', '273', '--choose-by', 'holdout', '--model-version', 'chosen']);
+    expect(run.status).toBe(0);
+    const json = JSON.parse(run.stdout) as { purchase_model: string; chosen_by: string; pnbd: { standard_errors: Record<string, number> } };
+    expect(json).toMatchObject({ purchase_model: 'pnbd', chosen_by: 'holdout' });
+    for (const name of ['r', 'alpha', 's', 'beta']) expect(json.pnbd.standard_errors[name]).toBeGreaterThan(0);
   });
 
   it('backtest prints the calibration/holdout table and writes the SVG chart', () => {

@@ -7,8 +7,12 @@ import {
   conditionalExpectedPurchases,
   mbgnbdConditionalExpectedPurchases,
   medianTimeToNextPurchaseIfAlive,
+  pnbdConditionalExpectedPurchases,
   probabilityAlive,
+  fitBgNbd,
+  fitGammaGamma,
 } from '../../src/domain/models/index.js';
+import { loadCdnow } from './models/cdnow.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
 import { emptyState } from '../../src/domain/state.js';
 import { dayToDate } from '../../src/domain/time.js';
@@ -21,6 +25,7 @@ const fitted: ModelSnapshot = {
   gammaGamma: { p: 6.25, q: 3.74, v: 1544 },
   cutPoints: null,
 };
+const pareto: ModelSnapshot = { ...fitted, version: 'pnbd', purchaseModel: 'pnbd', bgnbd: null, pnbd: { r: 0.553, alpha: 10.58 * 7, s: 0.606, beta: 11.67 * 7 } };
 const modified: ModelSnapshot = { ...fitted, version: 'mbg', purchaseModel: 'mbgnbd', bgnbd: { r: 0.525, alpha: 6.183 * 7, a: 0.891, b: 1.614 } };
 
 /** Composite Simpson's rule over [a, b] with n (even) intervals. */
@@ -106,6 +111,64 @@ describe("a customer's forecast with the modified BG/NBD", () => {
     expect(f.expectedPurchases[1]).toBeCloseTo(mbgnbdConditionalExpectedPurchases(modified.bgnbd!, 0, 0, 120, 90), 12);
     expect(f.nextPurchaseMedianDays).toBeCloseTo(medianTimeToNextPurchaseIfAlive(0.525, 6.183 * 7, 0, 120), 12);
     expect(f.meanDaysBetweenPurchases).toBeNull();
+  });
+});
+
+describe("a customer's forecast with the Pareto/NBD published", () => {
+  it("uses the Pareto/NBD's expectations and CLV, not the BG/NBD's", () => {
+    const { state } = fold(history, ctxWith({}, pareto));
+    const p = evaluate(state, DAY0 + 90, pareto, defaultDomainConfig);
+    const f = customerForecast(state, p, pareto, defaultDomainConfig);
+    expect(f.basis).toBe('pnbd');
+    [30, 90, 365].forEach((t, i) => expect(f.expectedPurchases[i]).toBeCloseTo(pnbdConditionalExpectedPurchases(pareto.pnbd!, 2, 60, 90, t), 12));
+    expect(f.predictedClvHorizonMinor).toBeGreaterThan(0);
+    expect(customerView(state, p, pareto, defaultDomainConfig).prediction_model).toBe('pnbd');
+  });
+});
+
+describe('prediction intervals in the customer view (covariances of the CDNOW fits)', () => {
+  // Covariances of ln θ do not depend on the time or money unit (ln α and ln v only shift).
+  const cdnow = loadCdnow();
+  const bgFit = fitBgNbd(cdnow.map((c) => ({ x: c.x, t_x: c.t_x, T: c.T })));
+  const ggFit = fitGammaGamma(cdnow.filter((c) => c.x > 0).map((c) => ({ x: c.x, zbar: c.zbar })));
+  if (bgFit.status !== 'fitted' || ggFit.status !== 'fitted') throw new Error('CDNOW fits failed');
+  const withUncertainty = (scale: number): ModelSnapshot => ({
+    ...fitted,
+    uncertainty: { purchase: bgFit.logCovariance!.map((row) => row.map((v) => v * scale)), gammaGamma: ggFit.logCovariance!.map((row) => row.map((v) => v * scale)) },
+  });
+  const { state } = fold(history, ctxWith({}, fitted));
+  const day = DAY0 + 90;
+
+  it('gives 90 % bounds around every expected purchase count and CLV', () => {
+    const model = withUncertainty(1);
+    const view = customerView(state, evaluate(state, day, model, defaultDomainConfig), model, defaultDomainConfig);
+    expect(view.prediction_interval_level).toBe(0.9);
+    for (const h of ['30d', '90d', '365d'] as const) {
+      const point = view[`expected_purchases_${h}`];
+      expect(view[`expected_purchases_${h}_low`]!).toBeGreaterThan(0);
+      expect(view[`expected_purchases_${h}_low`]!).toBeLessThan(point);
+      expect(view[`expected_purchases_${h}_high`]!).toBeGreaterThan(point);
+    }
+    for (const name of ['clv_predicted_year', 'clv_predicted'] as const) {
+      expect(Number(view[`${name}_low`])).toBeLessThan(Number(view[name]));
+      expect(Number(view[`${name}_high`])).toBeGreaterThan(Number(view[name]));
+    }
+  });
+
+  it('widens about twofold with a quarter of the customers (four times the covariance)', () => {
+    const width = (scale: number) => {
+      const model = withUncertainty(scale);
+      const v = customerView(state, evaluate(state, day, model, defaultDomainConfig), model, defaultDomainConfig);
+      return Math.log(v.expected_purchases_365d_high! / v.expected_purchases_365d_low!);
+    };
+    expect(width(4) / width(1)).toBeCloseTo(2, 1);
+  });
+
+  it('is null without a covariance (a version published before them) or before a fit', () => {
+    for (const model of [fitted, UNFITTED_MODEL]) {
+      const view = customerView(state, evaluate(state, day, model, defaultDomainConfig), model, defaultDomainConfig);
+      expect(view).toMatchObject({ prediction_interval_level: null, expected_purchases_365d_low: null, clv_predicted_high: null });
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
-import { mbgnbdProbabilityAlive } from '../../src/domain/models/index.js';
+import { mbgnbdProbabilityAlive, pnbdProbabilityAlive } from '../../src/domain/models/index.js';
 import { evaluate } from '../../src/domain/profile.js';
 import { snapshotOf } from '../../src/domain/emissions.js';
 import { nextCheckDay } from '../../src/domain/schedule.js';
@@ -16,6 +16,9 @@ const params = { r: 0.243, alpha: 4.414 * 7, a: 0.793, b: 2.426 };
 const bgnbd: ModelSnapshot = { version: 'bg', purchaseModel: 'bgnbd', bgnbd: params, gammaGamma: null, cutPoints: null };
 // BTYDplus' CDNOW fit of the modified BG/NBD, α in days.
 const mbgnbd: ModelSnapshot = { version: 'mbg', purchaseModel: 'mbgnbd', bgnbd: { r: 0.525, alpha: 6.183 * 7, a: 0.891, b: 1.614 }, gammaGamma: null, cutPoints: null };
+
+// Fader, Hardie & Lee's CDNOW Pareto/NBD, α and β in days.
+const pnbd: ModelSnapshot = { version: 'pnbd', purchaseModel: 'pnbd', bgnbd: null, pnbd: { r: 0.553, alpha: 10.58 * 7, s: 0.606, beta: 11.67 * 7 }, gammaGamma: null, cutPoints: null };
 
 describe('P(alive) of a one-time buyer quiet for 545 days', () => {
   it('BG/NBD: null with the reason, not 1 beside `lost`', () => {
@@ -46,6 +49,32 @@ describe('P(alive) of a one-time buyer quiet for 545 days', () => {
     const at = evaluate(state, next, mbgnbd, defaultDomainConfig);
     expect(before.churn.level).toBe(p.churn.level);
     expect(at.churn.level).not.toBe(p.churn.level);
+  });
+
+  it('Pareto/NBD published: P(alive) is the Pareto/NBD\'s, and the next check is the first day it crosses the next threshold', () => {
+    const c = ctxWith({}, pnbd);
+    const { state } = fold([purchase('o', 0, 1000), purchase('o', 40, 1000), purchase('o', 90, 1000)], c);
+    const p545 = timerAt(state, 545, c).profile!;
+    expect(p545.pAlive).toBe(pnbdProbabilityAlive(pnbd.pnbd!, 2, 90, 545));
+    expect(p545.pAliveReason).toBeNull();
+    // A one-time buyer has one too (the Pareto/NBD's dropout may come before any repeat).
+    const once = fold([purchase('n', 0, 1000)], c).state;
+    expect(evaluate(once, DAY0 + 300, pnbd, defaultDomainConfig).pAlive).toBeCloseTo(pnbdProbabilityAlive(pnbd.pnbd!, 0, 0, 300), 12);
+    // Following the scheduled checks (recency drops come first) reaches the day the level
+    // changes exactly: the bisected day, with the old level on the day before.
+    const start = evaluate(state, DAY0 + 91, pnbd, defaultDomainConfig);
+    let day = DAY0 + 91;
+    let changed: number | null = null;
+    for (let i = 0; i < 50 && changed === null; i++) {
+      const next = nextCheckDay(state, evaluate(state, day, pnbd, defaultDomainConfig), pnbd, defaultDomainConfig)!;
+      expect(next).toBeGreaterThan(day);
+      if (evaluate(state, next, pnbd, defaultDomainConfig).churn.level !== start.churn.level) changed = next;
+      day = next;
+    }
+    expect(changed).not.toBeNull();
+    expect(evaluate(state, changed! - 1, pnbd, defaultDomainConfig).churn.level).toBe(start.churn.level);
+    expect(evaluate(state, changed! - 1, pnbd, defaultDomainConfig).pAlive!).toBeGreaterThanOrEqual(0.6);
+    expect(evaluate(state, changed!, pnbd, defaultDomainConfig).pAlive!).toBeLessThan(0.6);
   });
 
   it('no purchase, no model: null with those reasons', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { backtest } from '../../src/app/backtest.js';
 import { fitFromState } from '../../src/app/fit-state.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
@@ -20,7 +21,7 @@ import { StateError } from '../../src/state/errors.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { ModelStore, type ModelDiagnostics } from '../../src/state/model-store.js';
 import { PartitionStore } from '../../src/state/store.js';
-import { cdnowStates, expectPublishedCdnowFit } from '../support/cdnow-events.js';
+import { TEST_NOW_MS, TEST_RULES, cdnowEventLines, cdnowStates, expectPublishedCdnowFit, streamOf } from '../support/cdnow-events.js';
 import { deleteKeysByPrefix, describeWithInfra, redisTargets, uniqueRedisPrefix, type InfraEndpoints } from '../support/infra.js';
 
 type Client = Redis | Cluster;
@@ -112,7 +113,7 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
       expect(await models.current()).toBeNull();
 
       const outcome = await fitFromState({ states: store, models, asOfDay: AS_OF, currency: 'USD', now: NOW });
-      expect(outcome).toMatchObject({ published: true, declined: null, version: 'fit-20260203T040506.789Z' });
+      expect(outcome).toMatchObject({ published: true, declined: null, version: 'fit-20260203T040506.789Z-bgnbd' });
       expect(outcome.output.diagnostics).toMatchObject({
         customers: 2357,
         repeat_buyers: 946,
@@ -148,6 +149,39 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
       expect(current?.snapshot).toMatchObject({ purchaseModel: 'mbgnbd', bgnbd: { r: m.r, alpha: m.alpha, a: m.a, b: m.b } });
     });
 
+    it('publishes the Pareto/NBD chosen by its holdout error, with its covariance and the back-test comparison', async () => {
+      await commitAll(store, calibration);
+      const lines = await cdnowEventLines();
+      const check = () =>
+        backtest({
+          input: streamOf(lines),
+          rules: TEST_RULES,
+          config: defaultDomainConfig,
+          nowMs: TEST_NOW_MS,
+          calibrationEndDay: localDayOf('1997-06-30'),
+          holdoutEndDay: AS_OF,
+        });
+      const outcome = await fitFromState({ states: store, models, asOfDay: AS_OF, currency: 'USD', now: NOW, backtest: check, chooseByHoldout: true });
+      const best = outcome.output.purchase_model;
+      expect(outcome.output.chosen_by).toBe('holdout');
+      const errors = (['bgnbd', 'mbgnbd', 'pnbd'] as const).map((k) => outcome.output.comparison[k].holdout!.mean_absolute_error);
+      expect(outcome.output.comparison[best].holdout!.mean_absolute_error).toBe(Math.min(...errors));
+      expect(outcome.version).toBe(`fit-20260203T040506.789Z-${best}`);
+      const current = await models.current();
+      if (current === null) throw new Error('nothing published');
+      expect(current.snapshot.purchaseModel).toBe(best);
+      expect(current.snapshot.uncertainty?.purchase).toHaveLength(4);
+      expect(current.snapshot.uncertainty?.gammaGamma).toHaveLength(3);
+      expect(current.backtest).toMatchObject({ calibration_end: '1997-06-30', holdout_end: '1997-09-30', chosen: best, best });
+      expect(current.backtest!.models.map((m) => m.model)).toEqual(['bgnbd', 'mbgnbd', 'pnbd']);
+
+      // Named, the Pareto/NBD is published with its own parameters (no BG/NBD ones).
+      const named = await fitFromState({ states: store, models, asOfDay: AS_OF, currency: 'USD', now: NOW, purchaseModel: 'pnbd', version: 'pnbd-named' });
+      const p = named.output.pnbd!;
+      expect((await models.current())?.snapshot).toMatchObject({ version: 'pnbd-named', purchaseModel: 'pnbd', bgnbd: null, pnbd: { r: p.r, alpha: p.alpha, s: p.s, beta: p.beta } });
+      expect((await models.current())?.backtest).toBeNull();
+    });
+
     it('declines to publish below the minimum number of repeat buyers, and says why', async () => {
       await commitAll(store, calibration);
       const outcome = await fitFromState({ states: store, models, asOfDay: AS_OF, currency: 'USD', now: NOW, minRepeatBuyers: 1000 });
@@ -175,6 +209,7 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
         fittedAt: '2026-01-01T00:00:00.000Z',
         asOf: '2025-12-31',
         diagnostics: diagnostics({ details: { note: 'first' } }),
+        backtest: null,
       });
       const second: ModelSnapshot = { ...SNAPSHOT, version: 'test-v2', gammaGamma: null, cutPoints: null };
       await models.publish(second, diagnostics({ fittedAt: '2026-01-02T00:00:00.000Z' }));

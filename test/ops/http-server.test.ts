@@ -15,6 +15,7 @@ import { createHttpServer, ReportRequestError, type HttpServerOptions } from '..
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import type { CustomerDetails } from '../../src/app/customer-details.js';
 import { dayToDate } from '../../src/domain/time.js';
+import { pnbdExpectedPurchases } from '../../src/domain/models/index.js';
 import type { ModelInfo } from '../../src/ops/model-info.js';
 import type { ReadinessChecks } from '../../src/ops/readiness.js';
 import type { PublishedModel } from '../../src/state/model-store.js';
@@ -445,6 +446,48 @@ describe('GET /model', () => {
     expect(curve[0]).toEqual({ day: 0, expected: 0 });
     expect(curve.at(-1)!.day).toBe(364);
     for (let i = 1; i < curve.length; i++) expect(curve[i]!.expected).toBeGreaterThan(curve[i - 1]!.expected);
+  });
+
+  it('answers a published Pareto/NBD with its standard errors, its curve and the back-test comparison', async () => {
+    const pareto: ModelSnapshot = {
+      version: 'fit-p',
+      purchaseModel: 'pnbd',
+      bgnbd: null,
+      pnbd: { r: 0.55, alpha: 74, s: 0.61, beta: 81.7 },
+      gammaGamma: null,
+      cutPoints: null,
+      uncertainty: { purchase: [[0.01, 0, 0, 0], [0, 0.04, 0, 0], [0, 0, 0.09, 0], [0, 0, 0, 0.25]], gammaGamma: null },
+    };
+    const comparison = {
+      calibration_end: '1997-09-30',
+      holdout_end: '1998-06-30',
+      holdout_days: 273,
+      cohort: 2,
+      chosen: 'pnbd' as const,
+      best: 'pnbd' as const,
+      models: [
+        {
+          model: 'pnbd' as const,
+          holdout: { customers: 2, actual: 3, predicted: 2.5, relative_error: -1 / 6, mean_absolute_error: 0.5, root_mean_squared_error: 0.6 },
+          groups: [{ label: 'total', customers: 2, actual: 3, predicted: 2.5 }],
+          tracking: [{ t: 7, actual: 1, predicted: 0.9 }],
+        },
+      ],
+    };
+    const published: PublishedModel = {
+      snapshot: pareto,
+      fittedAt: '2026-01-02T03:04:05.000Z',
+      asOf: '1998-06-30',
+      diagnostics: { fittedAt: '2026-01-02T03:04:05.000Z', asOf: '1998-06-30', customers: 2, repeatBuyers: 1, logLikelihood: -9, iterations: 9, converged: true, currency: 'USD' },
+      backtest: comparison,
+    };
+    const { app } = await server({ model: () => pareto, publishedModel: () => Promise.resolve(published) });
+    const body = (await app.inject({ method: 'GET', url: '/model' })).json<ModelInfo>();
+    expect(body).toMatchObject({ purchase_model: 'pnbd', bgnbd: null, pnbd: pareto.pnbd, backtest: comparison });
+    // se(θ) = θ·√Var(ln θ)
+    expect(body.standard_errors.purchase).toEqual({ r: 0.55 * 0.1, alpha: 74 * 0.2, s: 0.61 * 0.3, beta: 81.7 * 0.5 });
+    expect(body.standard_errors.gamma_gamma).toBeNull();
+    expect(body.expected_repeat_purchases.at(-1)!.expected).toBeCloseTo(pnbdExpectedPurchases(pareto.pnbd!, 364), 6);
   });
 
   it('shows no diagnostics of a stored version that is not the one in use', async () => {

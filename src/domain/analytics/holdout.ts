@@ -8,18 +8,7 @@
  * Times in one unit (the commands use days). A holdout purchase is a purchase
  * *day* in (end of calibration, end of holdout], the same counting as x.
  */
-import {
-  conditionalExpectedPurchases,
-  conditionalExpectedPurchasesAt,
-  mbgnbdConditionalExpectedPurchases,
-  mbgnbdConditionalExpectedPurchasesAt,
-  type BgNbdParams,
-  type PurchaseModelKind,
-} from '../models/index.js';
-
-function expectation(kind: PurchaseModelKind) {
-  return kind === 'mbgnbd' ? mbgnbdConditionalExpectedPurchases : conditionalExpectedPurchases;
-}
+import { modelConditionalExpectedPurchases, modelConditionalExpectedPurchasesAt, type PurchaseModel } from '../models/index.js';
 
 export interface HoldoutCustomer {
   readonly x: number;
@@ -45,14 +34,7 @@ export interface HoldoutTable {
 }
 
 /** Groups 0, 1, …, topGroup − 1 and "topGroup+" (default 7+, as in the literature). */
-export function calibrationHoldoutTable(
-  customers: readonly HoldoutCustomer[],
-  params: BgNbdParams,
-  horizon: number,
-  topGroup = 7,
-  kind: PurchaseModelKind = 'bgnbd',
-): HoldoutTable {
-  const expected = expectation(kind);
+export function calibrationHoldoutTable(customers: readonly HoldoutCustomer[], model: PurchaseModel, horizon: number, topGroup = 7): HoldoutTable {
   const groups = Array.from({ length: topGroup + 1 }, (_, i) => ({
     label: i === topGroup ? `${topGroup}+` : String(i),
     customers: 0,
@@ -63,7 +45,7 @@ export function calibrationHoldoutTable(
   for (const c of customers) {
     const group = groups[Math.min(c.x, topGroup)]!;
     const actual = c.holdoutDays.filter((d) => d > 0 && d <= horizon).length;
-    const predicted = expected(params, c.x, c.tx, c.T, horizon);
+    const predicted = modelConditionalExpectedPurchases(model, c.x, c.tx, c.T, horizon);
     for (const g of [group, total]) {
       g.customers++;
       g.actual += actual;
@@ -81,13 +63,7 @@ export interface TrackingPoint {
 }
 
 /** Cumulative holdout repeat purchases of the cohort at each of `points` (ascending offsets). */
-export function cumulativeTracking(
-  customers: readonly HoldoutCustomer[],
-  params: BgNbdParams,
-  points: readonly number[],
-  kind: PurchaseModelKind = 'bgnbd',
-): TrackingPoint[] {
-  const curve = kind === 'mbgnbd' ? mbgnbdConditionalExpectedPurchasesAt : conditionalExpectedPurchasesAt;
+export function cumulativeTracking(customers: readonly HoldoutCustomer[], model: PurchaseModel, points: readonly number[]): TrackingPoint[] {
   const actual = new Float64Array(points.length);
   const predicted = new Float64Array(points.length);
   const out = new Float64Array(points.length);
@@ -106,7 +82,7 @@ export function cumulativeTracking(
   }
   for (let i = 1; i < points.length; i++) actual[i] = actual[i]! + actual[i - 1]!;
   for (const { c, n } of weights.values()) {
-    curve(params, c.x, c.tx, c.T, points, out);
+    modelConditionalExpectedPurchasesAt(model, c.x, c.tx, c.T, points, out);
     for (let i = 0; i < points.length; i++) predicted[i] = predicted[i]! + n * out[i]!;
   }
   return points.map((t, i) => ({ t, actual: actual[i]!, predicted: predicted[i]! }));
@@ -122,9 +98,10 @@ export function weeklyPoints(horizonDays: number): number[] {
 
 /**
  * How far a model's holdout predictions are from what the cohort bought: the
- * totals, their relative error, and the mean absolute error per customer (the
- * figure to compare two models by: it does not let one customer's excess hide
- * another's shortfall).
+ * totals, their relative error, and per customer the mean absolute error (the
+ * figure to compare models by: it does not let one customer's excess hide
+ * another's shortfall) and the root mean squared error (which weighs the big
+ * misses, the heavy buyers, more).
  */
 export interface HoldoutError {
   readonly customers: number;
@@ -133,30 +110,43 @@ export interface HoldoutError {
   /** (predicted − actual) / actual; null when nothing was bought. */
   readonly relativeError: number | null;
   readonly meanAbsoluteError: number;
+  readonly rootMeanSquaredError: number;
 }
 
-export function holdoutError(
-  customers: readonly HoldoutCustomer[],
-  params: BgNbdParams,
-  horizon: number,
-  kind: PurchaseModelKind,
-): HoldoutError {
-  const expected = expectation(kind);
+export function holdoutError(customers: readonly HoldoutCustomer[], model: PurchaseModel, horizon: number): HoldoutError {
   let actual = 0;
   let predicted = 0;
   let absolute = 0;
+  let squared = 0;
   for (const c of customers) {
     const a = c.holdoutDays.filter((d) => d > 0 && d <= horizon).length;
-    const p = expected(params, c.x, c.tx, c.T, horizon);
+    const p = modelConditionalExpectedPurchases(model, c.x, c.tx, c.T, horizon);
     actual += a;
     predicted += p;
     absolute += Math.abs(p - a);
+    squared += (p - a) * (p - a);
   }
+  const n = customers.length;
   return {
-    customers: customers.length,
+    customers: n,
     actual,
     predicted,
     relativeError: actual === 0 ? null : (predicted - actual) / actual,
-    meanAbsoluteError: customers.length === 0 ? 0 : absolute / customers.length,
+    meanAbsoluteError: n === 0 ? 0 : absolute / n,
+    rootMeanSquaredError: n === 0 ? 0 : Math.sqrt(squared / n),
   };
+}
+
+/**
+ * The purchase model with the smallest mean absolute holdout error per
+ * customer (ties: the order given, BG/NBD first); null when none has an error.
+ */
+export function bestByHoldout<K extends string>(errors: Partial<Record<K, HoldoutError>>, order: readonly K[]): K | null {
+  let best: K | null = null;
+  for (const kind of order) {
+    const e = errors[kind];
+    if (e === undefined) continue;
+    if (best === null || e.meanAbsoluteError < errors[best]!.meanAbsoluteError) best = kind;
+  }
+  return best;
 }

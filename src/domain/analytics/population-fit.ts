@@ -19,9 +19,12 @@ import {
   type BgNbdParams,
   type FitResult,
   type GammaGammaParams,
+  type PurchaseModel,
   type PurchaseModelKind,
   type SpendObservation,
 } from '../models/index.js';
+import type { CutPoints } from '../config.js';
+import { snapshotParts, type ModelSnapshot } from '../model-snapshot.js';
 
 /** Customer summaries in columns; `zbar` NaN means "no monetary value known". */
 export class SummaryBuffer {
@@ -84,7 +87,7 @@ export interface PopulationFitOptions {
   readonly minRepeatBuyers?: number;
   /** λ of the L2 penalty on the log-parameters (see models/maximum-likelihood.ts). Default 0. */
   readonly l2Penalty?: number;
-  /** The purchase model to publish (both are fitted and reported). Default 'bgnbd'. */
+  /** The purchase model to publish (all three are fitted and reported). Default 'bgnbd'. */
   readonly purchaseModel?: PurchaseModelKind;
 }
 
@@ -100,6 +103,10 @@ export type ModelOutcome<P> =
       readonly gradientNorm: number;
       readonly customers: number;
       readonly distinctRows: number;
+      /** Covariance of the log-parameters (models/uncertainty.ts); null when the information matrix is not positive definite. */
+      readonly logCovariance: number[][] | null;
+      /** Standard errors of the parameters in the fit's order (r, α, a, b / r, α, s, β / p, q, v). */
+      readonly standardErrors: number[] | null;
     }
   | { readonly status: 'insufficient-data' | 'failed' | 'no-monetary-value'; readonly reason: string };
 
@@ -111,9 +118,9 @@ export interface PopulationFit {
   readonly bgnbd: ModelOutcome<BgNbdParams>;
   /** The modified BG/NBD on the same summaries (same parameter names). */
   readonly mbgnbd: ModelOutcome<BgNbdParams>;
-  /** The Pareto/NBD on the same summaries, reported for comparison. */
+  /** The Pareto/NBD on the same summaries. */
   readonly pnbd: ModelOutcome<ParetoNbdParams>;
-  /** Which of the two is the model to use (`purchaseModel` of the options). */
+  /** Which of the three is the model to use (`purchaseModel` of the options). */
   readonly purchaseModel: PurchaseModelKind;
   readonly gammaGamma: ModelOutcome<GammaGammaParams>;
   /** Fitted, but not usable as is (e.g. q ≤ 1: the population mean spend is infinite). */
@@ -133,6 +140,8 @@ function outcome<P>(result: FitResult<P>, what: string): ModelOutcome<P> {
         gradientNorm: result.gradientNorm,
         customers: result.customers,
         distinctRows: result.distinctRows,
+        logCovariance: result.logCovariance,
+        standardErrors: result.standardErrors,
       };
     case 'insufficient-data':
       return {
@@ -175,9 +184,42 @@ export function fitPopulation(data: SummaryBuffer, options: PopulationFitOptions
   return { customers, repeatBuyers, minRepeatBuyers, l2Penalty, bgnbd, mbgnbd, pnbd, purchaseModel, gammaGamma, warnings };
 }
 
+/**
+ * The snapshot a fit publishes: the chosen purchase model with the covariance
+ * of its log-parameters, the Gamma-Gamma only when q > 1 (else its population
+ * mean spend is infinite and the CLV keeps the observed spend); null when the
+ * chosen purchase model could not be fitted.
+ */
+export function publishableSnapshot(fit: PopulationFit, version: string, cutPoints: CutPoints | null): ModelSnapshot | null {
+  const model = fittedPurchaseModel(fit, fit.purchaseModel);
+  const outcome = chosenPurchaseModel(fit);
+  if (model === null || outcome.status !== 'fitted') return null;
+  const gg = fit.gammaGamma;
+  const gammaGamma = gg.status === 'fitted' && gg.params.q > 1 ? gg.params : null;
+  return {
+    version,
+    ...snapshotParts(model),
+    gammaGamma,
+    cutPoints,
+    uncertainty: { purchase: outcome.logCovariance, gammaGamma: gammaGamma !== null && gg.status === 'fitted' ? gg.logCovariance : null },
+  };
+}
+
+/** The outcome of one purchase model. */
+export function purchaseOutcome(fit: PopulationFit, kind: PurchaseModelKind): ModelOutcome<BgNbdParams> | ModelOutcome<ParetoNbdParams> {
+  return kind === 'pnbd' ? fit.pnbd : kind === 'mbgnbd' ? fit.mbgnbd : fit.bgnbd;
+}
+
+/** One fitted purchase model, or null when it could not be fitted. */
+export function fittedPurchaseModel(fit: PopulationFit, kind: PurchaseModelKind): PurchaseModel | null {
+  if (kind === 'pnbd') return fit.pnbd.status === 'fitted' ? { kind, params: fit.pnbd.params } : null;
+  const o = kind === 'mbgnbd' ? fit.mbgnbd : fit.bgnbd;
+  return o.status === 'fitted' ? { kind, params: o.params } : null;
+}
+
 /** The outcome of the chosen purchase model. */
-export function chosenPurchaseModel(fit: PopulationFit): ModelOutcome<BgNbdParams> {
-  return fit.purchaseModel === 'mbgnbd' ? fit.mbgnbd : fit.bgnbd;
+export function chosenPurchaseModel(fit: PopulationFit): ModelOutcome<BgNbdParams> | ModelOutcome<ParetoNbdParams> {
+  return purchaseOutcome(fit, fit.purchaseModel);
 }
 
 function countRepeat(data: SummaryBuffer): number {

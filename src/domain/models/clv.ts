@@ -26,6 +26,8 @@ import type { BgNbdParams } from './bgnbd.js';
 import { probabilityAlive } from './bgnbd.js';
 import { expectedPurchasesIfAliveCurve } from './bgnbd-expectation-curve.js';
 import { mbgnbdProbabilityAlive } from './mbgnbd.js';
+import { pnbdConditionalExpectedPurchasesAt } from './pnbd.js';
+import type { PurchaseModel } from './purchase-model.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { conditionalExpectedSpend } from './gamma-gamma.js';
 
@@ -67,21 +69,35 @@ export function clvSchedule(options: ClvScheduleOptions): ClvSchedule {
 }
 
 /**
- * The purchase-and-dropout model the four parameters belong to: the BG/NBD, or
- * the modified BG/NBD (mbgnbd.ts), whose expectations are the BG/NBD's with
- * b + 1 in place of b and whose P(alive) applies to one-time buyers too.
+ * Σₖ (E[Y(tₖ)] − E[Y(tₖ₋₁)])·discountₖ for one customer (times in days) under
+ * any purchase model (purchase-model.ts).
  */
-export type PurchaseModelKind = 'bgnbd' | 'mbgnbd';
-export const PURCHASE_MODEL_KINDS: readonly PurchaseModelKind[] = ['bgnbd', 'mbgnbd'];
+export function modelDiscountedExpectedPurchases(m: PurchaseModel, x: number, tx: number, T: number, schedule: ClvSchedule): number {
+  if (m.kind !== 'pnbd') return discountedExpectedPurchases(m.params, x, tx, T, schedule, m.kind);
+  const periods = schedule.periodEnds.length;
+  if (cumulative.length < periods) cumulative = new Float64Array(Math.max(periods, 2 * cumulative.length));
+  pnbdConditionalExpectedPurchasesAt(m.params, x, tx, T, schedule.periodEnds, cumulative);
+  let previous = 0;
+  let total = 0;
+  for (let k = 0; k < periods; k++) {
+    total += (cumulative[k]! - previous) * schedule.discountFactors[k]!;
+    previous = cumulative[k]!;
+  }
+  return total;
+}
 
-/** Σₖ (E[Y(tₖ)] − E[Y(tₖ₋₁)])·discountₖ for one customer (times in days). */
+/**
+ * Σₖ (E[Y(tₖ)] − E[Y(tₖ₋₁)])·discountₖ for one customer (times in days) of the
+ * BG/NBD or the modified BG/NBD (mbgnbd.ts), whose expectations are the
+ * BG/NBD's with b + 1 in place of b and whose P(alive) applies to one-time buyers too.
+ */
 export function discountedExpectedPurchases(
   params: BgNbdParams,
   x: number,
   tx: number,
   T: number,
   schedule: ClvSchedule,
-  kind: PurchaseModelKind = 'bgnbd',
+  kind: 'bgnbd' | 'mbgnbd' = 'bgnbd',
 ): number {
   const modified = kind === 'mbgnbd';
   const pAlive = modified ? mbgnbdProbabilityAlive(params, x, tx, T) : probabilityAlive(params, x, tx, T);

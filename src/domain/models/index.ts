@@ -34,10 +34,9 @@ export {
   type ClvSchedule,
   type ClvScheduleOptions,
   type ClvCustomer,
-  type PurchaseModelKind,
-  PURCHASE_MODEL_KINDS,
   clvSchedule,
   discountedExpectedPurchases,
+  modelDiscountedExpectedPurchases,
   predictedClv,
 } from './clv.js';
 export {
@@ -76,3 +75,28 @@ export {
   medianTimeToNextPurchaseAtRate,
   expectedPurchasesWithRetention,
 } from './next-purchase.js';
+export {
+  type PurchaseModel,
+  type PurchaseModelKind,
+  PURCHASE_MODEL_KINDS,
+  PURCHASE_MODEL_NAMES,
+  parameterVector,
+  parameterNames,
+  withParameters,
+  inDays,
+  modelProbabilityAlive,
+  modelConditionalExpectedPurchases,
+  modelConditionalExpectedPurchasesAt,
+  modelExpectedPurchases,
+} from './purchase-model.js';
+export {
+  type ParameterUncertainty,
+  INTERVAL_LEVEL,
+  logParameterCovariance,
+  logHessian,
+  invertPositiveDefinite,
+  standardErrorsOf,
+  deltaVariances,
+  predictionInterval,
+  type Interval,
+} from './uncertainty.js';

@@ -11,6 +11,7 @@
  */
 import { minimizeBfgs, type MinimizeResult, type Objective } from './optimize.js';
 import { minimizeNelderMead } from './nelder-mead.js';
+import { logParameterCovariance, standardErrorsOf } from './uncertainty.js';
 
 export interface FitOptions {
   /** Below this many repeat buyers (weighted), the fit declines: `insufficient-data`. Default 50. */
@@ -38,6 +39,14 @@ export type FitResult<P> =
       readonly repeatBuyers: number;
       /** Distinct rows after aggregation of identical observations. */
       readonly distinctRows: number;
+      /**
+       * Covariance of the log-parameters (uncertainty.ts), in the order the
+       * fit optimises them; null when the observed information at the optimum
+       * is not positive definite.
+       */
+      readonly logCovariance: number[][] | null;
+      /** Standard errors of the parameters, in the same order; null with logCovariance. */
+      readonly standardErrors: number[] | null;
     }
   | {
       readonly status: 'insufficient-data';
@@ -134,6 +143,9 @@ export function fitOnLogParameters<P extends object>(
   if (!Number.isFinite(logLikelihood) || !Object.values(params).every((v) => Number.isFinite(v))) {
     return { status: 'failed', reason: `optimiser ended at a non-finite point (log-likelihood ${logLikelihood})` };
   }
+  // The uncertainty of the plain maximum-likelihood estimate: the penalty is a
+  // device of the optimiser, not information in the data.
+  const logCovariance = logParameterCovariance((phi) => logLikelihoodAt(toParams(phi)), outcome.x);
   return {
     status: 'fitted',
     params,
@@ -143,5 +155,7 @@ export function fitOnLogParameters<P extends object>(
     evaluations: outcome.evaluations,
     gradientNorm: outcome.gradientNorm,
     ...counts,
+    logCovariance,
+    standardErrors: logCovariance === null ? null : standardErrorsOf(Array.from(outcome.x, Math.exp), logCovariance),
   };
 }

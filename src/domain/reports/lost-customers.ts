@@ -67,7 +67,7 @@ export interface LostCollectOptions extends LostListOptions {
 function predictedIfStayed(s: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig): number {
   const summary = btydSummary(s, day);
   if (summary === null) return 0;
-  return (model.bgnbd === null ? null : modelPredictedClvMinor(s, summary, model, config)) ?? simplePredictedClvMinor(s, summary, config);
+  return modelPredictedClvMinor(s, summary, model, config) ?? simplePredictedClvMinor(s, summary, config);
 }
 
 /** The customer's row as of `day`, or null when they have not left. */

@@ -10,6 +10,7 @@ import { PUBLISHED, loadCdnow } from '../models/cdnow.js';
 
 const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
 const WEEKLY: BgNbdParams = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
+const WEEKLY_MODEL = { kind: 'bgnbd' as const, params: WEEKLY };
 
 describe('quintile cut points (nearest rank)', () => {
   it('takes the ⌈k·n/5⌉-th smallest value', () => {
@@ -95,7 +96,7 @@ describe('calibration/holdout table', () => {
   ];
 
   it('groups by calibration repeat purchases (0 … 7+) with actual and expected holdout purchases', () => {
-    const table = calibrationHoldoutTable(customers, WEEKLY, 39);
+    const table = calibrationHoldoutTable(customers, WEEKLY_MODEL, 39);
     expect(table.groups.map((g) => g.label)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7+']);
     expect(table.groups.map((g) => [g.customers, g.actual])).toEqual([[2, 1], [0, 0], [1, 3], [0, 0], [0, 0], [0, 0], [0, 0], [1, 1]]);
     const expected = (c: (typeof customers)[number]) => conditionalExpectedPurchases(WEEKLY, c.x, c.tx, c.T, 39);
@@ -109,10 +110,10 @@ describe('calibration/holdout table', () => {
     const points = weeklyPoints(39);
     expect(points).toEqual([7, 14, 21, 28, 35, 39]);
     expect(weeklyPoints(14)).toEqual([7, 14]);
-    const tracking = cumulativeTracking(customers, WEEKLY, points);
+    const tracking = cumulativeTracking(customers, WEEKLY_MODEL, points);
     expect(tracking.map((p) => p.actual)).toEqual([3, 4, 4, 4, 4, 5]);
     const last = tracking.at(-1)!;
-    expect(last.predicted).toBeCloseTo(calibrationHoldoutTable(customers, WEEKLY, 39).total.predicted, 9);
+    expect(last.predicted).toBeCloseTo(calibrationHoldoutTable(customers, WEEKLY_MODEL, 39).total.predicted, 9);
     for (let i = 1; i < tracking.length; i++) expect(tracking[i]!.predicted).toBeGreaterThan(tracking[i - 1]!.predicted);
   });
 });
@@ -120,10 +121,10 @@ describe('calibration/holdout table', () => {
 describe('scoring', () => {
   it('gives P(alive), expected purchases and, with a spend model, expected spend', () => {
     const gg = { p: 6.25, q: 3.74, v: 15.44 };
-    const s = scoreCustomer(WEEKLY, gg, { x: 2, tx: 30.43, T: 38.86, zbar: 22.35 }, 39);
+    const s = scoreCustomer(WEEKLY_MODEL, gg, { x: 2, tx: 30.43, T: 38.86, zbar: 22.35 }, 39);
     expect(s.pAlive).toBe(probabilityAlive(WEEKLY, 2, 30.43, 38.86));
     expect(s.expectedPurchases).toBeCloseTo(PUBLISHED.expectedPurchases.value, 3);
     expect(relative(s.expectedSpend!, conditionalExpectedSpend(gg, 2, 22.35))).toBe(0);
-    expect(scoreCustomer(WEEKLY, null, { x: 0, tx: 0, T: 10, zbar: 5 }, 39)).toMatchObject({ pAlive: 1, expectedSpend: null });
+    expect(scoreCustomer(WEEKLY_MODEL, null, { x: 0, tx: 0, T: 10, zbar: 5 }, 39)).toMatchObject({ pAlive: 1, expectedSpend: null });
   });
 });

@@ -127,7 +127,10 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     eventText = `${(await cdnowEventLines()).trimEnd()}\n${EXTRA_EVENTS}\n`;
     writeFileSync(events, eventText);
     await cli(['replay', events, '--state', infra.redisUrl, '--partitions', String(PARTITIONS)]);
-    const fit = JSON.parse((await cli(['fit', '--state', '--as-of', AS_OF])).stdout) as { version: string };
+    // The fit publishes the back-test of the purchase models with the version: the model page charts it.
+    const fit = JSON.parse((await cli(['fit', '--state', '--as-of', AS_OF, '--backtest-events', events, '--calibration-end', '1997-09-30', '--holdout-end', AS_OF])).stdout) as {
+      version: string;
+    };
     modelVersion = fit.version;
     backtestFile = join(dir, 'backtest.json');
     writeFileSync(backtestFile, (await cli(['backtest', events, '--calibration-end', '1997-09-30', '--holdout-end', AS_OF, '--format', 'json'])).stdout);
@@ -335,18 +338,39 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     await page.screenshot({ path: join(ARTIFACTS, 'customer-0001.png'), fullPage: true });
   });
 
-  it('shows the model in use with its parameters and curve, and charts a back-test file', async () => {
+  it('shows the model in use with its parameters, standard errors and curve, and charts the published back-test of every model', async () => {
     await open('#/model');
     expect(await text('[data-kpi="version"]')).toBe(modelVersion);
+    expect(await text('[data-kpi="purchase_model"]')).toBe('BG/NBD');
     expect(await text('[data-kpi="as_of"]')).toBe(AS_OF);
     expect(await text('[data-kpi="customers"]')).toBe('2,357');
     const parameters = await page.locator('[data-table="parameters"] tbody tr td:first-child').allTextContents();
     expect(parameters).toEqual(expect.arrayContaining(['BG/NBD r', 'BG/NBD α (days)', 'Gamma-Gamma p']));
+    // Every parameter row of the purchase model and the Gamma-Gamma has a standard error.
+    const errors = await page.locator('[data-table="parameters"] tbody tr td:nth-child(3)').allTextContents();
+    expect(errors.slice(0, 7).every((e) => Number(e.replace(/,/g, '')) > 0)).toBe(true);
     expect(await page.locator('[data-table="expected-purchases"] tbody tr').count()).toBe(53);
+
+    // The back-test published with the version: actual and the three models in one chart, 39 weeks.
+    const published = page.locator('[data-panel="backtest"]');
+    await published.waitFor();
+    expect(await published.locator('canvas').count()).toBe(1);
+    expect(await text('[data-panel="backtest"] h3')).toContain('actual vs BG/NBD, modified BG/NBD, Pareto/NBD (2,357 customers)');
+    expect(await page.locator('[data-table="backtest"] thead th').allTextContents()).toEqual(['day', 'actual', 'predicted_bgnbd', 'predicted_mbgnbd', 'predicted_pnbd']);
+    expect(await page.locator('[data-table="backtest"] tbody tr').count()).toBe(39);
+    expect(await page.locator('[data-table="backtest"] tbody tr:last-child td:nth-child(2)').textContent()).toBe('1,882');
+    const models = await page.locator('[data-table="backtest-errors"] tbody tr td:first-child').allTextContents();
+    expect(models).toEqual(['BG/NBD (published)', 'modified BG/NBD', 'Pareto/NBD']);
+    // The same comparison through the API, as stored with the version.
+    const response = await fetch(`${address}/model`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const info = (await response.json()) as { backtest: { chosen: string; best: string; models: { model: string }[] } };
+    expect(info.backtest).toMatchObject({ chosen: 'bgnbd', best: 'pnbd' });
+    expect(info.backtest.models.map((m) => m.model)).toEqual(['bgnbd', 'mbgnbd', 'pnbd']);
 
     // The back-test chart of a `clvstream backtest --format json` file.
     const backtest = JSON.parse(readFileSync(backtestFile, 'utf8')) as { cohort: number; tracking: { t: number; actual: number }[] };
     await page.setInputFiles('input[name="backtest"]', backtestFile);
+    await page.locator('[data-panel="backtest"] .note', { hasText: 'From backtest.json.' }).waitFor();
     const rows = page.locator('[data-table="backtest"] tbody tr');
     await rows.first().waitFor({ state: 'attached' }); // in the closed "Numbers" section
     expect(await rows.count()).toBe(backtest.tracking.length);
