@@ -17,6 +17,7 @@
  * heartbeats keep flowing while a partition retries an unavailable Redis with
  * backoff. A topic-partition whose buffer is full is paused until it drains.
  */
+import type { SkipReason } from '../ops/metrics.js';
 import { consumerStopMessage } from '../kafka/authorization.js';
 import {
   type Admin,
@@ -83,12 +84,7 @@ export type RunnerSettings = Pick<
   Partial<Pick<Settings, 'ON_PROCESSING_ERROR' | 'RESCORE_CUSTOMERS_PER_SECOND' | 'RESCORE_CHUNK_CUSTOMERS'>> &
   OutboundEncoderSettings;
 
-/**
- * Why the runner passed over offsets of an input topic: the broker no longer
- * had them (never processed), or a batch repeated records already stored
- * (dropped before its commit, so not counted twice).
- */
-export type SkipReason = 'retention' | 'already_stored';
+export type { SkipReason } from '../ops/metrics.js';
 
 /** What the runner reports as it goes; the metrics adapter implements it. */
 export interface RunnerObserver extends RelayObserver, RescoreObserver {

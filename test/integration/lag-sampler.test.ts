@@ -4,7 +4,7 @@
 // report cannot show. Real Kafka and Redis; the gauge read from /metrics' text.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LagSampler, sampleLagEvery } from '../../src/ops/lag-sampler.js';
+import { LagSampler, sampleLagEvery } from '../../src/service/lag-sampler.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import { KeySpace, META_FIELDS } from '../../src/state/keys.js';
 import { PartitionStore } from '../../src/state/store.js';

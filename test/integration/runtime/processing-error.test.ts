@@ -13,7 +13,7 @@ import { decodeBytes } from '../../../src/ingest/decode.js';
 import { partitionOfKey } from '../../../src/kafka/key-partition.js';
 import { MessageDecoder } from '../../../src/kafka/message-decoder.js';
 import { RuntimeMetrics } from '../../../src/ops/metrics.js';
-import { runnerMetrics } from '../../../src/ops/runner-metrics.js';
+import { runnerMetrics } from '../../../src/service/runner-metrics.js';
 import { MemoryProcessor } from '../../../src/pipeline/memory-processor.js';
 import { StreamRunner } from '../../../src/service/stream-runner.js';
 import { cleanupsAfterEach, createTestKafka, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';

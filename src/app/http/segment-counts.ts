@@ -16,10 +16,10 @@
  * concurrent requests share one scan. Counters maintained at commit time would
  * make this O(segments); the runtime may provide such a provider instead.
  */
-import { CHURN_LEVELS, SEGMENT_DIMENSIONS, type SegmentDimension } from '../contracts/segments.js';
-import type { CustomerState } from '../domain/state.js';
-import { scanCustomerStates } from '../state/state-scan.js';
-import type { PartitionStore } from '../state/store.js';
+import { CHURN_LEVELS, SEGMENT_DIMENSIONS, type SegmentDimension } from '../../contracts/segments.js';
+import type { CustomerState } from '../../domain/state.js';
+import { scanCustomerStates } from '../../state/state-scan.js';
+import type { PartitionStore } from '../../state/store.js';
 import { Cached } from './cached.js';
 
 export interface SegmentCounts {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import { StateCodecError, StateError } from '../../src/state/errors.js';
-import { runnerMetrics } from '../../src/ops/runner-metrics.js';
+import { runnerMetrics } from '../../src/service/runner-metrics.js';
 import type { BatchOutcome, BatchRecord, SweepOutcome } from '../../src/service/partition-processor.js';
 
 const segment = { type: 'segment-changed', dimension: 'rfm_segment', to: 'champions' } as unknown as OutboundEvent;

@@ -3,11 +3,11 @@
  * `RunnerObserver` (what the runtime reports) and `RuntimeMetrics` (how it is
  * exposed), so neither knows the other's vocabulary.
  */
-import { ProcessingError } from '../service/partition-processor.js';
-import type { RunnerObserver } from '../service/stream-runner.js';
+import { ProcessingError } from './partition-processor.js';
+import type { RunnerObserver } from './stream-runner.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
 import { StateError } from '../state/errors.js';
-import type { RuntimeMetrics } from './metrics.js';
+import type { RuntimeMetrics } from '../ops/metrics.js';
 
 export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
   return {

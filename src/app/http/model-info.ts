@@ -4,9 +4,9 @@
  * of a new customer over a year (the console's model chart). Parameters are in
  * the units the domain uses (days; money in minor units of the base currency).
  */
-import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { expectedPurchases } from '../domain/models/index.js';
-import type { PublishedModel } from '../state/model-store.js';
+import type { ModelSnapshot } from '../../domain/model-snapshot.js';
+import { expectedPurchases } from '../../domain/models/index.js';
+import type { PublishedModel } from '../../state/model-store.js';
 
 /** Days of the expected-purchases curve: weekly for a year. */
 const CURVE_DAYS = Array.from({ length: 53 }, (_, week) => week * 7);
