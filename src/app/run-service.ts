@@ -127,11 +127,11 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
 
   // Lag from the broker on a timer, so that a stalled partition's lag still grows.
   const lagAdmin = createKafka(settings, { logger }).admin();
-  let stopLagSampling: (() => void) | null = null;
+  let stopLagSampling: (() => Promise<void>) | null = null;
 
   const release = async (): Promise<void> => {
     for (const timer of intervals) clearInterval(timer);
-    stopLagSampling?.();
+    await stopLagSampling?.();
     await lagAdmin.disconnect().catch(() => undefined);
     await http?.close().catch(() => undefined);
     uninstrument();
