@@ -155,7 +155,7 @@ export class PartitionProcessor {
   }
 
   private async pass(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], guarded: boolean): Promise<BatchOutcome> {
-    const work = new Work(this.options, this.context, watermarkDay, this.now);
+    const work = new CommitDraft(this.options, this.context, watermarkDay, this.now);
     const nextOffsets = new Map<string, bigint>();
     const firstOffsets = new Map<string, bigint>();
     const owned: { record: BatchRecord; input: DomainInput }[] = [];
@@ -213,7 +213,7 @@ export class PartitionProcessor {
       if (storeWatermark) await this.store.commit(p, epoch, { watermarkDay: stored });
       return { customers: 0, timersFired: 0, outboxRecords: 0, emissions: [], more: false };
     }
-    const work = new Work(this.options, this.context, watermarkDay, this.now);
+    const work = new CommitDraft(this.options, this.context, watermarkDay, this.now);
     work.load(await this.store.loadStates(p, due.map((d) => d.customerId)));
     await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox, watermarkDay: stored });
     const { timersFired, outboxRecords, emissions } = work.counts();
@@ -250,8 +250,8 @@ function checkStorable(state: CustomerState): void {
   encodeState(state);
 }
 
-/** The in-memory side of one batch or sweep: loaded states under the shared time rule, the outbox being built. */
-class Work {
+/** What one batch or sweep will commit, while it is built: loaded states under the shared time rule, the outbox, the dead letters. */
+class CommitDraft {
   readonly outbox: OutboxItem[] = [];
   private readonly emissions: OutboundEvent[] = [];
   private readonly timed: TimedStates;
