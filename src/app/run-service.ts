@@ -12,7 +12,7 @@ import type { Settings } from '../config/settings.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import type { ReduceContext } from '../domain/reducer.js';
 import { createKafka, createSchemaRegistry } from '../kafka/client.js';
-import { MessageDecoder } from '../kafka/message-decoder.js';
+import { MessageDecoder } from '../ingest/message-decoder.js';
 import { createHttpServer, listen } from './http/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';

@@ -27,19 +27,18 @@ import type { Settings } from '../config/settings.js';
 import type { DeadLetterRecord } from '../contracts/dead-letter.js';
 import type { InternalRecord } from '../contracts/internal.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
-import type { CrossCustomerInput } from '../domain/apply.js';
 import type { DomainInput } from '../domain/input.js';
 import type { ReduceContext, Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
 import type { Decoded } from '../ingest/decode.js';
-import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
+import { deadLetterRecord, type SourceMessage } from '../ingest/dead-letter-record.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { rescoreChunk } from '../pipeline/rescore-chunk.js';
 import { TimedStates } from '../pipeline/timed-states.js';
 import { encodeState } from '../state/codec.js';
 import { StateCodecError } from '../state/errors.js';
 import type { CommitResult, OutboxItem, PartitionStore } from '../state/store.js';
-import { internalRecordOf, rerouteRecordOf } from './internal-wire.js';
+import { internalRecordOf, rerouteRecordOf } from '../ingest/internal-wire.js';
 
 export type OutputTopics = Pick<Settings, 'TOPIC_SEGMENT_CHANGED' | 'TOPIC_CHURN_RISK' | 'TOPIC_DEAD_LETTER' | 'TOPIC_INTERNAL'>;
 
@@ -87,7 +86,7 @@ export interface BatchRecord {
   readonly topic: string;
   readonly offset: bigint;
   /** An inbound (or re-routed) message as decoded, or a cross-customer input read from the internal topic. */
-  readonly decoded: Decoded | CrossCustomerInput;
+  readonly decoded: Decoded;
   /** The message as received, for its dead-letter record. */
   readonly message: SourceMessage;
 }
@@ -165,15 +164,18 @@ export class PartitionProcessor {
       const first = firstOffsets.get(record.topic);
       if (first === undefined || record.offset < first) firstOffsets.set(record.topic, record.offset);
       const { decoded } = record;
-      if ('kind' in decoded) {
-        if (this.owns(p, decoded.customerId)) owned.push({ record, input: decoded });
-        else work.forward(decoded.customerId, decoded.eventId, internalRecordOf(decoded));
-      } else if (!decoded.ok) {
-        work.deadLetter(record.message, deadLetterRecord(record.message, decoded.rejection, this.now(), this.options.version));
-      } else if (this.owns(p, decoded.input.customerId)) {
-        owned.push({ record, input: decoded.input });
-      } else {
-        work.forward(decoded.input.customerId, `reroute:${decoded.input.eventId}`, rerouteRecordOf(decoded.event, record.topic));
+      switch (decoded.tag) {
+        case 'routed':
+          if (this.owns(p, decoded.input.customerId)) owned.push({ record, input: decoded.input });
+          else work.forward(decoded.input.customerId, decoded.input.eventId, internalRecordOf(decoded.input));
+          break;
+        case 'rejected':
+          work.deadLetter(record.message, deadLetterRecord(record.message, decoded.rejection, this.now(), this.options.version));
+          break;
+        case 'input':
+          if (this.owns(p, decoded.input.customerId)) owned.push({ record, input: decoded.input });
+          else work.forward(decoded.input.customerId, `reroute:${decoded.input.eventId}`, rerouteRecordOf(decoded.event, record.topic));
+          break;
       }
     }
     work.load(await this.store.loadStates(p, owned.map((o) => o.input.customerId)));

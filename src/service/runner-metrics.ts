@@ -25,9 +25,8 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       metrics.batchCommitted(records.length, seconds);
       const processed = new Tally<string>();
       for (const { decoded, topic } of records) {
-        if ('kind' in decoded) processed.add(decoded.kind, decoded.kind);
-        else if (decoded.ok) processed.add(decoded.input.kind, decoded.input.kind);
-        else metrics.rejected(topic, decoded.rejection.code);
+        if (decoded.tag === 'rejected') metrics.rejected(topic, decoded.rejection.code);
+        else processed.add(decoded.input.kind, decoded.input.kind);
       }
       for (const failure of outcome.applied ? outcome.processingErrors : []) {
         processed.remove(failure.kind);

@@ -43,7 +43,7 @@ function reference(events: readonly GeneratedEvent[]): OutboundEvent[] {
   const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config }, { onEmit: (e) => out.push(e) });
   for (const e of events) {
     const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, GENERATED_TRAFFIC_RULES, Date.now());
-    if (!decoded.ok) throw new Error(`the workload has an invalid event: ${decoded.rejection.message}`);
+    if (decoded.tag !== 'input') throw new Error(`the workload has an invalid event: ${decoded.rejection.message}`);
     const error = processor.tryApply(decoded.input);
     if (error !== null) throw error;
   }

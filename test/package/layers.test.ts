@@ -42,7 +42,7 @@ describe('layers that only point down', () => {
   });
 
   it('lets an import point down or stay in its folder', async () => {
-    expect(await messagesFor('src/service/probe.ts', "import { k } from '../state/keys.js';\nimport { w } from './internal-wire.js';\nexport const j = [k, w];\n")).toEqual([]);
+    expect(await messagesFor('src/service/probe.ts', "import { k } from '../state/keys.js';\nimport { w } from './partition-processor.js';\nexport const j = [k, w];\n")).toEqual([]);
     expect(await messagesFor('src/app/http/probe.ts', "import { c } from '../customer-lookup.js';\nimport { d } from '../../domain/config.js';\nexport const e = [c, d];\n")).toEqual([]);
   });
 });
