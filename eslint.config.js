@@ -2,6 +2,8 @@
 // (floating promises, misused promises, unsafe any) plus consistent type imports.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.js';
+
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-bench/**', 'out/**', 'node_modules/**', 'infra/**', 'coverage/**', '.infra/**'] },
@@ -23,6 +25,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layerRules,
   {
     // Plain JavaScript helpers (the lint config, the test summary) are not in the TS project.
     files: ['**/*.js', '**/*.mjs'],

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { loadSettings } from '../src/config/index.js';
 import { domainConfigFrom, ingestRulesFrom } from '../src/config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../src/domain/model-snapshot.js';
-import { MessageDecoder } from '../src/kafka/message-decoder.js';
+import { MessageDecoder } from '../src/ingest/message-decoder.js';
 import { StreamRunner } from '../src/service/stream-runner.js';
 import { connectState } from '../src/state/connect.js';
 import { integerArg } from './args.js';

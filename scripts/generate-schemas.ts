@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generatedSchemaFiles } from '../src/contracts/json-schema.js';
-import { openApiFile } from '../src/ops/openapi.js';
+import { openApiFile } from '../src/app/http/openapi.js';
 
 const root = new URL('../', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };

@@ -9,7 +9,7 @@ import type {
   customerViewSchema,
   modelInfoSchema,
   segmentCountsSchema,
-} from '../../src/ops/http-schemas.js';
+} from '../../src/app/http/http-schemas.js';
 import type { reportJson } from '../../src/app/report.js';
 
 export type CustomerView = z.infer<typeof customerViewSchema>;

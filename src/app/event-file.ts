@@ -33,7 +33,7 @@ export async function readEventFile(
     if (onProgress !== undefined && summary.lines % 10_000 === 0) onProgress(summary.lines);
     if (isBlank(line)) continue;
     const decoded = decodeBytes(line, null, rules, nowMs);
-    if (!decoded.ok) {
+    if (decoded.tag === 'rejected') {
       const { code, message } = decoded.rejection;
       summary.rejected[code] = (summary.rejected[code] ?? 0) + 1;
       if (summary.examples.length < EXAMPLES) summary.examples.push({ line: summary.lines, code, message });

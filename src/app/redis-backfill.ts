@@ -24,7 +24,7 @@ import { INBOUND_TYPES } from '../contracts/inbound.js';
 import type { ReduceContext } from '../domain/reducer.js';
 import { decodeBytes, type IngestRules } from '../ingest/decode.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
-import { decodeInternal } from '../service/internal-wire.js';
+import { decodeInternal } from '../ingest/internal-wire.js';
 import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../service/partition-processor.js';
 import type { PartitionStore } from '../state/store.js';
 import { byteLines, deadLetterValue, isBlank } from './byte-lines.js';
@@ -88,7 +88,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     if (isBlank(line)) continue;
     const value = line;
     const decoded = decodeBytes(value, null, options.rules, options.nowMs);
-    if (!decoded.ok) {
+    if (decoded.tag === 'rejected') {
       summary.rejected[decoded.rejection.code] = (summary.rejected[decoded.rejection.code] ?? 0) + 1;
       options.deadLetters.write({ line: summary.lines, ...decoded.rejection, ...deadLetterValue(line, decoded.rejection.code === 'invalid_utf8') });
       continue;
@@ -167,7 +167,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     if (routed.size === 0) break;
     for (const [p, records] of routed) {
       summary.internal_records += records.length;
-      const time = (r: BatchRecord): number => ('kind' in r.decoded ? r.decoded.at : r.decoded.ok ? r.decoded.input.at : -Infinity);
+      const time = (r: BatchRecord): number => r.decoded.at ?? -Infinity;
       records.sort((a, b) => time(a) - time(b) || (a.offset < b.offset ? -1 : 1));
       await run(p, records);
     }

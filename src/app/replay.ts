@@ -78,7 +78,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     summary.lines++;
     if (isBlank(line)) continue;
     const decoded = decodeBytes(line, null, options.rules, options.nowMs);
-    if (!decoded.ok) {
+    if (decoded.tag === 'rejected') {
       bump(summary.rejected, decoded.rejection.code);
       options.deadLetters.write({ line: summary.lines, ...decoded.rejection, ...deadLetterValue(line, decoded.rejection.code === 'invalid_utf8') });
     } else if (decoded.input.at > asOfMs) {

@@ -12,16 +12,16 @@ import type { Settings } from '../config/settings.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import type { ReduceContext } from '../domain/reducer.js';
 import { createKafka, createSchemaRegistry } from '../kafka/client.js';
-import { MessageDecoder } from '../kafka/message-decoder.js';
-import { createHttpServer, listen } from '../ops/http-server.js';
+import { MessageDecoder } from '../ingest/message-decoder.js';
+import { createHttpServer, listen } from './http/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
-import { instrumentRedis } from '../ops/redis-timing.js';
-import { LagSampler, sampleLagEvery } from '../ops/lag-sampler.js';
-import { stateLostCustomersProvider } from '../ops/lost-customers.js';
-import { stateReportProvider } from '../ops/reports.js';
-import { runnerMetrics } from '../ops/runner-metrics.js';
+import { createReadinessProbe, readinessReport } from './http/readiness.js';
+import { instrumentRedis } from '../state/redis-timing.js';
+import { LagSampler, sampleLagEvery } from '../service/lag-sampler.js';
+import { stateLostCustomersProvider } from './http/lost-customer-provider.js';
+import { stateReportProvider } from './http/report-provider.js';
+import { runnerMetrics } from '../service/runner-metrics.js';
 import { RELAY_BATCH_RECORDS } from '../service/outbox-relay.js';
 import { StreamRunner } from '../service/stream-runner.js';
 import { ThreadedRelay } from '../service/threaded-relay.js';
@@ -127,11 +127,11 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
 
   // Lag from the broker on a timer, so that a stalled partition's lag still grows.
   const lagAdmin = createKafka(settings, { logger }).admin();
-  let stopLagSampling: (() => void) | null = null;
+  let stopLagSampling: (() => Promise<void>) | null = null;
 
   const release = async (): Promise<void> => {
     for (const timer of intervals) clearInterval(timer);
-    stopLagSampling?.();
+    await stopLagSampling?.();
     await lagAdmin.disconnect().catch(() => undefined);
     await http?.close().catch(() => undefined);
     uninstrument();

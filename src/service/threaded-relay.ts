@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../ops/logger.js';
-import type { RedisCommandObserver } from '../ops/redis-timing.js';
+import type { RedisCommandObserver } from '../state/redis-timing.js';
 import type { Relay, RelayObserver, RelayPassResult, RelayedRecord } from './outbox-relay.js';
 import { PassQueue } from './pass-queue.js';
 import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';

@@ -5,12 +5,11 @@
  * back and produces `JSON.stringify` of the rebuilt event, so what subscribers
  * receive is byte for byte what the runner would have written as JSON.
  *
- * Why: on `npm run bench`'s workload a customer event brings about four
- * emissions (2.4 due checks per event), and their JSON was most of what the
- * runner's thread wrote: serialising it, sending it to Redis over the socket,
+ * Why: on `npm run bench`'s workload a customer event brings several
+ * emissions, and their JSON was most of what the runner's thread wrote: serialising it, sending it to Redis over the socket,
  * Redis' Lua hashing every byte of the commit's arguments, and the relay
  * reading it all back. Serialising now happens on the relay's thread, which
- * has room; the backlog runs 20–25 % faster (benchmarks/RESULTS.md).
+ * has room, and the backlog runs faster (benchmarks/RESULTS.md).
  *
  *   byte      type                 0 segment-changed, 1 churn-risk
  *   string    customer_id          (also the record's key)

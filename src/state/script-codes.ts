@@ -15,3 +15,17 @@ export enum ScriptCode {
   /** A partition key exists with the wrong Redis type: nothing was written. */
   WRONG_TYPE = 4,
 }
+
+/**
+ * What an OK reply of the commit script says happened (its second element).
+ * Every outcome but APPLIED wrote nothing.
+ */
+export enum CommitOutcome {
+  /** The batch's offsets are all stored already: a retry after a lost reply. */
+  ALREADY_COMMITTED = 0,
+  APPLIED = 1,
+  /** Part of the batch is stored already; applying it would count records twice. */
+  OVERLAP = 2,
+  /** The re-score list is no longer at the chunk the batch carries. */
+  RESCORE_MOVED = 3,
+}

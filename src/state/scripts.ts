@@ -5,6 +5,10 @@
  * clvstream sharing one client object never call each other's scripts; the
  * scripts themselves are identified by their SHA on the server anyway.
  *
+ * A line `--- @include "<name>"` stands for `lua/include/<name>.lua` (the reply
+ * codes and the helpers several scripts share), inlined when the scripts are
+ * read, since Redis runs each script as one text and has no `require`.
+ *
  * The .lua files are read from next to this module; when running from `dist/`
  * (where tsc does not copy them) the loader falls back to `src/state/lua`.
  */
@@ -54,6 +58,20 @@ export function commandName(name: ScriptName, version: string = SCRIPT_VERSION):
   return `clvstream_${name}_v${version}`.replace(/[^A-Za-z0-9]/g, '_');
 }
 
+const INCLUDE = /^--- @include "([a-z][a-z-]*)"$/gm;
+
+/** `lua` with each include line replaced by its file; an unknown or repeated include throws. */
+export function inlineIncludes(lua: string, read: (name: string) => string, script: string): string {
+  const seen = new Set<string>();
+  return lua.replace(INCLUDE, (_line, name: string) => {
+    if (seen.has(name)) throw new Error(`script ${script} includes '${name}' twice`);
+    seen.add(name);
+    const text = read(name);
+    if (/^--- @include /m.test(text)) throw new Error(`include '${name}' includes another: one level only`);
+    return text.trimEnd();
+  });
+}
+
 function loadSources(): ReadonlyMap<ScriptName, ScriptSource> {
   const dir = luaDirectory();
   const sources = new Map<ScriptName, ScriptSource>();
@@ -66,7 +84,7 @@ function loadSources(): ReadonlyMap<ScriptName, ScriptSource> {
     sources.set(name, {
       name,
       numberOfKeys: Number(match[2]),
-      lua: readFileSync(`${dir}${file}`, 'utf8'),
+      lua: inlineIncludes(readFileSync(`${dir}${file}`, 'utf8'), (include) => readFileSync(`${dir}include/${include}.lua`, 'utf8'), file),
       readOnly: READ_ONLY.has(name),
       command: commandName(name),
     });

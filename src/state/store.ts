@@ -24,6 +24,7 @@ import { decodeState, encodeState } from './codec.js';
 import { OffsetOverlapError, StateCodecError, StateError, wrapRedisError } from './errors.js';
 import { KeySpace, META_FIELDS, OUTBOX_FIELDS, assertPartition, offsetField, topicOfOffsetField } from './keys.js';
 import { packOutboxRecords, unpackOutboxRecords, type EmissionRecord, type PlainRecord, type UnpackedRecord } from './outbox-codec.js';
+import { CommitOutcome } from './script-codes.js';
 import { runScript } from './scripts.js';
 import { splitByCountAndSize } from './split.js';
 
@@ -342,15 +343,23 @@ export class PartitionStore {
 
     const { meta, outbox: outboxKey, timers } = this.keys.partitionKeys(p);
     const rest = await runScript(this.redis, 'commit', [meta, outboxKey, timers], args, { partition: p, epoch });
-    const outcome = Number(rest[0]);
+    const outcome = Number(rest[0]) as CommitOutcome;
     const topicOf = (field: unknown): string => topicOfOffsetField(String(field)) ?? String(field);
-    if (outcome === 2) {
-      const stored = new Map<string, bigint>();
-      for (let i = 1; i + 1 < rest.length; i += 2) stored.set(topicOf(rest[i]), BigInt(String(rest[i + 1])));
-      throw new OffsetOverlapError(p, stored);
+    switch (outcome) {
+      case CommitOutcome.APPLIED:
+        return { applied: true, staleTopics: [] };
+      case CommitOutcome.ALREADY_COMMITTED:
+        return { applied: false, staleTopics: rest.slice(1).map(topicOf) };
+      case CommitOutcome.RESCORE_MOVED:
+        return { applied: false, staleTopics: [] };
+      case CommitOutcome.OVERLAP: {
+        const stored = new Map<string, bigint>();
+        for (let i = 1; i + 1 < rest.length; i += 2) stored.set(topicOf(rest[i]), BigInt(String(rest[i + 1])));
+        throw new OffsetOverlapError(p, stored);
+      }
+      default:
+        throw new StateError('UNKNOWN_SCRIPT_REPLY', `script commit: unknown outcome ${JSON.stringify(rest[0])}`);
     }
-    // 3: the re-score list had moved on (nothing written).
-    return { applied: outcome === 1, staleTopics: outcome === 3 ? [] : rest.slice(1).map(topicOf) };
   }
 
   /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { generatedSchemaFiles } from '../../src/contracts/json-schema.js';
 import { TOPIC_CONTRACTS } from '../../src/contracts/topics.js';
-import { openApiDocument, openApiFile } from '../../src/ops/openapi.js';
+import { openApiDocument, openApiFile } from '../../src/app/http/openapi.js';
 
 const root = new URL('../../', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldIssue } from '../../src/contracts/dead-letter.js';
 import { localDayOf } from '../../src/domain/time.js';
-import { decodeBytes, decodeValue, type Decoded, type IngestRules } from '../../src/ingest/decode.js';
+import { decodeBytes, decodeValue, type EventDecoded, type IngestRules } from '../../src/ingest/decode.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const rules: IngestRules = {
@@ -16,21 +16,21 @@ const rules: IngestRules = {
 const common = { event_id: 'e-1', customer_id: 'c-1', occurred_at: '2026-03-01T10:00:00Z' };
 const purchase = { type: 'purchase', ...common, amount: '12.50', currency: 'USD' };
 
-const decode = (value: unknown, r: Partial<IngestRules> = {}, expected: Parameters<typeof decodeValue>[1] = null): Decoded =>
+const decode = (value: unknown, r: Partial<IngestRules> = {}, expected: Parameters<typeof decodeValue>[1] = null): EventDecoded =>
   decodeValue(value, expected, { ...rules, ...r }, NOW);
-const bytes = (text: string, r: Partial<IngestRules> = {}): Decoded => decodeBytes(Buffer.from(text, 'utf8'), null, { ...rules, ...r }, NOW);
+const bytes = (text: string, r: Partial<IngestRules> = {}): EventDecoded => decodeBytes(Buffer.from(text, 'utf8'), null, { ...rules, ...r }, NOW);
 
-function rejection(d: Decoded): { code: string; issues: FieldIssue[]; message: string } {
-  if (d.ok) throw new Error(`expected a rejection, got ${JSON.stringify(d.input)}`);
+function rejection(d: EventDecoded): { code: string; issues: FieldIssue[]; message: string } {
+  if (d.tag === 'input') throw new Error(`expected a rejection, got ${JSON.stringify(d.input)}`);
   return d.rejection;
 }
 /** code and [field, rule] pairs of a rejection */
-const reason = (d: Decoded) => {
+const reason = (d: EventDecoded) => {
   const r = rejection(d);
   return [r.code, r.issues.map((i) => [i.field, i.rule])];
 };
-function input(d: Decoded) {
-  if (!d.ok) throw new Error(`expected success, got ${JSON.stringify(d.rejection)}`);
+function input(d: EventDecoded) {
+  if (d.tag !== 'input') throw new Error(`expected success, got ${JSON.stringify(d.rejection)}`);
   return d.input;
 }
 
@@ -108,7 +108,7 @@ describe('decode: every rejection names its code, field and rule', () => {
     const padded = (n: number) => JSON.stringify({ ...purchase, customer_id: 'c' }).replace('"c"', `"${'c'.repeat(n)}"`);
     const atLimit = padded(1);
     const limit = Buffer.byteLength(atLimit);
-    expect(bytes(atLimit, { maxMessageBytes: limit }).ok).toBe(true);
+    expect(bytes(atLimit, { maxMessageBytes: limit }).tag).toBe('input');
     const r = rejection(bytes(padded(2), { maxMessageBytes: limit }));
     expect(r.code).toBe('oversized');
     expect(r.message).toContain(`${limit + 1} bytes`);
@@ -126,8 +126,8 @@ describe('decode: every rejection names its code, field and rule', () => {
 
   it('topic_mismatch: a purchase on the return topic; null (a replay file) accepts any type', () => {
     expect(reason(decode(purchase, {}, 'return'))).toEqual(['topic_mismatch', [['type', 'topic']]]);
-    expect(decode(purchase, {}, 'purchase').ok).toBe(true);
-    expect(decode(purchase, {}, null).ok).toBe(true);
+    expect(decode(purchase, {}, 'purchase').tag).toBe('input');
+    expect(decode(purchase, {}, null).tag).toBe('input');
   });
 
   it.each(['amount', 'currency', 'customer_id', 'event_id', 'occurred_at'])('invalid_event: missing %s → rule required', (field) => {
@@ -142,7 +142,7 @@ describe('decode: every rejection names its code, field and rule', () => {
   it('invalid_event: too long ids → rule max', () => {
     expect(reason(decode({ ...purchase, event_id: 'e'.repeat(129) }))).toEqual(['invalid_event', [['event_id', 'max']]]);
     expect(reason(decode({ ...purchase, customer_id: 'c'.repeat(65) }))).toEqual(['invalid_event', [['customer_id', 'max']]]);
-    expect(decode({ ...purchase, event_id: 'e'.repeat(128), customer_id: 'c'.repeat(64) }).ok).toBe(true);
+    expect(decode({ ...purchase, event_id: 'e'.repeat(128), customer_id: 'c'.repeat(64) }).tag).toBe('input');
   });
 
   it.each(['2026-03-01T10:00:00', '2026-03-01', '2026-02-30T10:00:00Z', 'yesterday'])(
@@ -157,13 +157,13 @@ describe('decode: every rejection names its code, field and rule', () => {
       'out_of_time_window',
       [['occurred_at', 'time_window']],
     ]);
-    expect(decode({ ...purchase, occurred_at: '1990-01-01T00:00:00Z' }).ok).toBe(true);
+    expect(decode({ ...purchase, occurred_at: '1990-01-01T00:00:00Z' }).tag).toBe('input');
   });
 
   it('out_of_time_window: further in the future than the allowed skew', () => {
     // now 12:00:00Z + 300 s skew = 12:05:00Z
-    expect(decode({ ...purchase, occurred_at: '2026-03-01T12:05:00Z' }).ok).toBe(true);
-    expect(decode({ ...purchase, occurred_at: '2026-03-01T13:05:00+01:00' }).ok).toBe(true);
+    expect(decode({ ...purchase, occurred_at: '2026-03-01T12:05:00Z' }).tag).toBe('input');
+    expect(decode({ ...purchase, occurred_at: '2026-03-01T13:05:00+01:00' }).tag).toBe('input');
     const r = rejection(decode({ ...purchase, occurred_at: '2026-03-01T12:05:00.001Z' }));
     expect([r.code, r.issues.map((i) => [i.field, i.rule])]).toEqual(['out_of_time_window', [['occurred_at', 'time_window']]]);
     expect(r.message).toContain('300 s in the future');
@@ -172,7 +172,7 @@ describe('decode: every rejection names its code, field and rule', () => {
   it('invalid_event: an unknown field is rejected by default (rule unknown_field) and dropped with unknownFields: ignore', () => {
     expect(reason(decode({ ...purchase, discont: '1.00' }))).toEqual(['invalid_event', [['discont', 'unknown_field']]]);
     const lenient = decode({ ...purchase, discont: '1.00' }, { unknownFields: 'ignore' });
-    expect(lenient.ok && !('discont' in lenient.event)).toBe(true);
+    expect(lenient.tag === 'input' && !('discont' in lenient.event)).toBe(true);
     expect(input(lenient)).toMatchObject({ amountMinor: 1250, discountMinor: 0 });
   });
 

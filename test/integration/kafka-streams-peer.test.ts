@@ -46,7 +46,7 @@ function reference(events: readonly GeneratedEvent[]): OutboundEvent[] {
     // The peer ignores an event's own cost to serve (the flat estimate always applies): so does the reference.
     const { cost_to_serve: _ignored, ...withoutCost } = e.event as typeof e.event & { cost_to_serve?: string };
     const decoded = decodeBytes(Buffer.from(JSON.stringify(withoutCost)), e.type, GENERATED_TRAFFIC_RULES, Date.now());
-    if (!decoded.ok) throw new Error(`the workload has an invalid event: ${decoded.rejection.message}`);
+    if (decoded.tag !== 'input') throw new Error(`the workload has an invalid event: ${decoded.rejection.message}`);
     const error = processor.tryApply(decoded.input);
     if (error !== null) throw error;
   }

@@ -9,7 +9,7 @@ import { internalSchema } from '../../src/contracts/internal.js';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { localDayOf } from '../../src/domain/time.js';
 import { decodeBytes, type IngestRules } from '../../src/ingest/decode.js';
-import type { SourceMessage } from '../../src/kafka/dead-letter-record.js';
+import type { SourceMessage } from '../../src/ingest/dead-letter-record.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { PartitionProcessor, ProcessingError, type BatchRecord, type OutputTopics } from '../../src/service/partition-processor.js';
@@ -126,7 +126,7 @@ function reference(records: readonly BatchRecord[]): { memory: MemoryProcessor; 
   const emits: OutboundEvent[] = [];
   const memory = new MemoryProcessor(ctx, { onEmit: (e) => emits.push(e) });
   for (const r of records) {
-    if ('kind' in r.decoded || !r.decoded.ok) throw new Error('reference takes valid inbound records only');
+    if (r.decoded.tag !== 'input') throw new Error('reference takes valid inbound records only');
     memory.apply(r.decoded.input);
   }
   return { memory, emits };
@@ -301,7 +301,7 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
       /** A valid cancellation carrying text no codec can store, as a decoder without the edge rule would let through. */
       const unstorable = (f: Feed, customer: string, day: number): BatchRecord => {
         const record = f.event('cancellation', customer, iso(day), { reason: 'competitor', competitor: 'placeholder' });
-        if ('kind' in record.decoded || !record.decoded.ok || record.decoded.input.kind !== 'cancellation') throw new Error('expected a valid cancellation');
+        if (record.decoded.tag !== 'input' || record.decoded.input.kind !== 'cancellation') throw new Error('expected a valid cancellation');
         return { ...record, decoded: { ...record.decoded, input: { ...record.decoded.input, competitor: '\ud800' } } };
       };
       /** A context whose reducer throws on referrals (a fault in our code, on a valid event). */

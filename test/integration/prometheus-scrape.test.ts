@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
-import { createHttpServer, listen } from '../../src/ops/http-server.js';
+import { createHttpServer, listen } from '../../src/app/http/http-server.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import type { PartitionStore } from '../../src/state/store.js';
 import { captureLogger } from '../ops/capture-logger.js';

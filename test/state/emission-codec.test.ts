@@ -31,7 +31,7 @@ function emissionsOf(model: ModelSnapshot, events: number): OutboundEvent[] {
   let n = 0;
   for (const e of syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('2020-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'ec' })) {
     const decoded = decodeBytes(Buffer.from(JSON.stringify(e.event)), e.type, GENERATED_TRAFFIC_RULES, now);
-    if (decoded.ok) processor.apply(decoded.input);
+    if (decoded.tag === 'input') processor.apply(decoded.input);
     if (++n === events) break;
   }
   return out;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FencedError, StateError, scriptError, wrapRedisError } from '../../src/state/errors.js';
-import { SCRIPT_NAMES, SCRIPT_VERSION, commandName, scriptSources } from '../../src/state/scripts.js';
-import { ScriptCode } from '../../src/state/script-codes.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SCRIPT_NAMES, SCRIPT_VERSION, commandName, inlineIncludes, scriptSources } from '../../src/state/scripts.js';
+import { CommitOutcome, ScriptCode } from '../../src/state/script-codes.js';
+
+const LUA = fileURLToPath(new URL('../../src/state/lua/', import.meta.url));
 
 const CODE_NAMES = Object.keys(ScriptCode).filter((k) => Number.isNaN(Number(k))) as (keyof typeof ScriptCode)[];
 
@@ -41,6 +45,37 @@ describe('state scripts', () => {
         expect(values[i], `${s.name}: ${name}`).toBe(ScriptCode[name as keyof typeof ScriptCode]);
       });
     }
+  });
+
+  it('gives the commit outcomes the CommitOutcome numbers', () => {
+    const lua = scriptSources().get('commit')?.lua ?? '';
+    const decl = /^local (ALREADY_COMMITTED[A-Z_, ]+) = ([\d, ]+)$/m.exec(lua);
+    expect(decl).not.toBeNull();
+    const names = (decl?.[1] ?? '').split(',').map((x) => x.trim());
+    const values = (decl?.[2] ?? '').split(',').map((x) => Number(x.trim()));
+    const enumNames = Object.keys(CommitOutcome).filter((k) => Number.isNaN(Number(k)));
+    expect([...names].sort()).toEqual([...enumNames].sort());
+    names.forEach((name, i) => expect(values[i], name).toBe(CommitOutcome[name as keyof typeof CommitOutcome]));
+    for (const name of names) expect(lua, name).toMatch(new RegExp(`return (\\{OK, |not_applied\\()${name}\\b`));
+  });
+
+  it('inlines the shared helpers instead of copying them: no script file defines what an include defines', () => {
+    const includes = readdirSync(`${LUA}include`).map((f) => readFileSync(`${LUA}include/${f}`, 'utf8'));
+    const shared = includes.flatMap((text) => [...text.matchAll(/^local function ([a-z_]+)/gm)].map((m) => m[1]));
+    expect(shared).toEqual(expect.arrayContaining(['bad', 'tag_of', 'meta_refusal', 'epoch_refusal']));
+    for (const file of readdirSync(LUA).filter((f) => f.endsWith('.lua'))) {
+      const own = readFileSync(`${LUA}${file}`, 'utf8');
+      for (const name of shared) expect(own, `${file} defines ${name}`).not.toMatch(new RegExp(`^local function ${name}\\b`, 'm'));
+      expect(own, file).not.toMatch(/^local OK\b/m);
+    }
+    for (const s of scriptSources().values()) expect(s.lua, s.name).not.toContain('--- @include');
+  });
+
+  it('refuses an include named twice or an include inside an include', () => {
+    const read = (name: string): string => (name === 'nested' ? '--- @include "a"\n' : `-- ${name}\n`);
+    expect(inlineIncludes('--- @include "a"\nreturn 1\n', read, 'x.lua')).toBe('-- a\nreturn 1\n');
+    expect(() => inlineIncludes('--- @include "a"\n--- @include "a"\n', read, 'x.lua')).toThrow(/twice/);
+    expect(() => inlineIncludes('--- @include "nested"\n', read, 'x.lua')).toThrow(/one level/);
   });
 
   it('maps every non-OK code to a typed, non-retriable error', () => {

@@ -74,7 +74,7 @@ export async function naiveProcessor(kafka: Kafka, config: WorkerConfig, tracker
       if (tracker.skip(topic, partition, message.offset)) return;
       const live = tracker.liveMode;
       const decoded = decodeBytes(message.value, typeOfTopic.get(topic) ?? null, rules, Date.now());
-      if (decoded.ok) await apply(decoded.input);
+      if (decoded.tag === 'input') await apply(decoded.input);
       else tracker.counters.rejected++; // a typical team logs and moves on
       tracker.done(1, live);
     },

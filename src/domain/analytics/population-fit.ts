@@ -4,8 +4,8 @@
  * like the models: times in one unit (α comes out in it), money in one unit
  * (v comes out in it). The domain's stored models use days and minor units.
  *
- * Summaries are kept in a compact column buffer (32 bytes per customer), so a
- * million customers read from Redis cost ~32 MB before aggregation.
+ * Summaries are kept in a compact column buffer (32 bytes per customer): that
+ * is all the memory a customer costs before aggregation.
  */
 import {
   DEFAULT_MIN_REPEAT_BUYERS,

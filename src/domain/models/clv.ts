@@ -19,8 +19,8 @@
  * coefficient computed once for all periods), so 12 monthly periods cost a few
  * single expectations, not twelve. Periods whose series would be long (z close
  * to 1: long horizons, young customers with few purchases) each take the 1−z
- * route instead, ~0.3–0.6 µs apiece: for a 10-year horizon prefer quarterly or
- * yearly periods. Numbers: benchmarks/models.bench.ts.
+ * route instead, which costs more per period: for a 10-year horizon prefer
+ * quarterly or yearly periods (`npm run bench:models` measures both).
  */
 import type { BgNbdParams } from './bgnbd.js';
 import { probabilityAlive } from './bgnbd.js';

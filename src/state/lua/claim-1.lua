@@ -12,7 +12,7 @@
              off:<topic> = next offset to consume, wm = watermark day, epoch
            {4, 'meta'}  WRONG_TYPE: KEYS[1] is not a hash (nothing written)
 ]]
-local OK, WRONG_TYPE = 0, 4
+--- @include "replies"
 
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind ~= 'hash' and kind ~= 'none' then

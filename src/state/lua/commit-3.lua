@@ -49,24 +49,12 @@
            {4, which}             WRONG_TYPE: a partition key has the wrong type
   Every reply but {0, 1} means nothing was written.
 ]]
-local OK, FENCED, NOT_CLAIMED, BAD_ARGUMENTS, WRONG_TYPE = 0, 1, 2, 3, 4
+--- @include "replies"
+--- @include "partition"
 local CHUNK = 200 -- pairs per ZADD/ZREM call: far below Lua's unpack limit
 
 local meta, outbox, timers = KEYS[1], KEYS[2], KEYS[3]
 local n = #ARGV
-
-local function bad(reason)
-  return {BAD_ARGUMENTS, reason}
-end
-
--- The text between the first '{' and the next '}' (what Redis Cluster hashes).
-local function tag_of(key)
-  local open = string.find(key, '{', 1, true)
-  if not open then return nil end
-  local close = string.find(key, '}', open + 1, true)
-  if not close or close == open + 1 then return nil end
-  return string.sub(key, open + 1, close - 1)
-end
 
 local function is_count(s)
   return s ~= nil and string.match(s, '^%d+$') ~= nil and #s <= 9
@@ -152,24 +140,22 @@ if i - 1 ~= n then
 end
 
 -- 2. Key types and the fence (no writes) ----------------------------------------
-local kind = redis.call('TYPE', meta).ok
-if kind == 'none' then return {NOT_CLAIMED} end
-if kind ~= 'hash' then return {WRONG_TYPE, 'meta'} end
-kind = redis.call('TYPE', outbox).ok
+local refusal = meta_refusal(meta)
+if refusal then return refusal end
+local kind = redis.call('TYPE', outbox).ok
 if kind ~= 'stream' and kind ~= 'none' then return {WRONG_TYPE, 'outbox'} end
 kind = redis.call('TYPE', timers).ok
 if kind ~= 'zset' and kind ~= 'none' then return {WRONG_TYPE, 'timers'} end
 
-local current = redis.call('HGET', meta, 'epoch')
-if not current then return {NOT_CLAIMED} end
-if current ~= epoch then return {FENCED, current} end
+refusal = epoch_refusal(meta, epoch)
+if refusal then return refusal end
 
 if rescoreAt ~= nil then
   kind = redis.call('TYPE', ARGV[rescoreAt]).ok
   if kind ~= 'list' and kind ~= 'none' then return {WRONG_TYPE, 'rescore'} end
   if redis.call('HGET', meta, 'rsv') ~= ARGV[rescoreAt + 1]
     or redis.call('LINDEX', ARGV[rescoreAt], 0) ~= ARGV[rescoreAt + 2] then
-    return {OK, 3}
+    return {OK, RESCORE_MOVED}
   end
 end
 
@@ -200,8 +186,8 @@ local function not_applied(outcome, values)
   end
   return reply
 end
-if nOffsets > 0 and #advance == 0 then return not_applied(0, stale) end
-if #covered > 0 then return not_applied(2, covered) end
+if nOffsets > 0 and #advance == 0 then return not_applied(ALREADY_COMMITTED, stale) end
+if #covered > 0 then return not_applied(OVERLAP, covered) end
 
 -- 3. Write ----------------------------------------------------------------------
 for _, j in ipairs(advance) do
@@ -255,4 +241,4 @@ if rescoreAt ~= nil then
   redis.call('LTRIM', ARGV[rescoreAt], tonumber(ARGV[rescoreAt + 3]), -1)
 end
 
-return {OK, 1}
+return {OK, APPLIED}

@@ -11,7 +11,7 @@
            {4, 'timers'} WRONG_TYPE: KEYS[1] is not a zset
   Read-only: a due customer stays in the set until a commit moves or removes it.
 ]]
-local OK, BAD_ARGUMENTS, WRONG_TYPE = 0, 3, 4
+--- @include "replies"
 
 local day = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])

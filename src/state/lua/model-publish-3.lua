@@ -16,22 +16,11 @@
            {4, which}          WRONG_TYPE: a model key holds another Redis type
   Every reply but {0} means nothing was written.
 ]]
-local OK, BAD_ARGUMENTS, WRONG_TYPE = 0, 3, 4
+--- @include "replies"
+--- @include "partition"
 
 local current, version_key, versions = KEYS[1], KEYS[2], KEYS[3]
 local n = #ARGV
-
-local function bad(reason)
-  return {BAD_ARGUMENTS, reason}
-end
-
-local function tag_of(key)
-  local open = string.find(key, '{', 1, true)
-  if not open then return nil end
-  local close = string.find(key, '}', open + 1, true)
-  if not close or close == open + 1 then return nil end
-  return string.sub(key, open + 1, close - 1)
-end
 
 -- 1. Validate (no writes) --------------------------------------------------------
 local tag = tag_of(current)

@@ -21,7 +21,7 @@
   are never reused (the stream keeps its last id even when empty; the key is never
   deleted), so a late ack cannot hit a newer entry.
 ]]
-local OK, BAD_ARGUMENTS, WRONG_TYPE = 0, 3, 4
+--- @include "replies"
 local outbox, meta = KEYS[1], KEYS[2]
 
 if #ARGV % 2 ~= 0 then

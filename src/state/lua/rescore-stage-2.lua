@@ -20,19 +20,12 @@
            {4, which}      WRONG_TYPE
   Every reply but {0, ...} means nothing was written.
 ]]
-local OK, FENCED, NOT_CLAIMED, BAD_ARGUMENTS, WRONG_TYPE = 0, 1, 2, 3, 4
+--- @include "replies"
+--- @include "partition"
 local CHUNK = 200 -- ids per RPUSH: far below Lua's unpack limit
 
 local meta, list = KEYS[1], KEYS[2]
 local n = #ARGV
-
-local function tag_of(key)
-  local open = string.find(key, '{', 1, true)
-  if not open then return nil end
-  local close = string.find(key, '}', open + 1, true)
-  if not close or close == open + 1 then return nil end
-  return string.sub(key, open + 1, close - 1)
-end
 
 if tag_of(meta) == nil or tag_of(list) ~= tag_of(meta) then return {BAD_ARGUMENTS, 'KEYS do not share one hash tag'} end
 if n < 4 then return {BAD_ARGUMENTS, 'missing epoch, version, first or last'} end
@@ -40,14 +33,12 @@ local epoch, version, first, last = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if version == '' then return {BAD_ARGUMENTS, 'empty version'} end
 if (first ~= '0' and first ~= '1') or (last ~= '0' and last ~= '1') then return {BAD_ARGUMENTS, 'first and last are 0 or 1'} end
 
-local kind = redis.call('TYPE', meta).ok
-if kind == 'none' then return {NOT_CLAIMED} end
-if kind ~= 'hash' then return {WRONG_TYPE, 'meta'} end
-kind = redis.call('TYPE', list).ok
+local refusal = meta_refusal(meta)
+if refusal then return refusal end
+local kind = redis.call('TYPE', list).ok
 if kind ~= 'list' and kind ~= 'none' then return {WRONG_TYPE, 'rescore'} end
-local current = redis.call('HGET', meta, 'epoch')
-if not current then return {NOT_CLAIMED} end
-if current ~= epoch then return {FENCED, current} end
+refusal = epoch_refusal(meta, epoch)
+if refusal then return refusal end
 
 if first == '1' then
   redis.call('HDEL', meta, 'rsv', 'rst')

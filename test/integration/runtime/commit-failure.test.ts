@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { RuntimeMetrics } from '../../../src/ops/metrics.js';
-import { runnerMetrics } from '../../../src/ops/runner-metrics.js';
+import { runnerMetrics } from '../../../src/service/runner-metrics.js';
 import { cleanupsAfterEach, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import { convergedEmissionDifferences, convergedStateDifferences, eventStream, produceAll, reference, runtimeFixture } from '../../support/runtime-harness.js';
 

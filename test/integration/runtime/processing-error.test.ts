@@ -11,9 +11,9 @@ import type { DomainConfig } from '../../../src/domain/config.js';
 import type { CustomerState } from '../../../src/domain/state.js';
 import { decodeBytes } from '../../../src/ingest/decode.js';
 import { partitionOfKey } from '../../../src/kafka/key-partition.js';
-import { MessageDecoder } from '../../../src/kafka/message-decoder.js';
+import { MessageDecoder } from '../../../src/ingest/message-decoder.js';
 import { RuntimeMetrics } from '../../../src/ops/metrics.js';
-import { runnerMetrics } from '../../../src/ops/runner-metrics.js';
+import { runnerMetrics } from '../../../src/service/runner-metrics.js';
 import { MemoryProcessor } from '../../../src/pipeline/memory-processor.js';
 import { StreamRunner } from '../../../src/service/stream-runner.js';
 import { cleanupsAfterEach, createTestKafka, describeWithInfra, waitFor, type InfraEndpoints } from '../../support/infra.js';
@@ -43,7 +43,7 @@ describeWithInfra('runtime processing errors', (infra: InfraEndpoints) => {
     const rules = ingestRulesFrom(t.settings);
     const decoded = messages
       .map((m, index) => ({ d: decodeBytes(m.value, m.type, rules, Date.now()), index, queue: INBOUND.indexOf(m.type) }))
-      .flatMap((x) => (x.d.ok ? [{ input: x.d.input, index: x.index, queue: x.queue }] : []))
+      .flatMap((x) => (x.d.tag === 'input' ? [{ input: x.d.input, index: x.index, queue: x.queue }] : []))
       .sort((a, b) => a.input.at - b.input.at || a.queue - b.queue || a.index - b.index);
     const replays = Array.from({ length: PARTITIONS }, () => new MemoryProcessor(ctx));
     let failing = 0;

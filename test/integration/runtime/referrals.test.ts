@@ -33,7 +33,7 @@ function replayByPartition(messages: readonly TestMessage[], settings: Settings)
   const decoded: { input: DomainInput; index: number; queue: number }[] = [];
   messages.forEach((m, index) => {
     const d = decodeBytes(m.value, m.type, rules, Date.now());
-    if (d.ok) decoded.push({ input: d.input, index, queue: INBOUND.indexOf(m.type) });
+    if (d.tag === 'input') decoded.push({ input: d.input, index, queue: INBOUND.indexOf(m.type) });
   });
   decoded.sort((a, b) => a.input.at - b.input.at || a.queue - b.queue || a.index - b.index);
   const partitions = Array.from({ length: PARTITIONS }, () => new TimedStates(ctx, () => undefined));

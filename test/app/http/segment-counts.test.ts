@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { CustomerState } from '../../src/domain/state.js';
-import { Cached } from '../../src/ops/cached.js';
-import { ScanSegmentCounts } from '../../src/ops/segment-counts.js';
-import { KeySpace } from '../../src/state/keys.js';
-import type { PartitionStore } from '../../src/state/store.js';
-import { heavyState, typicalState } from '../state/fixtures.js';
+import type { CustomerState } from '../../../src/domain/state.js';
+import { Cached } from '../../../src/app/http/cached.js';
+import { ScanSegmentCounts } from '../../../src/app/http/segment-counts.js';
+import { KeySpace } from '../../../src/state/keys.js';
+import type { PartitionStore } from '../../../src/state/store.js';
+import { heavyState, typicalState } from '../../state/fixtures.js';
 
 /** A standalone-Redis stand-in: SCAN pages over the keys of `states`, loadStates from the map. */
 function fakeStore(states: Map<string, CustomerState>, extraKeys: string[] = [], pageSize = 2) {

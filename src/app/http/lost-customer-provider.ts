@@ -5,11 +5,11 @@
  * per query for 5 minutes by default and concurrent requests share one
  * computation. A limit keeps memory O(limit) however many have left.
  */
-import { lostListJson, type LostListJson } from '../app/lost-customers.js';
-import { LostCustomerList, type LostMinLevel, type LostSortKey } from '../domain/reports/lost-customers.js';
-import { scanCustomerStates } from '../state/state-scan.js';
+import { lostListJson, type LostListJson } from '../lost-customers.js';
+import { LostCustomerList, type LostMinLevel, type LostSortKey } from '../../domain/reports/lost-customers.js';
+import { scanCustomerStates } from '../../state/state-scan.js';
 import { Cached } from './cached.js';
-import { dateParam, defaultReportDay, type StateReportsOptions } from './reports.js';
+import { dateParam, defaultReportDay, type StateReportsOptions } from './report-provider.js';
 
 export interface LostCustomersQuery {
   readonly as_of?: string;

@@ -3,11 +3,11 @@
  * `RunnerObserver` (what the runtime reports) and `RuntimeMetrics` (how it is
  * exposed), so neither knows the other's vocabulary.
  */
-import { ProcessingError } from '../service/partition-processor.js';
-import type { RunnerObserver } from '../service/stream-runner.js';
+import { ProcessingError } from './partition-processor.js';
+import type { RunnerObserver } from './stream-runner.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
 import { StateError } from '../state/errors.js';
-import type { RuntimeMetrics } from './metrics.js';
+import type { RuntimeMetrics } from '../ops/metrics.js';
 
 export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
   return {
@@ -25,9 +25,8 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
       metrics.batchCommitted(records.length, seconds);
       const processed = new Tally<string>();
       for (const { decoded, topic } of records) {
-        if ('kind' in decoded) processed.add(decoded.kind, decoded.kind);
-        else if (decoded.ok) processed.add(decoded.input.kind, decoded.input.kind);
-        else metrics.rejected(topic, decoded.rejection.code);
+        if (decoded.tag === 'rejected') metrics.rejected(topic, decoded.rejection.code);
+        else processed.add(decoded.input.kind, decoded.input.kind);
       }
       for (const failure of outcome.applied ? outcome.processingErrors : []) {
         processed.remove(failure.kind);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
 import { StateCodecError, StateError } from '../../src/state/errors.js';
-import { runnerMetrics } from '../../src/ops/runner-metrics.js';
+import { runnerMetrics } from '../../src/service/runner-metrics.js';
 import type { BatchOutcome, BatchRecord, SweepOutcome } from '../../src/service/partition-processor.js';
 
 const segment = { type: 'segment-changed', dimension: 'rfm_segment', to: 'champions' } as unknown as OutboundEvent;
@@ -92,9 +92,9 @@ describe('runnerMetrics', () => {
   it('adds up a batch: processed by type, rejections by topic and reason, transitions by dimension and target, relays by topic', async () => {
     const m = new RuntimeMetrics({ defaultMetrics: false });
     const observer = runnerMetrics(m);
-    const input = (kind: string): BatchRecord => ({ topic: `clv.${kind}`, decoded: { ok: true, input: { kind } } }) as unknown as BatchRecord;
-    const rejected = (topic: string, code: string): BatchRecord => ({ topic, decoded: { ok: false, rejection: { code } } }) as unknown as BatchRecord;
-    const cross = { topic: 'clv.internal', decoded: { kind: 'referral-credit' } } as unknown as BatchRecord;
+    const input = (kind: string): BatchRecord => ({ topic: `clv.${kind}`, decoded: { tag: 'input', input: { kind } } }) as unknown as BatchRecord;
+    const rejected = (topic: string, code: string): BatchRecord => ({ topic, decoded: { tag: 'rejected', rejection: { code } } }) as unknown as BatchRecord;
+    const cross = { topic: 'clv.internal', decoded: { tag: 'routed', input: { kind: 'referral-credit' } } } as unknown as BatchRecord;
     const records = [input('purchase'), input('purchase'), input('return'), cross, input('purchase'), rejected('clv.purchases', 'SCHEMA_INVALID'), rejected('clv.purchases', 'SCHEMA_INVALID'), rejected('clv.returns', 'UNKNOWN_CURRENCY')];
     const loyal = { type: 'segment-changed', dimension: 'rfm_segment', to: 'loyal' } as unknown as OutboundEvent;
     const quadrant = { type: 'segment-changed', dimension: 'value_quadrant', to: 'champions' } as unknown as OutboundEvent;

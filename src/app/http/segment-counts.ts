@@ -9,17 +9,16 @@
  * counts the *stored* segment values, i.e. what the last segment-changed /
  * churn-risk events said, not a re-evaluation.
  *
- * Cost: O(customers) on every refresh — every state crosses the network
- * (≈ 85 B typical) and is decoded (≈ 2 µs); a million customers is about 100 MB
- * and a few seconds. Redis stays responsive (SCAN and MGET of one page are short
+ * Cost: O(customers) on every refresh — every state crosses the network and is
+ * decoded, seconds per million customers (benchmarks/RESULTS.md). Redis stays responsive (SCAN and MGET of one page are short
  * commands) but the work is real, so the result is cached (default 60 s) and
  * concurrent requests share one scan. Counters maintained at commit time would
  * make this O(segments); the runtime may provide such a provider instead.
  */
-import { CHURN_LEVELS, SEGMENT_DIMENSIONS, type SegmentDimension } from '../contracts/segments.js';
-import type { CustomerState } from '../domain/state.js';
-import { scanCustomerStates } from '../state/state-scan.js';
-import type { PartitionStore } from '../state/store.js';
+import { CHURN_LEVELS, SEGMENT_DIMENSIONS, type SegmentDimension } from '../../contracts/segments.js';
+import type { CustomerState } from '../../domain/state.js';
+import { scanCustomerStates } from '../../state/state-scan.js';
+import type { PartitionStore } from '../../state/store.js';
 import { Cached } from './cached.js';
 
 export interface SegmentCounts {

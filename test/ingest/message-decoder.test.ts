@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createSchemaRegistry } from '../../src/kafka/client.js';
-import { MessageDecoder, RegistryUnavailableError } from '../../src/kafka/message-decoder.js';
+import { MessageDecoder, RegistryUnavailableError } from '../../src/ingest/message-decoder.js';
 import type { IngestRules } from '../../src/ingest/decode.js';
 
 const RULES: IngestRules = {

@@ -23,8 +23,8 @@
  * site stays available for timing higher-level operations.
  */
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../state/store.js';
-import { scriptSources } from '../state/scripts.js';
+import type { RedisClient } from './store.js';
+import { scriptSources } from './scripts.js';
 
 export interface RedisCommandObserver {
   redisCommand(command: string, seconds: number): void;

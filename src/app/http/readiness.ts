@@ -6,7 +6,7 @@
  * The runtime supplies the facts (it knows when the group is joined and which
  * model it holds); `createReadinessProbe` adds a bounded Redis PING.
  */
-import type { RedisClient } from '../state/store.js';
+import type { RedisClient } from '../../state/store.js';
 
 export interface ReadinessChecks {
   readonly kafkaGroupJoined: boolean;

@@ -14,7 +14,7 @@ import { fromAvro } from '../contracts/avro.js';
 import type { DeadLetterCode } from '../contracts/dead-letter.js';
 import type { InboundType } from '../contracts/inbound.js';
 import { TOPIC_CONTRACTS } from '../contracts/topics.js';
-import { decodeBytes, decodeValue, type Decoded, type IngestRules } from '../ingest/decode.js';
+import { decodeBytes, decodeValue, rejected, type EventDecoded, type IngestRules } from './decode.js';
 
 const MAGIC_BYTE = 0;
 const FRAME_HEADER = 5;
@@ -34,7 +34,7 @@ export class MessageDecoder {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async decode(value: Buffer | null, expected: InboundType): Promise<Decoded> {
+  async decode(value: Buffer | null, expected: InboundType): Promise<EventDecoded> {
     if (value === null || value.length === 0 || value[0] !== MAGIC_BYTE) {
       return decodeBytes(value, expected, this.rules, this.now());
     }
@@ -76,15 +76,12 @@ function contractOf(type: InboundType) {
   return contract;
 }
 
-function framing(message: string): Decoded {
-  return {
-    ok: false,
-    rejection: { code: 'bad_schema_registry_framing', message, issues: [{ field: '', rule: 'framing', message }] },
-  };
+function framing(message: string): EventDecoded {
+  return rejected({ code: 'bad_schema_registry_framing', message, issues: [{ field: '', rule: 'framing', message }] });
 }
 
-function registryRejection(code: DeadLetterCode, message: string): Decoded {
-  return { ok: false, rejection: { code, message, issues: [{ field: '', rule: 'schema_registry', message }] } };
+function registryRejection(code: DeadLetterCode, message: string): EventDecoded {
+  return rejected({ code, message, issues: [{ field: '', rule: 'schema_registry', message }] });
 }
 
 /** The client's validation error names the offending paths apart from its message. */

@@ -9,10 +9,10 @@
  * here instead of silently vanishing from the API.
  */
 import { z } from 'zod';
-import { CANCELLATION_REASONS } from '../contracts/inbound.js';
-import { LOST_MIN_LEVELS, LOST_SORT_KEYS } from '../domain/reports/lost-customers.js';
-import { customerId } from '../contracts/primitives.js';
-import { backtestComparisonSchema } from '../state/model-store.js';
+import { CANCELLATION_REASONS } from '../../contracts/inbound.js';
+import { LOST_MIN_LEVELS, LOST_SORT_KEYS } from '../../domain/reports/lost-customers.js';
+import { customerId } from '../../contracts/primitives.js';
+import { backtestComparisonSchema } from '../../state/model-store.js';
 import {
   ACCOUNT_STATUSES,
   CHURN_LEVELS,
@@ -23,7 +23,7 @@ import {
   SEGMENT_DIMENSIONS,
   VALUE_QUADRANTS,
   P_ALIVE_REASONS,
-} from '../contracts/segments.js';
+} from '../../contracts/segments.js';
 
 const money = z.string().describe('Decimal amount of the base currency, e.g. "123.45".');
 const date = z.string().describe('Calendar date, YYYY-MM-DD.');

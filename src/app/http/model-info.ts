@@ -6,9 +6,9 @@
  * version. Parameters are in the units the domain uses (days; money in minor
  * units of the base currency).
  */
-import { purchaseModelOf, type ModelSnapshot } from '../domain/model-snapshot.js';
-import { modelExpectedPurchases, parameterNames, parameterVector, standardErrorsOf } from '../domain/models/index.js';
-import type { PublishedModel } from '../state/model-store.js';
+import { purchaseModelOf, type ModelSnapshot } from '../../domain/model-snapshot.js';
+import { modelExpectedPurchases, parameterNames, parameterVector, standardErrorsOf } from '../../domain/models/index.js';
+import type { PublishedModel } from '../../state/model-store.js';
 
 /** Days of the expected-purchases curve: weekly for a year. */
 const CURVE_DAYS = Array.from({ length: 53 }, (_, week) => week * 7);

@@ -5,11 +5,11 @@
  * writes it to schemas/openapi.json; a test checks the file is current.
  */
 import { Registry } from 'prom-client';
-import { defaultDomainConfig } from '../domain/config.js';
-import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
-import type { PartitionStore } from '../state/store.js';
+import { defaultDomainConfig } from '../../domain/config.js';
+import { UNFITTED_MODEL } from '../../domain/model-snapshot.js';
+import type { PartitionStore } from '../../state/store.js';
 import { createHttpServer } from './http-server.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../../ops/logger.js';
 
 /** The document as the server publishes it at `/openapi.json`. */
 export async function openApiDocument(version: string): Promise<Record<string, unknown>> {

@@ -7,7 +7,7 @@ import type { InboundEvent } from '../contracts/inbound.js';
 import { internalSchema, type InternalRecord, type Reroute } from '../contracts/internal.js';
 import type { CrossCustomerInput } from '../domain/apply.js';
 import { DAY_MS, localDayOf } from '../domain/time.js';
-import { decodeValue, utf8Text, type Decoded, type IngestRules } from '../ingest/decode.js';
+import { decodeValue, rejected, routed, utf8Text, type Decoded, type IngestRules } from './decode.js';
 
 const MINUTE_MS = 60_000;
 const MAX_OFFSET_MS = 14 * 60 * MINUTE_MS;
@@ -67,40 +67,40 @@ export function isoOnDay(at: number, day: number): string {
  * again (the owner's rules decide, exactly as if it had arrived on its own
  * partition). A record that fails its contract is a rejection like any other.
  */
-export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: number): Decoded | CrossCustomerInput {
+export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: number): Decoded {
   const text = utf8Text(bytes ?? Buffer.alloc(0));
   if (text === null) {
     const message = 'internal record is not valid UTF-8';
-    return { ok: false, rejection: { code: 'invalid_utf8', message, issues: [{ field: '', rule: 'utf8', message }] } };
+    return rejected({ code: 'invalid_utf8', message, issues: [{ field: '', rule: 'utf8', message }] });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
     const message = `internal record is not valid JSON: ${(cause as Error).message}`;
-    return { ok: false, rejection: { code: 'malformed_json', message, issues: [{ field: '', rule: 'json', message }] } };
+    return rejected({ code: 'malformed_json', message, issues: [{ field: '', rule: 'json', message }] });
   }
   const parsed = internalSchema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.'), rule: i.code, message: i.message }));
     const message = `invalid internal record: ${issues.map((i) => `${i.field || '(record)'}: ${i.message}`).join('; ')}`;
-    return { ok: false, rejection: { code: 'invalid_event', message, issues } };
+    return rejected({ code: 'invalid_event', message, issues });
   }
   const record = parsed.data;
   switch (record.kind) {
     case 'reroute':
       return decodeValue(record.payload, null, rules, nowMs);
     case 'referral_attributed':
-      return {
+      return routed({
         kind: 'referral_attributed',
         eventId: record.event_id,
         customerId: record.target_customer_id,
         referrerId: record.referrer_customer_id,
         at: Date.parse(record.occurred_at),
         day: localDayOf(record.occurred_at),
-      };
+      });
     case 'referral_credit':
-      return {
+      return routed({
         kind: 'referral_credit',
         eventId: record.event_id,
         customerId: record.target_customer_id,
@@ -111,6 +111,6 @@ export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: 
         sequence: record.sequence ?? null,
         at: Date.parse(record.occurred_at),
         day: localDayOf(record.occurred_at),
-      };
+      });
   }
 }

@@ -40,14 +40,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { customerDetails } from '../app/customer-details.js';
-import { lostListCsvFromJson } from '../app/lost-customers.js';
-import { lookupCustomer } from '../app/customer-lookup.js';
-import type { DomainConfig } from '../domain/config.js';
-import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { StateError } from '../state/errors.js';
-import type { PublishedModel } from '../state/model-store.js';
-import type { PartitionStore } from '../state/store.js';
+import { customerDetails } from '../customer-details.js';
+import { lostListCsvFromJson } from '../lost-customers.js';
+import { lookupCustomer } from '../customer-lookup.js';
+import type { DomainConfig } from '../../domain/config.js';
+import type { ModelSnapshot } from '../../domain/model-snapshot.js';
+import { StateError } from '../../state/errors.js';
+import type { PublishedModel } from '../../state/model-store.js';
+import type { PartitionStore } from '../../state/store.js';
 import {
   customerDetailsSchema,
   customerParamsSchema,
@@ -67,14 +67,14 @@ import {
   type ServiceStatus,
 } from './http-schemas.js';
 import { consoleDirectory } from './console-assets.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../../ops/logger.js';
 import { modelInfo } from './model-info.js';
 import { readinessReport, type ReadinessProbe, type ReadinessReport } from './readiness.js';
-import type { LostCustomersProvider } from './lost-customers.js';
-import type { ReportProvider } from './reports.js';
+import type { LostCustomersProvider } from './lost-customer-provider.js';
+import type { ReportProvider } from './report-provider.js';
 import { ScanSegmentCounts, type SegmentCountsProvider } from './segment-counts.js';
 
-export { ReportRequestError, type ReportProvider } from './reports.js';
+export { ReportRequestError, type ReportProvider } from './report-provider.js';
 
 export interface HttpServerOptions {
   readonly logger: Logger;

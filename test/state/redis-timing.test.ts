@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { instrumentRedis } from '../../src/ops/redis-timing.js';
+import { instrumentRedis } from '../../src/state/redis-timing.js';
 import { registerScripts, scriptSources } from '../../src/state/scripts.js';
 
 // A client that never connects: every command fails at once (no offline queue),

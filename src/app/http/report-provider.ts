@@ -12,15 +12,15 @@
  * it: O(customers), seconds per million. Results are cached per query for
  * 5 minutes by default and concurrent requests share one computation.
  */
-import { reportJson } from '../app/report.js';
-import { watermarkDay } from '../app/customer-lookup.js';
-import type { DomainConfig } from '../domain/config.js';
-import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import { PopulationReporter, retentionWindowDays } from '../domain/reports/population-report.js';
-import { RetentionCounter } from '../domain/reports/retention.js';
-import { dayToDate, localDayOf } from '../domain/time.js';
-import { scanCustomerStates } from '../state/state-scan.js';
-import type { PartitionStore } from '../state/store.js';
+import { reportJson } from '../report.js';
+import { watermarkDay } from '../customer-lookup.js';
+import type { DomainConfig } from '../../domain/config.js';
+import type { ModelSnapshot } from '../../domain/model-snapshot.js';
+import { PopulationReporter, retentionWindowDays } from '../../domain/reports/population-report.js';
+import { RetentionCounter } from '../../domain/reports/retention.js';
+import { dayToDate, localDayOf } from '../../domain/time.js';
+import { scanCustomerStates } from '../../state/state-scan.js';
+import type { PartitionStore } from '../../state/store.js';
 import { Cached } from './cached.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { internalSchema } from '../../src/contracts/internal.js';
 import { DAY_MS, localDayOf } from '../../src/domain/time.js';
-import { internalRecordOf, isoOnDay } from '../../src/service/internal-wire.js';
+import { internalRecordOf, isoOnDay } from '../../src/ingest/internal-wire.js';
 
 describe('internal-wire', () => {
   it('a referral credit keeps its value and whether it made the referral successful', () => {

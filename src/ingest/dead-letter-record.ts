@@ -4,7 +4,7 @@
  */
 import type { IHeaders } from 'kafkajs';
 import type { DeadLetterRecord } from '../contracts/dead-letter.js';
-import type { Rejection } from '../ingest/decode.js';
+import type { Rejection } from './decode.js';
 
 export interface SourceMessage {
   readonly topic: string;

@@ -67,18 +67,22 @@ export class LagSampler {
 
 /**
  * Samples every `intervalMs` (a round still running is not overlapped) until the
- * returned function is called. Failures go to `onError` and the next round tries again.
+ * returned function is called. Failures go to `onError` and the next round tries
+ * again. The returned stop resolves once a round in flight has ended, so the
+ * caller may then close what the rounds use (the admin client, Redis).
  */
-export function sampleLagEvery(sampler: LagSampler, intervalMs: number, onError: (error: unknown) => void): () => void {
-  let running = false;
+export function sampleLagEvery(sampler: LagSampler, intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
+  let running: Promise<void> | null = null;
   const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sampler
+    if (running !== null) return;
+    running = sampler
       .sample()
       .catch(onError)
-      .finally(() => (running = false));
+      .finally(() => (running = null));
   }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
