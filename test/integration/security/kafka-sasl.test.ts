@@ -262,7 +262,7 @@ describeWithInfra('Kafka over SASL_SSL with the documented ACLs', (_infra: Infra
     ['Write on the segment-changed topic', { dropped: topicNamed('.segment-changed'), named: /clvtest-noacl-\S+\.segment-changed \(needs Write\).*not authorized/, code: 2 }],
     // Visible (Read, or an operator's Describe) but not writable: refused at the first write, which ends run (exit 1).
     ['Write on the internal topic', { dropped: (acl) => topicNamed('.internal')(acl) && operation(AclOperationTypes.WRITE)(acl), named: /lacks Write on topic 'clvtest-noacl-[^']+\.internal'/, code: 1, events: true }],
-    ['Write on the dead-letter topic', { dropped: topicNamed('.dead-letter'), extra: describeOn('TOPIC_DEAD_LETTER'), named: /lacks Write on (topic|one of the topics [^;]*)'clvtest-noacl-[^']+\.dead-letter'/, code: 1, events: true }],
+    ['Write on the dead-letter topic', { dropped: topicNamed('.dead-letter'), extra: describeOn('TOPIC_DEAD_LETTER'), named: /lacks Write on (topic |one of the topics [^;]*)'clvtest-noacl-[^']+\.dead-letter'/, code: 1, events: true }],
     ['Read on the internal topic', { dropped: (acl) => topicNamed('.internal')(acl) && operation(AclOperationTypes.READ)(acl), named: /lacks Read on topic 'clvtest-noacl-[^']+\.internal'/, code: 1, events: true }],
   ];
 
