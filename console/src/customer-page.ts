@@ -11,7 +11,7 @@ import { formatValue, h, label } from './dom.js';
 
 /** Figures shown together; the rest of the view's fields go under "More". */
 const GROUPS: readonly { id: string; title: string; fields: readonly string[] }[] = [
-  { id: 'value', title: 'Value', fields: ['clv_historic', 'clv_predicted_year', 'clv_predicted', 'clv_total', 'monetary', 'gross_revenue', 'refunds', 'discounts', 'contribution_margin', 'referral_value'] },
+  { id: 'value', title: 'Value', fields: ['clv_historic', 'clv_predicted_year', 'clv_predicted_year_low', 'clv_predicted_year_high', 'clv_predicted', 'clv_predicted_low', 'clv_predicted_high', 'clv_total', 'monetary', 'gross_revenue', 'refunds', 'discounts', 'contribution_margin', 'referral_value'] },
   {
     id: 'forecast',
     title: 'Forecast',
@@ -19,8 +19,15 @@ const GROUPS: readonly { id: string; title: string; fields: readonly string[] }[
       'p_alive',
       'p_alive_reason',
       'expected_purchases_30d',
+      'expected_purchases_30d_low',
+      'expected_purchases_30d_high',
       'expected_purchases_90d',
+      'expected_purchases_90d_low',
+      'expected_purchases_90d_high',
       'expected_purchases_365d',
+      'expected_purchases_365d_low',
+      'expected_purchases_365d_high',
+      'prediction_interval_level',
       'next_purchase_expected',
       'next_purchase_median_days',
       'mean_days_between_purchases',

@@ -35,9 +35,15 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
   const cleanups = cleanupsAfterEach();
 
   /** Waits until more records than `from` are stored; resolves with the seconds it took. */
-  const resumed = async (stored: () => Promise<number>, from: number, what: string): Promise<number> => {
+  const resumed = async (stored: () => Promise<number>, from: number, what: string, status?: () => unknown): Promise<number> => {
     const t0 = performance.now();
-    await waitFor(async () => (await stored()) > from, { timeoutMs: 120_000, intervalMs: 50, what });
+    try {
+      await waitFor(async () => (await stored()) > from, { timeoutMs: 120_000, intervalMs: 50, what });
+    } catch (error) {
+      // A slow catch-up and a stall look alike from the count alone: say where it stood.
+      console.log(`[broker-faults] ${what}: ${await stored()} of ${from + 1} stored; runner ${JSON.stringify(status?.())}`);
+      throw error;
+    }
     return (performance.now() - t0) / 1000;
   };
 
@@ -98,7 +104,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
     const atKill = await t.stored();
     expect(atKill, 'the kill landed with records left to consume').toBeLessThan(t.messages.length);
     await nodes.restart(1);
-    const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed through the restarted broker');
+    const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed through the restarted broker', () => ({ ...t.runner.status(), consumerRestarts: t.restartErrors() }));
     console.log(`[broker-faults] one broker: the stream was consumed to its end ${seconds.toFixed(1)} s after the restarted node logged its start; consumer restarts: ${t.consumerRestarts()}`);
     await expectExact(t, infra);
   });
@@ -125,7 +131,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       await nodes.kill(coordinator);
       const atKill = await t.stored();
       expect(atKill, 'the kill landed with records left to consume').toBeLessThan(t.messages.length);
-      const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed after the coordinator was lost');
+      const seconds = await resumed(t.stored, t.messages.length - 1, 'the whole stream consumed after the coordinator was lost', () => ({ ...t.runner.status(), consumerRestarts: t.restartErrors() }));
       console.log(`[broker-faults] 3 brokers: the stream was consumed to its end ${seconds.toFixed(1)} s after the group coordinator (node ${coordinator}) was killed; consumer restarts: ${t.consumerRestarts()}`);
       await nodes.restart(coordinator);
       expect(t.restartErrors(), 'the errors kafkajs restarted the consumer on').toEqual([]);
