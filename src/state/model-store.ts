@@ -42,7 +42,7 @@ export interface ModelDiagnostics {
   /** Customers in the fit and, of them, repeat buyers. */
   readonly customers: number;
   readonly repeatBuyers: number;
-  /** BG/NBD log-likelihood (times in days), optimiser iterations and convergence. */
+  /** The published purchase model's log-likelihood (BG/NBD, modified BG/NBD or Pareto/NBD; times in days), optimiser iterations and convergence. */
   readonly logLikelihood: number;
   readonly iterations: number;
   readonly converged: boolean;

@@ -90,7 +90,34 @@ export async function createTopicSet(infra: InfraEndpoints, partitions: number, 
   } finally {
     await admin.disconnect();
   }
-  return { ...set, all: plan.map((t) => t.name) };
+  const all = plan.map((t) => t.name);
+  if (infra.kafkaBrokers.length > 1) await untilEveryBrokerKnows(infra, all);
+  return { ...set, all };
+}
+
+/**
+ * On a cluster the controller has created the topics before every broker has
+ * learnt of them; a client that asks such a broker for their metadata is told
+ * "This server does not host this topic-partition". Ask each broker in turn
+ * until each one answers with a leader for every partition.
+ */
+async function untilEveryBrokerKnows(infra: InfraEndpoints, topics: readonly string[]): Promise<void> {
+  for (const broker of infra.kafkaBrokers) {
+    const admin = createTestKafka({ ...infra, kafkaBrokers: [broker] }).admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        () =>
+          admin.fetchTopicMetadata({ topics: [...topics] }).then(
+            (m) => m.topics.length === topics.length && m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+            () => false,
+          ),
+        { timeoutMs: 60_000, what: `broker ${broker} to know the new topics` },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }
 
 export async function deleteTopicSet(infra: InfraEndpoints, set: TopicSet): Promise<void> {
