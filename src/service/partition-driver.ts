@@ -66,7 +66,7 @@ export interface DriverOptions {
   /** Asks for a relay pass of the task's outbox. */
   readonly relay?: (task: PartitionTask) => void;
   /** Another owner claimed the partition: the task is no longer ours. */
-  readonly fenced: (task: PartitionTask) => void;
+  readonly fenced: (task: PartitionTask, error: FencedError) => void;
   /** The latest error, for the owner's status. */
   readonly noteError?: (error: unknown) => void;
 }
@@ -145,7 +145,7 @@ export class PartitionDriver {
         sleep: (ms, signal) => this.options.scheduler.sleep(ms, signal),
         onFailure: (error) => {
           if (error instanceof FencedError) {
-            this.options.fenced(task);
+            this.options.fenced(task, error);
             return 'give-up';
           }
           if (error instanceof OffsetOverlapError) {
@@ -165,7 +165,7 @@ export class PartitionDriver {
       },
     );
     // Every record of the batch was stored already: nothing to commit, nothing lost.
-    if (!result.done) return records.length === 0 && !task.closed;
+    if (!result.done) return records.length === 0;
     const outcome = result.value;
     task.watermarkDay = outcome.watermarkDay;
     for (const failure of outcome.processingErrors) {
@@ -245,7 +245,7 @@ export class PartitionDriver {
       return outcome;
     } catch (error) {
       if (!(error instanceof FencedError)) throw error;
-      this.options.fenced(task);
+      this.options.fenced(task, error);
       return null;
     }
   }
