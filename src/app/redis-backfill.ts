@@ -1,13 +1,14 @@
 /**
  * `clvstream replay --state redis://…`: back-fills history from a JSON-lines
- * file straight into the service's Redis state, through the same partition step
- * the service runs (PartitionProcessor: claim, load, reduce, fenced commit), so
- * the result is the one consuming the same events from Kafka would give:
+ * file straight into the service's Redis state, through the partition driver
+ * the service runs (service/partition-driver.ts: batches taken off a merge,
+ * each loaded, reduced and committed fenced through PartitionProcessor; sweep
+ * rounds), so the result is the one consuming the same events from Kafka would give:
  *
  * - each event goes to the partition its customer id hashes to;
  * - within a partition, events are taken in the merge's order: event time, then
- *   the topic rank of its type, then file order (the order a producer writing
- *   the file in order gives each topic-partition);
+ *   the topic rank of its type, then file order (each type is one merge queue,
+ *   sorted by event time and file order before it is pushed);
  * - cross-partition records (referral effects) are taken from the outbox and
  *   fed to their target partition, as the internal topic would deliver them;
  * - checks due by the end are swept, as the service's sweeper would.
@@ -19,13 +20,18 @@
  * the service is stopped.
  */
 import type { Readable } from 'node:stream';
+import { pino } from 'pino';
 import type { DeadLetterCode } from '../contracts/dead-letter.js';
 import { INBOUND_TYPES } from '../contracts/inbound.js';
 import type { ReduceContext } from '../domain/reducer.js';
 import { decodeBytes, type IngestRules } from '../ingest/decode.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { decodeInternal } from '../ingest/internal-wire.js';
+import type { MergeRecord } from '../pipeline/partition-merge.js';
+import { PartitionDriver, type DriverSource } from '../service/partition-driver.js';
 import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../service/partition-processor.js';
+import { PartitionTask } from '../service/partition-task.js';
+import type { FencedError } from '../state/errors.js';
 import type { PartitionStore } from '../state/store.js';
 import { byteLines, deadLetterValue, isBlank } from './byte-lines.js';
 import type { LineOutput } from './line-output.js';
@@ -58,11 +64,14 @@ export interface BackfillSummary {
   partitions: number;
 }
 
-interface Pending {
-  readonly at: number;
-  readonly rank: number;
-  readonly record: BatchRecord;
-}
+/** One merge queue per inbound type, in topic rank order, and one for the internal records. */
+const QUEUES: readonly DriverSource[] = [...INBOUND_TYPES, 'internal'].map((name, queue) => ({ topic: name, queue }));
+const INTERNAL_QUEUE = INBOUND_TYPES.length;
+/** Due customers per sweep round. */
+const SWEEP_ROUND_CUSTOMERS = 1_000;
+/** A bound on sweep rounds per partition (each round takes up to SWEEP_ROUND_CUSTOMERS customers). */
+const MAX_SWEEP_ROUNDS = 100_000;
+const silent = pino({ enabled: false });
 
 /** Pages through an outbox, at most this many entries per read. */
 const OUTBOX_PAGE = 1_000;
@@ -81,7 +90,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     outbox_waiting: 0,
     partitions: options.partitionCount,
   };
-  const byPartition = new Map<number, Pending[]>();
+  const byPartition = new Map<number, Map<number, MergeRecord<BatchRecord>[]>>();
   for await (const line of byteLines(options.input)) {
     const offset = BigInt(summary.lines);
     summary.lines++;
@@ -95,9 +104,12 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     }
     const p = partitionOfKey(decoded.input.customerId, options.partitionCount);
     const message = { topic, partition: p, offset: offset.toString(), timestamp: null, key: Buffer.from(decoded.input.customerId), value, headers: undefined };
-    const list = byPartition.get(p) ?? [];
-    list.push({ at: decoded.input.at, rank: INBOUND_TYPES.indexOf(decoded.event.type), record: { topic, offset, decoded, message } });
-    byPartition.set(p, list);
+    const queues = byPartition.get(p) ?? new Map<number, MergeRecord<BatchRecord>[]>();
+    const queue = INBOUND_TYPES.indexOf(decoded.event.type);
+    const list = queues.get(queue) ?? [];
+    list.push({ queue, offset, time: decoded.input.at, item: { topic, offset, decoded, message } });
+    queues.set(queue, list);
+    byPartition.set(p, queues);
   }
   await options.deadLetters.close();
 
@@ -108,27 +120,60 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     version: options.version,
     now: () => options.nowMs,
   });
-  const claims = new Map<number, { epoch: number; watermark: number | null }>();
+  // Claiming fenced any earlier owner; being fenced in turn means a service started meanwhile.
+  const lost: { fenced: FencedError | null } = { fenced: null };
+  const driver = new PartitionDriver({
+    processor: () => processor,
+    context: () => options.ctx,
+    policy: {
+      batchMaxRecords: options.batchSize ?? 5_000,
+      lingerMs: 0,
+      idleWatermarkMs: 0,
+      sweepRoundCustomers: SWEEP_ROUND_CUSTOMERS,
+      // The file's checks are swept once, after every batch (below).
+      sweepOnNewDay: false,
+      // A failed commit ends the back-fill: it is run again by hand, and resumes from the stored offsets.
+      retryCommits: false,
+    },
+    scheduler: { now: () => options.nowMs, after: noTimers, sleep: noTimers },
+    sources: () => QUEUES,
+    logger: silent,
+    observer: {
+      batchCommitted(_p, records, outcome) {
+        summary.timers_fired += outcome.timersFired;
+        if (outcome.applied) summary.applied += records.length;
+        else summary.already_stored += records.length;
+      },
+      recordsSkipped(_topic, _p, reason, count) {
+        if (reason === 'already_stored') summary.already_stored += count;
+      },
+    },
+    accepting: () => true,
+    running: () => false,
+    fenced: (_task, error) => (lost.fenced = error),
+  });
+  const tasks = new Map<number, PartitionTask>();
   for (let p = 0; p < options.partitionCount; p++) {
     const claim = await options.store.claim(p);
-    claims.set(p, { epoch: claim.epoch, watermark: claim.watermarkDay });
+    const task = new PartitionTask(p, QUEUES.length, 0, options.nowMs);
+    task.epoch = claim.epoch;
+    task.watermarkDay = claim.watermarkDay;
+    for (const { queue } of QUEUES) task.merge.setCaughtUp(queue, true);
+    tasks.set(p, task);
   }
-  const batchSize = options.batchSize ?? 5_000;
-  const run = async (p: number, records: BatchRecord[]): Promise<void> => {
-    const claim = claims.get(p) as { epoch: number; watermark: number | null };
-    for (let i = 0; i < records.length; i += batchSize) {
-      const outcome = await processor.processBatch(p, claim.epoch, claim.watermark, records.slice(i, i + batchSize));
-      claim.watermark = outcome.watermarkDay;
-      summary.timers_fired += outcome.timersFired;
-      const count = Math.min(batchSize, records.length - i);
-      if (outcome.applied) summary.applied += count;
-      else summary.already_stored += count;
-    }
+  /** Drives p's merge to empty: batches in merge order, committed through the driver. */
+  const drive = async (p: number): Promise<void> => {
+    const task = tasks.get(p) as PartitionTask;
+    await driver.drain(task);
+    if (lost.fenced !== null) throw lost.fenced;
   };
 
-  for (const [p, list] of byPartition) {
-    list.sort((a, b) => a.at - b.at || a.rank - b.rank || (a.record.offset < b.record.offset ? -1 : 1));
-    await run(p, list.map((x) => x.record));
+  // Each queue is sorted by (event time, file order), so the merge of the
+  // type queues takes events by event time, then type rank, then file order.
+  for (const [p, queues] of byPartition) {
+    const task = tasks.get(p) as PartitionTask;
+    for (const [queue, records] of queues) task.merge.push(queue, records.sort(byTimeThenOffset), true);
+    await drive(p);
   }
 
   // The internal topic, in-process: take cross-partition records out of the
@@ -139,7 +184,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   let internalOffset = 0n;
   const readUpTo = new Map<number, string>();
   for (let round = 0; round < MAX_INTERNAL_ROUNDS; round++) {
-    const routed = new Map<number, BatchRecord[]>();
+    const routed = new Map<number, MergeRecord<BatchRecord>[]>();
     for (let p = 0; p < options.partitionCount; p++) {
       for (;;) {
         const { entries, refs, more } = await options.store.readOutbox(p, OUTBOX_PAGE, readUpTo.get(p));
@@ -154,7 +199,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
           const offset = internalOffset++;
           const message = { topic: `${topic}:internal`, partition: target, offset: offset.toString(), timestamp: null, key: Buffer.from(entry.key), value: entry.value, headers: undefined };
           const list = routed.get(target) ?? [];
-          list.push({ topic: `${topic}:internal`, offset, decoded, message });
+          list.push({ queue: INTERNAL_QUEUE, offset, time: decoded.at ?? -Infinity, item: { topic: `${topic}:internal`, offset, decoded, message } });
           routed.set(target, list);
         }
         await options.store.ackOutbox(
@@ -167,21 +212,30 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     if (routed.size === 0) break;
     for (const [p, records] of routed) {
       summary.internal_records += records.length;
-      const time = (r: BatchRecord): number => r.decoded.at ?? -Infinity;
-      records.sort((a, b) => time(a) - time(b) || (a.offset < b.offset ? -1 : 1));
-      await run(p, records);
+      (tasks.get(p) as PartitionTask).merge.push(INTERNAL_QUEUE, records.sort(byTimeThenOffset), true);
+      await drive(p);
     }
   }
 
   // The sweeper: checks of customers the last batches did not touch.
-  for (const [p, claim] of claims) {
-    if (claim.watermark === null) continue;
-    for (let round = 0; round < 100_000; round++) {
-      const outcome = await processor.sweep(p, claim.epoch, claim.watermark);
+  for (const [p, task] of tasks) {
+    for (let round = 0; round < MAX_SWEEP_ROUNDS; round++) {
+      const outcome = await driver.sweep(task);
+      if (lost.fenced !== null) throw lost.fenced;
+      if (outcome === null) break;
       summary.timers_fired += outcome.timersFired;
       if (!outcome.more) break;
     }
     summary.outbox_waiting += await options.store.outboxLength(p);
   }
   return summary;
+}
+
+function byTimeThenOffset(a: MergeRecord<BatchRecord>, b: MergeRecord<BatchRecord>): number {
+  return a.time - b.time || (a.offset < b.offset ? -1 : 1);
+}
+
+/** The back-fill never waits: its merge queues are complete from the start, and a failed commit is not retried. */
+function noTimers(): never {
+  throw new Error('the back-fill schedules no timers');
 }

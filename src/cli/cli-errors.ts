@@ -9,7 +9,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { StateAccessError } from '../state/access-check.js';
-import { FatalRunnerError } from '../service/stream-runner.js';
+import { FatalRunnerError } from '../service/fatal-runner-error.js';
 import { TopologyError } from '../service/topology.js';
 import { RuntimeFailure } from './runtime-failure.js';
 import { TopicLayoutError, TopicsCommandError } from './topics-command.js';

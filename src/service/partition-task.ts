@@ -7,6 +7,7 @@
  */
 import { PartitionMerge } from '../pipeline/partition-merge.js';
 import type { BatchRecord } from './partition-processor.js';
+import { systemScheduler, type Scheduler } from './scheduler.js';
 
 export class PartitionTask {
   epoch = 0;
@@ -32,13 +33,15 @@ export class PartitionTask {
   private readonly abort = new AbortController();
   private chain: Promise<void> = Promise.resolve();
   private queued = new Set<string>();
-  private linger: NodeJS.Timeout | null = null;
+  /** Cancels the waiting linger call, if one waits. */
+  private linger: (() => void) | null = null;
 
   constructor(
     readonly partition: number,
     queueCount: number,
     mergeMaxWaitMs: number,
     nowMs: number,
+    private readonly scheduler: Scheduler = systemScheduler(),
   ) {
     this.merge = new PartitionMerge(queueCount, mergeMaxWaitMs);
     this.lastInputWallMs = nowMs;
@@ -60,7 +63,7 @@ export class PartitionTask {
 
   /** The partition is no longer ours (revoked, fenced or shutting down): stop all work on it. */
   close(): void {
-    if (this.linger !== null) clearTimeout(this.linger);
+    this.linger?.();
     this.linger = null;
     this.abort.abort();
     this.settleReady(false);
@@ -89,10 +92,10 @@ export class PartitionTask {
    */
   lingerThen(ms: number, then: () => void): void {
     if (this.linger !== null || this.closed) return;
-    this.linger = setTimeout(() => {
+    this.linger = this.scheduler.after(ms, () => {
       this.linger = null;
       if (!this.closed) then();
-    }, ms);
+    });
   }
 
   /** Resolves when the work queued so far has finished. */

@@ -4,7 +4,7 @@
  * exposed), so neither knows the other's vocabulary.
  */
 import { ProcessingError } from './partition-processor.js';
-import type { RunnerObserver } from './stream-runner.js';
+import type { RunnerObserver } from './runner-observer.js';
 import type { OutboundEvent } from '../contracts/outbound.js';
 import { StateError } from '../state/errors.js';
 import type { RuntimeMetrics } from '../ops/metrics.js';

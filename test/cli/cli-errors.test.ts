@@ -5,7 +5,7 @@ import { EXIT, failureOf } from '../../src/cli/cli-errors.js';
 import { kafkaUnreachableMessage } from '../../src/cli/kafka-unreachable.js';
 import { RuntimeFailure } from '../../src/cli/runtime-failure.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { FatalRunnerError } from '../../src/service/stream-runner.js';
+import { FatalRunnerError } from '../../src/service/fatal-runner-error.js';
 
 const errno = (code: string, path: string) => Object.assign(new Error(`${code}: x, open '${path}'`), { code, path, errno: -2, syscall: 'open' });
 

@@ -45,4 +45,14 @@ describe('layers that only point down', () => {
     expect(await messagesFor('src/service/probe.ts', "import { k } from '../state/keys.js';\nimport { w } from './partition-processor.js';\nexport const j = [k, w];\n")).toEqual([]);
     expect(await messagesFor('src/app/http/probe.ts', "import { c } from '../customer-lookup.js';\nimport { d } from '../../domain/config.js';\nexport const e = [c, d];\n")).toEqual([]);
   });
+
+  it('keeps the partition driver free of a Kafka client, and only it among the service files', async () => {
+    expect(await messagesFor('src/service/partition-driver.ts', "import type { Consumer } from 'kafkajs';\nexport type C = Consumer;\n"))
+      .toEqual([expect.stringContaining('the partition driver takes no Kafka client')]);
+    expect(await messagesFor('src/service/partition-driver.ts', "import { partitionOfKey } from '../kafka/key-partition.js';\nexport const f = partitionOfKey;\n"))
+      .toEqual([expect.stringContaining('the partition driver takes no Kafka client')]);
+    expect(await messagesFor('src/service/partition-driver.ts', "import { x } from '../app/replay.js';\nexport const y = x;\n"))
+      .toEqual([expect.stringContaining('src/service sits below')]);
+    expect(await messagesFor('src/service/fetch-intake.ts', "import type { Consumer } from 'kafkajs';\nexport type C = Consumer;\n")).toEqual([]);
+  });
 });

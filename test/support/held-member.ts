@@ -1,7 +1,8 @@
 // An in-process group member whose commits can be held: tests of handovers
 // use it to keep work left for the next owner while the group changes (one
 // member consumes a test stream faster than the group can rebalance).
-import type { RunnerObserver, StreamRunner } from '../../src/service/stream-runner.js';
+import type { RunnerObserver } from '../../src/service/runner-observer.js';
+import type { StreamRunner } from '../../src/service/stream-runner.js';
 import type { PartitionStore } from '../../src/state/store.js';
 
 /** Opens and closes; while closed, `commit` calls wait at it. */
