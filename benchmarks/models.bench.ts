@@ -10,7 +10,7 @@
  * series lengths — is realistic. A benchmark, not a test: it prints, never fails.
  */
 import {
-  clvSchedule,
+  discountSchedule,
   conditionalExpectedPurchases,
   conditionalExpectedPurchasesAt,
   expectedPurchases,
@@ -51,9 +51,9 @@ function measure(label: string, call: (i: number) => number, minMillis = 400): v
 }
 
 const at = (i: number) => customers[i]!;
-const monthly1y = clvSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.1 });
-const monthly10y = clvSchedule({ horizonDays: 3650, periodDays: 30, annualDiscountRate: 0.1 });
-const yearly10y = clvSchedule({ horizonDays: 3650, periodDays: 365, annualDiscountRate: 0.1 });
+const monthly1y = discountSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.1 });
+const monthly10y = discountSchedule({ horizonDays: 3650, periodDays: 30, annualDiscountRate: 0.1 });
+const yearly10y = discountSchedule({ horizonDays: 3650, periodDays: 365, annualDiscountRate: 0.1 });
 
 console.log(`BG/NBD ${JSON.stringify(bgnbd)} (days), ${customers.length} simulated customers`);
 measure('P(alive)', (i) => probabilityAlive(bgnbd, at(i).x, at(i).tx, at(i).T));

@@ -3,7 +3,7 @@
  * service bench's host-speed probe: purchases applied with `reduceInPlace` to
  * customers who already have three purchases each, seeded so runs compare.
  */
-import { defaultDomainConfig } from '../src/domain/config.js';
+import { defaultDomainParameters } from '../src/domain/parameters.js';
 import type { PurchaseInput } from '../src/domain/input.js';
 import type { ModelSnapshot } from '../src/domain/model-snapshot.js';
 import { seededRandom } from '../src/domain/models/simulate.js';
@@ -40,7 +40,7 @@ export interface ReducerPass {
 
 /** One timed pass on fresh, warm state (warming is not timed). */
 export function reducerPass(model: ModelSnapshot, customers: number, events: number): ReducerPass {
-  const ctx: ReduceContext = { model, config: defaultDomainConfig };
+  const ctx: ReduceContext = { model, config: defaultDomainParameters };
   const states = new Map<string, CustomerState>();
   for (const e of purchases(customers * 3, customers, 19_000, 1, 'warm')) states.set(e.customerId, reduceInPlace(states.get(e.customerId), e, ctx).state);
   const measured = purchases(events, customers, 19_400, 2, 'hot');

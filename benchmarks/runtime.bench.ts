@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { loadSettings } from '../src/config/index.js';
-import { domainConfigFrom, ingestRulesFrom } from '../src/config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../src/config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../src/domain/model-snapshot.js';
 import { MessageDecoder } from '../src/ingest/message-decoder.js';
 import { StreamRunner } from '../src/service/stream-runner.js';
@@ -147,7 +147,7 @@ async function runtimeConsumer(kafka: Kafka, env: Record<string, string>, topicE
     kafka,
     store: state.store,
     decoder: new MessageDecoder(ingestRulesFrom(settings), null),
-    context: () => ({ model: UNFITTED_MODEL, config: domainConfigFrom(settings) }),
+    context: () => ({ model: UNFITTED_MODEL, config: domainParametersFrom(settings) }),
     version: 'bench',
     logger: pino({ level: 'silent' }),
     observer: {

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import { loadSettings } from '../../src/config/index.js';
-import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const redis = new Redis(env.REDIS_URL as string);
   const store = new PartitionStore(redis, new KeySpace(prefix));
   const processor = new PartitionProcessor(store, {
-    ctx: { model: UNFITTED_MODEL, config: domainConfigFrom(settings) },
+    ctx: { model: UNFITTED_MODEL, config: domainParametersFrom(settings) },
     topics: settings,
     partitionCount: PARTITIONS,
     version: 'bench',

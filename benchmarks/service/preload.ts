@@ -17,7 +17,7 @@ import { Readable, Writable } from 'node:stream';
 import { backfill } from '../../src/app/redis-backfill.js';
 import { LineOutput } from '../../src/app/line-output.js';
 import { loadSettings } from '../../src/config/load.js';
-import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { connectState } from '../../src/state/connect.js';
 import type { PartitionStore } from '../../src/state/store.js';
@@ -86,7 +86,7 @@ export async function preloadState(o: PreloadOptions): Promise<PreloadResult> {
         store: state.store,
         partitionCount: o.partitions,
         topics: settings,
-        ctx: { model: UNFITTED_MODEL, config: domainConfigFrom(settings) },
+        ctx: { model: UNFITTED_MODEL, config: domainParametersFrom(settings) },
         rules: ingestRulesFrom(settings),
         deadLetters: LineOutput.toStream(collectLines(rejected)),
         nowMs: Date.now(),

@@ -26,7 +26,7 @@ import {
   type TrackingPoint,
 } from '../domain/analytics/holdout.js';
 import { btydSummary } from '../domain/btyd.js';
-import type { DomainConfig } from '../domain/config.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import { UNFITTED_MODEL, purchaseModelOf, type ModelSnapshot } from '../domain/model-snapshot.js';
 import { PURCHASE_MODEL_KINDS, PURCHASE_MODEL_NAMES, type PurchaseModel, type PurchaseModelKind } from '../domain/models/index.js';
 import { dayToDate } from '../domain/time.js';
@@ -40,7 +40,7 @@ import { lineChartSvg } from './svg-chart.js';
 export interface BacktestOptions {
   readonly input: Readable;
   readonly rules: IngestRules;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   readonly nowMs: number;
   /** Last day of calibration (inclusive). */
   readonly calibrationEndDay: number;
@@ -201,8 +201,8 @@ export function backtestTable(result: BacktestResult): string {
     return lines.join('\n') + '\n';
   }
   for (const kind of PURCHASE_MODEL_KINDS) lines.push(parameterText(result, kind));
-  const scoredBy = result.modelFile === null ? `${MODEL_NAMES[result.fit.purchaseModel]} fitted on the calibration` : `model file ${result.modelFile.version} (${MODEL_NAMES[result.modelFile.purchaseModel]})`;
-  lines.push(`table: predictions of the ${scoredBy}`);
+  const predictedBy = result.modelFile === null ? `${MODEL_NAMES[result.fit.purchaseModel]} fitted on the calibration` : `model file ${result.modelFile.version} (${MODEL_NAMES[result.modelFile.purchaseModel]})`;
+  lines.push(`table: predictions of the ${predictedBy}`);
   lines.push('');
   const header = ['x (calibration)', 'customers', 'actual', 'predicted', 'actual/customer', 'predicted/customer'];
   const rows = [...result.table.groups, result.table.total].map((g) => [

@@ -6,8 +6,8 @@
  * with P(alive)). The state keeps no segment or churn-level history — only the
  * current values, which the view shows — so neither does this.
  */
-import { formatMinorUnits } from '../contracts/money.js';
-import type { DomainConfig } from '../domain/config.js';
+import { formatMinorUnits } from '../contracts/minor-units.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import { purchaseModelOf, type ModelSnapshot } from '../domain/model-snapshot.js';
 import { modelConditionalExpectedPurchases } from '../domain/models/index.js';
 import { dayToDate } from '../domain/time.js';
@@ -28,7 +28,7 @@ function purchaseDays(lastDay: number | null, bits: readonly number[]): number[]
   return days;
 }
 
-export function customerDetails(found: CustomerLookup, model: ModelSnapshot, config: DomainConfig) {
+export function customerDetails(found: CustomerLookup, model: ModelSnapshot, config: DomainParameters) {
   const { state: s, profile: p } = found;
   const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
   const summary = p.summary;

@@ -8,7 +8,7 @@
  * clock would call every customer of a back-filled history "lost"; the watermark
  * shows what the service's own emissions say.
  */
-import type { DomainConfig } from '../domain/config.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { evaluate, type Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
@@ -23,7 +23,7 @@ export interface CustomerLookupContext {
   /** Partitions of the co-partitioned input topics. */
   readonly partitionCount: number;
   readonly model: ModelSnapshot;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
 }
 
 export interface CustomerLookup {

@@ -4,8 +4,8 @@
  * The forward-looking figures (forecast.ts) come with the model that made them
  * (`prediction_model`, `model_version`); docs/analytics.md defines each.
  */
-import { formatMinorUnits } from '../contracts/money.js';
-import type { DomainConfig } from '../domain/config.js';
+import { formatMinorUnits } from '../contracts/minor-units.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { costToServe } from '../domain/clv.js';
 import { openComplaints } from '../domain/complaints.js';
@@ -15,7 +15,7 @@ import type { Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
 
-export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig) {
+export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters) {
   const forecast = customerForecast(s, p, model, config);
   const intervals = customerForecastIntervals(s, p, model, config);
   const bound = (i: number, side: 'low' | 'high') => (intervals === null ? null : round4(intervals.expectedPurchases[i]![side]));

@@ -8,7 +8,7 @@
  * processor is not held up; a customer written during the export may show its
  * state from before or after that write.
  */
-import type { DomainConfig } from '../domain/config.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import { evaluate } from '../domain/profile.js';
 import { scanPartitionStates, statePartitions } from '../state/state-scan.js';
@@ -21,7 +21,7 @@ export type ExportFormat = 'jsonl' | 'csv';
 export interface ExportOptions {
   readonly store: PartitionStore;
   readonly model: ModelSnapshot;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   readonly format: ExportFormat;
   /** Where the lines go (JSON lines: one view each; CSV: a header, then one row each). */
   readonly write: (line: string) => void;

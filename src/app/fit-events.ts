@@ -16,7 +16,7 @@
 import type { Readable } from 'node:stream';
 import { chosenPurchaseModel, fitPopulation } from '../domain/analytics/population-fit.js';
 import { PopulationSample } from '../domain/analytics/population-sample.js';
-import type { DomainConfig } from '../domain/config.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import { UNFITTED_MODEL, type ModelSnapshot, type PurchaseModelKind } from '../domain/model-snapshot.js';
 import { dayToDate } from '../domain/time.js';
 import type { IngestRules } from '../ingest/decode.js';
@@ -31,7 +31,7 @@ export interface FitEventsOptions {
   /** Opens the event file (twice with a holdout). */
   readonly open: () => Readable;
   readonly rules: IngestRules;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   readonly nowMs: number;
   /** Events on later days are skipped; null → the latest event day. */
   readonly asOfDay: number | null;

@@ -23,7 +23,7 @@ import { z } from 'zod';
 import type { HoldoutError } from '../domain/analytics/holdout.js';
 import type { ModelOutcome, PopulationFit } from '../domain/analytics/population-fit.js';
 import { snapshotParts, type ModelSnapshot } from '../domain/model-snapshot.js';
-import type { FittedUncertainty } from '../domain/analytics/score.js';
+import type { FittedUncertainty } from '../domain/analytics/summary-forecast.js';
 import {
   PURCHASE_MODEL_KINDS,
   PURCHASE_MODEL_NAMES,

@@ -34,7 +34,7 @@ import {
   type ReferralEvent,
   type ReturnEvent,
 } from '../contracts/inbound.js';
-import { formatMinorUnits } from '../contracts/money.js';
+import { formatMinorUnits } from '../contracts/minor-units.js';
 import { betaDraw, gammaDraw, seededRandom, type BgNbdParams, type GammaGammaParams, type Random } from '../domain/models/index.js';
 import { DAY_MS } from '../domain/time.js';
 import { EventQueue } from './event-queue.js';

@@ -3,7 +3,7 @@
  * CSV: money as decimal strings of the base currency, days as dates. The list
  * itself is domain/reports/lost-customers.ts.
  */
-import { formatMinorUnits } from '../contracts/money.js';
+import { formatMinorUnits } from '../contracts/minor-units.js';
 import type { LostCustomer, LostSortKey } from '../domain/reports/lost-customers.js';
 import { dayToDate } from '../domain/time.js';
 import { csvCell } from './score.js';

@@ -5,8 +5,8 @@
  * the file and presents money in base-currency decimals and days as dates.
  */
 import type { Readable } from 'node:stream';
-import { formatMinorUnits } from '../contracts/money.js';
-import type { DomainConfig } from '../domain/config.js';
+import { formatMinorUnits } from '../contracts/minor-units.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
 import {
   REPORT_DIMENSIONS,
@@ -26,7 +26,7 @@ import { readEventFile, type EventFileSummary } from './event-file.js';
 export interface ReportFromEventsOptions {
   readonly input: Readable;
   readonly rules: IngestRules;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   readonly model: ModelSnapshot;
   readonly nowMs: number;
   /** Events on later days are skipped; null → the latest event day. */
@@ -73,7 +73,7 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
 }
 
 /** Money of a (possibly fractional) minor-unit amount, rounded to the minor unit, as a decimal string. */
-function money(minor: number | null, currency: string): string | null {
+function decimalOrNull(minor: number | null, currency: string): string | null {
   return minor === null ? null : formatMinorUnits(Math.round(minor), currency);
 }
 
@@ -88,12 +88,12 @@ function groupView(g: GroupStats, currency: string) {
     customers: g.customers,
     share: round(g.share),
     nps: npsView(g.nps),
-    avg_historic_clv: money(g.avgHistoricClvMinor, currency),
-    avg_predicted_clv: money(g.avgPredictedClvMinor, currency),
-    total_historic_clv: money(g.historicClvMinor, currency),
-    total_predicted_clv: money(g.predictedClvMinor, currency),
-    avg_cost_to_serve: money(g.avgCostToServeMinor, currency),
-    total_cost_to_serve: money(g.costToServeMinor, currency),
+    avg_historic_clv: decimalOrNull(g.avgHistoricClvMinor, currency),
+    avg_predicted_clv: decimalOrNull(g.avgPredictedClvMinor, currency),
+    total_historic_clv: decimalOrNull(g.historicClvMinor, currency),
+    total_predicted_clv: decimalOrNull(g.predictedClvMinor, currency),
+    avg_cost_to_serve: decimalOrNull(g.avgCostToServeMinor, currency),
+    total_cost_to_serve: decimalOrNull(g.costToServeMinor, currency),
     complaints: g.complaints,
     complainants: g.complainants,
     complaint_rate: round(g.complaintRate),
@@ -103,8 +103,8 @@ function groupView(g: GroupStats, currency: string) {
 function lossView(t: LossTally, currency: string) {
   return {
     customers: t.customers,
-    historic_clv: money(t.historicClvMinor, currency),
-    net_revenue: money(t.netRevenueMinor, currency),
+    historic_clv: decimalOrNull(t.historicClvMinor, currency),
+    net_revenue: decimalOrNull(t.netRevenueMinor, currency),
     with_complaints: t.withComplaints,
     preventable_share: round(t.customers === 0 ? null : t.withComplaints / t.customers),
   };
@@ -201,7 +201,7 @@ export function reportTable(report: PopulationReport, currency: string): string 
   const o = report.overall;
   out.push(`as of ${dayToDate(report.day)} · model ${report.modelVersion} · ${o.customers} customers · money in ${currency}`);
   out.push(`NPS ${npsText(o.nps)} (${o.nps.respondents} respondents: ${o.nps.promoters} promoters, ${o.nps.passives} passives, ${o.nps.detractors} detractors)`);
-  out.push(`average CLV: historic ${money(o.avgHistoricClvMinor, currency) ?? '-'}, predicted ${money(o.avgPredictedClvMinor, currency) ?? '-'}`);
+  out.push(`average CLV: historic ${decimalOrNull(o.avgHistoricClvMinor, currency) ?? '-'}, predicted ${decimalOrNull(o.avgPredictedClvMinor, currency) ?? '-'}`);
   out.push(`simple CLV retention: ${pct(report.clvRetention.rate)} a year (${report.clvRetention.source})`);
   for (const d of REPORT_DIMENSIONS) {
     out.push('', `${d}:`);
@@ -213,9 +213,9 @@ export function reportTable(report: PopulationReport, currency: string): string 
         pct(g.share),
         npsText(g.nps),
         String(g.nps.respondents),
-        money(g.avgHistoricClvMinor, currency) ?? '-',
-        money(g.avgPredictedClvMinor, currency) ?? '-',
-        money(g.avgCostToServeMinor, currency) ?? '-',
+        decimalOrNull(g.avgHistoricClvMinor, currency) ?? '-',
+        decimalOrNull(g.avgPredictedClvMinor, currency) ?? '-',
+        decimalOrNull(g.avgCostToServeMinor, currency) ?? '-',
         pct(g.complaintRate),
       ]);
     out.push(
@@ -246,13 +246,13 @@ export function reportTable(report: PopulationReport, currency: string): string 
       .map(([k, t]) => [
         `  ${k}`,
         String(t.customers),
-        money(t.historicClvMinor, currency)!,
-        money(t.netRevenueMinor, currency)!,
+        decimalOrNull(t.historicClvMinor, currency)!,
+        decimalOrNull(t.netRevenueMinor, currency)!,
         `${t.withComplaints} (${pct(t.withComplaints / t.customers)})`,
       ]);
   const lossHeader = ['  lost', 'customers', 'historic CLV', 'net revenue', 'with complaints'];
   const l = report.lost;
-  out.push('', `cancelled: ${l.cancelled.customers} customers, historic CLV ${money(l.cancelled.historicClvMinor, currency)}`);
+  out.push('', `cancelled: ${l.cancelled.customers} customers, historic CLV ${decimalOrNull(l.cancelled.historicClvMinor, currency)}`);
   out.push(...table(['  by reason', ...lossHeader.slice(1)], lossRows(Object.entries(l.byReason))));
   out.push(...table(['  by competitor', ...lossHeader.slice(1)], lossRows([...Object.entries(l.byCompetitor), ['(none named)', l.withoutCompetitor]])));
   out.push('', 'not cancelled, by churn level:');

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import type { Settings } from '../config/settings.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import type { ReduceContext } from '../domain/reducer.js';
@@ -16,7 +16,7 @@ import { MessageDecoder } from '../ingest/message-decoder.js';
 import { createHttpServer, listen } from './http/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe, readinessReport } from './http/readiness.js';
+import { createReadinessProbe, readinessOf } from './http/readiness.js';
 import { instrumentRedis } from '../state/redis-timing.js';
 import { LagSampler, sampleLagEvery } from '../service/lag-sampler.js';
 import { stateLostCustomersProvider } from './http/lost-customer-provider.js';
@@ -70,7 +70,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   }
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
-  const config = domainConfigFrom(settings);
+  const config = domainParametersFrom(settings);
   const models = new ModelStore(state.redis, state.keys);
   let context: ReduceContext = { model: UNFITTED_MODEL, config };
   let modelChecked = false;
@@ -153,7 +153,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
         return reasons;
       },
     });
-    metrics.setReadinessCheck(async () => readinessReport(await readiness()).ready);
+    metrics.setReadinessCheck(async () => readinessOf(await readiness()).ready);
     http = await createHttpServer({
       logger,
       registry: metrics.registry,

@@ -18,7 +18,7 @@
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import { forecastSummaryRow, scoreCustomer, scoreIntervals, type SummaryForecastOptions } from '../domain/analytics/score.js';
+import { forecastSummaryRow, predictSummary, summaryPredictionIntervals, type SummaryForecastOptions } from '../domain/analytics/summary-forecast.js';
 import type { ModelParams } from './fit-result.js';
 import type { SummaryFile } from './summary-file.js';
 
@@ -29,7 +29,7 @@ export function csvCell(s: string): string {
 
 const FORECAST_COLUMNS = 'expected_purchases_30d,expected_purchases_90d,expected_purchases_365d,next_purchase_median_days,mean_days_between_purchases';
 
-export async function writeScores(
+export async function writePredictions(
   file: SummaryFile,
   params: ModelParams,
   horizon: number,
@@ -48,10 +48,10 @@ export async function writeScores(
     '\n';
   for (const row of file.rows) {
     const gammaGamma = withSpend ? params.gammaGamma : null;
-    const s = scoreCustomer(params.purchase, gammaGamma, row, horizon);
+    const s = predictSummary(params.purchase, gammaGamma, row, horizon);
     const f = forecastSummaryRow(params.purchase, row, s.expectedSpend, forecast);
     const cells = [csvCell(row.id), row.x, row.tx, row.T, s.pAlive, s.expectedPurchases, ...f.expectedPurchases, f.nextPurchaseMedianDays, f.meanDaysBetweenPurchases ?? ''];
-    const intervals = withIntervals ? scoreIntervals(params.purchase, spendIntervals ? gammaGamma : null, uncertainty, row, horizon, forecast) : null;
+    const intervals = withIntervals ? summaryPredictionIntervals(params.purchase, spendIntervals ? gammaGamma : null, uncertainty, row, horizon, forecast) : null;
     if (withIntervals) cells.push(intervals?.expectedPurchases.low ?? '', intervals?.expectedPurchases.high ?? '');
     if (withSpend) cells.push(s.expectedSpend ?? '', f.clvYear ?? '', f.clvHorizon ?? '');
     if (spendIntervals) cells.push(intervals?.clvHorizon?.low ?? '', intervals?.clvHorizon?.high ?? '');

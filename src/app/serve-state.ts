@@ -6,13 +6,13 @@
  * `run` does; the partition count is given (there is no broker to ask).
  */
 import type { Logger } from 'pino';
-import { domainConfigFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom } from '../config/runtime-parameters.js';
 import type { Settings } from '../config/settings.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../domain/model-snapshot.js';
 import { createHttpServer, listen } from './http/http-server.js';
 import { settingsForLog } from '../ops/logger.js';
 import { RuntimeMetrics } from '../ops/metrics.js';
-import { createReadinessProbe, readinessReport } from './http/readiness.js';
+import { createReadinessProbe, readinessOf } from './http/readiness.js';
 import { instrumentRedis } from '../state/redis-timing.js';
 import { stateLostCustomersProvider } from './http/lost-customer-provider.js';
 import { stateReportProvider } from './http/report-provider.js';
@@ -40,7 +40,7 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
   const state = await openState(settings, { errorLog: { logger, connection: 'state' } });
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
-  const config = domainConfigFrom(settings);
+  const config = domainParametersFrom(settings);
   const models = new ModelStore(state.redis, state.keys);
   let model: ModelSnapshot = UNFITTED_MODEL;
   let modelChecked = false;
@@ -72,7 +72,7 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
     await state.close().catch(() => undefined);
   };
   const readiness = createReadinessProbe({ kafkaGroupJoined: () => true, modelLoaded: () => modelChecked, redis: state.redis });
-  metrics.setReadinessCheck(async () => readinessReport(await readiness()).ready);
+  metrics.setReadinessCheck(async () => readinessOf(await readiness()).ready);
   const http = await createHttpServer({
     logger,
     registry: metrics.registry,

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ModelSnapshot } from '../domain/model-snapshot.js';
-import type { DomainConfig } from '../domain/config.js';
+import type { DomainParameters } from '../domain/parameters.js';
 import type { CustomerState } from '../domain/state.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { MemoryProcessor } from '../pipeline/memory-processor.js';
@@ -14,7 +14,7 @@ import { readEventFile, type EventFileSummary } from './event-file.js';
 export interface StatesFromEventsOptions {
   readonly input: Readable;
   readonly rules: IngestRules;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   readonly model: ModelSnapshot;
   readonly nowMs: number;
   /** Events on later days are skipped; null → the latest event day. */

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { backtest, backtestCsv, backtestJson, backtestSvg, backtestTable } from '../app/backtest.js';
-import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { DEFAULT_MIN_REPEAT_BUYERS, PURCHASE_MODEL_KINDS, type PurchaseModelKind } from '../domain/models/index.js';
 import { dayOption, inputArgument, modelArgument, numberOption } from './analytics-options.js';
 import { ttyProgress } from './tty-progress.js';
@@ -42,7 +42,7 @@ export function backtestCommand(): Command {
       const result = await backtest({
         input: inputArgument('events file', file),
         rules: ingestRulesFrom(settings),
-        config: domainConfigFrom(settings),
+        config: domainParametersFrom(settings),
         nowMs: Date.now(),
         calibrationEndDay,
         holdoutEndDay,

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { exportViews, type ExportFormat } from '../app/export-views.js';
 import { LineOutput } from '../app/line-output.js';
-import { domainConfigFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import { openState } from '../state/connect.js';
 import { StateError } from '../state/errors.js';
@@ -36,7 +36,7 @@ export function exportCommand(): Command {
         const result = await exportViews({
           store: connection.store,
           model,
-          config: domainConfigFrom(settings),
+          config: domainParametersFrom(settings),
           format: opts.format,
           write: (line) => output.writeRaw(line),
           flush: () => output.flush(),

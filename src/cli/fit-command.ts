@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { backtest } from '../app/backtest.js';
 import { fitFromEvents } from '../app/fit-events.js';
 import { fitFromState } from '../app/fit-state.js';
-import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { fitSummaryFile } from '../app/fit-summary.js';
 import type { BacktestResult } from '../app/backtest.js';
 import { DEFAULT_MIN_REPEAT_BUYERS, PURCHASE_MODEL_KINDS, type PurchaseModelKind } from '../domain/models/index.js';
@@ -100,7 +100,7 @@ async function fitEvents(path: string, flags: FitFlags, options: FitOptions): Pr
   const outcome = await fitFromEvents({
     open: () => inputArgument('--events', path),
     rules: ingestRulesFrom(settings),
-    config: domainConfigFrom(settings),
+    config: domainParametersFrom(settings),
     nowMs: Date.now(),
     asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
     holdoutDays: flags.holdoutDays === undefined ? null : numberOption('--holdout-days', flags.holdoutDays, { min: 1, integer: true }),
@@ -149,7 +149,7 @@ async function fitState(flags: FitFlags, options: FitOptions): Promise<void> {
       backtest({
         input: inputArgument('--backtest-events', backtestFile),
         rules: ingestRulesFrom(settings),
-        config: domainConfigFrom(settings),
+        config: domainParametersFrom(settings),
         nowMs: now.getTime(),
         calibrationEndDay,
         holdoutEndDay,

@@ -7,7 +7,7 @@ import { replay } from '../app/replay.js';
 import { loadSettings } from '../config/index.js';
 import { openState } from '../state/connect.js';
 import { basename } from 'node:path';
-import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import { modelArgument } from './analytics-options.js';
 import { settingsFromEnv } from './settings-from-env.js';
@@ -44,7 +44,7 @@ export function replayCommand(): Command {
         deadLetters: opts.deadLetter ? LineOutput.toFile(opts.deadLetter) : LineOutput.toStream(process.stderr),
         customers: opts.customers ? LineOutput.toFile(opts.customers) : null,
         asOf: opts.asOf === undefined ? null : normaliseAsOf(opts.asOf),
-        ctx: { model, config: domainConfigFrom(settings) },
+        ctx: { model, config: domainParametersFrom(settings) },
         rules: ingestRulesFrom(settings),
         nowMs: Date.now(),
         onProgress: process.stderr.isTTY ? (n) => process.stderr.write(`\rreplay: ${n} lines`) : undefined,
@@ -69,7 +69,7 @@ async function backfillCommand(file: string | undefined, url: string, opts: { de
       store: state.store,
       partitionCount: opts.partitions,
       topics: settings,
-      ctx: { model: UNFITTED_MODEL, config: domainConfigFrom(settings) },
+      ctx: { model: UNFITTED_MODEL, config: domainParametersFrom(settings) },
       rules: ingestRulesFrom(settings),
       deadLetters: opts.deadLetter ? LineOutput.toFile(opts.deadLetter) : LineOutput.toStream(process.stderr),
       nowMs: Date.now(),

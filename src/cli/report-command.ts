@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { lostListCsv, lostListJson } from '../app/lost-customers.js';
 import { REPORT_CSV_TABLES, reportCsv, reportFromEvents, reportJson, reportTable, type ReportCsvTable } from '../app/report.js';
 import { statesFromEvents } from '../app/states-from-events.js';
-import { domainConfigFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../domain/model-snapshot.js';
 import { LOST_MIN_LEVELS, LOST_SORT_KEYS, LostCustomerList, type LostMinLevel, type LostSortKey } from '../domain/reports/lost-customers.js';
 import type { EventFileSummary } from '../app/event-file.js';
@@ -43,7 +43,7 @@ export function reportCommand(): Command {
     .option('--limit <n>', 'with --lost: list only the first n of the sort')
     .action(async (file: string, flags: ReportFlags) => {
       const settings = settingsFromEnv();
-      const config = domainConfigFrom(settings);
+      const config = domainParametersFrom(settings);
       if (flags.lost === true) {
         await lostReport(file, flags, settings);
         return;
@@ -80,7 +80,7 @@ function warnRejected(events: EventFileSummary): void {
 
 /** `report --lost`: the lost-customer list as a table (CSV columns aligned), CSV or JSON. */
 async function lostReport(file: string, flags: ReportFlags, settings: Settings): Promise<void> {
-  const config = domainConfigFrom(settings);
+  const config = domainParametersFrom(settings);
   const limit = flags.limit === undefined ? undefined : numberOption('--limit', flags.limit, { min: 1, integer: true });
   const model = flags.model === undefined ? UNFITTED_MODEL : modelArgument('--model', flags.model, settings.BASE_CURRENCY);
   const progress = ttyProgress('report', 'lines');

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseParams } from '../app/fit-result.js';
-import { domainConfigFrom } from '../config/runtime-parameters.js';
-import { writeScores } from '../app/score.js';
+import { domainParametersFrom } from '../config/runtime-parameters.js';
+import { writePredictions } from '../app/score.js';
 import { numberOption, summaryArgument } from './analytics-options.js';
 import { settingsFromEnv } from './settings-from-env.js';
 import { UsageError } from './usage-error.js';
@@ -20,7 +20,7 @@ export function scoreCommand(): Command {
     .action(async (flags: { params: string; summary: string; horizon: string; unitDays: string; margin?: string }) => {
       const horizon = numberOption('--horizon', flags.horizon, { min: 0 });
       const unitDays = numberOption('--unit-days', flags.unitDays, { min: 0, exclusiveMin: true });
-      const config = domainConfigFrom(settingsFromEnv());
+      const config = domainParametersFrom(settingsFromEnv());
       const marginRate = flags.margin === undefined ? config.marginRate : numberOption('--margin', flags.margin, { min: 0 });
       if (marginRate > 1) throw new UsageError(`--margin ${JSON.stringify(flags.margin)} must be a share ≤ 1`);
       let paramsText: string;
@@ -41,7 +41,7 @@ export function scoreCommand(): Command {
         if (err.code !== 'EPIPE') throw err;
         process.exit(0);
       });
-      await writeScores(file, params, horizon, process.stdout, {
+      await writePredictions(file, params, horizon, process.stdout, {
         unitDays,
         marginRate,
         horizonDays: config.clvHorizonDays,

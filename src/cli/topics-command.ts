@@ -45,7 +45,7 @@ export function topicsCommand(): Command {
           const outcome = await createPlannedTopics(admin, plan);
           for (const name of outcome.created) process.stdout.write(`created ${name}\n`);
           for (const name of outcome.existing) process.stdout.write(`exists  ${name}\n`);
-          reportDifferences(topicDifferences(plan, await describePlannedTopics(admin, plan)));
+          printDifferences(topicDifferences(plan, await describePlannedTopics(admin, plan)));
         });
       }),
   );
@@ -54,7 +54,7 @@ export function topicsCommand(): Command {
       .description('Compare the broker\'s topics with the expected set and print every difference. Exit 0 when they match, 2 when they differ, 1 when the broker cannot be reached.')
       .action(async (opts: TopicOptions) => {
         await withPlan(opts, async (admin, plan) => {
-          reportDifferences(topicDifferences(plan, await describePlannedTopics(admin, plan)));
+          printDifferences(topicDifferences(plan, await describePlannedTopics(admin, plan)));
           process.stdout.write(`ok: ${plan.length} topics, ${plan[0]?.partitions} partitions, replication factor ${plan[0]?.replicationFactor}\n`);
         });
       }),
@@ -63,7 +63,7 @@ export function topicsCommand(): Command {
   return topics;
 }
 
-function reportDifferences(differences: readonly string[]): void {
+function printDifferences(differences: readonly string[]): void {
   if (differences.length > 0) throw new TopicLayoutError(differences);
 }
 

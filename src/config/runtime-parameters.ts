@@ -4,8 +4,8 @@
  * strings of the base currency; here they become minor units.
  */
 import { INTERACTION_KINDS } from '../contracts/inbound.js';
-import { toMinorUnits } from '../contracts/money.js';
-import { defaultDomainConfig, type DomainConfig } from '../domain/config.js';
+import { toMinorUnits } from '../contracts/minor-units.js';
+import { defaultDomainParameters, type DomainParameters } from '../domain/parameters.js';
 import type { IngestRules } from '../ingest/decode.js';
 import { loadSegmentRules, withSegmentRules, type SegmentRules } from './segment-rules.js';
 import type { Settings } from './settings.js';
@@ -16,8 +16,8 @@ function minor(amount: string, currency: string): number {
   return parsed.minor;
 }
 
-function activityCosts(table: Settings['COST_PER_INTERACTION'], base: string): DomainConfig['interactionCostMinor'] {
-  const costs = { ...defaultDomainConfig.interactionCostMinor };
+function activityCosts(table: Settings['COST_PER_INTERACTION'], base: string): DomainParameters['interactionCostMinor'] {
+  const costs = { ...defaultDomainParameters.interactionCostMinor };
   for (const kind of INTERACTION_KINDS) {
     const amount = table[kind];
     if (amount !== undefined) costs[kind] = minor(amount, base);
@@ -28,8 +28,8 @@ function activityCosts(table: Settings['COST_PER_INTERACTION'], base: string): D
 /** Rules files read once per path and process: every command builds its configuration from the same settings. */
 const rulesByPath = new Map<string, SegmentRules>();
 
-export function domainConfigFrom(settings: Settings): DomainConfig {
-  const config = baseDomainConfigFrom(settings);
+export function domainParametersFrom(settings: Settings): DomainParameters {
+  const config = baseDomainParametersFrom(settings);
   const path = settings.SEGMENT_RULES_FILE;
   if (path === undefined) return config;
   let rules = rulesByPath.get(path);
@@ -40,11 +40,11 @@ export function domainConfigFrom(settings: Settings): DomainConfig {
   return withSegmentRules(config, rules);
 }
 
-function baseDomainConfigFrom(settings: Settings): DomainConfig {
+function baseDomainParametersFrom(settings: Settings): DomainParameters {
   const base = settings.BASE_CURRENCY;
   const exponentScale = minor('1', base);
   return {
-    ...defaultDomainConfig,
+    ...defaultDomainParameters,
     baseCurrency: base,
     marginRate: settings.MARGIN_RATE,
     costPerOrderMinor: minor(settings.COST_PER_ORDER, base),
@@ -59,16 +59,16 @@ function baseDomainConfigFrom(settings: Settings): DomainConfig {
     annualDiscountRate: settings.CLV_ANNUAL_DISCOUNT_RATE,
     clvPeriodDays: settings.CLV_PERIOD_DAYS,
     churn: {
-      ...defaultDomainConfig.churn,
+      ...defaultDomainParameters.churn,
       complaintWindowDays: settings.COMPLAINT_WINDOW_DAYS,
       openComplaintCount: settings.COMPLAINT_OPEN_COUNT,
       repeatedComplaintCount: settings.COMPLAINT_REPEATED_COUNT,
     },
     emit: { dimensions: settings.EMIT_DIMENSIONS, churnLevels: settings.EMIT_CHURN_LEVELS },
     defaultCutPoints: {
-      ...defaultDomainConfig.defaultCutPoints,
+      ...defaultDomainParameters.defaultCutPoints,
       // The defaults are written for a two-decimal currency; rescale for others.
-      monetary: defaultDomainConfig.defaultCutPoints.monetary.map((m) => Math.round((m / 100) * exponentScale)),
+      monetary: defaultDomainParameters.defaultCutPoints.monetary.map((m) => Math.round((m / 100) * exponentScale)),
     },
   };
 }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RFM_SEGMENTS } from '../contracts/segments.js';
-import type { DomainConfig, LadderRules, QuadrantRules } from '../domain/config.js';
+import type { DomainParameters, LadderRules, QuadrantRules } from '../domain/parameters.js';
 import { ConfigError } from './config-error.js';
 
 const score = z.number().int({ message: 'a whole score 1–5' }).min(1, { message: 'a score 1–5' }).max(5, { message: 'a score 1–5' });
@@ -37,7 +37,7 @@ export const segmentRulesSchema = z.strictObject({
 export type SegmentRulesFile = z.infer<typeof segmentRulesSchema>;
 
 export interface SegmentRules {
-  readonly rfmGrid: DomainConfig['rfmGrid'];
+  readonly rfmGrid: DomainParameters['rfmGrid'];
   readonly quadrant: QuadrantRules;
   readonly ladder: LadderRules;
   /** 12 hex digits of SHA-256 over the validated rules (canonical JSON): not the file's layout or comments. */
@@ -89,6 +89,6 @@ export function loadSegmentRules(path: string): SegmentRules {
 }
 
 /** The configuration with the file's rules in place of the built-in ones. */
-export function withSegmentRules(config: DomainConfig, rules: SegmentRules): DomainConfig {
+export function withSegmentRules(config: DomainParameters, rules: SegmentRules): DomainParameters {
   return { ...config, rfmGrid: rules.rfmGrid, quadrant: rules.quadrant, ladder: rules.ladder, rulesDigest: rules.digest };
 }

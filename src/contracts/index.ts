@@ -2,7 +2,7 @@ export * from './currency.js';
 export * from './dead-letter.js';
 export * from './inbound.js';
 export * from './internal.js';
-export * from './money.js';
+export * from './minor-units.js';
 export * from './outbound.js';
 export * from './primitives.js';
 export * from './segments.js';

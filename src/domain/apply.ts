@@ -3,7 +3,7 @@
  * Order-independent where it can be: sums commute, "latest" facts compare event
  * times, never arrival order. Every function mutates the reducer's working copy.
  */
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import type {
   CancellationInput,
   FeedbackInput,
@@ -33,7 +33,7 @@ export function applyPurchase(
   s: CustomerState,
   e: PurchaseInput,
   idHash: number,
-  config: DomainConfig,
+  config: DomainParameters,
   out: ApplyOutput,
 ): void {
   if (s.lastDay !== null && e.day < s.lastDay) out.flags.push('late');
@@ -61,7 +61,7 @@ export function applyPurchase(
   else if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, out);
 }
 
-export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainConfig, out: ApplyOutput): void {
+export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainParameters, out: ApplyOutput): void {
   s.returns += 1;
   s.refundMinor += e.amountMinor;
   if (e.costMinor !== null) {
@@ -87,7 +87,7 @@ export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainConf
   if (s.recentReturnDays.length > keep) s.recentReturnDays.splice(0, s.recentReturnDays.length - keep);
 }
 
-export function applyReferral(s: CustomerState, e: ReferralInput, config: DomainConfig, out: ApplyOutput): void {
+export function applyReferral(s: CustomerState, e: ReferralInput, config: DomainParameters, out: ApplyOutput): void {
   s.referralsMade += 1;
   s.referralValueMinor += config.referralValueMinor;
   out.internal.push({
@@ -126,7 +126,7 @@ export function applyFeedback(s: CustomerState, e: FeedbackInput): void {
  * the case. A resolution never reopens, so the outcome does not depend on whether
  * the opening or the resolution arrived first.
  */
-export function applyInteraction(s: CustomerState, e: InteractionInput, config: DomainConfig): void {
+export function applyInteraction(s: CustomerState, e: InteractionInput, config: DomainParameters): void {
   s.interactions += 1;
   if (e.costMinor !== null) s.interactionCostMinor += e.costMinor;
   else s.interactionEstimateMinor += config.interactionCostMinor[e.interactionKind];
@@ -175,7 +175,7 @@ function rememberCase(cases: ComplaintCase[], c: ComplaintCase, capacity: number
 export function applyReferralAttributed(
   s: CustomerState,
   e: ReferralAttributedInput,
-  config: DomainConfig,
+  config: DomainParameters,
   out: ApplyOutput,
 ): void {
   s.referredBy = e.referrerId;
@@ -244,7 +244,7 @@ function rememberUnattributed(s: CustomerState, day: number, creditMinor: number
   if (days.length > capacity) days.splice(0, days.length - capacity);
 }
 
-function isWithinReferralWindow(s: CustomerState, day: number, config: DomainConfig): boolean {
+function isWithinReferralWindow(s: CustomerState, day: number, config: DomainParameters): boolean {
   return s.referredAtDay !== null && day >= s.referredAtDay && day - s.referredAtDay <= config.referralWindowDays;
 }
 
@@ -274,7 +274,7 @@ function creditReferrer(
 }
 
 /** What one purchase earns its referrer. */
-function referralCreditOf(marginMinor: number, config: DomainConfig): number {
+function referralCreditOf(marginMinor: number, config: DomainParameters): number {
   return Math.max(0, Math.round(marginMinor * config.referralPurchaseShare));
 }
 

@@ -9,7 +9,7 @@
  *    by open or repeated complaints (complaints.ts), never beyond `lost`.
  */
 import { CHURN_LEVELS, type ChurnLevel, type ChurnReason } from '../contracts/segments.js';
-import type { ChurnRules } from './config.js';
+import type { ChurnRules } from './parameters.js';
 import type { BtydSummary } from './btyd.js';
 import { complaintsRaiseChurn } from './complaints.js';
 import type { CustomerState } from './state.js';

@@ -22,9 +22,9 @@
  * survival `RETENTION_RATE`^(tₖ/365), and the observed spend per purchase day.
  * A cancelled customer's predicted CLV is 0 (profile.ts) until they buy again.
  */
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import type { BtydSummary } from './btyd.js';
-import { clvSchedule, type ClvSchedule } from './models/index.js';
+import { discountSchedule, type DiscountSchedule } from './models/index.js';
 import type { CustomerState } from './state.js';
 
 export function netMarginMinor(s: CustomerState): number {
@@ -51,7 +51,7 @@ export interface CostToServe {
  * count at that figure, the others at COST_PER_ORDER / COST_PER_RETURN; service
  * interactions at their own cost or the activity-cost table's.
  */
-export function costToServe(s: CustomerState, config: DomainConfig): CostToServe {
+export function costToServe(s: CustomerState, config: DomainParameters): CostToServe {
   const orders = { estimatedMinor: (s.orders - s.costedOrders) * config.costPerOrderMinor, actualMinor: s.orderCostMinor };
   const returns = { estimatedMinor: (s.returns - s.costedReturns) * config.costPerReturnMinor, actualMinor: s.returnCostMinor };
   const interactions = { estimatedMinor: s.interactionEstimateMinor, actualMinor: s.interactionCostMinor };
@@ -61,7 +61,7 @@ export function costToServe(s: CustomerState, config: DomainConfig): CostToServe
 }
 
 /** The total of `costToServe`, without building the breakdown (it runs on every evaluation). */
-export function costToServeMinor(s: CustomerState, config: DomainConfig): number {
+export function costToServeMinor(s: CustomerState, config: DomainParameters): number {
   return (
     (s.orders - s.costedOrders) * config.costPerOrderMinor +
     s.orderCostMinor +
@@ -72,13 +72,13 @@ export function costToServeMinor(s: CustomerState, config: DomainConfig): number
   );
 }
 
-export function historicClvMinor(s: CustomerState, config: DomainConfig): number {
+export function historicClvMinor(s: CustomerState, config: DomainParameters): number {
   const acquisition = s.orders > 0 ? config.acquisitionCostMinor : 0;
   return netMarginMinor(s) - costToServeMinor(s, config) + s.referralValueMinor - acquisition;
 }
 
 /** Share of revenue kept as margin by this customer's orders (falls back to the configured rate). */
-export function customerMarginRate(s: CustomerState, config: DomainConfig): number {
+export function customerMarginRate(s: CustomerState, config: DomainParameters): number {
   return s.grossMinor > 0 ? s.marginMinor / s.grossMinor : config.marginRate;
 }
 
@@ -89,7 +89,7 @@ export function customerMarginRate(s: CustomerState, config: DomainConfig): numb
  * and plus the referral value the customer has brought, both per purchase day
  * so far. Negative when serving the customer costs more than it earns.
  */
-export function contributionPerPurchaseMinor(s: CustomerState, spendPerPurchase: number, config: DomainConfig): number {
+export function contributionPerPurchaseMinor(s: CustomerState, spendPerPurchase: number, config: DomainParameters): number {
   if (s.purchaseDays === 0) return 0;
   const kept = s.marginMinor > 0 ? Math.max(0, netMarginMinor(s)) / s.marginMinor : 1;
   return (
@@ -98,8 +98,8 @@ export function contributionPerPurchaseMinor(s: CustomerState, spendPerPurchase:
   );
 }
 
-interface ConfigSchedule {
-  readonly schedule: ClvSchedule;
+interface HorizonSchedule {
+  readonly schedule: DiscountSchedule;
   /** Σₖ lengthₖ · retention^(tₖ/365) · discountₖ, days: the simple rule's discounted, surviving exposure. */
   readonly simpleExposureDays: number;
 }
@@ -109,9 +109,9 @@ interface ConfigSchedule {
  * horizon: computed once per configuration and horizon (the configured one, and
  * the one year the customer view shows beside it).
  */
-const schedules = new WeakMap<DomainConfig, Map<number, ConfigSchedule>>();
+const schedules = new WeakMap<DomainParameters, Map<number, HorizonSchedule>>();
 
-function configSchedule(config: DomainConfig, horizonDays: number = config.clvHorizonDays): ConfigSchedule {
+function horizonSchedule(config: DomainParameters, horizonDays: number = config.clvHorizonDays): HorizonSchedule {
   let byHorizon = schedules.get(config);
   if (byHorizon === undefined) {
     byHorizon = new Map();
@@ -119,7 +119,7 @@ function configSchedule(config: DomainConfig, horizonDays: number = config.clvHo
   }
   let entry = byHorizon.get(horizonDays);
   if (entry === undefined) {
-    const schedule = clvSchedule({
+    const schedule = discountSchedule({
       horizonDays,
       periodDays: config.clvPeriodDays,
       annualDiscountRate: config.annualDiscountRate,
@@ -138,8 +138,8 @@ function configSchedule(config: DomainConfig, horizonDays: number = config.clvHo
 }
 
 /** The discounting schedule over `horizonDays` (default: the configured CLV horizon). */
-export function clvScheduleOf(config: DomainConfig, horizonDays: number = config.clvHorizonDays): ClvSchedule {
-  return configSchedule(config, horizonDays).schedule;
+export function discountScheduleOf(config: DomainParameters, horizonDays: number = config.clvHorizonDays): DiscountSchedule {
+  return horizonSchedule(config, horizonDays).schedule;
 }
 
 /**
@@ -147,7 +147,7 @@ export function clvScheduleOf(config: DomainConfig, horizonDays: number = config
  * max(T + 1, `minObservationDays`) so that a customer seen for one day is not
  * extrapolated to a purchase a day. 0 before the first purchase.
  */
-export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | null, config: DomainConfig): number {
+export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | null, config: DomainParameters): number {
   if (summary === null || s.purchaseDays === 0) return 0;
   return s.purchaseDays / Math.max(summary.T + 1, config.minObservationDays);
 }
@@ -160,11 +160,11 @@ export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | n
 export function simplePredictedClvMinor(
   s: CustomerState,
   summary: BtydSummary | null,
-  config: DomainConfig,
+  config: DomainParameters,
   horizonDays: number = config.clvHorizonDays,
 ): number {
   const perDay = simplePurchasesPerDay(s, summary, config);
   if (perDay === 0) return 0;
   const spend = s.grossMinor / s.purchaseDays;
-  return Math.round(perDay * configSchedule(config, horizonDays).simpleExposureDays * contributionPerPurchaseMinor(s, spend, config));
+  return Math.round(perDay * horizonSchedule(config, horizonDays).simpleExposureDays * contributionPerPurchaseMinor(s, spend, config));
 }

@@ -3,7 +3,7 @@
  * count at a day, and whether a customer had open or recent complaints when it
  * left. A case counts from the day it was filed for `complaintWindowDays`.
  */
-import type { ChurnRules } from './config.js';
+import type { ChurnRules } from './parameters.js';
 import type { CustomerState } from './state.js';
 
 export interface ComplaintCounts {

@@ -6,13 +6,13 @@
  */
 import type { ChurnRisk, EmissionCause, OutboundEvent, SegmentChanged, ValueSnapshot } from '../contracts/outbound.js';
 import { CHURN_LEVELS, SEGMENT_DIMENSIONS } from '../contracts/segments.js';
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 import { predictedClvMinor, type Profile } from './profile.js';
 import type { CustomerState } from './state.js';
 import { msToIso } from './time.js';
 
-export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): ValueSnapshot {
+export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): ValueSnapshot {
   const predicted = predictedClvMinor(s, p, model, config);
   return {
     recency_days: p.recencyDays,
@@ -101,7 +101,7 @@ export function emitChanges(
   cause: EmissionCause,
   occurredAtMs: number,
   model: ModelSnapshot,
-  config: DomainConfig,
+  config: DomainParameters,
   out: OutboundEvent[],
 ): void {
   let snapshot: ValueSnapshot | undefined;

@@ -14,7 +14,7 @@
  * how far the expectation itself could be off.
  */
 import { isCancelled } from './account.js';
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import { FORECAST_HORIZONS_DAYS, ONE_YEAR_DAYS } from './forecast.js';
 import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
 import {
@@ -27,7 +27,7 @@ import {
   type Interval,
 } from './models/index.js';
 import type { Profile } from './profile.js';
-import { modelPredictedClvExact } from './scoring.js';
+import { modelPredictedClvExact } from './model-prediction.js';
 import type { CustomerState } from './state.js';
 
 export interface ForecastIntervals {
@@ -41,7 +41,7 @@ export interface ForecastIntervals {
 
 const ZERO: Interval = { low: 0, high: 0 };
 
-export function customerForecastIntervals(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): ForecastIntervals | null {
+export function customerForecastIntervals(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): ForecastIntervals | null {
   const m = purchaseModelOf(model);
   const purchaseCovariance = model.uncertainty?.purchase ?? null;
   if (m === null || purchaseCovariance === null) return null;

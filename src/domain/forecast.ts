@@ -13,7 +13,7 @@
  */
 import { isCancelled } from './account.js';
 import { simplePurchasesPerDay } from './clv.js';
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
 import { modelConditionalExpectedPurchasesAt, type PurchaseModelKind } from './models/index.js';
 import {
@@ -22,7 +22,7 @@ import {
   medianTimeToNextPurchaseIfAlive,
 } from './models/next-purchase.js';
 import { predictedClvMinor, type Profile } from './profile.js';
-import { modelSpendPerPurchaseMinor } from './scoring.js';
+import { modelSpendPerPurchaseMinor } from './model-prediction.js';
 import type { CustomerState } from './state.js';
 
 /** The horizons of the expected purchases, days. */
@@ -53,7 +53,7 @@ export interface CustomerForecast {
 
 const scratch = new Float64Array(FORECAST_HORIZONS_DAYS.length);
 
-export function customerForecast(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): CustomerForecast {
+export function customerForecast(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): CustomerForecast {
   const summary = p.summary;
   const m = purchaseModelOf(model);
   const basis: ForecastBasis = m === null ? 'simple' : m.kind;

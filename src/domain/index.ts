@@ -4,7 +4,7 @@
  * state at a day (RFM, segments, churn, CLV), population reports and the
  * BTYD models. No I/O; times are day numbers (time.ts), money minor units.
  */
-export { type DomainConfig, type CutPoints, type ChurnRules, defaultDomainConfig } from './config.js';
+export { type DomainParameters, type CutPoints, type ChurnRules, defaultDomainParameters } from './parameters.js';
 export type { DomainInput, InputKind } from './input.js';
 export { type CustomerState, type SegmentValues, emptyState, cloneState, STATE_VERSION } from './state.js';
 export { type ReduceContext, type Reduction, reduce, onTimer } from './reducer.js';

@@ -4,7 +4,7 @@
  * points, under one version name that every emission carries. Absent parameters
  * mean "not fitted yet": the reducer then uses the simple CLV and the inactivity rule.
  */
-import type { CutPoints } from './config.js';
+import type { CutPoints } from './parameters.js';
 import type { BgNbdParams, GammaGammaParams, ParetoNbdParams, PurchaseModel, PurchaseModelKind } from './models/index.js';
 
 export type { BgNbdParams, GammaGammaParams, ParetoNbdParams, PurchaseModelKind };

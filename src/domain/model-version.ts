@@ -4,9 +4,9 @@
  * those rules beside it, so that the same version always means the same
  * scoring and a replay with the same version reproduces the output exactly.
  */
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 
-export function effectiveModelVersion(model: ModelSnapshot, config: DomainConfig): string {
+export function effectiveModelVersion(model: ModelSnapshot, config: DomainParameters): string {
   return config.rulesDigest === undefined ? model.version : `${model.version}+rules-${config.rulesDigest}`;
 }

@@ -9,13 +9,13 @@ import { isCancelled } from './account.js';
 import { btydSummary, type BtydSummary } from './btyd.js';
 import { assessChurn, type ChurnAssessment } from './churn.js';
 import { historicClvMinor, simplePredictedClvMinor } from './clv.js';
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 import { effectiveModelVersion } from './model-version.js';
 import { npsCategory } from './nps.js';
 import { relationshipLevel } from './relationship.js';
 import { frequencyScore, monetaryScore, recencyScore, rfmSegment, type Score } from './rfm.js';
-import { modelPredictedClvMinor, pAliveOf, pAliveReasonOf } from './scoring.js';
+import { modelPredictedClvMinor, pAliveOf, pAliveReasonOf } from './model-prediction.js';
 import type { CustomerState, SegmentValues } from './state.js';
 import { valueQuadrant } from './value-quadrant.js';
 
@@ -52,7 +52,7 @@ export function predictedClvMinor(
   s: CustomerState,
   p: Profile,
   model: ModelSnapshot,
-  config: DomainConfig,
+  config: DomainParameters,
   horizonDays: number = config.clvHorizonDays,
 ): number {
   // A cancelled account buys nothing more until it buys again (then it is reactivated).
@@ -61,7 +61,7 @@ export function predictedClvMinor(
   return modelClv ?? simplePredictedClvMinor(s, p.summary, config, horizonDays);
 }
 
-export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig): Profile {
+export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, config: DomainParameters): Profile {
   const summary = btydSummary(s, day);
   const cuts = model.cutPoints ?? config.defaultCutPoints;
   const monetaryMinor = s.grossMinor - s.refundMinor;

@@ -20,7 +20,7 @@ import {
   type CrossCustomerInput,
   type Flag,
 } from './apply.js';
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import { emitChanges } from './emissions.js';
 import type { DomainInput } from './input.js';
 import type { ModelSnapshot } from './model-snapshot.js';
@@ -32,7 +32,7 @@ import { DAY_MS, dayToIso } from './time.js';
 
 export interface ReduceContext {
   readonly model: ModelSnapshot;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
 }
 
 export interface Reduction {

@@ -10,7 +10,7 @@
  * at most a client (repeat buyer) or a customer.
  */
 import type { RelationshipLevel } from '../contracts/segments.js';
-import type { LadderRules } from './config.js';
+import type { LadderRules } from './parameters.js';
 import { isCancelled, isDetractor } from './account.js';
 import type { CustomerState } from './state.js';
 

@@ -8,7 +8,7 @@
  * so every buying customer has exactly one segment.
  */
 import type { RfmSegment } from '../contracts/segments.js';
-import type { CutPoints } from './config.js';
+import type { CutPoints } from './parameters.js';
 
 export type Score = 1 | 2 | 3 | 4 | 5;
 

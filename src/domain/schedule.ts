@@ -9,7 +9,7 @@
  */
 import { CHURN_LEVELS } from '../contracts/segments.js';
 import { isDetractorActive, levelFromInactivity, typicalIntervalDays } from './churn.js';
-import type { DomainConfig } from './config.js';
+import type { DomainParameters } from './parameters.js';
 import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
 import { pnbdProbabilityAlive, type ParetoNbdParams } from './models/index.js';
 import type { Profile } from './profile.js';
@@ -18,7 +18,7 @@ import type { CustomerState } from './state.js';
 
 const LOST = CHURN_LEVELS.indexOf('lost');
 
-export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
+export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): number | null {
   const day = p.day;
   // The earliest candidate after `day`; written without a closure: this runs on every event.
   let next = Infinity;
@@ -59,7 +59,7 @@ function earliestAfter(day: number, current: number, candidate: number | null): 
  * BG/NBD has b+x in place of b+x−1, for every buyer. The Pareto/NBD's P(alive)
  * has no such inverse: its day is found by bisection (paretoCrossingT).
  */
-function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainConfig): number | null {
+function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): number | null {
   const m = purchaseModelOf(model);
   if (m === null || p.summary === null || s.firstDay === null || p.pAlive === null) return null;
   const { x, tx } = p.summary;

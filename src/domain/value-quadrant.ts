@@ -12,7 +12,7 @@
  * a small customer who pays their way and is not loyal is a Butterfly.
  */
 import type { ValueQuadrant } from '../contracts/segments.js';
-import type { QuadrantRules } from './config.js';
+import type { QuadrantRules } from './parameters.js';
 import type { Score } from './rfm.js';
 import { isCancelled, isDetractor } from './account.js';
 import type { CustomerState } from './state.js';

@@ -7,11 +7,11 @@
 import type { z } from 'zod';
 import type { DeadLetterCode, FieldIssue } from '../contracts/dead-letter.js';
 import { INBOUND_TYPES, inboundSchemas, isInboundType, lenientInboundSchemas, type InboundEvent, type InboundType } from '../contracts/inbound.js';
-import { toMinorUnits } from '../contracts/money.js';
+import { toMinorUnits } from '../contracts/minor-units.js';
 import type { DecimalAmount } from '../contracts/primitives.js';
 import type { CrossCustomerInput } from '../domain/apply.js';
 import type { DomainInput } from '../domain/input.js';
-import { convertToBase, type RateTable } from '../domain/money.js';
+import { convertToBase, type RateTable } from '../domain/currency-conversion.js';
 import { localDayOf } from '../domain/time.js';
 
 export interface IngestRules {
@@ -125,17 +125,17 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Even
   switch (event.type) {
     case 'purchase': {
       // Zero is a purchase too (a free order still counts as a transaction, as in CDNOW).
-      const amount = money(event.amount, event.currency, 'amount', true, rules);
+      const amount = minorAmount(event.amount, event.currency, 'amount', true, rules);
       if (!amount.ok) return amount.failure;
-      const discount = event.discount === undefined ? NO_MONEY : money(event.discount, event.currency, 'discount', true, rules);
+      const discount = event.discount === undefined ? NO_AMOUNT : minorAmount(event.discount, event.currency, 'discount', true, rules);
       if (!discount.ok) return discount.failure;
-      const margin = event.margin === undefined ? null : money(event.margin, event.currency, 'margin', true, rules);
+      const margin = event.margin === undefined ? null : minorAmount(event.margin, event.currency, 'margin', true, rules);
       if (margin !== null && !margin.ok) return margin.failure;
       if (margin !== null && margin.minor > amount.minor) {
         const issue = { field: 'margin', rule: 'max', message: 'must not exceed amount' };
         return reject('invalid_event', `purchase: margin ${issue.message}`, [issue]);
       }
-      const cost = optionalMoney(event.cost_to_serve, event.currency, 'cost_to_serve', rules);
+      const cost = optionalMinorAmount(event.cost_to_serve, event.currency, 'cost_to_serve', rules);
       if (!cost.ok) return cost.failure;
       return ok(event, {
         kind: 'purchase',
@@ -148,9 +148,9 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Even
       });
     }
     case 'return': {
-      const amount = money(event.amount, event.currency, 'amount', false, rules);
+      const amount = minorAmount(event.amount, event.currency, 'amount', false, rules);
       if (!amount.ok) return amount.failure;
-      const cost = optionalMoney(event.cost_to_serve, event.currency, 'cost_to_serve', rules);
+      const cost = optionalMinorAmount(event.cost_to_serve, event.currency, 'cost_to_serve', rules);
       if (!cost.ok) return cost.failure;
       return ok(event, { kind: 'return', ...base, orderId: event.order_id ?? null, amountMinor: amount.minor, costMinor: cost.minor });
     }
@@ -162,7 +162,7 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Even
       return ok(event, { kind: 'feedback', ...base, score: event.score });
     case 'interaction': {
       // The schema requires a currency with a cost; the reason is validated and dropped here.
-      const cost = optionalMoney(event.cost, event.currency ?? rules.baseCurrency, 'cost', rules);
+      const cost = optionalMinorAmount(event.cost, event.currency ?? rules.baseCurrency, 'cost', rules);
       if (!cost.ok) return cost.failure;
       return ok(event, {
         kind: 'interaction',
@@ -176,20 +176,20 @@ function normalise(event: InboundEvent, rules: IngestRules, nowMs: number): Even
   }
 }
 
-type OptionalMoney = { ok: true; minor: number | null } | { ok: false; failure: EventDecoded };
+type OptionalMinorAmount = { ok: true; minor: number | null } | { ok: false; failure: EventDecoded };
 
 /** An optional cost: absent is null (the configured estimate applies), zero is a real cost of nothing. */
-function optionalMoney(amount: DecimalAmount | undefined, currency: string, field: string, rules: IngestRules): OptionalMoney {
+function optionalMinorAmount(amount: DecimalAmount | undefined, currency: string, field: string, rules: IngestRules): OptionalMinorAmount {
   if (amount === undefined) return { ok: true, minor: null };
-  return money(amount, currency, field, true, rules);
+  return minorAmount(amount, currency, field, true, rules);
 }
 
-type Money = { ok: true; minor: number } | { ok: false; failure: EventDecoded };
+type MinorAmount = { ok: true; minor: number } | { ok: false; failure: EventDecoded };
 
 /** An absent optional amount: zero, with nothing to parse or convert. */
-const NO_MONEY: Money = { ok: true, minor: 0 };
+const NO_AMOUNT: MinorAmount = { ok: true, minor: 0 };
 
-function money(amount: DecimalAmount, currency: string, field: string, allowZero: boolean, rules: IngestRules): Money {
+function minorAmount(amount: DecimalAmount, currency: string, field: string, allowZero: boolean, rules: IngestRules): MinorAmount {
   const parsed = toMinorUnits(amount, currency, allowZero);
   if (!parsed.ok) {
     const issue = { field: parsed.rule === 'currency' ? 'currency' : field, rule: parsed.rule, message: parsed.message };

@@ -6,7 +6,7 @@
  * its INFO lines — joins, commits — become debug; its ERROR lines, which include
  * retried connection failures, become warn; the runtime logs real failures itself).
  *
- * The option building is pure (`kafkaConfigFrom`, `schemaRegistryArgsFrom`) so it
+ * The option building is pure (`kafkaClientOptionsFrom`, `schemaRegistryArgsFrom`) so it
  * is tested without a broker. See docs/operations.md for the security settings.
  */
 import { readFileSync } from 'node:fs';
@@ -88,7 +88,7 @@ function saslOf(settings: KafkaClientSettings): SASLOptions | undefined {
 }
 
 /** The kafkajs configuration the settings describe (pure apart from reading the CA file). */
-export function kafkaConfigFrom(settings: KafkaClientSettings, options: KafkaClientOptions = {}): KafkaConfig {
+export function kafkaClientOptionsFrom(settings: KafkaClientSettings, options: KafkaClientOptions = {}): KafkaConfig {
   const config: KafkaConfig = {
     clientId: settings.KAFKA_CLIENT_ID,
     brokers: [...settings.KAFKA_BROKERS],
@@ -119,7 +119,7 @@ export function kafkaConfigFrom(settings: KafkaClientSettings, options: KafkaCli
 
 /** The kafkajs client for these settings. */
 export function createKafka(settings: KafkaClientSettings, options: KafkaClientOptions = {}): Kafka {
-  return new Kafka(kafkaConfigFrom(settings, options));
+  return new Kafka(kafkaClientOptionsFrom(settings, options));
 }
 
 /** Constructor arguments of the registry client, or null without SCHEMA_REGISTRY_URL. */

@@ -66,7 +66,7 @@ const SETTING_OF: Record<TopicContract['id'], keyof TopicNameSettings> = {
  *   a referral credit waits on it; the dead-letter topic keeps them 30 days, long
  *   enough for someone to look.
  */
-function configsOf(role: TopicRole, replicationFactor: number): Record<string, string> {
+function topicPropertiesOf(role: TopicRole, replicationFactor: number): Record<string, string> {
   const configs: Record<string, string> = {
     'cleanup.policy': 'delete',
     'min.insync.replicas': String(replicationFactor >= 3 ? 2 : 1),
@@ -96,7 +96,7 @@ export function planTopics(settings: TopicNameSettings, options: TopicPlanOption
     role: contract.role,
     partitions: options.partitions,
     replicationFactor: options.replicationFactor,
-    configs: configsOf(contract.role, options.replicationFactor),
+    configs: topicPropertiesOf(contract.role, options.replicationFactor),
   }));
   const names = new Set(plan.map((t) => t.name));
   if (names.size !== plan.length) throw new RangeError(`the TOPIC_* settings must name ${plan.length} different topics; got ${plan.map((t) => t.name).join(', ')}`);

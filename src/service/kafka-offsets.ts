@@ -33,7 +33,7 @@ export async function commitKafkaOffsets(consumer: Pick<Consumer, 'commitOffsets
 }
 
 /** Reports, per topic read, how far the stored offset is behind the high watermark the last fetch saw. */
-export function reportLag(task: PartitionTask, sources: readonly SourceTopic[], observer: RunnerObserver | undefined): void {
+export function observeLag(task: PartitionTask, sources: readonly SourceTopic[], observer: RunnerObserver | undefined): void {
   if (observer?.lag === undefined) return;
   for (const source of sources) {
     const high = task.highWatermark.get(source.topic) ?? 0n;

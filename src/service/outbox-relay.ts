@@ -53,7 +53,7 @@ export const RELAY_PRODUCER_CONFIG = {
 } as const satisfies ProducerConfig;
 
 /** The relay's producer for these settings: RELAY_PRODUCER_CONFIG, reading leaders as often as the consumer does. */
-export function relayProducerConfig(settings: Pick<Settings, 'KAFKA_METADATA_MAX_AGE_MS'>): ProducerConfig {
+export function relayProducerOptions(settings: Pick<Settings, 'KAFKA_METADATA_MAX_AGE_MS'>): ProducerConfig {
   return { ...RELAY_PRODUCER_CONFIG, metadataMaxAge: settings.KAFKA_METADATA_MAX_AGE_MS };
 }
 

@@ -29,7 +29,7 @@ export type RelayCommand =
   | { readonly kind: 'close' };
 
 /** Relay thread → runner. */
-export type RelayReport =
+export type RelayThreadMessage =
   | { readonly kind: 'done'; readonly pass: number; readonly relayed: number; readonly drained: boolean }
   | { readonly kind: 'failed'; readonly pass: number; readonly name: string; readonly message: string }
   /** Redis command timings of the thread's connection since the last report (for the runner's histogram). */

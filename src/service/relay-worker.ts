@@ -13,8 +13,8 @@ import { outboundEncoderFrom } from '../kafka/outbound-encoder.js';
 import { loggerFromSettings } from '../ops/logger.js';
 import { instrumentRedis } from '../state/redis-timing.js';
 import { connectState } from '../state/connect.js';
-import { OutboxRelay, relayProducerConfig, type RelayedRecord } from './outbox-relay.js';
-import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
+import { OutboxRelay, relayProducerOptions, type RelayedRecord } from './outbox-relay.js';
+import type { RelayCommand, RelayThreadMessage, RelayThreadInit } from './relay-thread-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('relay-worker.ts runs as a worker thread (threaded-relay.ts starts it)');
@@ -24,7 +24,7 @@ const logger = loggerFromSettings(init.settings).child({ thread: 'relay' });
 const state = connectState(init.settings, { redisOptions: init.redisOptions as RedisOptions | undefined, errorLog: { logger, connection: 'relay' } });
 const kafka = createKafka(init.settings, { logger, overrides: init.kafkaOverrides as Partial<KafkaConfig> | undefined });
 
-const post = (report: RelayReport): void => port.postMessage(report);
+const post = (report: RelayThreadMessage): void => port.postMessage(report);
 
 // The thread's Redis commands are timed here and reported in batches: the histogram lives with the runner's metrics.
 const REDIS_REPORT_MS = 1_000;
@@ -36,16 +36,16 @@ const uninstrument = instrumentRedis(state.redis, {
     seconds.push(s);
   },
 });
-function reportRedisTimings(): void {
+function sendRedisTimings(): void {
   if (commands.length === 0) return;
   post({ kind: 'redis', commands, seconds: Float64Array.from(seconds) });
   commands = [];
   seconds = [];
 }
-const redisReports = setInterval(reportRedisTimings, REDIS_REPORT_MS);
+const redisReports = setInterval(sendRedisTimings, REDIS_REPORT_MS);
 redisReports.unref();
 
-function relayedReport(partition: number, records: readonly RelayedRecord[], ackedAtMs: number): RelayReport {
+function relayedMessage(partition: number, records: readonly RelayedRecord[], ackedAtMs: number): RelayThreadMessage {
   const topics: string[] = [];
   const index = new Map<string, number>();
   const topicOf = new Uint16Array(records.length);
@@ -61,11 +61,11 @@ function relayedReport(partition: number, records: readonly RelayedRecord[], ack
 
 const relay = new OutboxRelay(
   state.store,
-  () => kafka.producer(relayProducerConfig(init.settings)),
+  () => kafka.producer(relayProducerOptions(init.settings)),
   init.batchSize,
   {
     relayed(partition, records, ackedAtMs) {
-      post(relayedReport(partition, records, ackedAtMs));
+      post(relayedMessage(partition, records, ackedAtMs));
     },
   },
   outboundEncoderFrom(init.settings),
@@ -101,7 +101,7 @@ port.on('message', (command: RelayCommand) => {
         await relay.idle();
         await relay.close();
         clearInterval(redisReports);
-        reportRedisTimings();
+        sendRedisTimings();
         uninstrument();
         await state.close().catch(() => undefined);
         logger.flush();

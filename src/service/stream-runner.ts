@@ -31,8 +31,8 @@ import { RescoreStore } from '../state/rescore-store.js';
 import type { PartitionStore } from '../state/store.js';
 import { FatalRunnerError } from './fatal-runner-error.js';
 import { FetchIntake } from './fetch-intake.js';
-import { commitKafkaOffsets, reportLag } from './kafka-offsets.js';
-import { OutboxRelay, RELAY_BATCH_RECORDS, relayProducerConfig, type Relay } from './outbox-relay.js';
+import { commitKafkaOffsets, observeLag } from './kafka-offsets.js';
+import { OutboxRelay, RELAY_BATCH_RECORDS, relayProducerOptions, type Relay } from './outbox-relay.js';
 import { PartitionDriver } from './partition-driver.js';
 import { PartitionOwnership } from './partition-ownership.js';
 import { PartitionProcessor } from './partition-processor.js';
@@ -130,7 +130,7 @@ export class StreamRunner {
       options.relay ??
       new OutboxRelay(
         options.store,
-        () => options.kafka.producer(relayProducerConfig(s)),
+        () => options.kafka.producer(relayProducerOptions(s)),
         RELAY_BATCH_RECORDS,
         options.observer,
         outboundEncoderFrom(options.settings),
@@ -176,7 +176,7 @@ export class StreamRunner {
       running: () => this.state === 'running',
       stopSignal: this.stopRequested.signal,
       committed: (task) => {
-        reportLag(task, this.sources, options.observer);
+        observeLag(task, this.sources, options.observer);
         this.intake.resumeDrained(task);
       },
       relay: relayOnce,

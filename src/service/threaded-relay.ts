@@ -16,7 +16,7 @@ import type { Logger } from '../ops/logger.js';
 import type { RedisCommandObserver } from '../state/redis-timing.js';
 import type { Relay, RelayObserver, RelayPassResult, RelayedRecord } from './outbox-relay.js';
 import { PassQueue } from './pass-queue.js';
-import type { RelayCommand, RelayReport, RelayThreadInit } from './relay-thread-protocol.js';
+import type { RelayCommand, RelayThreadMessage, RelayThreadInit } from './relay-thread-protocol.js';
 
 /** How long `close` waits for the thread to finish its passes and disconnect before ending it. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -109,7 +109,7 @@ export class ThreadedRelay implements Relay {
     if (this.worker !== null) return this.worker;
     const { url, execArgv } = workerEntry();
     const worker = new Worker(url, { workerData: this.init, execArgv });
-    worker.on('message', (report: RelayReport) => this.onReport(report));
+    worker.on('message', (report: RelayThreadMessage) => this.onThreadMessage(report));
     worker.on('error', (error: unknown) => {
       this.logger?.error({ err: error }, 'relay thread failed');
       this.lost(worker, error instanceof Error ? error : new RelayThreadError(String(error)));
@@ -135,7 +135,7 @@ export class ThreadedRelay implements Relay {
     if (this.worker === worker) worker.postMessage(command);
   }
 
-  private onReport(report: RelayReport): void {
+  private onThreadMessage(report: RelayThreadMessage): void {
     switch (report.kind) {
       case 'done':
         this.settle(report.pass, (pass) => pass.resolve({ relayed: report.relayed, drained: report.drained }));

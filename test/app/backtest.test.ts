@@ -12,7 +12,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backtest, backtestCsv, backtestJson, backtestSvg, backtestTable, type BacktestResult } from '../../src/app/backtest.js';
 import { backtestComparisonSchema, type BacktestComparisonJson } from '../../src/state/model-store.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { localDayOf } from '../../src/domain/time.js';
 import { TEST_NOW_MS, TEST_RULES, cdnowEventLines, streamOf } from '../support/cdnow-events.js';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   result = await backtest({
     input: streamOf(await cdnowEventLines()),
     rules: TEST_RULES,
-    config: defaultDomainConfig,
+    config: defaultDomainParameters,
     nowMs: TEST_NOW_MS,
     calibrationEndDay: localDayOf('1997-09-30'),
     holdoutEndDay: localDayOf('1998-06-30'),
@@ -132,7 +132,7 @@ describe('backtest on CDNOW', () => {
     const attempt = backtest({
       input: streamOf(await cdnowEventLines()),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       calibrationEndDay: localDayOf('1998-06-30'),
       holdoutEndDay: null,

@@ -17,7 +17,7 @@ import { importTable, PRESETS } from '../../src/app/import-table.js';
 import { LineOutput } from '../../src/app/line-output.js';
 import { replay, type ReplaySummary } from '../../src/app/replay.js';
 import type { CustomerView } from '../../src/app/customer-view.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 
 const LOG = 'data/cdnow/CDNOW_sample.txt';
@@ -80,7 +80,7 @@ beforeAll(async () => {
     deadLetters: LineOutput.toStream(dead),
     customers: LineOutput.toStream(view),
     asOf: AS_OF,
-    ctx: { model: UNFITTED_MODEL, config: defaultDomainConfig },
+    ctx: { model: UNFITTED_MODEL, config: defaultDomainParameters },
     rules: {
       unknownFields: 'reject',
       earliestMs: Date.parse('1990-01-01T00:00:00Z'),

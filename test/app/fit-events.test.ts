@@ -10,7 +10,7 @@ import { backtest } from '../../src/app/backtest.js';
 import { fitFromEvents, type FitEventsOutcome } from '../../src/app/fit-events.js';
 import { parseModelFile } from '../../src/app/fit-result.js';
 import { reportFromEvents } from '../../src/app/report.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { evaluate } from '../../src/domain/profile.js';
 import { localDayOf } from '../../src/domain/time.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   fitted = await fitFromEvents({
     open: () => streamOf(lines),
     rules: TEST_RULES,
-    config: defaultDomainConfig,
+    config: defaultDomainParameters,
     nowMs: TEST_NOW_MS,
     asOfDay: null,
     holdoutDays: 273,
@@ -40,10 +40,10 @@ beforeAll(async () => {
 }, 60_000);
 
 async function customer(id: string, m: ModelSnapshot) {
-  const processor = new MemoryProcessor({ model: m, config: defaultDomainConfig });
+  const processor = new MemoryProcessor({ model: m, config: defaultDomainParameters });
   await readEventFile(streamOf(lines), TEST_RULES, TEST_NOW_MS, (input) => processor.apply(input));
   const state = processor.states.get(id)!;
-  return evaluate(state, END, m, defaultDomainConfig);
+  return evaluate(state, END, m, defaultDomainParameters);
 }
 
 describe('fit --events on CDNOW', () => {
@@ -93,7 +93,7 @@ describe('fit --events on CDNOW', () => {
     const mbg = await fitFromEvents({
       open: () => streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       asOfDay: null,
       holdoutDays: null,
@@ -116,7 +116,7 @@ describe('choosing the purchase model', () => {
     const chosen = await fitFromEvents({
       open: () => streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       asOfDay: null,
       holdoutDays: 273,
@@ -138,7 +138,7 @@ describe('choosing the purchase model', () => {
     const pareto = await fitFromEvents({
       open: () => streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       asOfDay: null,
       holdoutDays: null,
@@ -171,7 +171,7 @@ describe('scoring with a model file', () => {
   });
 
   it('report --model counts segments with it', async () => {
-    const run = await reportFromEvents({ input: streamOf(lines), rules: TEST_RULES, config: defaultDomainConfig, model, nowMs: TEST_NOW_MS, asOfDay: null });
+    const run = await reportFromEvents({ input: streamOf(lines), rules: TEST_RULES, config: defaultDomainParameters, model, nowMs: TEST_NOW_MS, asOfDay: null });
     expect(run.report.modelVersion).toBe('cdnow-test');
   });
 
@@ -179,7 +179,7 @@ describe('scoring with a model file', () => {
     const result = await backtest({
       input: streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       calibrationEndDay: localDayOf('1997-09-30'),
       holdoutEndDay: END,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lostListCsv, lostListJson } from '../../src/app/lost-customers.js';
 import { statesFromEvents } from '../../src/app/states-from-events.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { LostCustomerList } from '../../src/domain/reports/lost-customers.js';
 import { localDayOf } from '../../src/domain/time.js';
@@ -33,12 +33,12 @@ describe('the lost-customer list of an event file', () => {
     const run = await statesFromEvents({
       input: streamOf(text),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       model: UNFITTED_MODEL,
       nowMs: TEST_NOW_MS,
       asOfDay: localDayOf('2026-06-30'),
     });
-    const list = new LostCustomerList(run.day, UNFITTED_MODEL, defaultDomainConfig);
+    const list = new LostCustomerList(run.day, UNFITTED_MODEL, defaultDomainParameters);
     for (const s of run.states) list.add(s);
     const rows = list.list();
     // A: 2 purchase days, silent since 2025-06-20 (375 days, > 6 typical intervals): lost.

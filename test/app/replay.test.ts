@@ -4,7 +4,7 @@ import type { CustomerView } from '../../src/app/customer-view.js';
 import { LineOutput } from '../../src/app/line-output.js';
 import { replay } from '../../src/app/replay.js';
 import { churnRiskSchema, segmentChangedSchema, type OutboundEvent } from '../../src/contracts/outbound.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import type { IngestRules } from '../../src/ingest/decode.js';
 
@@ -31,7 +31,7 @@ const rules: IngestRules = {
   rates: { EUR: '1.1' },
 };
 
-async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true, config = defaultDomainConfig) {
+async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true, config = defaultDomainParameters) {
   const input = new PassThrough();
   input.end(Buffer.isBuffer(lines) ? lines : lines.join('\n') + '\n');
   const emissions = new Sink();
@@ -182,7 +182,7 @@ describe('replay: text the codecs cannot store is dead-lettered at the edge, as 
 describe('replay: an input that makes the reducer throw is dead-lettered, as in the service', () => {
   it('dead-letters it (processing_error, the message only) and goes on as if it had not arrived', async () => {
     // A fault in the referral rule, on a valid event.
-    const config = Object.defineProperty({ ...defaultDomainConfig }, 'referralValueMinor', {
+    const config = Object.defineProperty({ ...defaultDomainParameters }, 'referralValueMinor', {
       get: () => {
         throw new TypeError('boom in the referral rule');
       },

@@ -3,7 +3,7 @@ import { reportCsv, reportFromEvents, reportJson, reportTable } from '../../src/
 import { lineChartSvg, niceTicks } from '../../src/app/svg-chart.js';
 import { statesFromEvents } from '../../src/app/states-from-events.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { localDayOf } from '../../src/domain/time.js';
 import { TEST_NOW_MS, TEST_RULES, streamOf } from '../support/cdnow-events.js';
@@ -25,7 +25,7 @@ describe('report from an event file', () => {
     const run = await reportFromEvents({
       input: streamOf(text),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       model: UNFITTED_MODEL,
       nowMs: TEST_NOW_MS,
       asOfDay: localDayOf('2025-06-30'),
@@ -58,7 +58,7 @@ describe('report from an event file', () => {
   });
 
   it('reports as of the latest event day by default', async () => {
-    const run = await reportFromEvents({ input: streamOf(text), rules: TEST_RULES, config: defaultDomainConfig, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: null });
+    const run = await reportFromEvents({ input: streamOf(text), rules: TEST_RULES, config: defaultDomainParameters, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: null });
     expect(run.report.day).toBe(localDayOf('2025-07-05'));
     expect(run.report.overall.customers).toBe(4);
     // B cancelled on 2025-06-01, 12 days after its complaint: still "with complaints" however late the report.
@@ -99,7 +99,7 @@ describe('yearly retention and cohorts', () => {
       clvRetention,
       input: streamOf(yearly.map((e) => JSON.stringify(e)).join('\n') + '\n'),
       rules: TEST_RULES,
-      config: defaultDomainConfig,
+      config: defaultDomainParameters,
       model: UNFITTED_MODEL,
       nowMs: TEST_NOW_MS,
       asOfDay: localDayOf('2025-06-30'),
@@ -141,13 +141,13 @@ describe('the simple CLV with the measured yearly retention', () => {
       { type: 'purchase', event_id: 'm3', customer_id: 'B', occurred_at: '2024-05-01T10:00:00Z', amount: '10.00', currency: 'USD' },
     ];
     const text = lines.map((e) => JSON.stringify(e)).join('\n') + '\n';
-    const options = { rules: TEST_RULES, config: defaultDomainConfig, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: localDayOf('2025-06-30') };
+    const options = { rules: TEST_RULES, config: defaultDomainParameters, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: localDayOf('2025-06-30') };
     const fixed = await reportFromEvents({ ...options, input: streamOf(text) });
     const measured = await reportFromEvents({ ...options, input: streamOf(text), clvRetention: 'measured' });
     expect(reportJson(fixed.report, 'USD').clv_retention).toEqual({ source: 'fixed', rate: 0.6 });
     // A bought in both years, B only in the first: 1 of 2.
     expect(reportJson(measured.report, 'USD').clv_retention).toEqual({ source: 'measured', rate: 0.5 });
-    const halfConfig = { ...defaultDomainConfig, retentionRate: 0.5 };
+    const halfConfig = { ...defaultDomainParameters, retentionRate: 0.5 };
     const states = (await statesFromEvents({ ...options, input: streamOf(text) })).states;
     const expected = [...states].reduce(
       (sum, s) => sum + predictedClvMinor(s, evaluate(s, localDayOf('2025-06-30'), UNFITTED_MODEL, halfConfig), UNFITTED_MODEL, halfConfig),

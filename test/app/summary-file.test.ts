@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseParams } from '../../src/app/fit-result.js';
-import { writeScores, csvCell } from '../../src/app/score.js';
+import { writePredictions, csvCell } from '../../src/app/score.js';
 import { conditionalExpectedPurchases } from '../../src/domain/models/index.js';
 import { readSummaryFile, SummaryFileError } from '../../src/app/summary-file.js';
 import { Writable } from 'node:stream';
@@ -88,7 +88,7 @@ describe('fit output and scores', () => {
       uncertainty: { purchase: null, gammaGamma: null },
     };
     const options = { unitDays: 7, marginRate: 0.3, horizonDays: 1095, periodDays: 91, annualDiscountRate: 0.1 };
-    expect(await writeScores(file, params, 39, out, options)).toBe(2);
+    expect(await writePredictions(file, params, 39, out, options)).toBe(2);
     const [header, first, second] = out.text.trim().split('\n');
     expect(header).toBe(
       'id,x,t_x,T,p_alive,expected_purchases,expected_purchases_30d,expected_purchases_90d,expected_purchases_365d,next_purchase_median_days,mean_days_between_purchases,expected_spend,clv_predicted_year,clv_predicted',
@@ -121,7 +121,7 @@ describe('fit output and scores', () => {
       expect(params.uncertainty.purchase).not.toBeNull();
       const out = new Sink();
       const options = { unitDays: 7, marginRate: 0.3, horizonDays: 1095, periodDays: 91, annualDiscountRate: 0.1 };
-      await writeScores(await readSummaryFile(streamOf(summary), 'cdnow.csv'), params, 39, out, options);
+      await writePredictions(await readSummaryFile(streamOf(summary), 'cdnow.csv'), params, 39, out, options);
       const [header, ...rows] = out.text.trim().split('\n');
       const columns = header!.split(',');
       const at = (name: string) => columns.indexOf(name);

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/config/config-error.js';
-import { domainConfigFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom } from '../../src/config/runtime-parameters.js';
 import { loadSegmentRules, segmentRulesFrom } from '../../src/config/segment-rules.js';
 import { loadSettings } from '../../src/config/load.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { evaluate } from '../../src/domain/profile.js';
 import { DAY0, fold, purchase } from '../domain/fixtures.js';
@@ -31,9 +31,9 @@ function refusal(value: unknown): string[] {
 describe('segment rules files', () => {
   it('ships the built-in rules as the default file', () => {
     const rules = loadSegmentRules(SHIPPED.pathname);
-    expect(rules.rfmGrid).toEqual(defaultDomainConfig.rfmGrid);
-    expect(rules.quadrant).toEqual(defaultDomainConfig.quadrant);
-    expect(rules.ladder).toEqual(defaultDomainConfig.ladder);
+    expect(rules.rfmGrid).toEqual(defaultDomainParameters.rfmGrid);
+    expect(rules.quadrant).toEqual(defaultDomainParameters.quadrant);
+    expect(rules.ladder).toEqual(defaultDomainParameters.ladder);
   });
 
   it('refuses a broken rule naming the rule and the field', () => {
@@ -64,9 +64,9 @@ describe('segment rules files', () => {
     changed.rfm_grid[4]![0] = 'promising'; // R = 5, FM = 1: a new customer is "promising" here
     const path = join(dir, 'rules.json');
     writeFileSync(path, JSON.stringify(changed));
-    const config = domainConfigFrom(loadSettings({ env: { SEGMENT_RULES_FILE: path } }));
+    const config = domainParametersFrom(loadSettings({ env: { SEGMENT_RULES_FILE: path } }));
     const { state } = fold([purchase('n', 0, 1_000)]);
-    expect(evaluate(state, DAY0, UNFITTED_MODEL, defaultDomainConfig).segments.rfm_segment).toBe('new_customers');
+    expect(evaluate(state, DAY0, UNFITTED_MODEL, defaultDomainParameters).segments.rfm_segment).toBe('new_customers');
     const p = evaluate(state, DAY0, UNFITTED_MODEL, config);
     expect(p.segments.rfm_segment).toBe('promising');
     expect(p.modelVersion).toMatch(/^unfitted\+rules-[0-9a-f]{12}$/);
@@ -74,12 +74,12 @@ describe('segment rules files', () => {
     expect(segmentRulesFrom(changed, 'x').digest).toBe(p.modelVersion.slice('unfitted+rules-'.length));
     expect(segmentRulesFrom(shipped(), 'x').digest).not.toBe(segmentRulesFrom(changed, 'x').digest);
     // Without a file the version is the model's alone.
-    expect(evaluate(state, DAY0, UNFITTED_MODEL, domainConfigFrom(loadSettings({ env: {} }))).modelVersion).toBe('unfitted');
+    expect(evaluate(state, DAY0, UNFITTED_MODEL, domainParametersFrom(loadSettings({ env: {} }))).modelVersion).toBe('unfitted');
   });
 
   it('stops start-up on an invalid file (exit 2 through ConfigError)', () => {
     const path = join(dir, 'bad.yaml');
     writeFileSync(path, readFileSync(SHIPPED, 'utf8').replace('loyal_min_f_score: 3', 'loyal_min_f_score: 7'));
-    expect(() => domainConfigFrom(loadSettings({ env: { SEGMENT_RULES_FILE: path } }))).toThrow(/quadrant\.loyal_min_f_score: a score 1–5/);
+    expect(() => domainParametersFrom(loadSettings({ env: { SEGMENT_RULES_FILE: path } }))).toThrow(/quadrant\.loyal_min_f_score: a score 1–5/);
   });
 });

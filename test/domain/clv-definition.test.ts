@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
-import { domainConfigFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom } from '../../src/config/runtime-parameters.js';
 import { btydSummary } from '../../src/domain/btyd.js';
-import { defaultDomainConfig, type DomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters, type DomainParameters } from '../../src/domain/parameters.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
@@ -27,7 +27,7 @@ const both: [string, ModelSnapshot][] = [
   ['model', fitted],
 ];
 
-function predictedAt(state: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig = defaultDomainConfig): number {
+function predictedAt(state: CustomerState, day: number, model: ModelSnapshot, config: DomainParameters = defaultDomainParameters): number {
   const p = evaluate(state, DAY0 + day, model, config);
   return predictedClvMinor(state, p, model, config);
 }
@@ -55,7 +55,7 @@ describe.each(both)('predicted CLV, %s', (_name, model) => {
   it('is net of the cost to serve', () => {
     const state = fold(history, c).state;
     const base = predictedAt(state, 90, model);
-    const costly = predictedAt(state, 90, model, { ...defaultDomainConfig, costPerOrderMinor: 500 });
+    const costly = predictedAt(state, 90, model, { ...defaultDomainParameters, costPerOrderMinor: 500 });
     expect(costly).toBeLessThan(base);
   });
 
@@ -68,14 +68,14 @@ describe.each(both)('predicted CLV, %s', (_name, model) => {
   it('is a net present value: a shorter horizon and a higher discount rate lower it', () => {
     const state = fold(history, c).state;
     const base = predictedAt(state, 90, model);
-    expect(predictedAt(state, 90, model, { ...defaultDomainConfig, clvHorizonDays: 365 })).toBeLessThan(base);
-    expect(predictedAt(state, 90, model, { ...defaultDomainConfig, annualDiscountRate: 0.5 })).toBeLessThan(base);
+    expect(predictedAt(state, 90, model, { ...defaultDomainParameters, clvHorizonDays: 365 })).toBeLessThan(base);
+    expect(predictedAt(state, 90, model, { ...defaultDomainParameters, annualDiscountRate: 0.5 })).toBeLessThan(base);
   });
 
   it('is shown with historic CLV and their total in the snapshot', () => {
     const { state } = fold(history, c);
-    const p = evaluate(state, DAY0 + 90, model, defaultDomainConfig);
-    const snap = snapshotOf(state, p, model, defaultDomainConfig);
+    const p = evaluate(state, DAY0 + 90, model, defaultDomainParameters);
+    const snap = snapshotOf(state, p, model, defaultDomainParameters);
     expect(snap.clv_total_minor).toBe(snap.clv_historic_minor + snap.clv_predicted_minor);
   });
 });
@@ -95,7 +95,7 @@ describe('simple predicted CLV as a net present value', () => {
       expected += (end - start) / 90 * 3000 * Math.pow(0.6, end / 365) * Math.pow(1.5, -end / 365);
       start = end;
     }
-    const config = { ...defaultDomainConfig, clvHorizonDays: 365, annualDiscountRate: 0.5 };
+    const config = { ...defaultDomainParameters, clvHorizonDays: 365, annualDiscountRate: 0.5 };
     expect(predictedAt(state, 0, UNFITTED_MODEL, config)).toBe(Math.round(expected));
   });
 });
@@ -111,9 +111,9 @@ describe('every setting the definition names changes the figure', () => {
     ['COST_PER_RETURN', '2.00'],
     ['MARGIN_RATE', '0.5'],
   ])('%s', (name, value) => {
-    const base = domainConfigFrom(loadSettings({ env: {} }));
-    const changed = domainConfigFrom(loadSettings({ env: { [name]: value } }));
-    const stateWith = (config: DomainConfig) => fold(withReturn, { model: UNFITTED_MODEL, config }).state;
+    const base = domainParametersFrom(loadSettings({ env: {} }));
+    const changed = domainParametersFrom(loadSettings({ env: { [name]: value } }));
+    const stateWith = (config: DomainParameters) => fold(withReturn, { model: UNFITTED_MODEL, config }).state;
     expect(predictedAt(stateWith(changed), 90, UNFITTED_MODEL, changed)).not.toBe(predictedAt(stateWith(base), 90, UNFITTED_MODEL, base));
   });
 });

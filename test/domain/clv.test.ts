@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { btydSummary } from '../../src/domain/btyd.js';
 import { costToServeMinor, customerMarginRate, historicClvMinor, simplePredictedClvMinor } from '../../src/domain/clv.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { predictedClvMinor } from '../../src/domain/profile.js';
 import { emptyState } from '../../src/domain/state.js';
@@ -56,31 +56,31 @@ describe('simple predicted CLV (no fitted model)', () => {
     const summary = btydSummary(state, DAY0 + 200);
     // contribution per purchase day = 6000 / 2; purchase days per day = 2 / max(T + 1 = 201, 90)
     const expected = Math.round(3000 * (2 / 201) * exposure);
-    expect(simplePredictedClvMinor(state, summary, defaultDomainConfig)).toBe(expected);
+    expect(simplePredictedClvMinor(state, summary, defaultDomainParameters)).toBe(expected);
     const at200 = timerAt(state, 200);
-    expect(at200.profile && predictedClvMinor(at200.state, at200.profile, UNFITTED_MODEL, defaultDomainConfig)).toBe(expected);
+    expect(at200.profile && predictedClvMinor(at200.state, at200.profile, UNFITTED_MODEL, defaultDomainParameters)).toBe(expected);
   });
 
   it('observes a new customer over at least minObservationDays', () => {
     const { state } = fold([purchase('c', 0, 10_000)]);
-    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(Math.round(3000 * (1 / 90) * exposure));
+    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainParameters)).toBe(Math.round(3000 * (1 / 90) * exposure));
   });
 
   it('is 0 for a prospect', () => {
-    expect(simplePredictedClvMinor(emptyState('p'), null, defaultDomainConfig)).toBe(0);
+    expect(simplePredictedClvMinor(emptyState('p'), null, defaultDomainParameters)).toBe(0);
   });
 
   it('uses net margin (refunds taken back)', () => {
     const { state } = fold([purchase('c', 0, 10_000, { orderId: 'A' }), returned('c', 0, 5000, 'A')]);
     // net margin = 3000 − 1500 = 1500 a purchase day
-    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainConfig)).toBe(Math.round(1500 * (1 / 90) * exposure));
+    expect(simplePredictedClvMinor(state, btydSummary(state, DAY0), defaultDomainParameters)).toBe(Math.round(1500 * (1 / 90) * exposure));
   });
 });
 
 describe('customer margin rate', () => {
   it('is margin / gross, or the configured rate before any revenue', () => {
     const { state } = fold([purchase('c', 0, 2000, { marginMinor: 500 })]);
-    expect(customerMarginRate(state, defaultDomainConfig)).toBe(0.25);
-    expect(customerMarginRate(emptyState('p'), defaultDomainConfig)).toBe(0.3);
+    expect(customerMarginRate(state, defaultDomainParameters)).toBe(0.25);
+    expect(customerMarginRate(emptyState('p'), defaultDomainParameters)).toBe(0.3);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDomainConfig, type DomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters, type DomainParameters } from '../../src/domain/parameters.js';
 import { costToServe, historicClvMinor } from '../../src/domain/clv.js';
 import { complaintsAt, hadComplaintsWhenLeaving, openComplaints } from '../../src/domain/complaints.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
@@ -9,7 +9,7 @@ import type { CustomerState } from '../../src/domain/state.js';
 import { DAY0, ctxWith, fold, interaction, purchase, returned, timerAt } from './fixtures.js';
 
 const table = { complaint: 800, support_contact: 300, delivery_issue: 500, billing_issue: 400, technical_issue: 600, other: 100 };
-const config: Partial<DomainConfig> = { costPerOrderMinor: 200, costPerReturnMinor: 500, interactionCostMinor: table };
+const config: Partial<DomainParameters> = { costPerOrderMinor: 200, costPerReturnMinor: 500, interactionCostMinor: table };
 const c = ctxWith(config);
 
 describe('cost to serve by activity', () => {
@@ -118,7 +118,7 @@ describe('complaints', () => {
   });
 
   it('keeps the latest cases by day up to the configured memory, whatever the arrival order', () => {
-    const small = ctxWith({ ...config, memory: { ...defaultDomainConfig.memory, complaintCases: 2 } });
+    const small = ctxWith({ ...config, memory: { ...defaultDomainParameters.memory, complaintCases: 2 } });
     const cases = [interaction('c', 5, 'complaint'), interaction('c', 1, 'complaint'), interaction('c', 3, 'complaint')];
     const { state } = fold([purchase('c', 0, 1_000), ...cases], small);
     expect(state.complaints).toBe(3);
@@ -154,10 +154,10 @@ describe('churn: open or repeated complaints', () => {
   });
 
   it('follows the configured rule: counts of 0 turn each test off', () => {
-    const off = ctxWith({ ...config, churn: { ...defaultDomainConfig.churn, openComplaintCount: 0, repeatedComplaintCount: 0 } });
+    const off = ctxWith({ ...config, churn: { ...defaultDomainParameters.churn, openComplaintCount: 0, repeatedComplaintCount: 0 } });
     const { last } = fold([...history, interaction('c', 21, 'complaint'), interaction('c', 22, 'complaint')], off);
     expect(last.profile?.churn.reasons).not.toContain('complaints');
-    const strict = ctxWith({ ...config, churn: { ...defaultDomainConfig.churn, openComplaintCount: 2, repeatedComplaintCount: 3 } });
+    const strict = ctxWith({ ...config, churn: { ...defaultDomainParameters.churn, openComplaintCount: 2, repeatedComplaintCount: 3 } });
     expect(fold([...history, interaction('c', 21, 'complaint')], strict).last.profile?.churn.reasons).toEqual([]);
     expect(fold([...history, interaction('c', 21, 'complaint'), interaction('c', 22, 'complaint')], strict).last.profile?.churn.reasons).toEqual([
       'complaints',

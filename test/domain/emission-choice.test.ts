@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChurnRisk, SegmentChanged } from '../../src/contracts/outbound.js';
 import { loadSettings } from '../../src/config/index.js';
-import { domainConfigFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom } from '../../src/config/runtime-parameters.js';
 import { ctxWith, fold, purchase, timerAt, cancellation } from './fixtures.js';
 
 const history = [purchase('c', 0, 5000), purchase('c', 20, 5000), purchase('c', 40, 5000), cancellation('c', 50), purchase('c', 60, 5000)];
@@ -38,9 +38,9 @@ describe('what is emitted', () => {
   });
 
   it('is set by EMIT_DIMENSIONS and EMIT_CHURN_LEVELS, checked against the vocabulary', () => {
-    const config = domainConfigFrom(loadSettings({ env: { EMIT_DIMENSIONS: 'relationship, account_status', EMIT_CHURN_LEVELS: 'lost,churned' } }));
+    const config = domainParametersFrom(loadSettings({ env: { EMIT_DIMENSIONS: 'relationship, account_status', EMIT_CHURN_LEVELS: 'lost,churned' } }));
     expect(config.emit).toEqual({ dimensions: ['relationship', 'account_status'], churnLevels: ['lost', 'churned'] });
-    expect(domainConfigFrom(loadSettings({ env: {} })).emit.dimensions).toHaveLength(4);
+    expect(domainParametersFrom(loadSettings({ env: {} })).emit.dimensions).toHaveLength(4);
     expect(() => loadSettings({ env: { EMIT_CHURN_LEVELS: 'lost,gone' } })).toThrow(/EMIT_CHURN_LEVELS/);
   });
 });

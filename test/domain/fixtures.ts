@@ -3,7 +3,7 @@
  * context, and a fold over `reduce` for one customer. Not a test file itself.
  */
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
-import { defaultDomainConfig, type DomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters, type DomainParameters } from '../../src/domain/parameters.js';
 import type {
   CancellationInput,
   DomainInput,
@@ -24,10 +24,10 @@ export const DAY0 = localDayOf('2026-01-01T00:00:00Z');
 /** Noon UTC of DAY0 + n. */
 export const atOf = (n: number): number => (DAY0 + n) * DAY_MS + 12 * 3_600_000;
 
-export const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainConfig };
+export const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainParameters };
 
-export function ctxWith(config: Partial<DomainConfig>, model: ModelSnapshot = UNFITTED_MODEL): ReduceContext {
-  return { model, config: { ...defaultDomainConfig, ...config } };
+export function ctxWith(config: Partial<DomainParameters>, model: ModelSnapshot = UNFITTED_MODEL): ReduceContext {
+  return { model, config: { ...defaultDomainParameters, ...config } };
 }
 
 let counter = 0;

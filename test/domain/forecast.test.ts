@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { customerView } from '../../src/app/customer-view.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { customerForecast } from '../../src/domain/forecast.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import {
@@ -42,8 +42,8 @@ const history = [purchase('c', 0, 2000), purchase('c', 30, 3000), purchase('c', 
 describe("a customer's forecast with a fitted BG/NBD and Gamma-Gamma", () => {
   const { state } = fold(history, ctxWith({}, fitted));
   const day = DAY0 + 90;
-  const p = evaluate(state, day, fitted, defaultDomainConfig);
-  const f = customerForecast(state, p, fitted, defaultDomainConfig);
+  const p = evaluate(state, day, fitted, defaultDomainParameters);
+  const f = customerForecast(state, p, fitted, defaultDomainParameters);
   const { r, alpha, a, b } = fitted.bgnbd!;
 
   it('expects the BG/NBD conditional purchases over 30, 90 and 365 days', () => {
@@ -76,7 +76,7 @@ describe("a customer's forecast with a fitted BG/NBD and Gamma-Gamma", () => {
       previous = cumulative;
     }
     expect(f.predictedClvYearMinor).toBe(Math.round(purchases * f.expectedSpendPerPurchaseMinor! * 0.3));
-    expect(f.predictedClvHorizonMinor).toBe(predictedClvMinor(state, p, fitted, defaultDomainConfig));
+    expect(f.predictedClvHorizonMinor).toBe(predictedClvMinor(state, p, fitted, defaultDomainParameters));
     expect(f.predictedClvYearMinor).toBeLessThan(f.predictedClvHorizonMinor);
     // An independent check of the BG/NBD piece: P(alive) from its closed form.
     const odds = (a / (b + 1)) * Math.pow((alpha + 90) / (alpha + 60), r + 2);
@@ -84,7 +84,7 @@ describe("a customer's forecast with a fitted BG/NBD and Gamma-Gamma", () => {
   });
 
   it('shows the figures in the customer view with the model and its version', () => {
-    const view = customerView(state, p, fitted, defaultDomainConfig);
+    const view = customerView(state, p, fitted, defaultDomainParameters);
     expect(view).toMatchObject({
       prediction_model: 'bgnbd',
       model_version: 'cdnow-days',
@@ -105,8 +105,8 @@ describe("a customer's forecast with a fitted BG/NBD and Gamma-Gamma", () => {
 describe("a customer's forecast with the modified BG/NBD", () => {
   it("uses the modified model's expectations, including for a one-time buyer", () => {
     const { state } = fold([purchase('m', 0, 2500)], ctxWith({}, modified));
-    const p = evaluate(state, DAY0 + 120, modified, defaultDomainConfig);
-    const f = customerForecast(state, p, modified, defaultDomainConfig);
+    const p = evaluate(state, DAY0 + 120, modified, defaultDomainParameters);
+    const f = customerForecast(state, p, modified, defaultDomainParameters);
     expect(f.basis).toBe('mbgnbd');
     expect(f.expectedPurchases[1]).toBeCloseTo(mbgnbdConditionalExpectedPurchases(modified.bgnbd!, 0, 0, 120, 90), 12);
     expect(f.nextPurchaseMedianDays).toBeCloseTo(medianTimeToNextPurchaseIfAlive(0.525, 6.183 * 7, 0, 120), 12);
@@ -117,12 +117,12 @@ describe("a customer's forecast with the modified BG/NBD", () => {
 describe("a customer's forecast with the Pareto/NBD published", () => {
   it("uses the Pareto/NBD's expectations and CLV, not the BG/NBD's", () => {
     const { state } = fold(history, ctxWith({}, pareto));
-    const p = evaluate(state, DAY0 + 90, pareto, defaultDomainConfig);
-    const f = customerForecast(state, p, pareto, defaultDomainConfig);
+    const p = evaluate(state, DAY0 + 90, pareto, defaultDomainParameters);
+    const f = customerForecast(state, p, pareto, defaultDomainParameters);
     expect(f.basis).toBe('pnbd');
     [30, 90, 365].forEach((t, i) => expect(f.expectedPurchases[i]).toBeCloseTo(pnbdConditionalExpectedPurchases(pareto.pnbd!, 2, 60, 90, t), 12));
     expect(f.predictedClvHorizonMinor).toBeGreaterThan(0);
-    expect(customerView(state, p, pareto, defaultDomainConfig).prediction_model).toBe('pnbd');
+    expect(customerView(state, p, pareto, defaultDomainParameters).prediction_model).toBe('pnbd');
   });
 });
 
@@ -141,7 +141,7 @@ describe('prediction intervals in the customer view (covariances of the CDNOW fi
 
   it('gives 90 % bounds around every expected purchase count and CLV', () => {
     const model = withUncertainty(1);
-    const view = customerView(state, evaluate(state, day, model, defaultDomainConfig), model, defaultDomainConfig);
+    const view = customerView(state, evaluate(state, day, model, defaultDomainParameters), model, defaultDomainParameters);
     expect(view.prediction_interval_level).toBe(0.9);
     for (const h of ['30d', '90d', '365d'] as const) {
       const point = view[`expected_purchases_${h}`];
@@ -158,7 +158,7 @@ describe('prediction intervals in the customer view (covariances of the CDNOW fi
   it('widens about twofold with a quarter of the customers (four times the covariance)', () => {
     const width = (scale: number) => {
       const model = withUncertainty(scale);
-      const v = customerView(state, evaluate(state, day, model, defaultDomainConfig), model, defaultDomainConfig);
+      const v = customerView(state, evaluate(state, day, model, defaultDomainParameters), model, defaultDomainParameters);
       return Math.log(v.expected_purchases_365d_high! / v.expected_purchases_365d_low!);
     };
     expect(width(4) / width(1)).toBeCloseTo(2, 1);
@@ -166,7 +166,7 @@ describe('prediction intervals in the customer view (covariances of the CDNOW fi
 
   it('is null without a covariance (a version published before them) or before a fit', () => {
     for (const model of [fitted, UNFITTED_MODEL]) {
-      const view = customerView(state, evaluate(state, day, model, defaultDomainConfig), model, defaultDomainConfig);
+      const view = customerView(state, evaluate(state, day, model, defaultDomainParameters), model, defaultDomainParameters);
       expect(view).toMatchObject({ prediction_interval_level: null, expected_purchases_365d_low: null, clv_predicted_high: null });
     }
   });
@@ -175,24 +175,24 @@ describe('prediction intervals in the customer view (covariances of the CDNOW fi
 describe("a customer's forecast before the first fit (the simple rule)", () => {
   it('expects the observed rate kept with the yearly retention, and its exponential median wait', () => {
     const { state } = fold(history);
-    const p = evaluate(state, DAY0 + 90, UNFITTED_MODEL, defaultDomainConfig);
-    const f = customerForecast(state, p, UNFITTED_MODEL, defaultDomainConfig);
+    const p = evaluate(state, DAY0 + 90, UNFITTED_MODEL, defaultDomainParameters);
+    const f = customerForecast(state, p, UNFITTED_MODEL, defaultDomainParameters);
     // 3 purchase days over max(T + 1, 90) = 91 days; survival 0.6 a year.
     const rate = 3 / 91;
     expect(f.basis).toBe('simple');
     [30, 90, 365].forEach((t, i) => expect(f.expectedPurchases[i]).toBeCloseTo(simpson((u) => rate * Math.pow(0.6, u / 365), 0, t), 10));
     expect(f.nextPurchaseMedianDays).toBeCloseTo(Math.LN2 / rate, 12);
     expect(f.expectedSpendPerPurchaseMinor).toBe(2000);
-    expect(f.predictedClvHorizonMinor).toBe(predictedClvMinor(state, p, UNFITTED_MODEL, defaultDomainConfig));
+    expect(f.predictedClvHorizonMinor).toBe(predictedClvMinor(state, p, UNFITTED_MODEL, defaultDomainParameters));
     expect(p.pAlive).toBeNull();
   });
 
   it('expects nothing of a cancelled account and nothing of a prospect', () => {
     const { state } = fold([...history, cancellation('c', 70)]);
-    const f = customerForecast(state, evaluate(state, DAY0 + 90, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+    const f = customerForecast(state, evaluate(state, DAY0 + 90, UNFITTED_MODEL, defaultDomainParameters), UNFITTED_MODEL, defaultDomainParameters);
     expect(f).toMatchObject({ expectedPurchases: [0, 0, 0], nextPurchaseMedianDays: null, predictedClvYearMinor: 0, predictedClvHorizonMinor: 0 });
     const prospect = emptyState('nobody');
-    const none = customerForecast(prospect, evaluate(prospect, DAY0, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+    const none = customerForecast(prospect, evaluate(prospect, DAY0, UNFITTED_MODEL, defaultDomainParameters), UNFITTED_MODEL, defaultDomainParameters);
     expect(none).toMatchObject({ expectedPurchases: [0, 0, 0], nextPurchaseMedianDays: null, meanDaysBetweenPurchases: null, expectedSpendPerPurchaseMinor: null });
   });
 });

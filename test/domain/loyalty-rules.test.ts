@@ -4,14 +4,14 @@
  * unprofitable (docs/domain.md, "Segments and signals").
  */
 import { describe, expect, it } from 'vitest';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { relationshipLevel } from '../../src/domain/relationship.js';
 import type { Score } from '../../src/domain/rfm.js';
 import { emptyState, type CustomerState } from '../../src/domain/state.js';
 import { valueQuadrant } from '../../src/domain/value-quadrant.js';
 import { cancellation, ctx, feedback, fold, purchase } from './fixtures.js';
 
-const rules = defaultDomainConfig.quadrant;
+const rules = defaultDomainParameters.quadrant;
 const customer = (patch: Partial<CustomerState>): CustomerState => ({ ...emptyState('c'), orders: 3, purchaseDays: 3, grossMinor: 10_000, ...patch });
 const scores = (r: Score, f: Score, m: Score) => ({ r, f, m });
 const loyalScores = scores(5, 5, 5);
@@ -53,7 +53,7 @@ describe('value quadrant', () => {
 });
 
 describe('relationship ladder', () => {
-  const ladder = defaultDomainConfig.ladder;
+  const ladder = defaultDomainParameters.ladder;
   const referrer = { ...emptyState('c'), orders: 5, purchaseDays: 5, successfulReferrals: 4 };
 
   it('a detractor is neither an advocate nor a partner, whatever their referrals', () => {

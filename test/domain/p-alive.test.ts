@@ -4,7 +4,7 @@
  * it is null with a reason; the modified BG/NBD gives a real figure.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { mbgnbdProbabilityAlive, pnbdProbabilityAlive } from '../../src/domain/models/index.js';
 import { evaluate } from '../../src/domain/profile.js';
@@ -26,7 +26,7 @@ describe('P(alive) of a one-time buyer quiet for 545 days', () => {
     const p = timerAt(state, 545, ctxWith({}, bgnbd)).profile!;
     expect(p.churn.level).toBe('lost');
     expect(p.pAlive).toBeNull();
-    const snap = snapshotOf(state, p, bgnbd, defaultDomainConfig);
+    const snap = snapshotOf(state, p, bgnbd, defaultDomainParameters);
     expect(snap).toMatchObject({ p_alive: null, p_alive_reason: 'one_time_buyer', churn_level: 'lost' });
   });
 
@@ -43,10 +43,10 @@ describe('P(alive) of a one-time buyer quiet for 545 days', () => {
     const c = ctxWith({}, mbgnbd);
     const { state } = fold([purchase('o', 0, 1000)], c);
     const day = DAY0 + 1;
-    const p = evaluate(state, day, mbgnbd, defaultDomainConfig);
-    const next = nextCheckDay(state, p, mbgnbd, defaultDomainConfig)!;
-    const before = evaluate(state, next - 1, mbgnbd, defaultDomainConfig);
-    const at = evaluate(state, next, mbgnbd, defaultDomainConfig);
+    const p = evaluate(state, day, mbgnbd, defaultDomainParameters);
+    const next = nextCheckDay(state, p, mbgnbd, defaultDomainParameters)!;
+    const before = evaluate(state, next - 1, mbgnbd, defaultDomainParameters);
+    const at = evaluate(state, next, mbgnbd, defaultDomainParameters);
     expect(before.churn.level).toBe(p.churn.level);
     expect(at.churn.level).not.toBe(p.churn.level);
   });
@@ -59,22 +59,22 @@ describe('P(alive) of a one-time buyer quiet for 545 days', () => {
     expect(p545.pAliveReason).toBeNull();
     // A one-time buyer has one too (the Pareto/NBD's dropout may come before any repeat).
     const once = fold([purchase('n', 0, 1000)], c).state;
-    expect(evaluate(once, DAY0 + 300, pnbd, defaultDomainConfig).pAlive).toBeCloseTo(pnbdProbabilityAlive(pnbd.pnbd!, 0, 0, 300), 12);
+    expect(evaluate(once, DAY0 + 300, pnbd, defaultDomainParameters).pAlive).toBeCloseTo(pnbdProbabilityAlive(pnbd.pnbd!, 0, 0, 300), 12);
     // Following the scheduled checks (recency drops come first) reaches the day the level
     // changes exactly: the bisected day, with the old level on the day before.
-    const start = evaluate(state, DAY0 + 91, pnbd, defaultDomainConfig);
+    const start = evaluate(state, DAY0 + 91, pnbd, defaultDomainParameters);
     let day = DAY0 + 91;
     let changed: number | null = null;
     for (let i = 0; i < 50 && changed === null; i++) {
-      const next = nextCheckDay(state, evaluate(state, day, pnbd, defaultDomainConfig), pnbd, defaultDomainConfig)!;
+      const next = nextCheckDay(state, evaluate(state, day, pnbd, defaultDomainParameters), pnbd, defaultDomainParameters)!;
       expect(next).toBeGreaterThan(day);
-      if (evaluate(state, next, pnbd, defaultDomainConfig).churn.level !== start.churn.level) changed = next;
+      if (evaluate(state, next, pnbd, defaultDomainParameters).churn.level !== start.churn.level) changed = next;
       day = next;
     }
     expect(changed).not.toBeNull();
-    expect(evaluate(state, changed! - 1, pnbd, defaultDomainConfig).churn.level).toBe(start.churn.level);
-    expect(evaluate(state, changed! - 1, pnbd, defaultDomainConfig).pAlive!).toBeGreaterThanOrEqual(0.6);
-    expect(evaluate(state, changed!, pnbd, defaultDomainConfig).pAlive!).toBeLessThan(0.6);
+    expect(evaluate(state, changed! - 1, pnbd, defaultDomainParameters).churn.level).toBe(start.churn.level);
+    expect(evaluate(state, changed! - 1, pnbd, defaultDomainParameters).pAlive!).toBeGreaterThanOrEqual(0.6);
+    expect(evaluate(state, changed!, pnbd, defaultDomainParameters).pAlive!).toBeLessThan(0.6);
   });
 
   it('no purchase, no model: null with those reasons', () => {

@@ -4,7 +4,7 @@ import { placePurchaseDay } from '../../src/domain/purchase-days.js';
 import { emptyState } from '../../src/domain/state.js';
 import { DAY0, fold, purchase } from './fixtures.js';
 
-const WINDOW = 384; // defaultDomainConfig.memory.latePurchaseDays = 12 words × 32 bits
+const WINDOW = 384; // defaultDomainParameters.memory.latePurchaseDays = 12 words × 32 bits
 
 describe('late purchases and the purchase-day bitmap', () => {
   it('a purchase before the first day becomes the new first day and the old first day a repeat day', () => {

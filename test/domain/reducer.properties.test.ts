@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { churnRiskSchema, segmentChangedSchema, type OutboundEvent } from '../../src/contracts/outbound.js';
 import { ACCOUNT_STATUSES, CHURN_LEVELS, RELATIONSHIP_LEVELS, RFM_SEGMENTS, VALUE_QUADRANTS } from '../../src/contracts/segments.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import type { DomainInput } from '../../src/domain/input.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
@@ -19,7 +19,7 @@ import { atOf, DAY0 } from './fixtures.js';
 
 const ctx: ReduceContext = {
   model: UNFITTED_MODEL,
-  config: { ...defaultDomainConfig, referralValueMinor: 250, memory: { ...defaultDomainConfig.memory, recentEventIds: 128, recentOrders: 64 } },
+  config: { ...defaultDomainParameters, referralValueMinor: 250, memory: { ...defaultDomainParameters.memory, recentEventIds: 128, recentOrders: 64 } },
 };
 
 const BUYERS = ['a', 'b', 'c', 'r1', 'r2'] as const;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { relationshipLevel } from '../../src/domain/relationship.js';
 import { emptyState, type CustomerState } from '../../src/domain/state.js';
 import { ctx, fold, feedback, purchase } from './fixtures.js';
 
-const rules = defaultDomainConfig.ladder; // partner: ≥ 3 successful referrals and M = 5
+const rules = defaultDomainParameters.ladder; // partner: ≥ 3 successful referrals and M = 5
 const s = (patch: Partial<CustomerState>): CustomerState => ({ ...emptyState('c'), ...patch });
 const buyer = { orders: 1, purchaseDays: 1 };
 const repeat = { orders: 2, purchaseDays: 2 };

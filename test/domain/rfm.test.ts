@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RFM_SEGMENTS } from '../../src/contracts/segments.js';
-import { defaultDomainConfig, DEFAULT_RFM_GRID } from '../../src/domain/config.js';
+import { defaultDomainParameters, DEFAULT_RFM_GRID } from '../../src/domain/parameters.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { frequencyScore, monetaryScore, nextRecencyDrop, recencyScore, rfmSegment, type Score } from '../../src/domain/rfm.js';
 import { ctxWith, fold, purchase, returned, timerAt } from './fixtures.js';
 
-const cuts = defaultDomainConfig.defaultCutPoints; // recency [30, 90, 180, 365], F [1, 2, 3, 5], M [5000, 15000, 40000, 100000]
+const cuts = defaultDomainParameters.defaultCutPoints; // recency [30, 90, 180, 365], F [1, 2, 3, 5], M [5000, 15000, 40000, 100000]
 
 describe('RFM scores at the cut points (a value equal to a cut belongs to the lower score)', () => {
   it.each([

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import type { Score } from '../../src/domain/rfm.js';
 import { emptyState, type CustomerState } from '../../src/domain/state.js';
 import { valueQuadrant } from '../../src/domain/value-quadrant.js';
 import { fold, purchase, timerAt } from './fixtures.js';
 
 // loyal: F ≥ 3 and R ≥ 3 (and neither cancelled nor a detractor); profitable: CLV > 0, M ≥ 3 (here; default 1), refunds ≤ 30 % of gross, discount ≤ 50 %
-const rules = { ...defaultDomainConfig.quadrant, profitableMinMScore: 3 };
+const rules = { ...defaultDomainParameters.quadrant, profitableMinMScore: 3 };
 
 const customer = (patch: Partial<CustomerState>): CustomerState => ({ ...emptyState('c'), orders: 3, grossMinor: 10_000, ...patch });
 const scores = (r: Score, f: Score, m: Score) => ({ r, f, m });

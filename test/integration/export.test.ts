@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { lookupCustomer } from '../../src/app/customer-lookup.js';
 import { exportViews } from '../../src/app/export-views.js';
-import { domainConfigFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom } from '../../src/config/runtime-parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { partitionOfKey } from '../../src/kafka/key-partition.js';
 import { connectState } from '../../src/state/connect.js';
@@ -82,7 +82,7 @@ describeWithInfra('clvstream export', (infra: InfraEndpoints) => {
       const settings = settingsOf({ ...target.env, REDIS_KEY_PREFIX: prefix });
       const state = connectState(settings);
       try {
-        const ctx = { store: state.store, partitionCount: P, model: UNFITTED_MODEL, config: domainConfigFrom(settings) };
+        const ctx = { store: state.store, partitionCount: P, model: UNFITTED_MODEL, config: domainParametersFrom(settings) };
         for (const view of views) expect(view).toEqual((await lookupCustomer(ctx, view.customer_id))?.view);
       } finally {
         await state.close();
@@ -119,7 +119,7 @@ describeWithInfra('clvstream export', (infra: InfraEndpoints) => {
       const summary = await exportViews({
         store: state.store,
         model: UNFITTED_MODEL,
-        config: domainConfigFrom(settings),
+        config: domainParametersFrom(settings),
         format: 'jsonl',
         write: (line) => lines.push(line),
         flush: () => Promise.resolve(),

@@ -12,7 +12,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { syntheticTraffic, type GeneratedEvent } from '../../src/app/generate.js';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
@@ -39,7 +39,7 @@ function workload(): GeneratedEvent[] {
 
 /** clvstream's emissions for the same events, emitting the peer's dimensions only (ids then count the same events). */
 function reference(events: readonly GeneratedEvent[]): OutboundEvent[] {
-  const config = { ...defaultDomainConfig, emit: { ...defaultDomainConfig.emit, dimensions: ['rfm_segment', 'value_quadrant', 'account_status'] as const } };
+  const config = { ...defaultDomainParameters, emit: { ...defaultDomainParameters.emit, dimensions: ['rfm_segment', 'value_quadrant', 'account_status'] as const } };
   const out: OutboundEvent[] = [];
   const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config }, { onEmit: (e) => out.push(e) });
   for (const e of events) {

@@ -11,7 +11,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backtest } from '../../src/app/backtest.js';
 import { fitFromState } from '../../src/app/fit-state.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import type { ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { reduce } from '../../src/domain/reducer.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
@@ -32,7 +32,7 @@ const NOW = new Date('2026-02-03T04:05:06.789Z');
 
 /** States that are not part of the calibration population: a prospect and a customer acquired later. */
 function outsiders(): CustomerState[] {
-  const ctx = { model: UNFITTED_MODEL, config: defaultDomainConfig };
+  const ctx = { model: UNFITTED_MODEL, config: defaultDomainParameters };
   const at = (iso: string) => ({ at: Date.parse(iso), day: localDayOf(iso) });
   const prospect = reduce(undefined, { kind: 'feedback', eventId: 'fb-1', customerId: 'prospect-1', score: 9, ...at('1997-05-01T10:00:00Z') }, ctx).state;
   const later = reduce(
@@ -156,7 +156,7 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
         backtest({
           input: streamOf(lines),
           rules: TEST_RULES,
-          config: defaultDomainConfig,
+          config: defaultDomainParameters,
           nowMs: TEST_NOW_MS,
           calibrationEndDay: localDayOf('1997-06-30'),
           holdoutEndDay: AS_OF,

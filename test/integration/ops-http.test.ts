@@ -6,7 +6,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { customerView } from '../../src/app/customer-view.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { customerForecast } from '../../src/domain/forecast.js';
 import { evaluate } from '../../src/domain/profile.js';
@@ -71,10 +71,10 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
         store,
         partitionCount: PARTITIONS,
         model: () => model,
-        config: defaultDomainConfig,
+        config: defaultDomainParameters,
         segments: new ScanSegmentCounts(store, { scanCount: 50, cacheTtlMs: 0 }),
-        reports: stateReportProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainConfig, scanCount: 50 }),
-        lostCustomers: stateLostCustomersProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainConfig, scanCount: 50 }),
+        reports: stateReportProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainParameters, scanCount: 50 }),
+        lostCustomers: stateLostCustomersProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainParameters, scanCount: 50 }),
         bearerToken: TOKEN,
       });
       base = await listen(server, 0, '127.0.0.1');
@@ -113,17 +113,17 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
       for (const state of [typical, heavy]) {
         const res = await get(`/customers/${state.customerId}`);
         expect(res.status).toBe(200);
-        const profile = evaluate(state, Math.max(state.asOfDay, watermark), UNFITTED_MODEL, defaultDomainConfig);
-        expect(res.body).toEqual(JSON.parse(JSON.stringify(customerView(state, profile, UNFITTED_MODEL, defaultDomainConfig))));
+        const profile = evaluate(state, Math.max(state.asOfDay, watermark), UNFITTED_MODEL, defaultDomainParameters);
+        expect(res.body).toEqual(JSON.parse(JSON.stringify(customerView(state, profile, UNFITTED_MODEL, defaultDomainParameters))));
       }
 
       // With a fitted model the same route gives the model's forward-looking figures, named with the model.
       model = FITTED;
       const res = await get(`/customers/${typical.customerId}`);
       const day = Math.max(typical.asOfDay, watermark);
-      const profile = evaluate(typical, day, FITTED, defaultDomainConfig);
-      const forecast = customerForecast(typical, profile, FITTED, defaultDomainConfig);
-      expect(res.body).toEqual(JSON.parse(JSON.stringify(customerView(typical, profile, FITTED, defaultDomainConfig))));
+      const profile = evaluate(typical, day, FITTED, defaultDomainParameters);
+      const forecast = customerForecast(typical, profile, FITTED, defaultDomainParameters);
+      expect(res.body).toEqual(JSON.parse(JSON.stringify(customerView(typical, profile, FITTED, defaultDomainParameters))));
       expect(res.body).toMatchObject({
         model_version: 'ops-fitted',
         prediction_model: 'bgnbd',
@@ -133,7 +133,7 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
         expected_purchases_365d: Math.round(forecast.expectedPurchases[2] * 1e4) / 1e4,
         next_purchase_expected: dayToDate(day + Math.round(forecast.nextPurchaseMedianDays!)),
         clv_predicted_year: (forecast.predictedClvYearMinor / 100).toFixed(2),
-        clv_horizon_days: defaultDomainConfig.clvHorizonDays,
+        clv_horizon_days: defaultDomainParameters.clvHorizonDays,
       });
       expect(forecast.expectedPurchases[0]).toBeGreaterThan(0);
       expect(forecast.expectedPurchases[2]).toBeGreaterThan(forecast.expectedPurchases[0]);
@@ -164,7 +164,7 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
       }
       const watermark = 20_720;
       await commit(states, watermark);
-      const expected = lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainConfig);
+      const expected = lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainParameters);
       expect(expected.length).toBeGreaterThan(10);
 
       const json = await get('/lost-customers');
@@ -172,7 +172,7 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
       expect(json.body).toEqual(lostListJson(expected, expected.length, watermark, 'value_lost', 'USD'));
       const csv = await get('/lost-customers?format=csv&limit=5&sort=clv_historic');
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-      expect(csv.body).toBe(lostListCsv(lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainConfig, { sort: 'clv_historic' }).slice(0, 5), 'USD'));
+      expect(csv.body).toBe(lostListCsv(lostCustomers(states, watermark, UNFITTED_MODEL, defaultDomainParameters, { sort: 'clv_historic' }).slice(0, 5), 'USD'));
     });
 
     it('counts the stored segments by scanning every partition', async () => {
@@ -196,7 +196,7 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
       await commit(states, watermark);
       const expected = (day: number, periodDays = 30): unknown => ({
         name: 'population',
-        ...(JSON.parse(JSON.stringify(reportJson(populationReport(states, day, UNFITTED_MODEL, defaultDomainConfig, { periodDays }), 'USD'))) as object),
+        ...(JSON.parse(JSON.stringify(reportJson(populationReport(states, day, UNFITTED_MODEL, defaultDomainParameters, { periodDays }), 'USD'))) as object),
       });
       // Default day: the latest partition watermark.
       const byDefault = await get('/reports/population');

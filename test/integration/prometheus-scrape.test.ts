@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { createHttpServer, listen } from '../../src/app/http/http-server.js';
 import { RuntimeMetrics } from '../../src/ops/metrics.js';
@@ -84,7 +84,7 @@ if (binary === undefined && process.env.CLVSTREAM_REQUIRE_INFRA === '1') {
           store: {} as PartitionStore, // no customer routes are called
           partitionCount: 1,
           model: () => UNFITTED_MODEL,
-          config: defaultDomainConfig,
+          config: defaultDomainParameters,
           bearerToken: TOKEN,
         });
         const target = new URL(await listen(server, 0, '127.0.0.1')).host;

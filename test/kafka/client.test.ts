@@ -2,7 +2,7 @@ import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
 import {
-  kafkaConfigFrom,
+  kafkaClientOptionsFrom,
   kafkaLevelFor,
   kafkaLogCreator,
   pinoLevelOfKafka,
@@ -15,9 +15,9 @@ function collectingLogger(level: 'info' | 'debug' | 'trace' | 'warn' = 'info') {
   return captureLogger(level);
 }
 
-describe('kafkaConfigFrom', () => {
+describe('kafkaClientOptionsFrom', () => {
   it('builds brokers and client id without TLS or SASL by default', () => {
-    const config = kafkaConfigFrom(loadSettings({ env: { KAFKA_BROKERS: 'k1:9092,k2:9093', KAFKA_CLIENT_ID: 'clv-a' } }));
+    const config = kafkaClientOptionsFrom(loadSettings({ env: { KAFKA_BROKERS: 'k1:9092,k2:9093', KAFKA_CLIENT_ID: 'clv-a' } }));
     expect(config.brokers).toEqual(['k1:9092', 'k2:9093']);
     expect(config.clientId).toBe('clv-a');
     expect(config.ssl).toBeUndefined();
@@ -27,9 +27,9 @@ describe('kafkaConfigFrom', () => {
   });
 
   it('uses the system trust store with KAFKA_SSL=true and the CA file when given', () => {
-    expect(kafkaConfigFrom(loadSettings({ env: { KAFKA_SSL: 'true' } })).ssl).toBe(true);
+    expect(kafkaClientOptionsFrom(loadSettings({ env: { KAFKA_SSL: 'true' } })).ssl).toBe(true);
     const reads: string[] = [];
-    const config = kafkaConfigFrom(loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' } }), {
+    const config = kafkaClientOptionsFrom(loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' } }), {
       readFile: (path) => {
         reads.push(path);
         return Buffer.from('-----BEGIN CERTIFICATE-----\n');
@@ -42,15 +42,15 @@ describe('kafkaConfigFrom', () => {
   it('adds a client certificate and key (brokers with ssl.client.auth=required)', () => {
     const files: Record<string, Buffer> = { '/ca.pem': Buffer.from('ca'), '/c.pem': Buffer.from('cert'), '/k.pem': Buffer.from('key') };
     const env = { KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/c.pem', KAFKA_SSL_KEY_FILE: '/k.pem' };
-    expect(kafkaConfigFrom(loadSettings({ env }), { readFile: (p) => files[p] as Buffer }).ssl).toEqual({ cert: files['/c.pem'], key: files['/k.pem'] });
-    expect(kafkaConfigFrom(loadSettings({ env: { ...env, KAFKA_SSL_CA_FILE: '/ca.pem' } }), { readFile: (p) => files[p] as Buffer }).ssl).toEqual({ ca: [files['/ca.pem']], cert: files['/c.pem'], key: files['/k.pem'] });
-    expect(() => kafkaConfigFrom(loadSettings({ env }), { readFile: () => { throw new Error('ENOENT'); } })).toThrow('KAFKA_SSL_CERT_FILE="/c.pem" cannot be read: ENOENT');
+    expect(kafkaClientOptionsFrom(loadSettings({ env }), { readFile: (p) => files[p] as Buffer }).ssl).toEqual({ cert: files['/c.pem'], key: files['/k.pem'] });
+    expect(kafkaClientOptionsFrom(loadSettings({ env: { ...env, KAFKA_SSL_CA_FILE: '/ca.pem' } }), { readFile: (p) => files[p] as Buffer }).ssl).toEqual({ ca: [files['/ca.pem']], cert: files['/c.pem'], key: files['/k.pem'] });
+    expect(() => kafkaClientOptionsFrom(loadSettings({ env }), { readFile: () => { throw new Error('ENOENT'); } })).toThrow('KAFKA_SSL_CERT_FILE="/c.pem" cannot be read: ENOENT');
   });
 
   it('names an unreadable CA file', () => {
     const settings = loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nope.pem' } });
     expect(() =>
-      kafkaConfigFrom(settings, {
+      kafkaClientOptionsFrom(settings, {
         readFile: () => {
           throw new Error('ENOENT');
         },
@@ -60,7 +60,7 @@ describe('kafkaConfigFrom', () => {
 
   it('passes the SASL mechanism and credentials', () => {
     for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
-      const config = kafkaConfigFrom(
+      const config = kafkaClientOptionsFrom(
         loadSettings({ env: { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'clv', KAFKA_SASL_PASSWORD: 'pw' } }),
       );
       expect(config.sasl).toEqual({ mechanism, username: 'clv', password: 'pw' });
@@ -69,7 +69,7 @@ describe('kafkaConfigFrom', () => {
   });
 
   it('lets overrides win', () => {
-    const config = kafkaConfigFrom(loadSettings({ env: {} }), { overrides: { connectionTimeout: 1234, clientId: 'x' } });
+    const config = kafkaClientOptionsFrom(loadSettings({ env: {} }), { overrides: { connectionTimeout: 1234, clientId: 'x' } });
     expect(config.connectionTimeout).toBe(1234);
     expect(config.clientId).toBe('x');
   });
@@ -101,7 +101,7 @@ describe('kafkajs logs into pino', () => {
     expect(kafkaLevelFor(collectingLogger('trace').logger)).toBe(logLevel.DEBUG);
     expect(kafkaLevelFor(collectingLogger('warn').logger)).toBe(logLevel.ERROR);
     const { logger } = collectingLogger('info');
-    expect(kafkaConfigFrom(loadSettings({ env: {} }), { logger }).logLevel).toBe(logLevel.WARN);
+    expect(kafkaClientOptionsFrom(loadSettings({ env: {} }), { logger }).logLevel).toBe(logLevel.WARN);
   });
 
   it('writes kafkajs entries with namespace and extras, secrets redacted', () => {

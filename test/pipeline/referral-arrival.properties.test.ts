@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import type { CrossCustomerInput } from '../../src/domain/apply.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import type { DomainInput } from '../../src/domain/input.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import type { ReduceContext } from '../../src/domain/reducer.js';
@@ -27,7 +27,7 @@ import { TimedStates } from '../../src/pipeline/timed-states.js';
 import { atOf, DAY0 } from '../domain/fixtures.js';
 
 // The documented memories (6 recent orders, 12 recent ids): the credit must not depend on them.
-const ctx: ReduceContext = { model: UNFITTED_MODEL, config: { ...defaultDomainConfig, referralValueMinor: 250, referralWindowDays: 120 } };
+const ctx: ReduceContext = { model: UNFITTED_MODEL, config: { ...defaultDomainParameters, referralValueMinor: 250, referralWindowDays: 120 } };
 
 const REFERRED = ['r1', 'r2', 'r3', 'r4'] as const;
 const BUYERS = ['a', 'b', ...REFERRED] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticTraffic } from '../../src/app/generate.js';
 import type { ChurnRisk, OutboundEvent, SegmentChanged } from '../../src/contracts/outbound.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
 import { decodeBytes } from '../../src/ingest/decode.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
@@ -26,7 +26,7 @@ const FITTED: ModelSnapshot = {
 /** Every emission of `events` generated events, in the order the pipeline makes them. */
 function emissionsOf(model: ModelSnapshot, events: number): OutboundEvent[] {
   const out: OutboundEvent[] = [];
-  const processor = new MemoryProcessor({ model, config: defaultDomainConfig }, { onEmit: (e) => out.push(e) });
+  const processor = new MemoryProcessor({ model, config: defaultDomainParameters }, { onEmit: (e) => out.push(e) });
   const now = Date.parse('2026-01-01T00:00:00Z');
   let n = 0;
   for (const e of syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('2020-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'ec' })) {

@@ -5,14 +5,14 @@
  */
 import fc from 'fast-check';
 import { CODE_TABLES } from '../../src/state/codec.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import type { DomainInput } from '../../src/domain/input.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { reduce, type ReduceContext } from '../../src/domain/reducer.js';
 import type { CustomerState, RecentOrder } from '../../src/domain/state.js';
 import { DAY_MS, localDayOf } from '../../src/domain/time.js';
 
-const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainConfig };
+const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainParameters };
 export const DAY0 = localDayOf('2025-03-01T00:00:00Z');
 
 /** A whole-second timestamp on DAY0 + n, like a producer's `occurred_at`. */

@@ -7,7 +7,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { importTable, PRESETS } from '../../src/app/import-table.js';
 import { LineOutput } from '../../src/app/line-output.js';
 import { readEventFile } from '../../src/app/event-file.js';
-import { defaultDomainConfig } from '../../src/domain/config.js';
+import { defaultDomainParameters } from '../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import type { CustomerState } from '../../src/domain/state.js';
 import type { IngestRules } from '../../src/ingest/decode.js';
@@ -67,7 +67,7 @@ export function streamOf(text: string): PassThrough {
 
 /** Every CDNOW customer's state after the events of days up to `lastDay` (inclusive). */
 export async function cdnowStates(lastDay: number): Promise<CustomerState[]> {
-  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config: defaultDomainConfig });
+  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config: defaultDomainParameters });
   await readEventFile(streamOf(await cdnowEventLines()), TEST_RULES, TEST_NOW_MS, (input) => {
     if (input.day <= lastDay) processor.apply(input);
   });

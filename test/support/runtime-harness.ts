@@ -7,7 +7,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka, Producer } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { loadSettings, type Settings } from '../../src/config/index.js';
-import { domainConfigFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../../src/config/runtime-parameters.js';
 import type { InboundType } from '../../src/contracts/inbound.js';
 import type { OutboundEvent } from '../../src/contracts/outbound.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../src/domain/model-snapshot.js';
@@ -157,7 +157,7 @@ export function settingsOf(env: Record<string, string>): Settings {
 }
 
 export function contextOf(settings: Settings): ReduceContext {
-  return { model: UNFITTED_MODEL, config: domainConfigFrom(settings) };
+  return { model: UNFITTED_MODEL, config: domainParametersFrom(settings) };
 }
 
 // ------------------------------------------------------------------ input --

@@ -17,7 +17,7 @@
 import { Redis } from 'ioredis';
 import { Partitioners, type EachMessageHandler, type Kafka } from 'kafkajs';
 import { loadSettings } from '../../../src/config/index.js';
-import { domainConfigFrom, ingestRulesFrom } from '../../../src/config/runtime-parameters.js';
+import { domainParametersFrom, ingestRulesFrom } from '../../../src/config/runtime-parameters.js';
 import type { InboundType } from '../../../src/contracts/inbound.js';
 import type { DomainInput } from '../../../src/domain/input.js';
 import { UNFITTED_MODEL } from '../../../src/domain/model-snapshot.js';
@@ -40,7 +40,7 @@ export async function naiveProcessor(kafka: Kafka, config: WorkerConfig, tracker
   if (!segmentChanged || !churnRisk || !redisUrl || !keyPrefix) throw new Error('the naive processor needs output topics, a Redis URL and a key prefix');
   const settings = loadSettings({ env: {} });
   const rules = ingestRulesFrom(settings);
-  const ctx: ReduceContext = { model: UNFITTED_MODEL, config: domainConfigFrom(settings) };
+  const ctx: ReduceContext = { model: UNFITTED_MODEL, config: domainParametersFrom(settings) };
   const typeOfTopic = new Map<string, InboundType>(Object.entries(config.inbound).map(([type, topic]) => [topic, type as InboundType]));
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });

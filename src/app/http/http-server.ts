@@ -43,7 +43,7 @@ import type { Registry } from 'prom-client';
 import { customerDetails } from '../customer-details.js';
 import { lostListCsvFromJson } from '../lost-customers.js';
 import { lookupCustomer } from '../customer-lookup.js';
-import type { DomainConfig } from '../../domain/config.js';
+import type { DomainParameters } from '../../domain/parameters.js';
 import type { ModelSnapshot } from '../../domain/model-snapshot.js';
 import { StateError } from '../../state/errors.js';
 import type { PublishedModel } from '../../state/model-store.js';
@@ -69,7 +69,7 @@ import {
 import { consoleDirectory } from './console-assets.js';
 import type { Logger } from '../../ops/logger.js';
 import { modelInfo } from './model-info.js';
-import { readinessReport, type ReadinessProbe, type ReadinessReport } from './readiness.js';
+import { readinessOf, type ReadinessProbe, type Readiness } from './readiness.js';
 import type { LostCustomersProvider } from './lost-customer-provider.js';
 import type { ReportProvider } from './report-provider.js';
 import { ScanSegmentCounts, type SegmentCountsProvider } from './segment-counts.js';
@@ -87,7 +87,7 @@ export interface HttpServerOptions {
   readonly partitionCount: number | (() => number | null);
   /** The model in use (scores, P(alive), predicted CLV, version). */
   readonly model: () => ModelSnapshot;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   /** Default: `ScanSegmentCounts` over `store`. */
   readonly segments?: SegmentCountsProvider;
   /** Reports by name (`stateReportProvider` in reports.ts); without one, `/reports/:name` answers 501. */
@@ -216,7 +216,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const readiness = jsonSchemaOf(readinessSchema);
   app.get('/readyz', { schema: { summary: 'Readiness: 200 when Redis answers, the model is loaded and (for run) the consumer group is joined; else 503 with the reasons', ...open, response: { 200: readiness, 503: readiness } } }, async (request, reply) => {
     const report = await probe(options.readiness, options.readinessTimeoutMs ?? 2_000).catch(
-      (err: unknown): ReadinessReport => {
+      (err: unknown): Readiness => {
         request.log.warn({ err }, 'readiness probe failed');
         return { ready: false, reasons: [`readiness check failed: ${(err as Error).message}`] };
       },
@@ -338,14 +338,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 }
 
 /** The probe's report, or not-ready when it takes longer than `timeoutMs`. */
-async function probe(readiness: ReadinessProbe, timeoutMs: number): Promise<ReadinessReport> {
+async function probe(readiness: ReadinessProbe, timeoutMs: number): Promise<Readiness> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ReadinessReport>((resolve) => {
+  const timeout = new Promise<Readiness>((resolve) => {
     timer = setTimeout(() => resolve({ ready: false, reasons: [`readiness check timed out after ${timeoutMs} ms`] }), timeoutMs);
     timer.unref();
   });
   try {
-    return await Promise.race([Promise.resolve(readiness()).then(readinessReport), timeout]);
+    return await Promise.race([Promise.resolve(readiness()).then(readinessOf), timeout]);
   } finally {
     clearTimeout(timer);
   }

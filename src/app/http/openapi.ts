@@ -5,7 +5,7 @@
  * writes it to schemas/openapi.json; a test checks the file is current.
  */
 import { Registry } from 'prom-client';
-import { defaultDomainConfig } from '../../domain/config.js';
+import { defaultDomainParameters } from '../../domain/parameters.js';
 import { UNFITTED_MODEL } from '../../domain/model-snapshot.js';
 import type { PartitionStore } from '../../state/store.js';
 import { createHttpServer } from './http-server.js';
@@ -21,7 +21,7 @@ export async function openApiDocument(version: string): Promise<Record<string, u
     store: {} as PartitionStore,
     partitionCount: 1,
     model: () => UNFITTED_MODEL,
-    config: defaultDomainConfig,
+    config: defaultDomainParameters,
     segments: { counts: () => Promise.reject(new Error('not served')) },
     consoleDir: null,
     version,

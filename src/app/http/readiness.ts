@@ -16,7 +16,7 @@ export interface ReadinessChecks {
   readonly reasons?: readonly string[];
 }
 
-export interface ReadinessReport {
+export interface Readiness {
   readonly ready: boolean;
   readonly reasons: readonly string[];
 }
@@ -30,7 +30,7 @@ export const NOT_READY = {
   model: 'model not loaded',
 } as const;
 
-export function readinessReport(checks: ReadinessChecks): ReadinessReport {
+export function readinessOf(checks: ReadinessChecks): Readiness {
   const reasons: string[] = [];
   if (!checks.kafkaGroupJoined) reasons.push(NOT_READY.kafka);
   if (!checks.redisReachable) reasons.push(NOT_READY.redis);

@@ -14,7 +14,7 @@
  */
 import { reportJson } from '../report.js';
 import { watermarkDay } from '../customer-lookup.js';
-import type { DomainConfig } from '../../domain/config.js';
+import type { DomainParameters } from '../../domain/parameters.js';
 import type { ModelSnapshot } from '../../domain/model-snapshot.js';
 import { PopulationReporter, retentionWindowDays } from '../../domain/reports/population-report.js';
 import { RetentionCounter } from '../../domain/reports/retention.js';
@@ -46,7 +46,7 @@ export interface StateReportsOptions {
   /** Partitions of the input topics (for the default as-of day: the latest watermark); null while unknown. */
   readonly partitionCount: number | (() => number | null);
   readonly model: () => ModelSnapshot;
-  readonly config: DomainConfig;
+  readonly config: DomainParameters;
   /** Default 5 minutes. */
   readonly cacheTtlMs?: number;
   /** SCAN COUNT hint; default 1,000. */

@@ -10,7 +10,7 @@
  * to a cut the lower score. With many ties (most customers have one order) cuts
  * repeat, e.g. frequency [1, 1, 1, 2]: the scores then skip the tied ranks.
  */
-import type { CutPoints } from '../config.js';
+import type { CutPoints } from '../parameters.js';
 
 /** The four nearest-rank quintile bounds of `values`; sorts `values` in place. Empty input → null. */
 export function quintileBounds(values: Float64Array): number[] | null {

@@ -23,7 +23,7 @@ import {
   type PurchaseModelKind,
   type SpendObservation,
 } from '../models/index.js';
-import type { CutPoints } from '../config.js';
+import type { CutPoints } from '../parameters.js';
 import { snapshotParts, type ModelSnapshot } from '../model-snapshot.js';
 
 /** Customer summaries in columns; `zbar` NaN means "no monetary value known". */

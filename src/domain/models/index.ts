@@ -31,14 +31,14 @@ export {
 export { type FitOptions, type FitResult, DEFAULT_MIN_REPEAT_BUYERS } from './maximum-likelihood.js';
 export type { BgNbdObservation, SpendObservation } from './observations.js';
 export {
-  type ClvSchedule,
-  type ClvScheduleOptions,
+  type DiscountSchedule,
+  type DiscountScheduleOptions,
   type ClvCustomer,
-  clvSchedule,
+  discountSchedule,
   discountedExpectedPurchases,
   modelDiscountedExpectedPurchases,
   predictedClv,
-} from './clv.js';
+} from './predicted-clv.js';
 export {
   mbgnbdLogLikelihood,
   mbgnbdProbabilityAlive,

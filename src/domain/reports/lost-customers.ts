@@ -22,10 +22,10 @@ import type { CancellationReason } from '../../contracts/inbound.js';
 import { isCancelled } from '../account.js';
 import { btydSummary } from '../btyd.js';
 import { simplePredictedClvMinor } from '../clv.js';
-import type { DomainConfig } from '../config.js';
+import type { DomainParameters } from '../parameters.js';
 import type { ModelSnapshot } from '../model-snapshot.js';
 import { evaluate, predictedClvMinor } from '../profile.js';
-import { modelPredictedClvMinor } from '../scoring.js';
+import { modelPredictedClvMinor } from '../model-prediction.js';
 import type { CustomerState } from '../state.js';
 import { DAY_MS } from '../time.js';
 
@@ -64,7 +64,7 @@ export interface LostCollectOptions extends LostListOptions {
 }
 
 /** Predicted CLV as of `day` as if the customer were still a customer (the cancellation ignored). */
-function predictedIfStayed(s: CustomerState, day: number, model: ModelSnapshot, config: DomainConfig): number {
+function predictedIfStayed(s: CustomerState, day: number, model: ModelSnapshot, config: DomainParameters): number {
   const summary = btydSummary(s, day);
   if (summary === null) return 0;
   return modelPredictedClvMinor(s, summary, model, config) ?? simplePredictedClvMinor(s, summary, config);
@@ -75,7 +75,7 @@ export function lostCustomer(
   s: CustomerState,
   day: number,
   model: ModelSnapshot,
-  config: DomainConfig,
+  config: DomainParameters,
   options: LostListOptions = {},
 ): LostCustomer | null {
   if (s.lastDay === null) return null; // a prospect never was a customer
@@ -126,7 +126,7 @@ export class LostCustomerList {
   constructor(
     readonly day: number,
     private readonly model: ModelSnapshot,
-    private readonly config: DomainConfig,
+    private readonly config: DomainParameters,
     private readonly options: LostCollectOptions = {},
   ) {
     const limit = options.limit;
@@ -157,7 +157,7 @@ export function lostCustomers(
   states: Iterable<CustomerState>,
   day: number,
   model: ModelSnapshot,
-  config: DomainConfig,
+  config: DomainParameters,
   options: LostCollectOptions = {},
 ): LostCustomer[] {
   const list = new LostCustomerList(day, model, config, options);

@@ -32,7 +32,7 @@ import {
   type ChurnLevel,
   type NpsCategory,
 } from '../../contracts/segments.js';
-import type { DomainConfig } from '../config.js';
+import type { DomainParameters } from '../parameters.js';
 import type { ModelSnapshot } from '../model-snapshot.js';
 import { evaluate, isCancelled, predictedClvMinor, type Profile } from '../profile.js';
 import { costToServeMinor } from '../clv.js';
@@ -135,7 +135,7 @@ export interface ReportOptions {
 }
 
 /** The windowDays of the retention counters: the day bitmap's length (docs/state.md). */
-export function retentionWindowDays(config: DomainConfig): number {
+export function retentionWindowDays(config: DomainParameters): number {
   return Math.ceil(config.memory.latePurchaseDays / 32) * 32;
 }
 
@@ -195,7 +195,7 @@ function finished(g: GroupStats, total: number): GroupStats {
  * called at any point and does not change the accumulated figures.
  */
 export class PopulationReporter {
-  private readonly config: DomainConfig;
+  private readonly config: DomainParameters;
   private readonly clvRetention: PopulationReport['clvRetention'];
   private readonly retention: RetentionCounter;
   private readonly yearly: RetentionCounter;
@@ -216,7 +216,7 @@ export class PopulationReporter {
   constructor(
     readonly day: number,
     private readonly model: ModelSnapshot,
-    config: DomainConfig,
+    config: DomainParameters,
     options: ReportOptions = {},
   ) {
     const measured = options.measuredRetentionRate;
@@ -283,7 +283,7 @@ export function populationReport(
   states: Iterable<CustomerState>,
   day: number,
   model: ModelSnapshot,
-  config: DomainConfig,
+  config: DomainParameters,
   options: ReportOptions = {},
 ): PopulationReport {
   const reporter = new PopulationReporter(day, model, config, options);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { customerView, type CustomerView } from '../../../src/app/customer-view.js';
-import { defaultDomainConfig } from '../../../src/domain/config.js';
+import { defaultDomainParameters } from '../../../src/domain/parameters.js';
 import { UNFITTED_MODEL, type ModelSnapshot } from '../../../src/domain/model-snapshot.js';
 import { evaluate } from '../../../src/domain/profile.js';
 import type { CustomerState } from '../../../src/domain/state.js';
@@ -89,7 +89,7 @@ async function server(overrides: Partial<HttpServerOptions> = {}) {
     store: fakeStore([typicalState('C-000123'), heavyState()]),
     partitionCount: PARTITIONS,
     model: () => UNFITTED_MODEL,
-    config: defaultDomainConfig,
+    config: defaultDomainParameters,
     segments: { counts: () => Promise.resolve(COUNTS) },
     ...overrides,
   });
@@ -232,7 +232,7 @@ describe('GET /customers/:id', () => {
     const { app } = await server({ store: fakeStore([state], { watermarkDay: watermark }) });
     const res = await app.inject({ method: 'GET', url: '/customers/C-000123' });
     expect(res.statusCode).toBe(200);
-    const expected = customerView(state, evaluate(state, watermark, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+    const expected = customerView(state, evaluate(state, watermark, UNFITTED_MODEL, defaultDomainParameters), UNFITTED_MODEL, defaultDomainParameters);
     expect(res.json()).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(res.json()).toMatchObject({ customer_id: 'C-000123', frequency: 3, model_version: 'unfitted', recency_days: 30 });
   });
@@ -506,7 +506,7 @@ describe('customerViewSchema', () => {
   it('mirrors customerView exactly (type and fields)', () => {
     expectTypeOf<z.infer<typeof customerViewSchema>>().toEqualTypeOf<CustomerView>();
     for (const state of [typicalState(), heavyState()]) {
-      const view = customerView(state, evaluate(state, state.asOfDay, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig);
+      const view = customerView(state, evaluate(state, state.asOfDay, UNFITTED_MODEL, defaultDomainParameters), UNFITTED_MODEL, defaultDomainParameters);
       expect(Object.keys(customerViewSchema.shape).sort()).toEqual(Object.keys(view).sort());
       expect(customerViewSchema.parse(view)).toEqual(view);
     }

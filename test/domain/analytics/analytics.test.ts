@@ -3,7 +3,7 @@ import { quintileBounds, RfmCollector } from '../../../src/domain/analytics/cut-
 import { calibrationHoldoutTable, cumulativeTracking, weeklyPoints } from '../../../src/domain/analytics/holdout.js';
 import { fitPopulation, SummaryBuffer } from '../../../src/domain/analytics/population-fit.js';
 import { exclusionOf, PopulationSample } from '../../../src/domain/analytics/population-sample.js';
-import { scoreCustomer } from '../../../src/domain/analytics/score.js';
+import { predictSummary } from '../../../src/domain/analytics/summary-forecast.js';
 import { conditionalExpectedPurchases, conditionalExpectedSpend, probabilityAlive, type BgNbdParams } from '../../../src/domain/models/index.js';
 import { DAY0, feedback, fold, purchase } from '../fixtures.js';
 import { PUBLISHED, loadCdnow } from '../models/cdnow.js';
@@ -121,10 +121,10 @@ describe('calibration/holdout table', () => {
 describe('scoring', () => {
   it('gives P(alive), expected purchases and, with a spend model, expected spend', () => {
     const gg = { p: 6.25, q: 3.74, v: 15.44 };
-    const s = scoreCustomer(WEEKLY_MODEL, gg, { x: 2, tx: 30.43, T: 38.86, zbar: 22.35 }, 39);
+    const s = predictSummary(WEEKLY_MODEL, gg, { x: 2, tx: 30.43, T: 38.86, zbar: 22.35 }, 39);
     expect(s.pAlive).toBe(probabilityAlive(WEEKLY, 2, 30.43, 38.86));
     expect(s.expectedPurchases).toBeCloseTo(PUBLISHED.expectedPurchases.value, 3);
     expect(relative(s.expectedSpend!, conditionalExpectedSpend(gg, 2, 22.35))).toBe(0);
-    expect(scoreCustomer(WEEKLY_MODEL, null, { x: 0, tx: 0, T: 10, zbar: 5 }, 39)).toMatchObject({ pAlive: 1, expectedSpend: null });
+    expect(predictSummary(WEEKLY_MODEL, null, { x: 0, tx: 0, T: 10, zbar: 5 }, 39)).toMatchObject({ pAlive: 1, expectedSpend: null });
   });
 });

@@ -2,7 +2,7 @@
 // configuration (30 % margin, no costs), no fitted model. Every figure below is
 // worked out by hand in the comments.
 import { describe, expect, it } from 'vitest';
-import { defaultDomainConfig } from '../../../src/domain/config.js';
+import { defaultDomainParameters } from '../../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../../src/domain/model-snapshot.js';
 import { evaluate, predictedClvMinor } from '../../../src/domain/profile.js';
 import { PopulationReporter, populationReport } from '../../../src/domain/reports/population-report.js';
@@ -28,7 +28,7 @@ const states: CustomerState[] = [
   fold([purchase('G', 14, 4_000)]).state,
 ];
 
-const report = populationReport(states, DAY, UNFITTED_MODEL, defaultDomainConfig);
+const report = populationReport(states, DAY, UNFITTED_MODEL, defaultDomainParameters);
 
 describe('population report', () => {
   it('counts every customer once per dimension', () => {
@@ -66,7 +66,7 @@ describe('population report', () => {
     expect(report.segments.account_status['active']).toMatchObject({ historicClvMinor: 8_700, avgHistoricClvMinor: 1_740 });
     expect(report.segments.account_status['cancelled']).toMatchObject({ historicClvMinor: 7_800, avgHistoricClvMinor: 3_900 });
     expect(report.segments.relationship['advocate']?.avgHistoricClvMinor).toBe(4_500);
-    const predicted = states.map((s) => predictedClvMinor(s, evaluate(s, DAY, UNFITTED_MODEL, defaultDomainConfig), UNFITTED_MODEL, defaultDomainConfig));
+    const predicted = states.map((s) => predictedClvMinor(s, evaluate(s, DAY, UNFITTED_MODEL, defaultDomainParameters), UNFITTED_MODEL, defaultDomainParameters));
     expect(report.overall.predictedClvMinor).toBe(predicted.reduce((a, b) => a + b, 0));
     expect(report.segments.relationship['prospect']?.predictedClvMinor).toBe(0);
   });
@@ -104,13 +104,13 @@ describe('population report', () => {
 
   it('keeps a competitor called __proto__ as a plain entry', () => {
     const odd = fold([purchase('Z', 10, 1_000), { ...cancellation('Z', 11), competitor: '__proto__' }]).state;
-    const r = populationReport([odd], DAY, UNFITTED_MODEL, defaultDomainConfig);
+    const r = populationReport([odd], DAY, UNFITTED_MODEL, defaultDomainParameters);
     expect(Object.keys(r.lost.byCompetitor)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>)['customers']).toBeUndefined();
   });
 
   it('accumulates page by page to the same report, and report() can be read twice', () => {
-    const reporter = new PopulationReporter(DAY, UNFITTED_MODEL, defaultDomainConfig);
+    const reporter = new PopulationReporter(DAY, UNFITTED_MODEL, defaultDomainParameters);
     for (const s of states.slice(0, 3)) reporter.add(s);
     const partial = reporter.report();
     expect(partial.overall.customers).toBe(3);
@@ -122,7 +122,7 @@ describe('population report', () => {
 });
 
 describe('population report: cost to serve and complaints', () => {
-  const config = { ...defaultDomainConfig, costPerOrderMinor: 100 };
+  const config = { ...defaultDomainParameters, costPerOrderMinor: 100 };
   const ctx = { model: UNFITTED_MODEL, config };
   const served: CustomerState[] = [
     // P: two orders at the flat 1.00, one complaint resolved at once, still a customer.

@@ -16,8 +16,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readEventFile } from '../../../src/app/event-file.js';
 import { reportJson } from '../../../src/app/report.js';
-import { domainConfigFrom } from '../../../src/config/runtime-parameters.js';
-import type { DomainConfig } from '../../../src/domain/config.js';
+import { domainParametersFrom } from '../../../src/config/runtime-parameters.js';
+import type { DomainParameters } from '../../../src/domain/parameters.js';
 import { UNFITTED_MODEL } from '../../../src/domain/model-snapshot.js';
 import { conditionalExpectedPurchases, conditionalExpectedSpend, mbgnbdConditionalExpectedPurchases, mbgnbdProbabilityAlive, probabilityAlive } from '../../../src/domain/models/index.js';
 import { populationReport } from '../../../src/domain/reports/population-report.js';
@@ -64,7 +64,7 @@ const EXTRA_EVENTS = [
   .join('\n');
 
 /** The customer states the in-memory pipeline builds from `events` (days up to `lastDay`), the reference for the pages. */
-async function statesOf(events: string, lastDay: number, config: DomainConfig): Promise<CustomerState[]> {
+async function statesOf(events: string, lastDay: number, config: DomainParameters): Promise<CustomerState[]> {
   const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config });
   await readEventFile(streamOf(events), TEST_RULES, TEST_NOW_MS, (input) => {
     if (input.day <= lastDay) processor.apply(input);
@@ -104,7 +104,7 @@ const dollars = (cents: number): string => (cents / 100).toFixed(2);
 describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Redis)', (infra: InfraEndpoints) => {
   const prefix = `clvtest-con-${uniqueSuffix()}`.slice(0, 32);
   const env = { PATH: process.env.PATH ?? '', REDIS_URL: infra.redisUrl, REDIS_KEY_PREFIX: prefix, BASE_CURRENCY: 'USD', ...COSTS };
-  const config = domainConfigFrom(settingsOf({ REDIS_URL: infra.redisUrl, BASE_CURRENCY: 'USD', ...COSTS }));
+  const config = domainParametersFrom(settingsOf({ REDIS_URL: infra.redisUrl, BASE_CURRENCY: 'USD', ...COSTS }));
   const dir = mkdtempSync(join(tmpdir(), 'clvtest-console-'));
   let server: ChildProcess | undefined;
   let address = '';

@@ -12,7 +12,7 @@ import { createKafka } from '../../../src/kafka/client.js';
 import { partitionOfKey } from '../../../src/kafka/key-partition.js';
 import { KeySpace } from '../../../src/state/keys.js';
 import type { RedisClient } from '../../../src/state/store.js';
-import { OutboxRelay, relayProducerConfig } from '../../../src/service/outbox-relay.js';
+import { OutboxRelay, relayProducerOptions } from '../../../src/service/outbox-relay.js';
 import { cleanupsAfterEach, createTestKafka, describeWithInfra, uniqueTopic, waitFor, type InfraEndpoints } from '../../support/infra.js';
 import { KafkaNodes } from '../../support/kafka-nodes.js';
 import {
@@ -176,7 +176,7 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       const answeredBy: string[] = [];
       const kafka = createKafka(t.settings);
       const relay = new OutboxRelay(t.state.store, () => {
-        const producer = kafka.producer(relayProducerConfig(t.settings));
+        const producer = kafka.producer(relayProducerOptions(t.settings));
         producer.on(producer.events.REQUEST, ({ payload }) => {
           if (payload.apiName === 'Produce') answeredBy.push(payload.broker);
         });

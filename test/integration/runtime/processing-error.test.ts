@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { ingestRulesFrom } from '../../../src/config/runtime-parameters.js';
 import { deadLetterSchema } from '../../../src/contracts/dead-letter.js';
-import type { DomainConfig } from '../../../src/domain/config.js';
+import type { DomainParameters } from '../../../src/domain/parameters.js';
 import type { CustomerState } from '../../../src/domain/state.js';
 import { decodeBytes } from '../../../src/ingest/decode.js';
 import { partitionOfKey } from '../../../src/kafka/key-partition.js';
@@ -32,7 +32,7 @@ describeWithInfra('runtime processing errors', (infra: InfraEndpoints) => {
 
     // A fault in our code: the referral rule throws (the reducer reads it for referrals only).
     const base = contextOf(t.settings);
-    const config = Object.defineProperty<DomainConfig>({ ...base.config }, 'referralValueMinor', {
+    const config = Object.defineProperty<DomainParameters>({ ...base.config }, 'referralValueMinor', {
       get: () => {
         throw new RangeError('referral rule failed');
       },

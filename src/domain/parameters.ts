@@ -1,6 +1,6 @@
 /**
  * Parameters of the customer-value model that a deployment chooses. Every rule of
- * segments and signals reads its thresholds from here; `defaultDomainConfig` holds
+ * segments and signals reads its thresholds from here; `defaultDomainParameters` holds
  * the documented defaults (docs/domain.md explains each).
  */
 import type { InteractionKind } from '../contracts/inbound.js';
@@ -56,7 +56,7 @@ export interface LadderRules {
   readonly partnerMinMScore: number;
 }
 
-export interface DomainConfig {
+export interface DomainParameters {
   readonly baseCurrency: string;
   /** Contribution margin as a share of the amount when the event carries no margin. */
   readonly marginRate: number;
@@ -131,7 +131,7 @@ export const DEFAULT_RFM_GRID: readonly (readonly RfmSegment[])[] = [
   /* R=5 */ ['new_customers', 'potential_loyalist', 'potential_loyalist', 'champions', 'champions'],
 ];
 
-export const defaultDomainConfig: DomainConfig = {
+export const defaultDomainParameters: DomainParameters = {
   baseCurrency: 'USD',
   marginRate: 0.3,
   costPerOrderMinor: 0,

@@ -15,7 +15,7 @@
  *
  * Cost: one P(alive) plus K conditional expectations, K = ceil(horizon/period).
  * The discount factors and period ends are precomputed once per schedule (the
- * `ClvSchedule`), and the K expectations share one series pass (each term's
+ * `DiscountSchedule`), and the K expectations share one series pass (each term's
  * coefficient computed once for all periods), so 12 monthly periods cost a few
  * single expectations, not twelve. Periods whose series would be long (z close
  * to 1: long horizons, young customers with few purchases) each take the 1−z
@@ -31,7 +31,7 @@ import type { PurchaseModel } from './purchase-model.js';
 import type { GammaGammaParams } from './gamma-gamma.js';
 import { conditionalExpectedSpend } from './gamma-gamma.js';
 
-export interface ClvScheduleOptions {
+export interface DiscountScheduleOptions {
   readonly horizonDays: number;
   /** Length of one discounting period, e.g. 30. The last period is cut at the horizon. */
   readonly periodDays: number;
@@ -39,7 +39,7 @@ export interface ClvScheduleOptions {
   readonly annualDiscountRate: number;
 }
 
-export interface ClvSchedule extends ClvScheduleOptions {
+export interface DiscountSchedule extends DiscountScheduleOptions {
   /** End of each period, days after T. */
   readonly periodEnds: Float64Array;
   /** (1 + d)^(−end/365) for each period. */
@@ -48,7 +48,7 @@ export interface ClvSchedule extends ClvScheduleOptions {
 
 const DAYS_PER_YEAR = 365;
 
-export function clvSchedule(options: ClvScheduleOptions): ClvSchedule {
+export function discountSchedule(options: DiscountScheduleOptions): DiscountSchedule {
   const { horizonDays, periodDays, annualDiscountRate } = options;
   if (!(Number.isFinite(horizonDays) && horizonDays > 0)) throw new RangeError(`horizonDays must be > 0, got ${horizonDays}`);
   if (!(Number.isFinite(periodDays) && periodDays > 0)) throw new RangeError(`periodDays must be > 0, got ${periodDays}`);
@@ -72,7 +72,7 @@ export function clvSchedule(options: ClvScheduleOptions): ClvSchedule {
  * Σₖ (E[Y(tₖ)] − E[Y(tₖ₋₁)])·discountₖ for one customer (times in days) under
  * any purchase model (purchase-model.ts).
  */
-export function modelDiscountedExpectedPurchases(m: PurchaseModel, x: number, tx: number, T: number, schedule: ClvSchedule): number {
+export function modelDiscountedExpectedPurchases(m: PurchaseModel, x: number, tx: number, T: number, schedule: DiscountSchedule): number {
   if (m.kind !== 'pnbd') return discountedExpectedPurchases(m.params, x, tx, T, schedule, m.kind);
   const periods = schedule.periodEnds.length;
   if (cumulative.length < periods) cumulative = new Float64Array(Math.max(periods, 2 * cumulative.length));
@@ -96,7 +96,7 @@ export function discountedExpectedPurchases(
   x: number,
   tx: number,
   T: number,
-  schedule: ClvSchedule,
+  schedule: DiscountSchedule,
   kind: 'bgnbd' | 'mbgnbd' = 'bgnbd',
 ): number {
   const modified = kind === 'mbgnbd';
@@ -133,7 +133,7 @@ export function predictedClv(
   gammaGamma: GammaGammaParams,
   customer: ClvCustomer,
   margin: number,
-  schedule: ClvSchedule,
+  schedule: DiscountSchedule,
 ): number {
   const purchases = discountedExpectedPurchases(bgnbd, customer.x, customer.tx, customer.T, schedule);
   if (purchases === 0) return 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { convertToBase } from '../../src/domain/money.js';
+import { convertToBase } from '../../src/domain/currency-conversion.js';
 
 describe('convertToBase', () => {
   it('returns the amount unchanged in the base currency (no rate needed)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  clvSchedule,
+  discountSchedule,
   conditionalExpectedPurchases,
   conditionalExpectedSpend,
   discountedExpectedPurchases,
@@ -16,19 +16,19 @@ const gammaGamma: GammaGammaParams = { p: 6.25, q: 3.74, v: 15.44 };
 
 describe('CLV schedule', () => {
   it('cuts the horizon into periods, the last one short, with end-of-period discount factors', () => {
-    const s = clvSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.1 });
+    const s = discountSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.1 });
     expect(s.periodEnds.length).toBe(13);
     expect(s.periodEnds[0]).toBe(30);
     expect(s.periodEnds[11]).toBe(360);
     expect(s.periodEnds[12]).toBe(365);
     expect(s.discountFactors[12]).toBeCloseTo(1 / 1.1, 14);
-    expect(clvSchedule({ horizonDays: 360, periodDays: 30, annualDiscountRate: 0 }).periodEnds.length).toBe(12);
+    expect(discountSchedule({ horizonDays: 360, periodDays: 30, annualDiscountRate: 0 }).periodEnds.length).toBe(12);
   });
 
   it('rejects nonsensical settings', () => {
-    expect(() => clvSchedule({ horizonDays: 0, periodDays: 30, annualDiscountRate: 0.1 })).toThrow(RangeError);
-    expect(() => clvSchedule({ horizonDays: 365, periodDays: -1, annualDiscountRate: 0.1 })).toThrow(RangeError);
-    expect(() => clvSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: -1 })).toThrow(RangeError);
+    expect(() => discountSchedule({ horizonDays: 0, periodDays: 30, annualDiscountRate: 0.1 })).toThrow(RangeError);
+    expect(() => discountSchedule({ horizonDays: 365, periodDays: -1, annualDiscountRate: 0.1 })).toThrow(RangeError);
+    expect(() => discountSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: -1 })).toThrow(RangeError);
   });
 });
 
@@ -36,7 +36,7 @@ describe('predicted CLV', () => {
   const customer = { x: 4, tx: 250, T: 300, zbar: 42 };
 
   it('is margin × expected spend × Σ period purchases × discount', () => {
-    const schedule = clvSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.12 });
+    const schedule = discountSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.12 });
     let expected = 0;
     let previous = 0;
     schedule.periodEnds.forEach((end) => {
@@ -49,7 +49,7 @@ describe('predicted CLV', () => {
   });
 
   it('without discounting is margin × spend × expected purchases over the horizon', () => {
-    const schedule = clvSchedule({ horizonDays: 730, periodDays: 30, annualDiscountRate: 0 });
+    const schedule = discountSchedule({ horizonDays: 730, periodDays: 30, annualDiscountRate: 0 });
     const purchases = conditionalExpectedPurchases(bgnbd, customer.x, customer.tx, customer.T, 730);
     const spend = conditionalExpectedSpend(gammaGamma, customer.x, customer.zbar);
     expect(relative(predictedClv(bgnbd, gammaGamma, customer, 0.25, schedule), 0.25 * spend * purchases)).toBeLessThan(1e-12);
@@ -65,9 +65,9 @@ describe('predicted CLV', () => {
         fc.double({ min: 0, max: 0.5, noNaN: true }),
         (x, share, T, horizon, rate) => {
           const tx = x === 0 ? 0 : share * T;
-          const base = discountedExpectedPurchases(bgnbd, x, tx, T, clvSchedule({ horizonDays: horizon, periodDays: 30, annualDiscountRate: rate }));
-          const longer = discountedExpectedPurchases(bgnbd, x, tx, T, clvSchedule({ horizonDays: horizon + 90, periodDays: 30, annualDiscountRate: rate }));
-          const dearer = discountedExpectedPurchases(bgnbd, x, tx, T, clvSchedule({ horizonDays: horizon, periodDays: 30, annualDiscountRate: rate + 0.05 }));
+          const base = discountedExpectedPurchases(bgnbd, x, tx, T, discountSchedule({ horizonDays: horizon, periodDays: 30, annualDiscountRate: rate }));
+          const longer = discountedExpectedPurchases(bgnbd, x, tx, T, discountSchedule({ horizonDays: horizon + 90, periodDays: 30, annualDiscountRate: rate }));
+          const dearer = discountedExpectedPurchases(bgnbd, x, tx, T, discountSchedule({ horizonDays: horizon, periodDays: 30, annualDiscountRate: rate + 0.05 }));
           expect(Number.isFinite(base) && base >= 0).toBe(true);
           expect(longer).toBeGreaterThanOrEqual(base * (1 - 1e-12));
           expect(dearer).toBeLessThanOrEqual(base * (1 + 1e-12));
@@ -75,13 +75,13 @@ describe('predicted CLV', () => {
       ),
       { numRuns: 200 },
     );
-    const schedule = clvSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.1 });
+    const schedule = discountSchedule({ horizonDays: 365, periodDays: 30, annualDiscountRate: 0.1 });
     // 10 000 purchases, the last 10 years ago: P(alive) underflows to 0.
     expect(predictedClv(bgnbd, { p: 1, q: 0.5, v: 1 }, { x: 10_000, tx: 1, T: 3650, zbar: 10 }, 0.3, schedule)).toBe(0);
   });
 
   it('is finite for the extreme customers (x = 10 000, 10-year horizon)', () => {
-    const schedule = clvSchedule({ horizonDays: 3650, periodDays: 365, annualDiscountRate: 0.08 });
+    const schedule = discountSchedule({ horizonDays: 3650, periodDays: 365, annualDiscountRate: 0.08 });
     for (const c of [
       { x: 10_000, tx: 3650, T: 3650, zbar: 25 },
       { x: 0, tx: 0, T: 0, zbar: 0 },

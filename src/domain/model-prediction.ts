@@ -6,8 +6,8 @@
  */
 import type { PAliveReason } from '../contracts/segments.js';
 import type { BtydSummary } from './btyd.js';
-import { clvScheduleOf, contributionPerPurchaseMinor } from './clv.js';
-import type { DomainConfig } from './config.js';
+import { discountScheduleOf, contributionPerPurchaseMinor } from './clv.js';
+import type { DomainParameters } from './parameters.js';
 import { purchaseModelOf, type ModelSnapshot } from './model-snapshot.js';
 import {
   conditionalExpectedSpend,
@@ -44,7 +44,7 @@ export function modelPredictedClvMinor(
   s: CustomerState,
   summary: BtydSummary,
   model: ModelSnapshot,
-  config: DomainConfig,
+  config: DomainParameters,
   horizonDays: number = config.clvHorizonDays,
 ): number | null {
   const m = purchaseModelOf(model);
@@ -62,11 +62,11 @@ export function modelPredictedClvExact(
   summary: BtydSummary,
   m: PurchaseModel,
   gammaGamma: GammaGammaParams | null,
-  config: DomainConfig,
+  config: DomainParameters,
   horizonDays: number,
 ): number {
   if (s.purchaseDays === 0) return 0;
-  const purchases = modelDiscountedExpectedPurchases(m, summary.x, summary.tx, summary.T, clvScheduleOf(config, horizonDays));
+  const purchases = modelDiscountedExpectedPurchases(m, summary.x, summary.tx, summary.T, discountScheduleOf(config, horizonDays));
   if (purchases === 0) return 0;
   return purchases * contributionPerPurchaseMinor(s, spendPerPurchaseMinor(s, summary, gammaGamma), config);
 }

@@ -1,5 +1,5 @@
 /**
- * Scores one customer summary with fitted parameters: P(alive) now and the
+ * Predicts for one customer summary with fitted parameters: P(alive) now and the
  * expected repeat purchases over the next `horizon` (any purchase model), and,
  * with a Gamma-Gamma model and a monetary value, the expected value of a future
  * purchase. Units are the parameters' (α, β in the summary's time unit, v in
@@ -9,12 +9,12 @@
  * (forecast.ts) for a summary file: the same definitions, with the file's time
  * unit converted to days (`unitDays` days per unit: 7 for CDNOW's weeks).
  *
- * `scoreIntervals` gives the INTERVAL_LEVEL intervals of the expected purchases
+ * `summaryPredictionIntervals` gives the INTERVAL_LEVEL intervals of the expected purchases
  * and of the CLV from the covariances of the fitted log-parameters
  * (models/uncertainty.ts): the delta method, as the customer view's.
  */
 import {
-  clvSchedule,
+  discountSchedule,
   conditionalExpectedSpend,
   deltaVariances,
   inDays,
@@ -31,7 +31,7 @@ import {
   type PurchaseModel,
 } from '../models/index.js';
 
-export interface CustomerScore {
+export interface SummaryPrediction {
   readonly pAlive: number;
   readonly expectedPurchases: number;
   /** null without a Gamma-Gamma model or a monetary value. */
@@ -45,7 +45,7 @@ export interface SummaryRow {
   readonly zbar: number | null;
 }
 
-export function scoreCustomer(model: PurchaseModel, gammaGamma: GammaGammaParams | null, row: SummaryRow, horizon: number): CustomerScore {
+export function predictSummary(model: PurchaseModel, gammaGamma: GammaGammaParams | null, row: SummaryRow, horizon: number): SummaryPrediction {
   return {
     pAlive: modelProbabilityAlive(model, row.x, row.tx, row.T),
     expectedPurchases: modelConditionalExpectedPurchases(model, row.x, row.tx, row.T, horizon),
@@ -97,7 +97,7 @@ export function forecastSummaryRow(model: PurchaseModel, row: SummaryRow, expect
 }
 
 function discountedPurchases(daily: PurchaseModel, row: SummaryRow, u: number, horizonDays: number, options: SummaryForecastOptions): number {
-  const schedule = clvSchedule({ horizonDays, periodDays: options.periodDays, annualDiscountRate: options.annualDiscountRate });
+  const schedule = discountSchedule({ horizonDays, periodDays: options.periodDays, annualDiscountRate: options.annualDiscountRate });
   return modelDiscountedExpectedPurchases(daily, row.x, row.tx * u, row.T * u, schedule);
 }
 
@@ -107,7 +107,7 @@ export interface FittedUncertainty {
   readonly gammaGamma: readonly (readonly number[])[] | null;
 }
 
-export interface ScoreIntervals {
+export interface SummaryPredictionIntervals {
   /** Expected purchases over the scoring horizon (file units). */
   readonly expectedPurchases: Interval;
   /** CLV over the configured horizon; null without a spend. */
@@ -115,14 +115,14 @@ export interface ScoreIntervals {
 }
 
 /** The intervals of one row; null without the purchase model's covariance. */
-export function scoreIntervals(
+export function summaryPredictionIntervals(
   model: PurchaseModel,
   gammaGamma: GammaGammaParams | null,
   uncertainty: FittedUncertainty,
   row: SummaryRow,
   horizon: number,
   options: SummaryForecastOptions,
-): ScoreIntervals | null {
+): SummaryPredictionIntervals | null {
   const purchaseCovariance = uncertainty.purchase;
   if (purchaseCovariance === null) return null;
   const withSpend = gammaGamma !== null && row.zbar !== null;

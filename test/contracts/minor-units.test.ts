@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { currencyExponent, isKnownCurrency } from '../../src/contracts/currency.js';
-import { formatMinorUnits, toMinorUnits } from '../../src/contracts/money.js';
+import { formatMinorUnits, toMinorUnits } from '../../src/contracts/minor-units.js';
 
 describe('toMinorUnits', () => {
   it.each([
