@@ -74,8 +74,8 @@ export interface RelayObserver {
 const SEND_TIMEOUT_MS = 30_000;
 
 export class RelayTimeoutError extends Error {
-  constructor() {
-    super(`the broker did not acknowledge an outbox batch within ${SEND_TIMEOUT_MS / 1000} s`);
+  constructor(timeoutMs: number) {
+    super(`the broker did not acknowledge an outbox batch within ${timeoutMs / 1000} s`);
     this.name = 'RelayTimeoutError';
   }
 }
@@ -116,6 +116,8 @@ export class OutboxRelay implements Relay {
     private readonly observer: RelayObserver = {},
     /** Encodes outbound values in a registry wire format (OUTPUT_FORMAT); null sends the stored JSON. */
     private readonly encoder: OutboundEncoder | null = null,
+    /** How long a send may go unanswered before the producer is replaced. */
+    private readonly sendTimeoutMs = SEND_TIMEOUT_MS,
   ) {}
 
   /** Disconnects the current producer (shutdown). */
@@ -185,7 +187,7 @@ export class OutboxRelay implements Relay {
     try {
       await Promise.race([
         producer.then(async (p) => p.sendBatch({ acks: -1, topicMessages: topicMessagesOf(this.encoder === null ? entries : await this.encoder.encode(entries)) })),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RelayTimeoutError()), SEND_TIMEOUT_MS))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RelayTimeoutError(this.sendTimeoutMs)), this.sendTimeoutMs))),
       ]);
     } catch (error) {
       this.discard(producer);

@@ -175,13 +175,23 @@ describeWithInfra('runtime against failing Kafka brokers', (shared: InfraEndpoin
       // The service's own client and the relay's producer; it reports each Produce answer by broker.
       const answeredBy: string[] = [];
       const kafka = createKafka(t.settings);
-      const relay = new OutboxRelay(t.state.store, () => {
-        const producer = kafka.producer(relayProducerOptions(t.settings));
-        producer.on(producer.events.REQUEST, ({ payload }) => {
-          if (payload.apiName === 'Produce') answeredBy.push(payload.broker);
-        });
-        return producer;
-      });
+      // The send is under way while the test waits for node 1's answer and the leader
+      // move, which on a loaded machine outlasts the relay's own 30 s send timeout:
+      // what is tested here is where the send ends up, so it may take its time.
+      const relay = new OutboxRelay(
+        t.state.store,
+        () => {
+          const producer = kafka.producer(relayProducerOptions(t.settings));
+          producer.on(producer.events.REQUEST, ({ payload }) => {
+            if (payload.apiName === 'Produce') answeredBy.push(payload.broker);
+          });
+          return producer;
+        },
+        undefined,
+        undefined,
+        null,
+        600_000,
+      );
       cleanups.push(() => relay.close());
       const { epoch } = await t.state.store.claim(0);
       const commitTo = (label: string) =>
