@@ -40,7 +40,7 @@ export interface ReducerPass {
 
 /** One timed pass on fresh, warm state (warming is not timed). */
 export function reducerPass(model: ModelSnapshot, customers: number, events: number): ReducerPass {
-  const ctx: ReduceContext = { model, config: defaultDomainParameters };
+  const ctx: ReduceContext = { model, parameters: defaultDomainParameters };
   const states = new Map<string, CustomerState>();
   for (const e of purchases(customers * 3, customers, 19_000, 1, 'warm')) states.set(e.customerId, reduceInPlace(states.get(e.customerId), e, ctx).state);
   const measured = purchases(events, customers, 19_400, 2, 'hot');

@@ -147,7 +147,7 @@ async function runtimeConsumer(kafka: Kafka, env: Record<string, string>, topicE
     kafka,
     store: state.store,
     decoder: new MessageDecoder(ingestRulesFrom(settings), null),
-    context: () => ({ model: UNFITTED_MODEL, config: domainParametersFrom(settings) }),
+    context: () => ({ model: UNFITTED_MODEL, parameters: domainParametersFrom(settings) }),
     version: 'bench',
     logger: pino({ level: 'silent' }),
     observer: {

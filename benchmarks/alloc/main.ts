@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const redis = new Redis(env.REDIS_URL as string);
   const store = new PartitionStore(redis, new KeySpace(prefix));
   const processor = new PartitionProcessor(store, {
-    ctx: { model: UNFITTED_MODEL, config: domainParametersFrom(settings) },
+    ctx: { model: UNFITTED_MODEL, parameters: domainParametersFrom(settings) },
     topics: settings,
     partitionCount: PARTITIONS,
     version: 'bench',

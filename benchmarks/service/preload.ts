@@ -86,7 +86,7 @@ export async function preloadState(o: PreloadOptions): Promise<PreloadResult> {
         store: state.store,
         partitionCount: o.partitions,
         topics: settings,
-        ctx: { model: UNFITTED_MODEL, config: domainParametersFrom(settings) },
+        ctx: { model: UNFITTED_MODEL, parameters: domainParametersFrom(settings) },
         rules: ingestRulesFrom(settings),
         deadLetters: LineOutput.toStream(collectLines(rejected)),
         nowMs: Date.now(),

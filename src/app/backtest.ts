@@ -40,7 +40,7 @@ import { lineChartSvg } from './svg-chart.js';
 export interface BacktestOptions {
   readonly input: Readable;
   readonly rules: IngestRules;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   readonly nowMs: number;
   /** Last day of calibration (inclusive). */
   readonly calibrationEndDay: number;
@@ -94,7 +94,7 @@ export interface ModelComparison {
 
 export async function backtest(options: BacktestOptions): Promise<BacktestResult> {
   const calEnd = options.calibrationEndDay;
-  const processor = new MemoryProcessor({ model: options.model ?? UNFITTED_MODEL, config: options.config });
+  const processor = new MemoryProcessor({ model: options.model ?? UNFITTED_MODEL, parameters: options.parameters });
   const later = new Map<string, Set<number>>();
   let latestDay = calEnd;
   const events = await readEventFile(options.input, options.rules, options.nowMs, (input) => {
@@ -146,7 +146,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
   const scoring: PurchaseModel | null = fileModel ?? fittedPurchaseModel(fit, fit.purchaseModel);
   const chosen = fileModel === null ? comparison.find((c) => c.kind === fit.purchaseModel) : undefined;
   return {
-    currency: options.config.baseCurrency,
+    currency: options.parameters.baseCurrency,
     calibrationEndDay: calEnd,
     holdoutEndDay: holdoutEnd,
     horizon,

@@ -28,9 +28,9 @@ function purchaseDays(lastDay: number | null, bits: readonly number[]): number[]
   return days;
 }
 
-export function customerDetails(found: CustomerLookup, model: ModelSnapshot, config: DomainParameters) {
+export function customerDetails(found: CustomerLookup, model: ModelSnapshot, parameters: DomainParameters) {
   const { state: s, profile: p } = found;
-  const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
+  const money = (minor: number) => formatMinorUnits(minor, parameters.baseCurrency);
   const summary = p.summary;
   // The model in use, whichever it is (the BG/NBD's formulas would misstate a modified BG/NBD or a Pareto/NBD).
   const purchase = purchaseModelOf(model);

@@ -23,7 +23,7 @@ export interface CustomerLookupContext {
   /** Partitions of the co-partitioned input topics. */
   readonly partitionCount: number;
   readonly model: ModelSnapshot;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
 }
 
 export interface CustomerLookup {
@@ -55,8 +55,8 @@ export async function lookupCustomer(
   if (state === undefined) return null;
   // Time never moves backwards: never before the customer's own latest day.
   const day = Math.max(state.asOfDay, watermark ?? state.asOfDay);
-  const profile = evaluate(state, day, ctx.model, ctx.config);
-  return { customerId, partition, day, view: customerView(state, profile, ctx.model, ctx.config), state, profile };
+  const profile = evaluate(state, day, ctx.model, ctx.parameters);
+  return { customerId, partition, day, view: customerView(state, profile, ctx.model, ctx.parameters), state, profile };
 }
 
 /** The partition's stored watermark day (read-only: claiming would bump the fencing epoch). */

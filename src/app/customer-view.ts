@@ -15,20 +15,20 @@ import type { Profile } from '../domain/profile.js';
 import type { CustomerState } from '../domain/state.js';
 import { dayToDate } from '../domain/time.js';
 
-export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters) {
-  const forecast = customerForecast(s, p, model, config);
-  const intervals = customerForecastIntervals(s, p, model, config);
+export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot, parameters: DomainParameters) {
+  const forecast = customerForecast(s, p, model, parameters);
+  const intervals = customerForecastIntervals(s, p, model, parameters);
   const bound = (i: number, side: 'low' | 'high') => (intervals === null ? null : round4(intervals.expectedPurchases[i]![side]));
   const predicted = forecast.predictedClvHorizonMinor;
   const [in30, in90, in365] = forecast.expectedPurchases;
   const wait = forecast.nextPurchaseMedianDays;
-  const money = (minor: number) => formatMinorUnits(minor, config.baseCurrency);
-  const scale = Number(formatMinorUnits(1, config.baseCurrency)) || 1;
-  const cost = costToServe(s, config);
+  const money = (minor: number) => formatMinorUnits(minor, parameters.baseCurrency);
+  const scale = Number(formatMinorUnits(1, parameters.baseCurrency)) || 1;
+  const cost = costToServe(s, parameters);
   return {
     customer_id: s.customerId,
     as_of: dayToDate(p.day),
-    currency: config.baseCurrency,
+    currency: parameters.baseCurrency,
     x: p.summary?.x ?? 0,
     t_x_days: p.summary?.tx ?? 0,
     T_days: p.summary?.T ?? 0,
@@ -71,7 +71,7 @@ export function customerView(s: CustomerState, p: Profile, model: ModelSnapshot,
     clv_predicted_year_high: intervals === null ? null : money(intervals.predictedClvYearMinor.high),
     clv_predicted_low: intervals === null ? null : money(intervals.predictedClvHorizonMinor.low),
     clv_predicted_high: intervals === null ? null : money(intervals.predictedClvHorizonMinor.high),
-    clv_horizon_days: config.clvHorizonDays,
+    clv_horizon_days: parameters.clvHorizonDays,
     clv_total: money(p.historicClvMinor + predicted),
     gross_revenue: money(s.grossMinor),
     refunds: money(s.refundMinor),

@@ -21,7 +21,7 @@ export type ExportFormat = 'jsonl' | 'csv';
 export interface ExportOptions {
   readonly store: PartitionStore;
   readonly model: ModelSnapshot;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   readonly format: ExportFormat;
   /** Where the lines go (JSON lines: one view each; CSV: a header, then one row each). */
   readonly write: (line: string) => void;
@@ -71,7 +71,7 @@ export async function exportViews(options: ExportOptions): Promise<ExportSummary
       async (states) => {
         for (const s of states) {
           const day = Math.max(s.asOfDay, watermark ?? s.asOfDay);
-          const view = customerView(s, evaluate(s, day, options.model, options.config), options.model, options.config);
+          const view = customerView(s, evaluate(s, day, options.model, options.parameters), options.model, options.parameters);
           if (options.format === 'jsonl') {
             options.write(JSON.stringify(view));
           } else {

@@ -31,7 +31,7 @@ export interface FitEventsOptions {
   /** Opens the event file (twice with a holdout). */
   readonly open: () => Readable;
   readonly rules: IngestRules;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   readonly nowMs: number;
   /** Events on later days are skipped; null → the latest event day. */
   readonly asOfDay: number | null;
@@ -67,7 +67,7 @@ export interface FitEventsOutcome {
 }
 
 export async function fitFromEvents(options: FitEventsOptions): Promise<FitEventsOutcome> {
-  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config: options.config });
+  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, parameters: options.parameters });
   const asOf = options.asOfDay ?? Number.POSITIVE_INFINITY;
   let latest: number | null = null;
   const events = await readEventFile(options.open(), options.rules, options.nowMs, (input) => {
@@ -89,7 +89,7 @@ export async function fitFromEvents(options: FitEventsOptions): Promise<FitEvent
     const check = await backtest({
       input: options.open(),
       rules: options.rules,
-      config: options.config,
+      parameters: options.parameters,
       nowMs: options.nowMs,
       calibrationEndDay,
       holdoutEndDay: day,
@@ -104,7 +104,7 @@ export async function fitFromEvents(options: FitEventsOptions): Promise<FitEvent
     comparison = backtestComparisonJson(check, fit.purchaseModel);
   }
   const chosen = chosenPurchaseModel(fit);
-  const moneyUnit = `${options.config.baseCurrency} minor units`;
+  const moneyUnit = `${options.parameters.baseCurrency} minor units`;
   const extra = { as_of: dayToDate(day), excluded: sample.excluded };
   return {
     events,

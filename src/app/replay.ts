@@ -106,7 +106,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     }
     bump(summary.churn_levels, profile.churn.level);
     if (options.customers !== null) {
-      options.customers.write(customerView(state, profile, options.ctx.model, options.ctx.config));
+      options.customers.write(customerView(state, profile, options.ctx.model, options.ctx.parameters));
       if (summary.customers % 10_000 === 0) await options.customers.flush();
     }
   }

@@ -26,7 +26,7 @@ import { readEventFile, type EventFileSummary } from './event-file.js';
 export interface ReportFromEventsOptions {
   readonly input: Readable;
   readonly rules: IngestRules;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   readonly model: ModelSnapshot;
   readonly nowMs: number;
   /** Events on later days are skipped; null → the latest event day. */
@@ -47,7 +47,7 @@ export interface ReportRun {
 }
 
 export async function reportFromEvents(options: ReportFromEventsOptions): Promise<ReportRun> {
-  const ctx = { model: options.model, config: options.config };
+  const ctx = { model: options.model, parameters: options.parameters };
   const processor = new MemoryProcessor(ctx);
   const asOf = options.asOfDay ?? Number.POSITIVE_INFINITY;
   let skippedAfterAsOf = 0;
@@ -63,8 +63,8 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
   const day = options.asOfDay ?? latest ?? 0;
   processor.advanceTo(day);
   const measuredRetentionRate =
-    options.clvRetention === 'measured' ? latestYearRetention(processor.states.values(), day, retentionWindowDays(options.config)) : null;
-  const report = populationReport(processor.states.values(), day, options.model, options.config, {
+    options.clvRetention === 'measured' ? latestYearRetention(processor.states.values(), day, retentionWindowDays(options.parameters)) : null;
+  const report = populationReport(processor.states.values(), day, options.model, options.parameters, {
     periodDays: options.periodDays,
     cohortDays: options.cohortDays,
     measuredRetentionRate,

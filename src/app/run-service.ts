@@ -70,9 +70,9 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
   }
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
-  const config = domainParametersFrom(settings);
+  const parameters = domainParametersFrom(settings);
   const models = new ModelStore(state.redis, state.keys);
-  let context: ReduceContext = { model: UNFITTED_MODEL, config };
+  let context: ReduceContext = { model: UNFITTED_MODEL, parameters: parameters };
   let modelChecked = false;
 
   /** Loads the current model version if it changed; keeps the old one when Redis cannot tell. */
@@ -82,7 +82,7 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       if (version !== null && version !== context.model.version) {
         const published = await models.current();
         if (published !== null) {
-          context = { model: published.snapshot, config };
+          context = { model: published.snapshot, parameters: parameters };
           metrics.modelLoaded(published.snapshot.version, published.fittedAt);
           logger.info({ model: published.snapshot.version, fittedAt: published.fittedAt }, 'model version loaded');
         }
@@ -161,9 +161,9 @@ export async function startService(options: RunServiceOptions): Promise<RunningS
       store: state.store,
       partitionCount,
       model: () => context.model,
-      config,
-      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, config, clvRetention: settings.CLV_RETENTION_SOURCE }),
-      lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount, model: () => context.model, config }),
+      parameters: parameters,
+      reports: stateReportProvider({ store: state.store, partitionCount, model: () => context.model, parameters: parameters, clvRetention: settings.CLV_RETENTION_SOURCE }),
+      lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount, model: () => context.model, parameters: parameters }),
       publishedModel: () => models.current(),
       bearerToken: settings.HTTP_BEARER_TOKEN,
       version: options.version,

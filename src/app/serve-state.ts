@@ -40,7 +40,7 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
   const state = await openState(settings, { errorLog: { logger, connection: 'state' } });
   const metrics = new RuntimeMetrics();
   const uninstrument = instrumentRedis(state.redis, metrics);
-  const config = domainParametersFrom(settings);
+  const parameters = domainParametersFrom(settings);
   const models = new ModelStore(state.redis, state.keys);
   let model: ModelSnapshot = UNFITTED_MODEL;
   let modelChecked = false;
@@ -80,9 +80,9 @@ export async function serveState(options: ServeStateOptions): Promise<ServingSta
     store: state.store,
     partitionCount: options.partitionCount,
     model: () => model,
-    config,
-    reports: stateReportProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config, clvRetention: settings.CLV_RETENTION_SOURCE }),
-    lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, config }),
+    parameters: parameters,
+    reports: stateReportProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, parameters: parameters, clvRetention: settings.CLV_RETENTION_SOURCE }),
+    lostCustomers: stateLostCustomersProvider({ store: state.store, partitionCount: options.partitionCount, model: () => model, parameters: parameters }),
     publishedModel: () => models.current(),
     bearerToken: settings.HTTP_BEARER_TOKEN,
     version: options.version,

@@ -14,7 +14,7 @@ import { readEventFile, type EventFileSummary } from './event-file.js';
 export interface StatesFromEventsOptions {
   readonly input: Readable;
   readonly rules: IngestRules;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   readonly model: ModelSnapshot;
   readonly nowMs: number;
   /** Events on later days are skipped; null → the latest event day. */
@@ -31,7 +31,7 @@ export interface StatesRun {
 }
 
 export async function statesFromEvents(options: StatesFromEventsOptions): Promise<StatesRun> {
-  const processor = new MemoryProcessor({ model: options.model, config: options.config });
+  const processor = new MemoryProcessor({ model: options.model, parameters: options.parameters });
   const asOf = options.asOfDay ?? Number.POSITIVE_INFINITY;
   let skippedAfterAsOf = 0;
   let latest: number | null = null;

@@ -42,7 +42,7 @@ export function backtestCommand(): Command {
       const result = await backtest({
         input: inputArgument('events file', file),
         rules: ingestRulesFrom(settings),
-        config: domainParametersFrom(settings),
+        parameters: domainParametersFrom(settings),
         nowMs: Date.now(),
         calibrationEndDay,
         holdoutEndDay,

@@ -36,7 +36,7 @@ export function exportCommand(): Command {
         const result = await exportViews({
           store: connection.store,
           model,
-          config: domainParametersFrom(settings),
+          parameters: domainParametersFrom(settings),
           format: opts.format,
           write: (line) => output.writeRaw(line),
           flush: () => output.flush(),

@@ -100,7 +100,7 @@ async function fitEvents(path: string, flags: FitFlags, options: FitOptions): Pr
   const outcome = await fitFromEvents({
     open: () => inputArgument('--events', path),
     rules: ingestRulesFrom(settings),
-    config: domainParametersFrom(settings),
+    parameters: domainParametersFrom(settings),
     nowMs: Date.now(),
     asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
     holdoutDays: flags.holdoutDays === undefined ? null : numberOption('--holdout-days', flags.holdoutDays, { min: 1, integer: true }),
@@ -149,7 +149,7 @@ async function fitState(flags: FitFlags, options: FitOptions): Promise<void> {
       backtest({
         input: inputArgument('--backtest-events', backtestFile),
         rules: ingestRulesFrom(settings),
-        config: domainParametersFrom(settings),
+        parameters: domainParametersFrom(settings),
         nowMs: now.getTime(),
         calibrationEndDay,
         holdoutEndDay,

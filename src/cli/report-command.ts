@@ -43,7 +43,7 @@ export function reportCommand(): Command {
     .option('--limit <n>', 'with --lost: list only the first n of the sort')
     .action(async (file: string, flags: ReportFlags) => {
       const settings = settingsFromEnv();
-      const config = domainParametersFrom(settings);
+      const parameters = domainParametersFrom(settings);
       if (flags.lost === true) {
         await lostReport(file, flags, settings);
         return;
@@ -53,7 +53,7 @@ export function reportCommand(): Command {
       const run = await reportFromEvents({
         input: inputArgument('events file', file),
         rules: ingestRulesFrom(settings),
-        config,
+        parameters: parameters,
         model: flags.model === undefined ? UNFITTED_MODEL : modelArgument('--model', flags.model, settings.BASE_CURRENCY),
         nowMs: Date.now(),
         asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
@@ -63,7 +63,7 @@ export function reportCommand(): Command {
         clvRetention: settings.CLV_RETENTION_SOURCE,
       });
       progress.done();
-      const currency = config.baseCurrency;
+      const currency = parameters.baseCurrency;
       if (flags.format === 'csv') process.stdout.write(reportCsv(run.report, flags.table!));
       else process.stdout.write(flags.format === 'json' ? JSON.stringify(reportJson(run.report, currency), null, 2) + '\n' : reportTable(run.report, currency));
       warnRejected(run.events);
@@ -80,24 +80,24 @@ function warnRejected(events: EventFileSummary): void {
 
 /** `report --lost`: the lost-customer list as a table (CSV columns aligned), CSV or JSON. */
 async function lostReport(file: string, flags: ReportFlags, settings: Settings): Promise<void> {
-  const config = domainParametersFrom(settings);
+  const parameters = domainParametersFrom(settings);
   const limit = flags.limit === undefined ? undefined : numberOption('--limit', flags.limit, { min: 1, integer: true });
   const model = flags.model === undefined ? UNFITTED_MODEL : modelArgument('--model', flags.model, settings.BASE_CURRENCY);
   const progress = ttyProgress('report', 'lines');
   const run = await statesFromEvents({
     input: inputArgument('events file', file),
     rules: ingestRulesFrom(settings),
-    config,
+    parameters: parameters,
     model,
     nowMs: Date.now(),
     asOfDay: flags.asOf === undefined ? null : dayOption('--as-of', flags.asOf),
     onProgress: progress.onProgress,
   });
   progress.done();
-  const list = new LostCustomerList(run.day, model, config, { sort: flags.sort, minLevel: flags.minLevel, limit });
+  const list = new LostCustomerList(run.day, model, parameters, { sort: flags.sort, minLevel: flags.minLevel, limit });
   for (const s of run.states) list.add(s);
   const rows = list.list();
-  const currency = config.baseCurrency;
+  const currency = parameters.baseCurrency;
   if (flags.format === 'json') process.stdout.write(JSON.stringify(lostListJson(rows, list.total, run.day, flags.sort, currency), null, 2) + '\n');
   else if (flags.format === 'csv') process.stdout.write(lostListCsv(rows, currency));
   else process.stdout.write(alignedTable(lostListCsv(rows, currency)));

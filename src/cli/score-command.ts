@@ -20,8 +20,8 @@ export function scoreCommand(): Command {
     .action(async (flags: { params: string; summary: string; horizon: string; unitDays: string; margin?: string }) => {
       const horizon = numberOption('--horizon', flags.horizon, { min: 0 });
       const unitDays = numberOption('--unit-days', flags.unitDays, { min: 0, exclusiveMin: true });
-      const config = domainParametersFrom(settingsFromEnv());
-      const marginRate = flags.margin === undefined ? config.marginRate : numberOption('--margin', flags.margin, { min: 0 });
+      const parameters = domainParametersFrom(settingsFromEnv());
+      const marginRate = flags.margin === undefined ? parameters.marginRate : numberOption('--margin', flags.margin, { min: 0 });
       if (marginRate > 1) throw new UsageError(`--margin ${JSON.stringify(flags.margin)} must be a share ≤ 1`);
       let paramsText: string;
       try {
@@ -44,9 +44,9 @@ export function scoreCommand(): Command {
       await writePredictions(file, params, horizon, process.stdout, {
         unitDays,
         marginRate,
-        horizonDays: config.clvHorizonDays,
-        periodDays: config.clvPeriodDays,
-        annualDiscountRate: config.annualDiscountRate,
+        horizonDays: parameters.clvHorizonDays,
+        periodDays: parameters.clvPeriodDays,
+        annualDiscountRate: parameters.annualDiscountRate,
       });
     });
 }

@@ -29,15 +29,15 @@ function activityCosts(table: Settings['COST_PER_INTERACTION'], base: string): D
 const rulesByPath = new Map<string, SegmentRules>();
 
 export function domainParametersFrom(settings: Settings): DomainParameters {
-  const config = baseDomainParametersFrom(settings);
+  const parameters = baseDomainParametersFrom(settings);
   const path = settings.SEGMENT_RULES_FILE;
-  if (path === undefined) return config;
+  if (path === undefined) return parameters;
   let rules = rulesByPath.get(path);
   if (rules === undefined) {
     rules = loadSegmentRules(path);
     rulesByPath.set(path, rules);
   }
-  return withSegmentRules(config, rules);
+  return withSegmentRules(parameters, rules);
 }
 
 function baseDomainParametersFrom(settings: Settings): DomainParameters {

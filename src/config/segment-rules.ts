@@ -89,6 +89,6 @@ export function loadSegmentRules(path: string): SegmentRules {
 }
 
 /** The configuration with the file's rules in place of the built-in ones. */
-export function withSegmentRules(config: DomainParameters, rules: SegmentRules): DomainParameters {
-  return { ...config, rfmGrid: rules.rfmGrid, quadrant: rules.quadrant, ladder: rules.ladder, rulesDigest: rules.digest };
+export function withSegmentRules(parameters: DomainParameters, rules: SegmentRules): DomainParameters {
+  return { ...parameters, rfmGrid: rules.rfmGrid, quadrant: rules.quadrant, ladder: rules.ladder, rulesDigest: rules.digest };
 }

@@ -33,16 +33,16 @@ export function applyPurchase(
   s: CustomerState,
   e: PurchaseInput,
   idHash: number,
-  config: DomainParameters,
+  parameters: DomainParameters,
   out: ApplyOutput,
 ): void {
   if (s.lastDay !== null && e.day < s.lastDay) out.flags.push('late');
-  const placement = placePurchaseDay(s, e.day, e.amountMinor, config.memory.latePurchaseDays);
+  const placement = placePurchaseDay(s, e.day, e.amountMinor, parameters.memory.latePurchaseDays);
   if (placement === 'new-day-unverified') {
     s.latePurchasesBeyondWindow += 1;
     out.flags.push('late_beyond_window');
   }
-  const margin = e.marginMinor ?? Math.round(e.amountMinor * config.marginRate);
+  const margin = e.marginMinor ?? Math.round(e.amountMinor * parameters.marginRate);
   s.orders += 1;
   s.grossMinor += e.amountMinor;
   s.discountMinor += e.discountMinor;
@@ -55,13 +55,13 @@ export function applyPurchase(
   // Orders without their own id use the event id: hash it once.
   const orderKey = e.orderId === e.eventId ? idHash : hashEventId(e.orderId);
   const order: RecentOrder = { orderKey, day: e.day, amountMinor: e.amountMinor, marginMinor: margin };
-  rememberOrder(s.recentOrders, order, config.memory.recentOrders);
-  const credit = referralCreditOf(margin, config);
-  if (s.referredBy === null) rememberUnattributed(s, e.day, credit, config.memory.unattributedPurchaseDays);
-  else if (isWithinReferralWindow(s, e.day, config)) creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, out);
+  rememberOrder(s.recentOrders, order, parameters.memory.recentOrders);
+  const credit = referralCreditOf(margin, parameters);
+  if (s.referredBy === null) rememberUnattributed(s, e.day, credit, parameters.memory.unattributedPurchaseDays);
+  else if (isWithinReferralWindow(s, e.day, parameters)) creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, out);
 }
 
-export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainParameters, out: ApplyOutput): void {
+export function applyReturn(s: CustomerState, e: ReturnInput, parameters: DomainParameters, out: ApplyOutput): void {
   s.returns += 1;
   s.refundMinor += e.amountMinor;
   if (e.costMinor !== null) {
@@ -72,7 +72,7 @@ export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainPara
   const order = key === null ? undefined : s.recentOrders.find((o) => o.orderKey === key);
   if (order === undefined) {
     s.unmatchedReturns += 1;
-    s.refundMarginMinor += Math.round(e.amountMinor * config.marginRate);
+    s.refundMarginMinor += Math.round(e.amountMinor * parameters.marginRate);
     out.flags.push('unmatched_return');
   } else if (order.amountMinor > 0) {
     // Pro rata, and never more than the order earned (a refund above the order amount).
@@ -83,13 +83,13 @@ export function applyReturn(s: CustomerState, e: ReturnInput, config: DomainPara
   }
   // Keep the latest days only: the spike rule counts the last N returns.
   insertSorted(s.recentReturnDays, e.day);
-  const keep = Math.max(1, config.churn.returnsSpikeCount);
+  const keep = Math.max(1, parameters.churn.returnsSpikeCount);
   if (s.recentReturnDays.length > keep) s.recentReturnDays.splice(0, s.recentReturnDays.length - keep);
 }
 
-export function applyReferral(s: CustomerState, e: ReferralInput, config: DomainParameters, out: ApplyOutput): void {
+export function applyReferral(s: CustomerState, e: ReferralInput, parameters: DomainParameters, out: ApplyOutput): void {
   s.referralsMade += 1;
-  s.referralValueMinor += config.referralValueMinor;
+  s.referralValueMinor += parameters.referralValueMinor;
   out.internal.push({
     kind: 'referral_attributed',
     eventId: `${e.eventId}:attributed`,
@@ -126,10 +126,10 @@ export function applyFeedback(s: CustomerState, e: FeedbackInput): void {
  * the case. A resolution never reopens, so the outcome does not depend on whether
  * the opening or the resolution arrived first.
  */
-export function applyInteraction(s: CustomerState, e: InteractionInput, config: DomainParameters): void {
+export function applyInteraction(s: CustomerState, e: InteractionInput, parameters: DomainParameters): void {
   s.interactions += 1;
   if (e.costMinor !== null) s.interactionCostMinor += e.costMinor;
-  else s.interactionEstimateMinor += config.interactionCostMinor[e.interactionKind];
+  else s.interactionEstimateMinor += parameters.interactionCostMinor[e.interactionKind];
   if (e.interactionKind !== 'complaint') return;
   // The latest complaint event of any case, follow-ups included: the same whatever the arrival order.
   if (s.lastComplaintAt === null || e.at > s.lastComplaintAt) {
@@ -138,7 +138,7 @@ export function applyInteraction(s: CustomerState, e: InteractionInput, config: 
   }
   const caseKey = hashEventId(e.caseId ?? e.eventId);
   const cases = s.complaintCases;
-  const capacity = Math.max(1, config.memory.complaintCases, config.churn.repeatedComplaintCount);
+  const capacity = Math.max(1, parameters.memory.complaintCases, parameters.churn.repeatedComplaintCount);
   const known = cases.findIndex((c) => c.caseKey === caseKey);
   if (known < 0) {
     s.complaints += 1;
@@ -175,7 +175,7 @@ function rememberCase(cases: ComplaintCase[], c: ComplaintCase, capacity: number
 export function applyReferralAttributed(
   s: CustomerState,
   e: ReferralAttributedInput,
-  config: DomainParameters,
+  parameters: DomainParameters,
   out: ApplyOutput,
 ): void {
   s.referredBy = e.referrerId;
@@ -184,7 +184,7 @@ export function applyReferralAttributed(
   let orders = 0;
   let latest = e.day;
   for (const d of s.unattributedDays) {
-    if (!isWithinReferralWindow(s, d.day, config)) continue;
+    if (!isWithinReferralWindow(s, d.day, parameters)) continue;
     value += d.creditMinor;
     orders += d.orders;
     latest = Math.max(latest, d.day);
@@ -244,8 +244,8 @@ function rememberUnattributed(s: CustomerState, day: number, creditMinor: number
   if (days.length > capacity) days.splice(0, days.length - capacity);
 }
 
-function isWithinReferralWindow(s: CustomerState, day: number, config: DomainParameters): boolean {
-  return s.referredAtDay !== null && day >= s.referredAtDay && day - s.referredAtDay <= config.referralWindowDays;
+function isWithinReferralWindow(s: CustomerState, day: number, parameters: DomainParameters): boolean {
+  return s.referredAtDay !== null && day >= s.referredAtDay && day - s.referredAtDay <= parameters.referralWindowDays;
 }
 
 function creditReferrer(
@@ -274,8 +274,8 @@ function creditReferrer(
 }
 
 /** What one purchase earns its referrer. */
-function referralCreditOf(marginMinor: number, config: DomainParameters): number {
-  return Math.max(0, Math.round(marginMinor * config.referralPurchaseShare));
+function referralCreditOf(marginMinor: number, parameters: DomainParameters): number {
+  return Math.max(0, Math.round(marginMinor * parameters.referralPurchaseShare));
 }
 
 /** Keeps the `capacity` most recent orders by (day, id), independent of arrival order. */

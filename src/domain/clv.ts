@@ -51,9 +51,9 @@ export interface CostToServe {
  * count at that figure, the others at COST_PER_ORDER / COST_PER_RETURN; service
  * interactions at their own cost or the activity-cost table's.
  */
-export function costToServe(s: CustomerState, config: DomainParameters): CostToServe {
-  const orders = { estimatedMinor: (s.orders - s.costedOrders) * config.costPerOrderMinor, actualMinor: s.orderCostMinor };
-  const returns = { estimatedMinor: (s.returns - s.costedReturns) * config.costPerReturnMinor, actualMinor: s.returnCostMinor };
+export function costToServe(s: CustomerState, parameters: DomainParameters): CostToServe {
+  const orders = { estimatedMinor: (s.orders - s.costedOrders) * parameters.costPerOrderMinor, actualMinor: s.orderCostMinor };
+  const returns = { estimatedMinor: (s.returns - s.costedReturns) * parameters.costPerReturnMinor, actualMinor: s.returnCostMinor };
   const interactions = { estimatedMinor: s.interactionEstimateMinor, actualMinor: s.interactionCostMinor };
   const estimatedMinor = orders.estimatedMinor + returns.estimatedMinor + interactions.estimatedMinor;
   const actualMinor = orders.actualMinor + returns.actualMinor + interactions.actualMinor;
@@ -61,25 +61,25 @@ export function costToServe(s: CustomerState, config: DomainParameters): CostToS
 }
 
 /** The total of `costToServe`, without building the breakdown (it runs on every evaluation). */
-export function costToServeMinor(s: CustomerState, config: DomainParameters): number {
+export function costToServeMinor(s: CustomerState, parameters: DomainParameters): number {
   return (
-    (s.orders - s.costedOrders) * config.costPerOrderMinor +
+    (s.orders - s.costedOrders) * parameters.costPerOrderMinor +
     s.orderCostMinor +
-    (s.returns - s.costedReturns) * config.costPerReturnMinor +
+    (s.returns - s.costedReturns) * parameters.costPerReturnMinor +
     s.returnCostMinor +
     s.interactionEstimateMinor +
     s.interactionCostMinor
   );
 }
 
-export function historicClvMinor(s: CustomerState, config: DomainParameters): number {
-  const acquisition = s.orders > 0 ? config.acquisitionCostMinor : 0;
-  return netMarginMinor(s) - costToServeMinor(s, config) + s.referralValueMinor - acquisition;
+export function historicClvMinor(s: CustomerState, parameters: DomainParameters): number {
+  const acquisition = s.orders > 0 ? parameters.acquisitionCostMinor : 0;
+  return netMarginMinor(s) - costToServeMinor(s, parameters) + s.referralValueMinor - acquisition;
 }
 
 /** Share of revenue kept as margin by this customer's orders (falls back to the configured rate). */
-export function customerMarginRate(s: CustomerState, config: DomainParameters): number {
-  return s.grossMinor > 0 ? s.marginMinor / s.grossMinor : config.marginRate;
+export function customerMarginRate(s: CustomerState, parameters: DomainParameters): number {
+  return s.grossMinor > 0 ? s.marginMinor / s.grossMinor : parameters.marginRate;
 }
 
 /**
@@ -89,12 +89,12 @@ export function customerMarginRate(s: CustomerState, config: DomainParameters): 
  * and plus the referral value the customer has brought, both per purchase day
  * so far. Negative when serving the customer costs more than it earns.
  */
-export function contributionPerPurchaseMinor(s: CustomerState, spendPerPurchase: number, config: DomainParameters): number {
+export function contributionPerPurchaseMinor(s: CustomerState, spendPerPurchase: number, parameters: DomainParameters): number {
   if (s.purchaseDays === 0) return 0;
   const kept = s.marginMinor > 0 ? Math.max(0, netMarginMinor(s)) / s.marginMinor : 1;
   return (
-    spendPerPurchase * customerMarginRate(s, config) * kept -
-    (costToServeMinor(s, config) - s.referralValueMinor) / s.purchaseDays
+    spendPerPurchase * customerMarginRate(s, parameters) * kept -
+    (costToServeMinor(s, parameters) - s.referralValueMinor) / s.purchaseDays
   );
 }
 
@@ -111,24 +111,24 @@ interface HorizonSchedule {
  */
 const schedules = new WeakMap<DomainParameters, Map<number, HorizonSchedule>>();
 
-function horizonSchedule(config: DomainParameters, horizonDays: number = config.clvHorizonDays): HorizonSchedule {
-  let byHorizon = schedules.get(config);
+function horizonSchedule(parameters: DomainParameters, horizonDays: number = parameters.clvHorizonDays): HorizonSchedule {
+  let byHorizon = schedules.get(parameters);
   if (byHorizon === undefined) {
     byHorizon = new Map();
-    schedules.set(config, byHorizon);
+    schedules.set(parameters, byHorizon);
   }
   let entry = byHorizon.get(horizonDays);
   if (entry === undefined) {
     const schedule = discountSchedule({
       horizonDays,
-      periodDays: config.clvPeriodDays,
-      annualDiscountRate: config.annualDiscountRate,
+      periodDays: parameters.clvPeriodDays,
+      annualDiscountRate: parameters.annualDiscountRate,
     });
     let exposure = 0;
     let start = 0;
     for (let k = 0; k < schedule.periodEnds.length; k++) {
       const end = schedule.periodEnds[k]!;
-      exposure += (end - start) * Math.pow(config.retentionRate, end / 365) * schedule.discountFactors[k]!;
+      exposure += (end - start) * Math.pow(parameters.retentionRate, end / 365) * schedule.discountFactors[k]!;
       start = end;
     }
     entry = { schedule, simpleExposureDays: exposure };
@@ -138,8 +138,8 @@ function horizonSchedule(config: DomainParameters, horizonDays: number = config.
 }
 
 /** The discounting schedule over `horizonDays` (default: the configured CLV horizon). */
-export function discountScheduleOf(config: DomainParameters, horizonDays: number = config.clvHorizonDays): DiscountSchedule {
-  return horizonSchedule(config, horizonDays).schedule;
+export function discountScheduleOf(parameters: DomainParameters, horizonDays: number = parameters.clvHorizonDays): DiscountSchedule {
+  return horizonSchedule(parameters, horizonDays).schedule;
 }
 
 /**
@@ -147,9 +147,9 @@ export function discountScheduleOf(config: DomainParameters, horizonDays: number
  * max(T + 1, `minObservationDays`) so that a customer seen for one day is not
  * extrapolated to a purchase a day. 0 before the first purchase.
  */
-export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | null, config: DomainParameters): number {
+export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | null, parameters: DomainParameters): number {
   if (summary === null || s.purchaseDays === 0) return 0;
-  return s.purchaseDays / Math.max(summary.T + 1, config.minObservationDays);
+  return s.purchaseDays / Math.max(summary.T + 1, parameters.minObservationDays);
 }
 
 /**
@@ -160,11 +160,11 @@ export function simplePurchasesPerDay(s: CustomerState, summary: BtydSummary | n
 export function simplePredictedClvMinor(
   s: CustomerState,
   summary: BtydSummary | null,
-  config: DomainParameters,
-  horizonDays: number = config.clvHorizonDays,
+  parameters: DomainParameters,
+  horizonDays: number = parameters.clvHorizonDays,
 ): number {
-  const perDay = simplePurchasesPerDay(s, summary, config);
+  const perDay = simplePurchasesPerDay(s, summary, parameters);
   if (perDay === 0) return 0;
   const spend = s.grossMinor / s.purchaseDays;
-  return Math.round(perDay * horizonSchedule(config, horizonDays).simpleExposureDays * contributionPerPurchaseMinor(s, spend, config));
+  return Math.round(perDay * horizonSchedule(parameters, horizonDays).simpleExposureDays * contributionPerPurchaseMinor(s, spend, parameters));
 }

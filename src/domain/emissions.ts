@@ -12,8 +12,8 @@ import { predictedClvMinor, type Profile } from './profile.js';
 import type { CustomerState } from './state.js';
 import { msToIso } from './time.js';
 
-export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): ValueSnapshot {
-  const predicted = predictedClvMinor(s, p, model, config);
+export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, parameters: DomainParameters): ValueSnapshot {
+  const predicted = predictedClvMinor(s, p, model, parameters);
   return {
     recency_days: p.recencyDays,
     frequency: p.frequency,
@@ -27,7 +27,7 @@ export function snapshotOf(s: CustomerState, p: Profile, model: ModelSnapshot, c
     p_alive: p.pAlive,
     p_alive_reason: p.pAliveReason,
     churn_level: p.churn.level,
-    currency: config.baseCurrency,
+    currency: parameters.baseCurrency,
   };
 }
 
@@ -92,7 +92,7 @@ export function churnRiskEvent(
 /**
  * Compares `s` (last evaluated values) with `p`, appends events to `out` and
  * updates `s` to the new values and sequence. Mutates `s` (the reducer's copy).
- * Only the dimensions and churn levels of `config.emit` give events; `s` follows
+ * Only the dimensions and churn levels of `parameters.emit` give events; `s` follows
  * every change, so what is emitted never changes what the state holds.
  */
 export function emitChanges(
@@ -101,7 +101,7 @@ export function emitChanges(
   cause: EmissionCause,
   occurredAtMs: number,
   model: ModelSnapshot,
-  config: DomainParameters,
+  parameters: DomainParameters,
   out: OutboundEvent[],
 ): void {
   let snapshot: ValueSnapshot | undefined;
@@ -112,8 +112,8 @@ export function emitChanges(
     const to = p.segments[dimension];
     if (from === to || to === null) continue;
     changed = true;
-    if (!config.emit.dimensions.includes(dimension)) continue;
-    snapshot ??= snapshotOf(s, p, model, config);
+    if (!parameters.emit.dimensions.includes(dimension)) continue;
+    snapshot ??= snapshotOf(s, p, model, parameters);
     occurredAt ??= msToIso(occurredAtMs);
     s.emitted += 1;
     out.push(segmentChangedEvent(s.customerId, s.emitted, occurredAt, dimension, from, to, cause, snapshot, p.modelVersion));
@@ -121,8 +121,8 @@ export function emitChanges(
   if (changed) s.segments = { ...p.segments };
   const previous = s.churnLevel;
   if (previous !== p.churn.level) {
-    if (config.emit.churnLevels.includes(p.churn.level)) {
-      snapshot ??= snapshotOf(s, p, model, config);
+    if (parameters.emit.churnLevels.includes(p.churn.level)) {
+      snapshot ??= snapshotOf(s, p, model, parameters);
       occurredAt ??= msToIso(occurredAtMs);
       s.emitted += 1;
       const rising = CHURN_LEVELS.indexOf(p.churn.level) > CHURN_LEVELS.indexOf(previous);

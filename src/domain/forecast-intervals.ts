@@ -41,7 +41,7 @@ export interface ForecastIntervals {
 
 const ZERO: Interval = { low: 0, high: 0 };
 
-export function customerForecastIntervals(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): ForecastIntervals | null {
+export function customerForecastIntervals(s: CustomerState, p: Profile, model: ModelSnapshot, parameters: DomainParameters): ForecastIntervals | null {
   const m = purchaseModelOf(model);
   const purchaseCovariance = model.uncertainty?.purchase ?? null;
   if (m === null || purchaseCovariance === null) return null;
@@ -67,8 +67,8 @@ export function customerForecastIntervals(s: CustomerState, p: Profile, model: M
       out[0]!,
       out[1]!,
       out[2]!,
-      modelPredictedClvExact(s, summary, purchase, spend, config, ONE_YEAR_DAYS),
-      modelPredictedClvExact(s, summary, purchase, spend, config, config.clvHorizonDays),
+      modelPredictedClvExact(s, summary, purchase, spend, parameters, ONE_YEAR_DAYS),
+      modelPredictedClvExact(s, summary, purchase, spend, parameters, parameters.clvHorizonDays),
     ];
   };
   const values = predict(params);

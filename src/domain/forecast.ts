@@ -53,13 +53,13 @@ export interface CustomerForecast {
 
 const scratch = new Float64Array(FORECAST_HORIZONS_DAYS.length);
 
-export function customerForecast(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): CustomerForecast {
+export function customerForecast(s: CustomerState, p: Profile, model: ModelSnapshot, parameters: DomainParameters): CustomerForecast {
   const summary = p.summary;
   const m = purchaseModelOf(model);
   const basis: ForecastBasis = m === null ? 'simple' : m.kind;
   const clv = {
-    predictedClvYearMinor: predictedClvMinor(s, p, model, config, ONE_YEAR_DAYS),
-    predictedClvHorizonMinor: predictedClvMinor(s, p, model, config),
+    predictedClvYearMinor: predictedClvMinor(s, p, model, parameters, ONE_YEAR_DAYS),
+    predictedClvHorizonMinor: predictedClvMinor(s, p, model, parameters),
   };
   const meanDaysBetweenPurchases = summary === null || summary.x === 0 ? null : summary.tx / summary.x;
   if (summary === null || s.purchaseDays === 0) {
@@ -72,8 +72,8 @@ export function customerForecast(s: CustomerState, p: Profile, model: ModelSnaps
   let expected: [number, number, number];
   let median: number;
   if (m === null) {
-    const perDay = simplePurchasesPerDay(s, summary, config);
-    expected = FORECAST_HORIZONS_DAYS.map((t) => expectedPurchasesWithRetention(perDay, t, config.retentionRate, 365)) as [number, number, number];
+    const perDay = simplePurchasesPerDay(s, summary, parameters);
+    expected = FORECAST_HORIZONS_DAYS.map((t) => expectedPurchasesWithRetention(perDay, t, parameters.retentionRate, 365)) as [number, number, number];
     median = medianTimeToNextPurchaseAtRate(perDay);
   } else {
     modelConditionalExpectedPurchasesAt(m, summary.x, summary.tx, summary.T, FORECAST_HORIZONS_DAYS, scratch);

@@ -44,12 +44,12 @@ export function modelPredictedClvMinor(
   s: CustomerState,
   summary: BtydSummary,
   model: ModelSnapshot,
-  config: DomainParameters,
-  horizonDays: number = config.clvHorizonDays,
+  parameters: DomainParameters,
+  horizonDays: number = parameters.clvHorizonDays,
 ): number | null {
   const m = purchaseModelOf(model);
   if (m === null) return null;
-  return Math.round(modelPredictedClvExact(s, summary, m, model.gammaGamma, config, horizonDays));
+  return Math.round(modelPredictedClvExact(s, summary, m, model.gammaGamma, parameters, horizonDays));
 }
 
 /**
@@ -62,13 +62,13 @@ export function modelPredictedClvExact(
   summary: BtydSummary,
   m: PurchaseModel,
   gammaGamma: GammaGammaParams | null,
-  config: DomainParameters,
+  parameters: DomainParameters,
   horizonDays: number,
 ): number {
   if (s.purchaseDays === 0) return 0;
-  const purchases = modelDiscountedExpectedPurchases(m, summary.x, summary.tx, summary.T, discountScheduleOf(config, horizonDays));
+  const purchases = modelDiscountedExpectedPurchases(m, summary.x, summary.tx, summary.T, discountScheduleOf(parameters, horizonDays));
   if (purchases === 0) return 0;
-  return purchases * contributionPerPurchaseMinor(s, spendPerPurchaseMinor(s, summary, gammaGamma), config);
+  return purchases * contributionPerPurchaseMinor(s, spendPerPurchaseMinor(s, summary, gammaGamma), parameters);
 }
 
 /**

@@ -7,6 +7,6 @@
 import type { DomainParameters } from './parameters.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 
-export function effectiveModelVersion(model: ModelSnapshot, config: DomainParameters): string {
-  return config.rulesDigest === undefined ? model.version : `${model.version}+rules-${config.rulesDigest}`;
+export function effectiveModelVersion(model: ModelSnapshot, parameters: DomainParameters): string {
+  return parameters.rulesDigest === undefined ? model.version : `${model.version}+rules-${parameters.rulesDigest}`;
 }

@@ -52,25 +52,25 @@ export function predictedClvMinor(
   s: CustomerState,
   p: Profile,
   model: ModelSnapshot,
-  config: DomainParameters,
-  horizonDays: number = config.clvHorizonDays,
+  parameters: DomainParameters,
+  horizonDays: number = parameters.clvHorizonDays,
 ): number {
   // A cancelled account buys nothing more until it buys again (then it is reactivated).
   if (isCancelled(s)) return 0;
-  const modelClv = p.summary === null ? null : modelPredictedClvMinor(s, p.summary, model, config, horizonDays);
-  return modelClv ?? simplePredictedClvMinor(s, p.summary, config, horizonDays);
+  const modelClv = p.summary === null ? null : modelPredictedClvMinor(s, p.summary, model, parameters, horizonDays);
+  return modelClv ?? simplePredictedClvMinor(s, p.summary, parameters, horizonDays);
 }
 
-export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, config: DomainParameters): Profile {
+export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, parameters: DomainParameters): Profile {
   const summary = btydSummary(s, day);
-  const cuts = model.cutPoints ?? config.defaultCutPoints;
+  const cuts = model.cutPoints ?? parameters.defaultCutPoints;
   const monetaryMinor = s.grossMinor - s.refundMinor;
   const recencyDays = s.lastDay === null ? null : Math.max(0, day - s.lastDay);
   const scores =
     recencyDays === null
       ? null
       : { r: recencyScore(recencyDays, cuts), f: frequencyScore(s.orders, cuts), m: monetaryScore(monetaryMinor, cuts) };
-  const historic = historicClvMinor(s, config);
+  const historic = historicClvMinor(s, parameters);
   const pAlive = summary === null ? null : pAliveOf(model, summary);
   const cancelled = isCancelled(s);
   return {
@@ -81,16 +81,16 @@ export function evaluate(s: CustomerState, day: number, model: ModelSnapshot, co
     monetaryMinor,
     scores,
     segments: {
-      rfm_segment: scores === null ? null : rfmSegment(scores.r, scores.f, scores.m, config.rfmGrid),
-      value_quadrant: scores === null ? null : valueQuadrant(s, scores, historic, config.quadrant),
-      relationship: relationshipLevel(s, scores?.m ?? null, config.ladder),
+      rfm_segment: scores === null ? null : rfmSegment(scores.r, scores.f, scores.m, parameters.rfmGrid),
+      value_quadrant: scores === null ? null : valueQuadrant(s, scores, historic, parameters.quadrant),
+      relationship: relationshipLevel(s, scores?.m ?? null, parameters.ladder),
       account_status: accountStatus(s),
     },
-    churn: assessChurn(s, day, summary, pAlive, cancelled, config.churn),
+    churn: assessChurn(s, day, summary, pAlive, cancelled, parameters.churn),
     pAlive,
     pAliveReason: pAlive === null ? pAliveReasonOf(model, summary) : null,
     historicClvMinor: historic,
     npsCategory: s.npsScore === null ? null : npsCategory(s.npsScore),
-    modelVersion: effectiveModelVersion(model, config),
+    modelVersion: effectiveModelVersion(model, parameters),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The customer reducer: (state, input, model, config) → (state', emissions,
+ * The customer reducer: (state, input, model, parameters) → (state', emissions,
  * cross-customer inputs, next check day). Pure: no I/O, no clock — time comes in
  * with the input (its event time) or the timer (its due day). The same function
  * runs in the service, in `clvstream replay` and in tests.
@@ -32,7 +32,7 @@ import { DAY_MS, dayToIso } from './time.js';
 
 export interface ReduceContext {
   readonly model: ModelSnapshot;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
 }
 
 export interface Reduction {
@@ -85,17 +85,17 @@ function reduceWith(
     };
   }
   const s = previous === undefined ? emptyState(input.customerId) : draftOf(previous);
-  if (byId) remember(s.recentIds, idHash, ctx.config.memory.recentEventIds);
+  if (byId) remember(s.recentIds, idHash, ctx.parameters.memory.recentEventIds);
   const out: ApplyOutput = { flags: [], internal: [] };
   switch (input.kind) {
     case 'purchase':
-      applyPurchase(s, input, idHash, ctx.config, out);
+      applyPurchase(s, input, idHash, ctx.parameters, out);
       break;
     case 'return':
-      applyReturn(s, input, ctx.config, out);
+      applyReturn(s, input, ctx.parameters, out);
       break;
     case 'referral':
-      applyReferral(s, input, ctx.config, out);
+      applyReferral(s, input, ctx.parameters, out);
       break;
     case 'cancellation':
       applyCancellation(s, input);
@@ -104,10 +104,10 @@ function reduceWith(
       applyFeedback(s, input);
       break;
     case 'interaction':
-      applyInteraction(s, input, ctx.config);
+      applyInteraction(s, input, ctx.parameters);
       break;
     case 'referral_attributed':
-      applyReferralAttributed(s, input, ctx.config, out);
+      applyReferralAttributed(s, input, ctx.parameters, out);
       break;
     case 'referral_credit':
       applyReferralCredit(s, input);
@@ -152,7 +152,7 @@ export function onModelChange(previous: CustomerState, day: number, ctx: ReduceC
 /** `onModelChange` for a caller that owns the state object (as `reduceInPlace`). */
 export function onModelChangeInPlace(s: CustomerState, day: number, ctx: ReduceContext): Reduction {
   const at = Math.max(s.asOfDay, day);
-  const cause: EmissionCause = { kind: 'model_changed', model_version: effectiveModelVersion(ctx.model, ctx.config) };
+  const cause: EmissionCause = { kind: 'model_changed', model_version: effectiveModelVersion(ctx.model, ctx.parameters) };
   return settle(s, at, cause, at * DAY_MS, ctx, { flags: [], internal: [] });
 }
 
@@ -165,9 +165,9 @@ function settle(
   out: ApplyOutput,
 ): Reduction {
   s.asOfDay = day;
-  const profile = evaluate(s, day, ctx.model, ctx.config);
+  const profile = evaluate(s, day, ctx.model, ctx.parameters);
   const emits: OutboundEvent[] = [];
-  emitChanges(s, profile, cause, occurredAtMs, ctx.model, ctx.config, emits);
-  s.nextCheckDay = nextCheckDay(s, profile, ctx.model, ctx.config);
+  emitChanges(s, profile, cause, occurredAtMs, ctx.model, ctx.parameters, emits);
+  s.nextCheckDay = nextCheckDay(s, profile, ctx.model, ctx.parameters);
   return { state: s, emits, internal: out.internal, nextCheckDay: s.nextCheckDay, applied: true, flags: out.flags, profile };
 }

@@ -18,32 +18,32 @@ import type { CustomerState } from './state.js';
 
 const LOST = CHURN_LEVELS.indexOf('lost');
 
-export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): number | null {
+export function nextCheckDay(s: CustomerState, p: Profile, model: ModelSnapshot, parameters: DomainParameters): number | null {
   const day = p.day;
   // The earliest candidate after `day`; written without a closure: this runs on every event.
   let next = Infinity;
-  const cuts = model.cutPoints ?? config.defaultCutPoints;
+  const cuts = model.cutPoints ?? parameters.defaultCutPoints;
   if (s.lastDay !== null && p.recencyDays !== null && p.summary !== null) {
     const drop = nextRecencyDrop(p.recencyDays, cuts);
     if (drop !== null) next = earliestAfter(day, next, s.lastDay + drop);
     if (p.churn.level !== 'churned') {
       if (p.pAlive !== null) {
-        next = earliestAfter(day, next, nextPAliveDrop(s, p, model, config));
+        next = earliestAfter(day, next, nextPAliveDrop(s, p, model, parameters));
       } else {
-        const typical = typicalIntervalDays(p.summary, config.churn);
-        const index = levelFromInactivity(p.recencyDays, typical, config.churn);
-        const multiplier = config.churn.inactivityMultipliers[index];
+        const typical = typicalIntervalDays(p.summary, parameters.churn);
+        const index = levelFromInactivity(p.recencyDays, typical, parameters.churn);
+        const multiplier = parameters.churn.inactivityMultipliers[index];
         if (index < LOST && multiplier !== undefined) {
           next = earliestAfter(day, next, s.lastDay + Math.floor(typical * multiplier) + 1);
         }
       }
     }
   }
-  if (s.npsDay !== null && isDetractorActive(s, day, config.churn)) {
-    next = earliestAfter(day, next, s.npsDay + config.churn.detractorWindowDays);
+  if (s.npsDay !== null && isDetractorActive(s, day, parameters.churn)) {
+    next = earliestAfter(day, next, s.npsDay + parameters.churn.detractorWindowDays);
   }
-  for (const d of s.recentReturnDays) next = earliestAfter(day, next, d + config.churn.returnsSpikeWindowDays);
-  for (const c of s.complaintCases) next = earliestAfter(day, next, c.day + config.churn.complaintWindowDays);
+  for (const d of s.recentReturnDays) next = earliestAfter(day, next, d + parameters.churn.returnsSpikeWindowDays);
+  for (const c of s.complaintCases) next = earliestAfter(day, next, c.day + parameters.churn.complaintWindowDays);
   return Number.isFinite(next) ? next : null;
 }
 
@@ -59,11 +59,11 @@ function earliestAfter(day: number, current: number, candidate: number | null): 
  * BG/NBD has b+x in place of b+x−1, for every buyer. The Pareto/NBD's P(alive)
  * has no such inverse: its day is found by bisection (paretoCrossingT).
  */
-function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, config: DomainParameters): number | null {
+function nextPAliveDrop(s: CustomerState, p: Profile, model: ModelSnapshot, parameters: DomainParameters): number | null {
   const m = purchaseModelOf(model);
   if (m === null || p.summary === null || s.firstDay === null || p.pAlive === null) return null;
   const { x, tx } = p.summary;
-  const thresholds = config.churn.pAliveThresholds;
+  const thresholds = parameters.churn.pAliveThresholds;
   const theta = thresholds.find((t) => p.pAlive !== null && p.pAlive >= t);
   if (theta === undefined) return null;
   if (m.kind === 'pnbd') {

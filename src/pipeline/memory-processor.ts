@@ -79,9 +79,9 @@ export class MemoryProcessor {
 
   /** Every customer's profile as of `day`. */
   profiles(day: number): Generator<[CustomerState, Profile]> {
-    const { model, config } = this.ctx;
+    const { model, parameters } = this.ctx;
     return (function* (states: ReadonlyMap<string, CustomerState>) {
-      for (const state of states.values()) yield [state, evaluate(state, Math.max(day, state.asOfDay), model, config)];
+      for (const state of states.values()) yield [state, evaluate(state, Math.max(day, state.asOfDay), model, parameters)];
     })(this.timed.states);
   }
 }

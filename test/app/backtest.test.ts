@@ -22,7 +22,7 @@ beforeAll(async () => {
   result = await backtest({
     input: streamOf(await cdnowEventLines()),
     rules: TEST_RULES,
-    config: defaultDomainParameters,
+    parameters: defaultDomainParameters,
     nowMs: TEST_NOW_MS,
     calibrationEndDay: localDayOf('1997-09-30'),
     holdoutEndDay: localDayOf('1998-06-30'),
@@ -132,7 +132,7 @@ describe('backtest on CDNOW', () => {
     const attempt = backtest({
       input: streamOf(await cdnowEventLines()),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       calibrationEndDay: localDayOf('1998-06-30'),
       holdoutEndDay: null,

@@ -80,7 +80,7 @@ beforeAll(async () => {
     deadLetters: LineOutput.toStream(dead),
     customers: LineOutput.toStream(view),
     asOf: AS_OF,
-    ctx: { model: UNFITTED_MODEL, config: defaultDomainParameters },
+    ctx: { model: UNFITTED_MODEL, parameters: defaultDomainParameters },
     rules: {
       unknownFields: 'reject',
       earliestMs: Date.parse('1990-01-01T00:00:00Z'),

@@ -29,7 +29,7 @@ beforeAll(async () => {
   fitted = await fitFromEvents({
     open: () => streamOf(lines),
     rules: TEST_RULES,
-    config: defaultDomainParameters,
+    parameters: defaultDomainParameters,
     nowMs: TEST_NOW_MS,
     asOfDay: null,
     holdoutDays: 273,
@@ -40,7 +40,7 @@ beforeAll(async () => {
 }, 60_000);
 
 async function customer(id: string, m: ModelSnapshot) {
-  const processor = new MemoryProcessor({ model: m, config: defaultDomainParameters });
+  const processor = new MemoryProcessor({ model: m, parameters: defaultDomainParameters });
   await readEventFile(streamOf(lines), TEST_RULES, TEST_NOW_MS, (input) => processor.apply(input));
   const state = processor.states.get(id)!;
   return evaluate(state, END, m, defaultDomainParameters);
@@ -93,7 +93,7 @@ describe('fit --events on CDNOW', () => {
     const mbg = await fitFromEvents({
       open: () => streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       asOfDay: null,
       holdoutDays: null,
@@ -116,7 +116,7 @@ describe('choosing the purchase model', () => {
     const chosen = await fitFromEvents({
       open: () => streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       asOfDay: null,
       holdoutDays: 273,
@@ -138,7 +138,7 @@ describe('choosing the purchase model', () => {
     const pareto = await fitFromEvents({
       open: () => streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       asOfDay: null,
       holdoutDays: null,
@@ -171,7 +171,7 @@ describe('scoring with a model file', () => {
   });
 
   it('report --model counts segments with it', async () => {
-    const run = await reportFromEvents({ input: streamOf(lines), rules: TEST_RULES, config: defaultDomainParameters, model, nowMs: TEST_NOW_MS, asOfDay: null });
+    const run = await reportFromEvents({ input: streamOf(lines), rules: TEST_RULES, parameters: defaultDomainParameters, model, nowMs: TEST_NOW_MS, asOfDay: null });
     expect(run.report.modelVersion).toBe('cdnow-test');
   });
 
@@ -179,7 +179,7 @@ describe('scoring with a model file', () => {
     const result = await backtest({
       input: streamOf(lines),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       nowMs: TEST_NOW_MS,
       calibrationEndDay: localDayOf('1997-09-30'),
       holdoutEndDay: END,

@@ -33,7 +33,7 @@ describe('the lost-customer list of an event file', () => {
     const run = await statesFromEvents({
       input: streamOf(text),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       model: UNFITTED_MODEL,
       nowMs: TEST_NOW_MS,
       asOfDay: localDayOf('2026-06-30'),

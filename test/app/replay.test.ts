@@ -31,7 +31,7 @@ const rules: IngestRules = {
   rates: { EUR: '1.1' },
 };
 
-async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true, config = defaultDomainParameters) {
+async function run(lines: readonly string[] | Buffer, asOf: string | null, withCustomers = true, parameters = defaultDomainParameters) {
   const input = new PassThrough();
   input.end(Buffer.isBuffer(lines) ? lines : lines.join('\n') + '\n');
   const emissions = new Sink();
@@ -43,7 +43,7 @@ async function run(lines: readonly string[] | Buffer, asOf: string | null, withC
     deadLetters: LineOutput.toStream(dead),
     customers: withCustomers ? LineOutput.toStream(customers) : null,
     asOf,
-    ctx: { model: UNFITTED_MODEL, config },
+    ctx: { model: UNFITTED_MODEL, parameters: parameters },
     rules,
     nowMs: Date.parse('2026-12-31T00:00:00Z'),
   });

@@ -25,7 +25,7 @@ describe('report from an event file', () => {
     const run = await reportFromEvents({
       input: streamOf(text),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       model: UNFITTED_MODEL,
       nowMs: TEST_NOW_MS,
       asOfDay: localDayOf('2025-06-30'),
@@ -58,7 +58,7 @@ describe('report from an event file', () => {
   });
 
   it('reports as of the latest event day by default', async () => {
-    const run = await reportFromEvents({ input: streamOf(text), rules: TEST_RULES, config: defaultDomainParameters, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: null });
+    const run = await reportFromEvents({ input: streamOf(text), rules: TEST_RULES, parameters: defaultDomainParameters, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: null });
     expect(run.report.day).toBe(localDayOf('2025-07-05'));
     expect(run.report.overall.customers).toBe(4);
     // B cancelled on 2025-06-01, 12 days after its complaint: still "with complaints" however late the report.
@@ -99,7 +99,7 @@ describe('yearly retention and cohorts', () => {
       clvRetention,
       input: streamOf(yearly.map((e) => JSON.stringify(e)).join('\n') + '\n'),
       rules: TEST_RULES,
-      config: defaultDomainParameters,
+      parameters: defaultDomainParameters,
       model: UNFITTED_MODEL,
       nowMs: TEST_NOW_MS,
       asOfDay: localDayOf('2025-06-30'),
@@ -141,7 +141,7 @@ describe('the simple CLV with the measured yearly retention', () => {
       { type: 'purchase', event_id: 'm3', customer_id: 'B', occurred_at: '2024-05-01T10:00:00Z', amount: '10.00', currency: 'USD' },
     ];
     const text = lines.map((e) => JSON.stringify(e)).join('\n') + '\n';
-    const options = { rules: TEST_RULES, config: defaultDomainParameters, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: localDayOf('2025-06-30') };
+    const options = { rules: TEST_RULES, parameters: defaultDomainParameters, model: UNFITTED_MODEL, nowMs: TEST_NOW_MS, asOfDay: localDayOf('2025-06-30') };
     const fixed = await reportFromEvents({ ...options, input: streamOf(text) });
     const measured = await reportFromEvents({ ...options, input: streamOf(text), clvRetention: 'measured' });
     expect(reportJson(fixed.report, 'USD').clv_retention).toEqual({ source: 'fixed', rate: 0.6 });

@@ -64,10 +64,10 @@ describe('segment rules files', () => {
     changed.rfm_grid[4]![0] = 'promising'; // R = 5, FM = 1: a new customer is "promising" here
     const path = join(dir, 'rules.json');
     writeFileSync(path, JSON.stringify(changed));
-    const config = domainParametersFrom(loadSettings({ env: { SEGMENT_RULES_FILE: path } }));
+    const parameters = domainParametersFrom(loadSettings({ env: { SEGMENT_RULES_FILE: path } }));
     const { state } = fold([purchase('n', 0, 1_000)]);
     expect(evaluate(state, DAY0, UNFITTED_MODEL, defaultDomainParameters).segments.rfm_segment).toBe('new_customers');
-    const p = evaluate(state, DAY0, UNFITTED_MODEL, config);
+    const p = evaluate(state, DAY0, UNFITTED_MODEL, parameters);
     expect(p.segments.rfm_segment).toBe('promising');
     expect(p.modelVersion).toMatch(/^unfitted\+rules-[0-9a-f]{12}$/);
     // The same rules in another layout (the shipped YAML with the same change) give the same version; other rules another.

@@ -59,7 +59,7 @@ describe('money sums (base-currency minor units, margin rate 0.3)', () => {
   });
 
   it('remembers only the latest orders by (day, id): a return of an evicted order is unmatched', () => {
-    const c = ctxWith({ memory: { ...ctx.config.memory, recentOrders: 2 } });
+    const c = ctxWith({ memory: { ...ctx.parameters.memory, recentOrders: 2 } });
     const start = fold(
       [
         purchase('c', 0, 1000, { orderId: 'old' }),

@@ -51,7 +51,7 @@ describe('churn level from inactivity (no fitted model)', () => {
   });
 
   it('reads the one-time interval from the configuration', () => {
-    const c = ctxWith({ churn: { ...ctx.config.churn, oneTimeBuyerIntervalDays: 30 } });
+    const c = ctxWith({ churn: { ...ctx.parameters.churn, oneTimeBuyerIntervalDays: 30 } });
     const { state } = fold([purchase('c', 0, 100)], c);
     // 1.5 × 30 = 45
     expect(levelsAt(state, [45, 46], c)).toEqual(['45:active:', '46:cooling:inactivity']);

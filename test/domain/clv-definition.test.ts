@@ -27,9 +27,9 @@ const both: [string, ModelSnapshot][] = [
   ['model', fitted],
 ];
 
-function predictedAt(state: CustomerState, day: number, model: ModelSnapshot, config: DomainParameters = defaultDomainParameters): number {
-  const p = evaluate(state, DAY0 + day, model, config);
-  return predictedClvMinor(state, p, model, config);
+function predictedAt(state: CustomerState, day: number, model: ModelSnapshot, parameters: DomainParameters = defaultDomainParameters): number {
+  const p = evaluate(state, DAY0 + day, model, parameters);
+  return predictedClvMinor(state, p, model, parameters);
 }
 
 const history = [purchase('c', 0, 4000, { orderId: 'A' }), purchase('c', 30, 4000, { orderId: 'B' }), purchase('c', 60, 4000, { orderId: 'C' })];
@@ -113,7 +113,7 @@ describe('every setting the definition names changes the figure', () => {
   ])('%s', (name, value) => {
     const base = domainParametersFrom(loadSettings({ env: {} }));
     const changed = domainParametersFrom(loadSettings({ env: { [name]: value } }));
-    const stateWith = (config: DomainParameters) => fold(withReturn, { model: UNFITTED_MODEL, config }).state;
+    const stateWith = (parameters: DomainParameters) => fold(withReturn, { model: UNFITTED_MODEL, parameters: parameters }).state;
     expect(predictedAt(stateWith(changed), 90, UNFITTED_MODEL, changed)).not.toBe(predictedAt(stateWith(base), 90, UNFITTED_MODEL, base));
   });
 });

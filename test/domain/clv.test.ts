@@ -22,19 +22,19 @@ describe('historic CLV', () => {
 
   it('cost to serve = orders × cost per order + returns × cost per return', () => {
     // 2 × 200 + 2 × 500 = 1400
-    expect(costToServeMinor(state, costs.config)).toBe(1400);
+    expect(costToServeMinor(state, costs.parameters)).toBe(1400);
   });
 
   it('= net margin − cost to serve + referral value − acquisition cost', () => {
     // net margin = 4000 − 1500 = 2500; 2500 − 1400 + 0 − 1000 = 100
-    expect(historicClvMinor(state, costs.config)).toBe(100);
+    expect(historicClvMinor(state, costs.parameters)).toBe(100);
     const withReferrals = { ...state, referralValueMinor: 750 };
-    expect(historicClvMinor(withReferrals, costs.config)).toBe(850);
+    expect(historicClvMinor(withReferrals, costs.parameters)).toBe(850);
   });
 
   it('charges the acquisition cost only once the customer has bought', () => {
     const prospect = { ...emptyState('p'), referralValueMinor: 300 };
-    expect(historicClvMinor(prospect, costs.config)).toBe(300);
+    expect(historicClvMinor(prospect, costs.parameters)).toBe(300);
   });
 
   it('is what the profile reports', () => {

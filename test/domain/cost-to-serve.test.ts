@@ -9,8 +9,8 @@ import type { CustomerState } from '../../src/domain/state.js';
 import { DAY0, ctxWith, fold, interaction, purchase, returned, timerAt } from './fixtures.js';
 
 const table = { complaint: 800, support_contact: 300, delivery_issue: 500, billing_issue: 400, technical_issue: 600, other: 100 };
-const config: Partial<DomainParameters> = { costPerOrderMinor: 200, costPerReturnMinor: 500, interactionCostMinor: table };
-const c = ctxWith(config);
+const parameters: Partial<DomainParameters> = { costPerOrderMinor: 200, costPerReturnMinor: 500, interactionCostMinor: table };
+const c = ctxWith(parameters);
 
 describe('cost to serve by activity', () => {
   it("replaces the flat per-order and per-return estimate by the transaction's own cost when it has one", () => {
@@ -24,7 +24,7 @@ describe('cost to serve by activity', () => {
       ],
       c,
     );
-    const cost = costToServe(state, c.config);
+    const cost = costToServe(state, c.parameters);
     // Order B at COST_PER_ORDER; A at its own 12.34 and C at its own 0 (a real cost of nothing, not "absent").
     expect(cost.orders).toEqual({ estimatedMinor: 200, actualMinor: 1_234 });
     expect(cost.returns).toEqual({ estimatedMinor: 500, actualMinor: 700 });
@@ -43,25 +43,25 @@ describe('cost to serve by activity', () => {
       c,
     );
     expect(state.interactions).toBe(3);
-    expect(costToServe(state, c.config).interactions).toEqual({ estimatedMinor: 300 + 100, actualMinor: 1_050 });
+    expect(costToServe(state, c.parameters).interactions).toEqual({ estimatedMinor: 300 + 100, actualMinor: 1_050 });
   });
 
   it('takes historic CLV net of the whole cost to serve, interactions included', () => {
     const base = fold([purchase('c', 0, 10_000, { marginMinor: 3_000 })], c).state;
-    expect(historicClvMinor(base, c.config)).toBe(3_000 - 200);
+    expect(historicClvMinor(base, c.parameters)).toBe(3_000 - 200);
     const served = fold([interaction('c', 1, 'technical_issue'), interaction('c', 2, 'billing_issue', { costMinor: 900 })], c, base).state;
-    expect(historicClvMinor(served, c.config)).toBe(3_000 - 200 - 600 - 900);
+    expect(historicClvMinor(served, c.parameters)).toBe(3_000 - 200 - 600 - 900);
   });
 
   it("lowers predicted CLV by the customer's own cost per purchase day so far", () => {
     const history = [purchase('c', 0, 4_000), purchase('c', 30, 4_000), purchase('c', 60, 4_000)];
     const quiet = fold(history, c).state;
     const demanding = fold([interaction('c', 61, 'support_contact', { costMinor: 1_500 }), interaction('c', 62, 'complaint', { costMinor: 1_500, resolved: true })], c, quiet).state;
-    const predicted = (s: CustomerState): number => predictedClvMinor(s, evaluate(s, DAY0 + 90, UNFITTED_MODEL, c.config), UNFITTED_MODEL, c.config);
+    const predicted = (s: CustomerState): number => predictedClvMinor(s, evaluate(s, DAY0 + 90, UNFITTED_MODEL, c.parameters), UNFITTED_MODEL, c.parameters);
     expect(predicted(quiet)).toBeGreaterThan(0);
     expect(predicted(demanding)).toBeLessThan(predicted(quiet));
     // 3 000 more cost over 3 purchase days: v falls by 1 000 per expected purchase day.
-    const perDay = 3 / Math.max(61, c.config.minObservationDays);
+    const perDay = 3 / Math.max(61, c.parameters.minObservationDays);
     expect(predicted(quiet) - predicted(demanding)).toBeGreaterThan(0.9 * perDay * 1_000 * 365);
   });
 
@@ -69,13 +69,13 @@ describe('cost to serve by activity', () => {
     const history: DomainInput[] = [];
     for (let i = 0; i < 6; i++) history.push(purchase('c', i * 10, 5_000));
     const loyal = fold(history, c).state;
-    expect(evaluate(loyal, DAY0 + 55, UNFITTED_MODEL, c.config).segments.value_quadrant).toBe('true_friends');
+    expect(evaluate(loyal, DAY0 + 55, UNFITTED_MODEL, c.parameters).segments.value_quadrant).toBe('true_friends');
     // 6 × 1 500 margin − 6 × 2 = 7 800 earned; eleven support contacts at 10 each cost more.
     const contacts: DomainInput[] = [];
     for (let i = 0; i < 11; i++) contacts.push(interaction('c', 51, 'support_contact', { costMinor: 1_000 }));
     const costly = fold(contacts, c, loyal).state;
-    expect(historicClvMinor(costly, c.config)).toBeLessThan(0);
-    expect(evaluate(costly, DAY0 + 55, UNFITTED_MODEL, c.config).segments.value_quadrant).toBe('barnacles');
+    expect(historicClvMinor(costly, c.parameters)).toBeLessThan(0);
+    expect(evaluate(costly, DAY0 + 55, UNFITTED_MODEL, c.parameters).segments.value_quadrant).toBe('barnacles');
   });
 });
 
@@ -118,7 +118,7 @@ describe('complaints', () => {
   });
 
   it('keeps the latest cases by day up to the configured memory, whatever the arrival order', () => {
-    const small = ctxWith({ ...config, memory: { ...defaultDomainParameters.memory, complaintCases: 2 } });
+    const small = ctxWith({ ...parameters, memory: { ...defaultDomainParameters.memory, complaintCases: 2 } });
     const cases = [interaction('c', 5, 'complaint'), interaction('c', 1, 'complaint'), interaction('c', 3, 'complaint')];
     const { state } = fold([purchase('c', 0, 1_000), ...cases], small);
     expect(state.complaints).toBe(3);
@@ -147,17 +147,17 @@ describe('churn: open or repeated complaints', () => {
     expect(last.profile?.churn.reasons).toEqual(['complaints']);
     // The window is 90 days: the complaint of day 21 counts up to day 110 and stops counting on 111.
     expect(state.nextCheckDay).toBeLessThanOrEqual(DAY0 + 111);
-    expect(complaintsAt(state, DAY0 + 110, c.config.churn).recent).toBe(2);
-    expect(complaintsAt(state, DAY0 + 111, c.config.churn).recent).toBe(1);
+    expect(complaintsAt(state, DAY0 + 110, c.parameters.churn).recent).toBe(2);
+    expect(complaintsAt(state, DAY0 + 111, c.parameters.churn).recent).toBe(1);
     const atDue = timerAt(state, 111, c);
     expect(atDue.profile?.churn.reasons).not.toContain('complaints');
   });
 
   it('follows the configured rule: counts of 0 turn each test off', () => {
-    const off = ctxWith({ ...config, churn: { ...defaultDomainParameters.churn, openComplaintCount: 0, repeatedComplaintCount: 0 } });
+    const off = ctxWith({ ...parameters, churn: { ...defaultDomainParameters.churn, openComplaintCount: 0, repeatedComplaintCount: 0 } });
     const { last } = fold([...history, interaction('c', 21, 'complaint'), interaction('c', 22, 'complaint')], off);
     expect(last.profile?.churn.reasons).not.toContain('complaints');
-    const strict = ctxWith({ ...config, churn: { ...defaultDomainParameters.churn, openComplaintCount: 2, repeatedComplaintCount: 3 } });
+    const strict = ctxWith({ ...parameters, churn: { ...defaultDomainParameters.churn, openComplaintCount: 2, repeatedComplaintCount: 3 } });
     expect(fold([...history, interaction('c', 21, 'complaint')], strict).last.profile?.churn.reasons).toEqual([]);
     expect(fold([...history, interaction('c', 21, 'complaint'), interaction('c', 22, 'complaint')], strict).last.profile?.churn.reasons).toEqual([
       'complaints',
@@ -165,7 +165,7 @@ describe('churn: open or repeated complaints', () => {
   });
 
   it('marks a leaver as "had complaints" when one was open or recent at the cancellation', () => {
-    const rules = c.config.churn;
+    const rules = c.parameters.churn;
     const { state } = fold([...history, interaction('c', 21, 'complaint', { resolved: true })], c);
     expect(hadComplaintsWhenLeaving(state, DAY0 + 30, rules)).toBe(true);
     expect(hadComplaintsWhenLeaving(state, DAY0 + 200, rules)).toBe(false);

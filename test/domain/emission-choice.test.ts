@@ -38,8 +38,8 @@ describe('what is emitted', () => {
   });
 
   it('is set by EMIT_DIMENSIONS and EMIT_CHURN_LEVELS, checked against the vocabulary', () => {
-    const config = domainParametersFrom(loadSettings({ env: { EMIT_DIMENSIONS: 'relationship, account_status', EMIT_CHURN_LEVELS: 'lost,churned' } }));
-    expect(config.emit).toEqual({ dimensions: ['relationship', 'account_status'], churnLevels: ['lost', 'churned'] });
+    const parameters = domainParametersFrom(loadSettings({ env: { EMIT_DIMENSIONS: 'relationship, account_status', EMIT_CHURN_LEVELS: 'lost,churned' } }));
+    expect(parameters.emit).toEqual({ dimensions: ['relationship', 'account_status'], churnLevels: ['lost', 'churned'] });
     expect(domainParametersFrom(loadSettings({ env: {} })).emit.dimensions).toHaveLength(4);
     expect(() => loadSettings({ env: { EMIT_CHURN_LEVELS: 'lost,gone' } })).toThrow(/EMIT_CHURN_LEVELS/);
   });

@@ -24,10 +24,10 @@ export const DAY0 = localDayOf('2026-01-01T00:00:00Z');
 /** Noon UTC of DAY0 + n. */
 export const atOf = (n: number): number => (DAY0 + n) * DAY_MS + 12 * 3_600_000;
 
-export const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainParameters };
+export const ctx: ReduceContext = { model: UNFITTED_MODEL, parameters: defaultDomainParameters };
 
-export function ctxWith(config: Partial<DomainParameters>, model: ModelSnapshot = UNFITTED_MODEL): ReduceContext {
-  return { model, config: { ...defaultDomainParameters, ...config } };
+export function ctxWith(parameters: Partial<DomainParameters>, model: ModelSnapshot = UNFITTED_MODEL): ReduceContext {
+  return { model, parameters: { ...defaultDomainParameters, ...parameters } };
 }
 
 let counter = 0;

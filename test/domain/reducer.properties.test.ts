@@ -19,7 +19,7 @@ import { atOf, DAY0 } from './fixtures.js';
 
 const ctx: ReduceContext = {
   model: UNFITTED_MODEL,
-  config: { ...defaultDomainParameters, referralValueMinor: 250, memory: { ...defaultDomainParameters.memory, recentEventIds: 128, recentOrders: 64 } },
+  parameters: { ...defaultDomainParameters, referralValueMinor: 250, memory: { ...defaultDomainParameters.memory, recentEventIds: 128, recentOrders: 64 } },
 };
 
 const BUYERS = ['a', 'b', 'c', 'r1', 'r2'] as const;
@@ -199,7 +199,7 @@ describe('reducer invariants (property-based)', () => {
           const returns = mine.flatMap((i) => (i.kind === 'return' ? [i] : []));
           expect(s.grossMinor).toBe(purchases.reduce((t, p) => t + p.amountMinor, 0));
           expect(s.discountMinor).toBe(purchases.reduce((t, p) => t + p.discountMinor, 0));
-          expect(s.marginMinor).toBe(purchases.reduce((t, p) => t + (p.marginMinor ?? Math.round(p.amountMinor * ctx.config.marginRate)), 0));
+          expect(s.marginMinor).toBe(purchases.reduce((t, p) => t + (p.marginMinor ?? Math.round(p.amountMinor * ctx.parameters.marginRate)), 0));
           expect(s.refundMinor).toBe(returns.reduce((t, r) => t + r.amountMinor, 0));
           for (const f of ['grossMinor', 'discountMinor', 'marginMinor', 'refundMinor', 'refundMarginMinor', 'referralValueMinor', 'firstDayAmountMinor'] as const) {
             expect(Number.isSafeInteger(s[f]), `${s.customerId}.${f} = ${s[f]}`).toBe(true);
@@ -207,7 +207,7 @@ describe('reducer invariants (property-based)', () => {
         }
         for (const [s, p] of processor.profiles(FINAL_DAY)) {
           expect(Number.isSafeInteger(p.historicClvMinor)).toBe(true);
-          expect(Number.isSafeInteger(predictedClvMinor(s, p, ctx.model, ctx.config))).toBe(true);
+          expect(Number.isSafeInteger(predictedClvMinor(s, p, ctx.model, ctx.parameters))).toBe(true);
           expect(Number.isSafeInteger(p.monetaryMinor)).toBe(true);
         }
       }),
@@ -230,7 +230,7 @@ describe('reducer invariants (property-based)', () => {
           }
         }
         for (const s of Object.values(states)) {
-          const now = evaluate(s, s.asOfDay, ctx.model, ctx.config);
+          const now = evaluate(s, s.asOfDay, ctx.model, ctx.parameters);
           expect(s.segments).toEqual(now.segments);
           expect(s.churnLevel).toBe(now.churn.level);
         }

@@ -24,7 +24,7 @@ describe('duplicates', () => {
   });
 
   it('remembers the last recentEventIds ids only (documented bound)', () => {
-    const c = ctxWith({ memory: { ...ctx.config.memory, recentEventIds: 3 } });
+    const c = ctxWith({ memory: { ...ctx.parameters.memory, recentEventIds: 3 } });
     const s = fold([original, feedback('c', 1, 9), feedback('c', 2, 9), feedback('c', 3, 9)], c).state;
     expect(reduce(s, original, c).applied).toBe(true); // forgotten after 3 newer ids
     const t = fold([original, feedback('c', 1, 9), feedback('c', 2, 9)], c).state;

@@ -82,7 +82,7 @@ describeWithInfra('clvstream export', (infra: InfraEndpoints) => {
       const settings = settingsOf({ ...target.env, REDIS_KEY_PREFIX: prefix });
       const state = connectState(settings);
       try {
-        const ctx = { store: state.store, partitionCount: P, model: UNFITTED_MODEL, config: domainParametersFrom(settings) };
+        const ctx = { store: state.store, partitionCount: P, model: UNFITTED_MODEL, parameters: domainParametersFrom(settings) };
         for (const view of views) expect(view).toEqual((await lookupCustomer(ctx, view.customer_id))?.view);
       } finally {
         await state.close();
@@ -119,7 +119,7 @@ describeWithInfra('clvstream export', (infra: InfraEndpoints) => {
       const summary = await exportViews({
         store: state.store,
         model: UNFITTED_MODEL,
-        config: domainParametersFrom(settings),
+        parameters: domainParametersFrom(settings),
         format: 'jsonl',
         write: (line) => lines.push(line),
         flush: () => Promise.resolve(),

@@ -39,9 +39,9 @@ function workload(): GeneratedEvent[] {
 
 /** clvstream's emissions for the same events, emitting the peer's dimensions only (ids then count the same events). */
 function reference(events: readonly GeneratedEvent[]): OutboundEvent[] {
-  const config = { ...defaultDomainParameters, emit: { ...defaultDomainParameters.emit, dimensions: ['rfm_segment', 'value_quadrant', 'account_status'] as const } };
+  const parameters = { ...defaultDomainParameters, emit: { ...defaultDomainParameters.emit, dimensions: ['rfm_segment', 'value_quadrant', 'account_status'] as const } };
   const out: OutboundEvent[] = [];
-  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config }, { onEmit: (e) => out.push(e) });
+  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, parameters }, { onEmit: (e) => out.push(e) });
   for (const e of events) {
     // The peer ignores an event's own cost to serve (the flat estimate always applies): so does the reference.
     const { cost_to_serve: _ignored, ...withoutCost } = e.event as typeof e.event & { cost_to_serve?: string };

@@ -32,7 +32,7 @@ const NOW = new Date('2026-02-03T04:05:06.789Z');
 
 /** States that are not part of the calibration population: a prospect and a customer acquired later. */
 function outsiders(): CustomerState[] {
-  const ctx = { model: UNFITTED_MODEL, config: defaultDomainParameters };
+  const ctx = { model: UNFITTED_MODEL, parameters: defaultDomainParameters };
   const at = (iso: string) => ({ at: Date.parse(iso), day: localDayOf(iso) });
   const prospect = reduce(undefined, { kind: 'feedback', eventId: 'fb-1', customerId: 'prospect-1', score: 9, ...at('1997-05-01T10:00:00Z') }, ctx).state;
   const later = reduce(
@@ -156,7 +156,7 @@ describeWithInfra('model fit from Redis state, ModelStore', (infra) => {
         backtest({
           input: streamOf(lines),
           rules: TEST_RULES,
-          config: defaultDomainParameters,
+          parameters: defaultDomainParameters,
           nowMs: TEST_NOW_MS,
           calibrationEndDay: localDayOf('1997-06-30'),
           holdoutEndDay: AS_OF,

@@ -71,10 +71,10 @@ describeWithInfra('ops HTTP server on Redis', (infra) => {
         store,
         partitionCount: PARTITIONS,
         model: () => model,
-        config: defaultDomainParameters,
+        parameters: defaultDomainParameters,
         segments: new ScanSegmentCounts(store, { scanCount: 50, cacheTtlMs: 0 }),
-        reports: stateReportProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainParameters, scanCount: 50 }),
-        lostCustomers: stateLostCustomersProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, config: defaultDomainParameters, scanCount: 50 }),
+        reports: stateReportProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, parameters: defaultDomainParameters, scanCount: 50 }),
+        lostCustomers: stateLostCustomersProvider({ store, partitionCount: PARTITIONS, model: () => UNFITTED_MODEL, parameters: defaultDomainParameters, scanCount: 50 }),
         bearerToken: TOKEN,
       });
       base = await listen(server, 0, '127.0.0.1');

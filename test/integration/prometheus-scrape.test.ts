@@ -84,7 +84,7 @@ if (binary === undefined && process.env.CLVSTREAM_REQUIRE_INFRA === '1') {
           store: {} as PartitionStore, // no customer routes are called
           partitionCount: 1,
           model: () => UNFITTED_MODEL,
-          config: defaultDomainParameters,
+          parameters: defaultDomainParameters,
           bearerToken: TOKEN,
         });
         const target = new URL(await listen(server, 0, '127.0.0.1')).host;

@@ -27,7 +27,7 @@ import { TimedStates } from '../../src/pipeline/timed-states.js';
 import { atOf, DAY0 } from '../domain/fixtures.js';
 
 // The documented memories (6 recent orders, 12 recent ids): the credit must not depend on them.
-const ctx: ReduceContext = { model: UNFITTED_MODEL, config: { ...defaultDomainParameters, referralValueMinor: 250, referralWindowDays: 120 } };
+const ctx: ReduceContext = { model: UNFITTED_MODEL, parameters: { ...defaultDomainParameters, referralValueMinor: 250, referralWindowDays: 120 } };
 
 const REFERRED = ['r1', 'r2', 'r3', 'r4'] as const;
 const BUYERS = ['a', 'b', ...REFERRED] as const;

@@ -26,7 +26,7 @@ const FITTED: ModelSnapshot = {
 /** Every emission of `events` generated events, in the order the pipeline makes them. */
 function emissionsOf(model: ModelSnapshot, events: number): OutboundEvent[] {
   const out: OutboundEvent[] = [];
-  const processor = new MemoryProcessor({ model, config: defaultDomainParameters }, { onEmit: (e) => out.push(e) });
+  const processor = new MemoryProcessor({ model, parameters: defaultDomainParameters }, { onEmit: (e) => out.push(e) });
   const now = Date.parse('2026-01-01T00:00:00Z');
   let n = 0;
   for (const e of syntheticTraffic({ seed: 11, customers: 400, startMs: Date.parse('2020-01-02T00:00:00Z'), currency: 'USD', idPrefix: 'ec' })) {

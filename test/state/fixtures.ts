@@ -12,7 +12,7 @@ import { reduce, type ReduceContext } from '../../src/domain/reducer.js';
 import type { CustomerState, RecentOrder } from '../../src/domain/state.js';
 import { DAY_MS, localDayOf } from '../../src/domain/time.js';
 
-const ctx: ReduceContext = { model: UNFITTED_MODEL, config: defaultDomainParameters };
+const ctx: ReduceContext = { model: UNFITTED_MODEL, parameters: defaultDomainParameters };
 export const DAY0 = localDayOf('2025-03-01T00:00:00Z');
 
 /** A whole-second timestamp on DAY0 + n, like a producer's `occurred_at`. */

@@ -67,7 +67,7 @@ export function streamOf(text: string): PassThrough {
 
 /** Every CDNOW customer's state after the events of days up to `lastDay` (inclusive). */
 export async function cdnowStates(lastDay: number): Promise<CustomerState[]> {
-  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config: defaultDomainParameters });
+  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, parameters: defaultDomainParameters });
   await readEventFile(streamOf(await cdnowEventLines()), TEST_RULES, TEST_NOW_MS, (input) => {
     if (input.day <= lastDay) processor.apply(input);
   });

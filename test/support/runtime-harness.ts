@@ -157,7 +157,7 @@ export function settingsOf(env: Record<string, string>): Settings {
 }
 
 export function contextOf(settings: Settings): ReduceContext {
-  return { model: UNFITTED_MODEL, config: domainParametersFrom(settings) };
+  return { model: UNFITTED_MODEL, parameters: domainParametersFrom(settings) };
 }
 
 // ------------------------------------------------------------------ input --

@@ -40,7 +40,7 @@ export async function naiveProcessor(kafka: Kafka, config: WorkerConfig, tracker
   if (!segmentChanged || !churnRisk || !redisUrl || !keyPrefix) throw new Error('the naive processor needs output topics, a Redis URL and a key prefix');
   const settings = loadSettings({ env: {} });
   const rules = ingestRulesFrom(settings);
-  const ctx: ReduceContext = { model: UNFITTED_MODEL, config: domainParametersFrom(settings) };
+  const ctx: ReduceContext = { model: UNFITTED_MODEL, parameters: domainParametersFrom(settings) };
   const typeOfTopic = new Map<string, InboundType>(Object.entries(config.inbound).map(([type, topic]) => [topic, type as InboundType]));
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });

@@ -87,7 +87,7 @@ export interface HttpServerOptions {
   readonly partitionCount: number | (() => number | null);
   /** The model in use (scores, P(alive), predicted CLV, version). */
   readonly model: () => ModelSnapshot;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   /** Default: `ScanSegmentCounts` over `store`. */
   readonly segments?: SegmentCountsProvider;
   /** Reports by name (`stateReportProvider` in reports.ts); without one, `/reports/:name` answers 501. */
@@ -240,7 +240,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       const partitionCount = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
       if (partitionCount === null) return reply.code(503).send({ error: 'partition count not known yet' });
       const found = await lookupCustomer(
-        { store: options.store, partitionCount, model: options.model(), config: options.config },
+        { store: options.store, partitionCount, model: options.model(), parameters: options.parameters },
         id,
       );
       if (found === null) return reply.code(404).send({ error: 'unknown customer' });
@@ -262,9 +262,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       const partitionCount = typeof options.partitionCount === 'function' ? options.partitionCount() : options.partitionCount;
       if (partitionCount === null) return reply.code(503).send({ error: 'partition count not known yet' });
       const model = options.model();
-      const found = await lookupCustomer({ store: options.store, partitionCount, model, config: options.config }, id);
+      const found = await lookupCustomer({ store: options.store, partitionCount, model, parameters: options.parameters }, id);
       if (found === null) return reply.code(404).send({ error: 'unknown customer' });
-      return customerDetails(found, model, options.config);
+      return customerDetails(found, model, options.parameters);
     },
   );
 
@@ -323,7 +323,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.get('/model', { schema: { summary: 'The model in use: version, fit time, parameters, fit diagnostics and the expected-purchases curve', response: { 200: jsonSchemaOf(modelInfoSchema), ...errors } } }, async () => {
     const model = options.model();
     const published = options.publishedModel === undefined ? null : await options.publishedModel();
-    return modelInfo(model, published, options.config.baseCurrency);
+    return modelInfo(model, published, options.parameters.baseCurrency);
   });
 
   const consoleDir = options.consoleDir === undefined ? consoleDirectory() : options.consoleDir;

@@ -33,7 +33,7 @@ export function stateLostCustomersProvider(options: StateReportsOptions): LostCu
     const limit = query.limit === undefined ? DEFAULT_LOST_LIMIT : Number(query.limit);
     const model = options.model();
     return cache.get(`lost/${day}/${sort}/${minLevel}/${limit}/${model.version}`, async () => {
-      const list = new LostCustomerList(day, model, options.config, { sort, minLevel, limit });
+      const list = new LostCustomerList(day, model, options.parameters, { sort, minLevel, limit });
       await scanCustomerStates(
         options.store,
         (states) => {
@@ -41,7 +41,7 @@ export function stateLostCustomersProvider(options: StateReportsOptions): LostCu
         },
         { count: options.scanCount ?? 1_000 },
       );
-      return lostListJson(list.list(), list.total, day, sort, options.config.baseCurrency);
+      return lostListJson(list.list(), list.total, day, sort, options.parameters.baseCurrency);
     });
   };
 }

@@ -21,7 +21,7 @@ export async function openApiDocument(version: string): Promise<Record<string, u
     store: {} as PartitionStore,
     partitionCount: 1,
     model: () => UNFITTED_MODEL,
-    config: defaultDomainParameters,
+    parameters: defaultDomainParameters,
     segments: { counts: () => Promise.reject(new Error('not served')) },
     consoleDir: null,
     version,

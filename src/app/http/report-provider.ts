@@ -46,7 +46,7 @@ export interface StateReportsOptions {
   /** Partitions of the input topics (for the default as-of day: the latest watermark); null while unknown. */
   readonly partitionCount: number | (() => number | null);
   readonly model: () => ModelSnapshot;
-  readonly config: DomainParameters;
+  readonly parameters: DomainParameters;
   /** Default 5 minutes. */
   readonly cacheTtlMs?: number;
   /** SCAN COUNT hint; default 1,000. */
@@ -97,7 +97,7 @@ export function stateReportProvider(options: StateReportsOptions): ReportProvide
     return cache.get(key, async () => {
       let measuredRetentionRate: number | null = null;
       if (options.clvRetention === 'measured') {
-        const yearly = new RetentionCounter(day, 365, retentionWindowDays(options.config), 1);
+        const yearly = new RetentionCounter(day, 365, retentionWindowDays(options.parameters), 1);
         await scanCustomerStates(
           options.store,
           (states) => {
@@ -107,7 +107,7 @@ export function stateReportProvider(options: StateReportsOptions): ReportProvide
         );
         measuredRetentionRate = yearly.report().periods[0]?.rate ?? null;
       }
-      const reporter = new PopulationReporter(day, model, options.config, { periodDays, measuredRetentionRate });
+      const reporter = new PopulationReporter(day, model, options.parameters, { periodDays, measuredRetentionRate });
       await scanCustomerStates(
         options.store,
         (states) => {
@@ -115,7 +115,7 @@ export function stateReportProvider(options: StateReportsOptions): ReportProvide
         },
         { count: options.scanCount ?? 1_000 },
       );
-      return { name: 'population', ...reportJson(reporter.report(), options.config.baseCurrency) };
+      return { name: 'population', ...reportJson(reporter.report(), options.parameters.baseCurrency) };
     });
   };
 

@@ -64,10 +64,10 @@ export interface LostCollectOptions extends LostListOptions {
 }
 
 /** Predicted CLV as of `day` as if the customer were still a customer (the cancellation ignored). */
-function predictedIfStayed(s: CustomerState, day: number, model: ModelSnapshot, config: DomainParameters): number {
+function predictedIfStayed(s: CustomerState, day: number, model: ModelSnapshot, parameters: DomainParameters): number {
   const summary = btydSummary(s, day);
   if (summary === null) return 0;
-  return modelPredictedClvMinor(s, summary, model, config) ?? simplePredictedClvMinor(s, summary, config);
+  return modelPredictedClvMinor(s, summary, model, parameters) ?? simplePredictedClvMinor(s, summary, parameters);
 }
 
 /** The customer's row as of `day`, or null when they have not left. */
@@ -75,18 +75,18 @@ export function lostCustomer(
   s: CustomerState,
   day: number,
   model: ModelSnapshot,
-  config: DomainParameters,
+  parameters: DomainParameters,
   options: LostListOptions = {},
 ): LostCustomer | null {
   if (s.lastDay === null) return null; // a prospect never was a customer
   const evaluatedAt = Math.max(day, s.asOfDay);
-  const p = evaluate(s, evaluatedAt, model, config);
+  const p = evaluate(s, evaluatedAt, model, parameters);
   const cancelled = isCancelled(s);
   const minIndex = CHURN_LEVELS.indexOf(options.minLevel ?? 'lost');
   if (!cancelled && CHURN_LEVELS.indexOf(p.churn.level) < minIndex) return null;
   // A cancellation's day is its UTC date: the state keeps its instant, not the sender's offset.
   const leftDay = cancelled ? Math.max(s.lastDay, Math.floor(s.cancelledAt! / DAY_MS)) : s.lastDay;
-  const atLeaving = predictedIfStayed(s, Math.min(leftDay, evaluatedAt), model, config);
+  const atLeaving = predictedIfStayed(s, Math.min(leftDay, evaluatedAt), model, parameters);
   return {
     customerId: s.customerId,
     how: cancelled ? 'cancelled' : 'churned',
@@ -98,7 +98,7 @@ export function lostCustomer(
     competitor: cancelled ? s.competitor : null,
     historicClvMinor: p.historicClvMinor,
     predictedClvAtLeavingMinor: atLeaving,
-    valueLostMinor: atLeaving - predictedClvMinor(s, p, model, config),
+    valueLostMinor: atLeaving - predictedClvMinor(s, p, model, parameters),
   };
 }
 
@@ -126,7 +126,7 @@ export class LostCustomerList {
   constructor(
     readonly day: number,
     private readonly model: ModelSnapshot,
-    private readonly config: DomainParameters,
+    private readonly parameters: DomainParameters,
     private readonly options: LostCollectOptions = {},
   ) {
     const limit = options.limit;
@@ -134,7 +134,7 @@ export class LostCustomerList {
   }
 
   add(s: CustomerState): void {
-    const row = lostCustomer(s, this.day, this.model, this.config, this.options);
+    const row = lostCustomer(s, this.day, this.model, this.parameters, this.options);
     if (row === null) return;
     this.lost++;
     this.rows.push(row);
@@ -157,10 +157,10 @@ export function lostCustomers(
   states: Iterable<CustomerState>,
   day: number,
   model: ModelSnapshot,
-  config: DomainParameters,
+  parameters: DomainParameters,
   options: LostCollectOptions = {},
 ): LostCustomer[] {
-  const list = new LostCustomerList(day, model, config, options);
+  const list = new LostCustomerList(day, model, parameters, options);
   for (const s of states) list.add(s);
   return list.list();
 }

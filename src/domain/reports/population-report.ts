@@ -135,8 +135,8 @@ export interface ReportOptions {
 }
 
 /** The windowDays of the retention counters: the day bitmap's length (docs/state.md). */
-export function retentionWindowDays(config: DomainParameters): number {
-  return Math.ceil(config.memory.latePurchaseDays / 32) * 32;
+export function retentionWindowDays(parameters: DomainParameters): number {
+  return Math.ceil(parameters.memory.latePurchaseDays / 32) * 32;
 }
 
 const emptyNps = (): NpsTally => ({ respondents: 0, promoters: 0, passives: 0, detractors: 0, nps: null });
@@ -195,7 +195,7 @@ function finished(g: GroupStats, total: number): GroupStats {
  * called at any point and does not change the accumulated figures.
  */
 export class PopulationReporter {
-  private readonly config: DomainParameters;
+  private readonly parameters: DomainParameters;
   private readonly clvRetention: PopulationReport['clvRetention'];
   private readonly retention: RetentionCounter;
   private readonly yearly: RetentionCounter;
@@ -216,23 +216,23 @@ export class PopulationReporter {
   constructor(
     readonly day: number,
     private readonly model: ModelSnapshot,
-    config: DomainParameters,
+    parameters: DomainParameters,
     options: ReportOptions = {},
   ) {
     const measured = options.measuredRetentionRate;
-    this.config = measured === undefined || measured === null ? config : { ...config, retentionRate: Math.min(0.99, measured) };
-    this.clvRetention = { source: measured === undefined || measured === null ? 'fixed' : 'measured', rate: this.config.retentionRate };
-    const windowDays = retentionWindowDays(config);
+    this.parameters = measured === undefined || measured === null ? parameters : { ...parameters, retentionRate: Math.min(0.99, measured) };
+    this.clvRetention = { source: measured === undefined || measured === null ? 'fixed' : 'measured', rate: this.parameters.retentionRate };
+    const windowDays = retentionWindowDays(parameters);
     this.retention = new RetentionCounter(day, options.periodDays ?? 30, windowDays);
     this.yearly = new RetentionCounter(day, 365, windowDays, options.retentionYears ?? 3);
     this.cohorts = new CohortCounter(day, options.cohortDays ?? 365, options.cohortPeriods ?? 5);
   }
 
   add(s: CustomerState): void {
-    const { model, config, lost } = this;
-    const p = evaluate(s, Math.max(this.day, s.asOfDay), model, config);
-    const predicted = predictedClvMinor(s, p, model, config);
-    const cost = costToServeMinor(s, config);
+    const { model, parameters, lost } = this;
+    const p = evaluate(s, Math.max(this.day, s.asOfDay), model, parameters);
+    const predicted = predictedClvMinor(s, p, model, parameters);
+    const cost = costToServeMinor(s, parameters);
     const groups = [this.overall, ...REPORT_DIMENSIONS.map((d) => (this.segments[d][valueOf(d, p)] ??= emptyGroup()))];
     for (const g of groups) {
       g.customers++;
@@ -247,13 +247,13 @@ export class PopulationReporter {
     this.yearly.add(s);
     this.cohorts.add(s);
     if (isCancelled(s)) {
-      const complained = s.cancelledAt !== null && hadComplaintsWhenLeaving(s, Math.floor(s.cancelledAt / DAY_MS), config.churn);
+      const complained = s.cancelledAt !== null && hadComplaintsWhenLeaving(s, Math.floor(s.cancelledAt / DAY_MS), parameters.churn);
       addLoss(lost.cancelled, p, complained);
       if (s.cancelReason !== null) addLoss(lost.byReason[s.cancelReason], p, complained);
       if (s.competitor === null) addLoss(lost.withoutCompetitor, p, complained);
       else addLoss((lost.byCompetitor[s.competitor] ??= emptyLoss()), p, complained);
     } else if ((LOSS_LEVELS as readonly string[]).includes(p.churn.level)) {
-      addLoss(lost.byChurnLevel[p.churn.level as LossLevel], p, hadComplaintsWhenLeaving(s, p.day, config.churn));
+      addLoss(lost.byChurnLevel[p.churn.level as LossLevel], p, hadComplaintsWhenLeaving(s, p.day, parameters.churn));
     }
   }
 
@@ -283,10 +283,10 @@ export function populationReport(
   states: Iterable<CustomerState>,
   day: number,
   model: ModelSnapshot,
-  config: DomainParameters,
+  parameters: DomainParameters,
   options: ReportOptions = {},
 ): PopulationReport {
-  const reporter = new PopulationReporter(day, model, config, options);
+  const reporter = new PopulationReporter(day, model, parameters, options);
   for (const s of states) reporter.add(s);
   return reporter.report();
 }

@@ -89,7 +89,7 @@ async function server(overrides: Partial<HttpServerOptions> = {}) {
     store: fakeStore([typicalState('C-000123'), heavyState()]),
     partitionCount: PARTITIONS,
     model: () => UNFITTED_MODEL,
-    config: defaultDomainParameters,
+    parameters: defaultDomainParameters,
     segments: { counts: () => Promise.resolve(COUNTS) },
     ...overrides,
   });

@@ -122,8 +122,8 @@ describe('population report', () => {
 });
 
 describe('population report: cost to serve and complaints', () => {
-  const config = { ...defaultDomainParameters, costPerOrderMinor: 100 };
-  const ctx = { model: UNFITTED_MODEL, config };
+  const parameters = { ...defaultDomainParameters, costPerOrderMinor: 100 };
+  const ctx = { model: UNFITTED_MODEL, parameters };
   const served: CustomerState[] = [
     // P: two orders at the flat 1.00, one complaint resolved at once, still a customer.
     fold([purchase('P', 100, 5_000), purchase('P', 150, 5_000), interaction('P', 151, 'complaint', { resolved: true })], ctx).state,
@@ -134,7 +134,7 @@ describe('population report: cost to serve and complaints', () => {
     // S: never complained, support contacts priced by the (empty) activity-cost table.
     fold([purchase('S', 170, 2_000), interaction('S', 171, 'support_contact')], ctx).state,
   ];
-  const r = populationReport(served, DAY, UNFITTED_MODEL, config);
+  const r = populationReport(served, DAY, UNFITTED_MODEL, parameters);
 
   it('sums cost to serve and complaint rates per group', () => {
     // P 2 × 100, Q 400 + 250, R 100, S 100: 1,050.

@@ -64,8 +64,8 @@ const EXTRA_EVENTS = [
   .join('\n');
 
 /** The customer states the in-memory pipeline builds from `events` (days up to `lastDay`), the reference for the pages. */
-async function statesOf(events: string, lastDay: number, config: DomainParameters): Promise<CustomerState[]> {
-  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, config });
+async function statesOf(events: string, lastDay: number, parameters: DomainParameters): Promise<CustomerState[]> {
+  const processor = new MemoryProcessor({ model: UNFITTED_MODEL, parameters: parameters });
   await readEventFile(streamOf(events), TEST_RULES, TEST_NOW_MS, (input) => {
     if (input.day <= lastDay) processor.apply(input);
   });
@@ -104,7 +104,7 @@ const dollars = (cents: number): string => (cents / 100).toFixed(2);
 describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Redis)', (infra: InfraEndpoints) => {
   const prefix = `clvtest-con-${uniqueSuffix()}`.slice(0, 32);
   const env = { PATH: process.env.PATH ?? '', REDIS_URL: infra.redisUrl, REDIS_KEY_PREFIX: prefix, BASE_CURRENCY: 'USD', ...COSTS };
-  const config = domainParametersFrom(settingsOf({ REDIS_URL: infra.redisUrl, BASE_CURRENCY: 'USD', ...COSTS }));
+  const parameters = domainParametersFrom(settingsOf({ REDIS_URL: infra.redisUrl, BASE_CURRENCY: 'USD', ...COSTS }));
   const dir = mkdtempSync(join(tmpdir(), 'clvtest-console-'));
   let server: ChildProcess | undefined;
   let address = '';
@@ -189,7 +189,7 @@ describeWithInfra('web console (clvstream serve + headless Chromium, CDNOW in Re
     const published = await new ModelStore(state.redis, state.keys).current().finally(() => state.close());
     expect(published?.snapshot.version).toBe(modelVersion);
     const day = localDayOf(AS_OF);
-    const expected = reportJson(populationReport(await statesOf(eventText, day, config), day, published!.snapshot, config), 'USD');
+    const expected = reportJson(populationReport(await statesOf(eventText, day, parameters), day, published!.snapshot, parameters), 'USD');
     expect(await text('[data-kpi="avg_historic_clv"]')).toBe(expected.overall.avg_historic_clv);
     expect(await text('[data-kpi="avg_predicted_clv"]')).toBe(expected.overall.avg_predicted_clv);
 

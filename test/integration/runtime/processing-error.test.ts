@@ -32,12 +32,12 @@ describeWithInfra('runtime processing errors', (infra: InfraEndpoints) => {
 
     // A fault in our code: the referral rule throws (the reducer reads it for referrals only).
     const base = contextOf(t.settings);
-    const config = Object.defineProperty<DomainParameters>({ ...base.config }, 'referralValueMinor', {
+    const parameters = Object.defineProperty<DomainParameters>({ ...base.parameters }, 'referralValueMinor', {
       get: () => {
         throw new RangeError('referral rule failed');
       },
     });
-    const ctx = { model: base.model, config };
+    const ctx = { model: base.model, parameters };
 
     // The replay, per partition, dead-letters the same inputs.
     const rules = ingestRulesFrom(t.settings);
