@@ -305,7 +305,7 @@ describeWithInfra('PartitionProcessor on Redis', (infra) => {
         return { ...record, decoded: { ...record.decoded, input: { ...record.decoded.input, competitor: '\ud800' } } };
       };
       /** A context whose reducer throws on referrals (a fault in our code, on a valid event). */
-      const throwingOnReferrals = { ...ctx, config: Object.defineProperty({ ...ctx.parameters }, 'referralValueMinor', { get: () => { throw new TypeError('boom in the referral rule'); } }) };
+      const throwingOnReferrals = { ...ctx, parameters: Object.defineProperty({ ...ctx.parameters }, 'referralValueMinor', { get: () => { throw new TypeError('boom in the referral rule'); } }) };
 
       it('dead-letters it (processing_error, the message only) and commits the rest as if it had not arrived', async () => {
         const f = new Feed();
