@@ -1,6 +1,7 @@
 /** The settings the stream runner reads (config/settings.ts documents each). */
 import type { Settings } from '../config/settings.js';
 import type { OutboundEncoderSettings } from '../kafka/outbound-encoder.js';
+import type { TopicNameSettings } from '../kafka/topic-plan.js';
 
 export type RunnerSettings = Pick<
   Settings,
@@ -18,16 +19,7 @@ export type RunnerSettings = Pick<
   | 'RUN_SWEEP_INTERVAL_MS'
   | 'RUN_IDLE_WATERMARK_SECONDS'
   | 'RUN_SHUTDOWN_TIMEOUT_SECONDS'
-  | 'TOPIC_PURCHASE'
-  | 'TOPIC_RETURN'
-  | 'TOPIC_REFERRAL'
-  | 'TOPIC_CANCELLATION'
-  | 'TOPIC_FEEDBACK'
-  | 'TOPIC_INTERACTION'
-  | 'TOPIC_INTERNAL'
-  | 'TOPIC_SEGMENT_CHANGED'
-  | 'TOPIC_CHURN_RISK'
-  | 'TOPIC_DEAD_LETTER'
 > &
+  TopicNameSettings &
   Partial<Pick<Settings, 'ON_PROCESSING_ERROR' | 'RESCORE_CUSTOMERS_PER_SECOND' | 'RESCORE_CHUNK_CUSTOMERS'>> &
   OutboundEncoderSettings;
