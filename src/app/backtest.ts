@@ -106,6 +106,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
       days.add(input.day);
     }
   }, options.onProgress);
+  processor.settleThroughDay(calEnd);
   const holdoutEnd = options.holdoutEndDay ?? latestDay;
   if (holdoutEnd <= calEnd) {
     throw new RangeError(`the holdout end ${dayToDate(holdoutEnd)} is not after the calibration end ${dayToDate(calEnd)}`);

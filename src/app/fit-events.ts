@@ -76,6 +76,7 @@ export async function fitFromEvents(options: FitEventsOptions): Promise<FitEvent
     processor.apply(input);
   }, options.onProgress);
   const day = options.asOfDay ?? latest ?? 0;
+  processor.settleThroughDay(asOf);
   const sample = new PopulationSample(day);
   for (const s of processor.states.values()) sample.add(s);
   const fitOptions = { minRepeatBuyers: options.minRepeatBuyers, l2Penalty: options.l2Penalty, purchaseModel: options.purchaseModel };

@@ -9,8 +9,11 @@
  * - within a partition, events are taken in the merge's order: event time, then
  *   the topic rank of its type, then file order (each type is one merge queue,
  *   sorted by event time and file order before it is pushed);
- * - cross-partition records (referral effects) are taken from the outbox and
- *   fed to their target partition, as the internal topic would deliver them;
+ * - cross-partition records (referral effects, and each partition's progress)
+ *   are taken from the outboxes and fed to their target partition, as the
+ *   internal topic would deliver them; the partitions go forward in rounds,
+ *   each as far as the others' positions let its merge (the settle gate), so
+ *   effects take hold where the service would apply them;
  * - checks due by the end are swept, as the service's sweeper would.
  *
  * Emissions stay in the outbox for the service's relay to publish (with their
@@ -27,7 +30,9 @@ import type { ReduceContext } from '../domain/reducer.js';
 import { decodeBytes, type IngestRules } from '../ingest/decode.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { decodeInternal } from '../ingest/internal-wire.js';
-import type { MergeRecord } from '../pipeline/partition-merge.js';
+import type { MergeRecord, SettleGate } from '../pipeline/partition-merge.js';
+import { settleTie } from '../pipeline/settle-order.js';
+import { DAY_MS } from '../domain/time.js';
 import { PartitionDriver, type DriverSource } from '../service/partition-driver.js';
 import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../service/partition-processor.js';
 import { PartitionTask } from '../service/partition-task.js';
@@ -64,9 +69,16 @@ export interface BackfillSummary {
   partitions: number;
 }
 
-/** One merge queue per inbound type, in topic rank order, and one for the internal records. */
-const QUEUES: readonly DriverSource[] = [...INBOUND_TYPES, 'internal'].map((name, queue) => ({ topic: name, queue }));
+/**
+ * One merge queue per inbound type, in topic rank order (their records all
+ * carry the file's pseudo topic), and one for the internal records, named as
+ * their records are: the driver finds the internal topic's resume offset by it.
+ */
+function queuesOf(topic: string): DriverSource[] {
+  return [...INBOUND_TYPES.map((name, queue) => ({ topic: `${topic}:${name}`, queue })), { topic: internalTopicOf(topic), queue: INTERNAL_QUEUE }];
+}
 const INTERNAL_QUEUE = INBOUND_TYPES.length;
+const internalTopicOf = (topic: string): string => `${topic}:internal`;
 /** Due customers per sweep round. */
 const SWEEP_ROUND_CUSTOMERS = 1_000;
 /** A bound on sweep rounds per partition (each round takes up to SWEEP_ROUND_CUSTOMERS customers). */
@@ -75,8 +87,8 @@ const silent = pino({ enabled: false });
 
 /** Pages through an outbox, at most this many entries per read. */
 const OUTBOX_PAGE = 1_000;
-/** Referral chains are one or two hops; a bound guards against a loop. */
-const MAX_INTERNAL_ROUNDS = 10;
+/** Rounds without progress (no batch, no record routed) before the back-fill gives up: a bug, never the data. */
+const MAX_IDLE_ROUNDS = 3;
 
 export async function backfill(options: BackfillOptions): Promise<BackfillSummary> {
   const topic = `file:${options.sourceName}`;
@@ -120,6 +132,10 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     version: options.version,
     now: () => options.nowMs,
   });
+  let batches = 0;
+  const queues = queuesOf(topic);
+  // The file's queues are complete: a partition that has taken them all expects nothing more.
+  const gate: SettleGate = { internalQueue: INTERNAL_QUEUE, partitions: options.partitionCount, settleMs: options.ctx.parameters.referralSettleDays * DAY_MS, idlePosition: () => Infinity };
   // Claiming fenced any earlier owner; being fenced in turn means a service started meanwhile.
   const lost: { fenced: FencedError | null } = { fenced: null };
   const driver = new PartitionDriver({
@@ -134,12 +150,15 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
       sweepOnNewDay: false,
       // A failed commit ends the back-fill: it is run again by hand, and resumes from the stored offsets.
       retryCommits: false,
+      // Announced once per round (below).
+      announceIntervalMs: 0,
     },
     scheduler: { now: () => options.nowMs, after: noTimers, sleep: noTimers },
-    sources: () => QUEUES,
+    sources: () => queues,
     logger: silent,
     observer: {
       batchCommitted(_p, records, outcome) {
+        batches++;
         summary.timers_fired += outcome.timersFired;
         if (outcome.applied) summary.applied += records.length;
         else summary.already_stored += records.length;
@@ -155,16 +174,22 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   const tasks = new Map<number, PartitionTask>();
   for (let p = 0; p < options.partitionCount; p++) {
     const claim = await options.store.claim(p);
-    const task = new PartitionTask(p, QUEUES.length, 0, options.nowMs);
+    const task = new PartitionTask(p, queues.length, 0, options.nowMs, undefined, gate);
     task.epoch = claim.epoch;
     task.watermarkDay = claim.watermarkDay;
-    for (const { queue } of QUEUES) task.merge.setCaughtUp(queue, true);
+    task.adoptStoredPositions(claim.nextOffsets);
+    for (const { queue } of queues) task.merge.setCaughtUp(queue, true);
     tasks.set(p, task);
   }
-  /** Drives p's merge to empty: batches in merge order, committed through the driver. */
+  /** Drives p's merge as far as it goes now: batches in merge order, committed through the driver, then p's position. */
   const drive = async (p: number): Promise<void> => {
     const task = tasks.get(p) as PartitionTask;
     await driver.drain(task);
+    throwIfFenced();
+    await driver.announce(task);
+    throwIfFenced();
+  };
+  const throwIfFenced = (): void => {
     if (lost.fenced !== null) throw lost.fenced;
   };
 
@@ -173,17 +198,29 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   for (const [p, queues] of byPartition) {
     const task = tasks.get(p) as PartitionTask;
     for (const [queue, records] of queues) task.merge.push(queue, records.sort(byTimeThenOffset), true);
-    await drive(p);
   }
 
-  // The internal topic, in-process: take cross-partition records out of the
-  // outboxes and apply them at their target, until none are left.
-  // A round reads each outbox on from where the previous round stopped: the
-  // emissions before it were looked at already (they stay for the relay), and
-  // whatever the previous round applied was appended after it.
+  // Rounds: every partition goes as far as its merge lets it, then the
+  // internal topic is played in-process: each outbox's internal records
+  // (effects and positions) go to their target partition. A round reads each
+  // outbox on from where the previous round stopped: the emissions before it
+  // were looked at already (they stay for the relay).
   let internalOffset = 0n;
   const readUpTo = new Map<number, string>();
-  for (let round = 0; round < MAX_INTERNAL_ROUNDS; round++) {
+  for (let idle = 0; idle < MAX_IDLE_ROUNDS; ) {
+    const batchesBefore = batches;
+    for (const p of tasks.keys()) await drive(p);
+    const routed = await routeInternal();
+    const buffered = [...tasks.values()].reduce((n, task) => n + driver.bufferedRecords(task), 0);
+    if (buffered === 0 && routed.effects === 0) break;
+    idle = batches === batchesBefore && routed.effects === 0 ? idle + 1 : 0;
+  }
+  const stuck = [...tasks.values()].filter((task) => driver.bufferedRecords(task) > 0).map((task) => task.partition);
+  if (stuck.length > 0) throw new Error(`back-fill: partitions ${stuck.join(', ')} still hold records that wait for partitions ${[...new Set(stuck.flatMap((p) => (tasks.get(p) as PartitionTask).merge.waitingFor(options.nowMs)))].join(', ')}`);
+
+  /** Moves every outbox's internal records to their target partition's merge; counts the effects among them. */
+  async function routeInternal(): Promise<{ effects: number }> {
+    let effects = 0;
     const routed = new Map<number, MergeRecord<BatchRecord>[]>();
     for (let p = 0; p < options.partitionCount; p++) {
       for (;;) {
@@ -197,9 +234,15 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
           const target = partitionOfKey(entry.key, options.partitionCount);
           const decoded = decodeInternal(entry.value, options.rules, options.nowMs);
           const offset = internalOffset++;
-          const message = { topic: `${topic}:internal`, partition: target, offset: offset.toString(), timestamp: null, key: Buffer.from(entry.key), value: entry.value, headers: undefined };
+          if (decoded.tag === 'progress') {
+            (tasks.get(target) as PartitionTask).merge.notePosition(decoded.source, decoded.position, decoded.initial);
+            continue;
+          }
+          effects++;
+          const message = { topic: internalTopicOf(topic), partition: target, offset: offset.toString(), timestamp: null, key: Buffer.from(entry.key), value: entry.value, headers: undefined };
+          const tie = decoded.tag === 'routed' ? settleTie(decoded.input) : decoded.tag === 'rejected' ? '' : decoded.input.eventId;
           const list = routed.get(target) ?? [];
-          list.push({ queue: INTERNAL_QUEUE, offset, time: decoded.at ?? -Infinity, item: { topic: `${topic}:internal`, offset, decoded, message } });
+          list.push({ queue: INTERNAL_QUEUE, offset, time: decoded.at ?? -Infinity, tie, item: { topic: internalTopicOf(topic), offset, decoded, message } });
           routed.set(target, list);
         }
         await options.store.ackOutbox(
@@ -209,12 +252,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         if (!more) break;
       }
     }
-    if (routed.size === 0) break;
     for (const [p, records] of routed) {
       summary.internal_records += records.length;
-      (tasks.get(p) as PartitionTask).merge.push(INTERNAL_QUEUE, records.sort(byTimeThenOffset), true);
-      await drive(p);
+      (tasks.get(p) as PartitionTask).merge.push(INTERNAL_QUEUE, records, true);
     }
+    return { effects };
   }
 
   // The sweeper: checks of customers the last batches did not touch.

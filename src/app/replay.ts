@@ -98,6 +98,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     }
   }
   const finalDay = options.asOf === null ? processor.watermark : localDayOf(options.asOf);
+  // What the last events caused takes hold after them: in the service too, once its partitions have passed them.
+  processor.settle(asOfMs);
   processor.advanceTo(finalDay);
   for (const [state, profile] of processor.profiles(finalDay)) {
     summary.customers++;

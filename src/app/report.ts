@@ -61,6 +61,7 @@ export async function reportFromEvents(options: ReportFromEventsOptions): Promis
     processor.apply(input);
   }, options.onProgress);
   const day = options.asOfDay ?? latest ?? 0;
+  processor.settleThroughDay(asOf);
   processor.advanceTo(day);
   const measuredRetentionRate =
     options.clvRetention === 'measured' ? latestYearRetention(processor.states.values(), day, retentionWindowDays(options.parameters)) : null;

@@ -50,6 +50,7 @@ export async function statesFromEvents(options: StatesFromEventsOptions): Promis
     options.onProgress,
   );
   const day = options.asOfDay ?? latest ?? 0;
+  processor.settleThroughDay(asOf);
   processor.advanceTo(day);
   return { day, states: processor.states.values(), events, skippedAfterAsOf };
 }

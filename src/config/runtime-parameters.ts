@@ -54,6 +54,7 @@ function baseDomainParametersFrom(settings: Settings): DomainParameters {
     referralValueMinor: minor(settings.REFERRAL_VALUE, base),
     referralPurchaseShare: settings.REFERRAL_PURCHASE_SHARE,
     referralWindowDays: settings.REFERRAL_WINDOW_DAYS,
+    referralSettleDays: settings.REFERRAL_SETTLE_DAYS,
     retentionRate: settings.RETENTION_RATE,
     clvHorizonDays: settings.CLV_HORIZON_DAYS,
     annualDiscountRate: settings.CLV_ANNUAL_DISCOUNT_RATE,

@@ -198,6 +198,8 @@ export const settingsSchema = z.strictObject({
   REFERRAL_VALUE: baseAmount,
   REFERRAL_PURCHASE_SHARE: fraction(0.1),
   REFERRAL_WINDOW_DAYS: integer(0, 3650, 365),
+  /** Days after its cause that a referral attribution or credit takes hold (docs/domain.md, "Referrals"). */
+  REFERRAL_SETTLE_DAYS: integer(1, 365, 1),
   RETENTION_RATE: number(0, 0.99, 0.6),
   /** Where the simple CLV of population reports takes its yearly retention: RETENTION_RATE, or the retention measured over the latest year. */
   CLV_RETENTION_SOURCE: z.enum(['fixed', 'measured'], { message: 'fixed or measured' }).default('fixed'),

@@ -58,7 +58,12 @@ export function applyPurchase(
   rememberOrder(s.recentOrders, order, parameters.memory.recentOrders);
   const credit = referralCreditOf(margin, parameters);
   if (s.referredBy === null) rememberUnattributed(s, e.day, credit, parameters.memory.unattributedPurchaseDays);
-  else if (isWithinReferralWindow(s, e.day, parameters)) creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, out);
+  else if (isWithinReferralWindow(s, e.day, parameters)) {
+    // Caused no earlier than the latest purchase: a late purchase's credit then takes hold after the credits before it, in sequence order.
+    const causedAt = Math.max(e.at, s.lastPurchaseAt ?? e.at);
+    const causedDay = Math.max(e.day, s.lastDay ?? e.day);
+    creditReferrer(s, `credit:${s.customerId}:${orderKey.toString(36)}`, e.at, e.day, credit, 1, settledAfter(causedAt, causedDay, parameters), out);
+  }
 }
 
 export function applyReturn(s: CustomerState, e: ReturnInput, parameters: DomainParameters, out: ApplyOutput): void {
@@ -96,6 +101,7 @@ export function applyReferral(s: CustomerState, e: ReferralInput, parameters: Do
     customerId: e.referredCustomerId,
     at: e.at,
     day: e.day,
+    ...settledAfter(e.at, e.day, parameters),
     referrerId: e.customerId,
   });
 }
@@ -167,10 +173,11 @@ function rememberCase(cases: ComplaintCase[], c: ComplaintCase, capacity: number
 }
 
 /**
- * The first attribution received wins (the reducer ignores any later one).
- * Purchases made before it inside the window — however many, kept by day in
- * `unattributedDays` — are credited now in one credit, so the referrer's credit
- * does not depend on how much slower than the purchases the attribution travelled.
+ * The first attribution to take hold wins (the reducer ignores any later one):
+ * attributions take hold in (time, event id) order at the referred customer, so
+ * the earliest referral wins whatever the internal topic's timing. Purchases
+ * made before it inside the window — however many, kept by day in
+ * `unattributedDays` — are credited now in one credit.
  */
 export function applyReferralAttributed(
   s: CustomerState,
@@ -192,7 +199,9 @@ export function applyReferralAttributed(
   s.unattributedDays = [];
   // Dated on the latest purchase it covers, as the last of one credit per purchase would be:
   // the referrer's clock (asOfDay) then ends where it would have.
-  if (orders > 0) creditReferrer(s, `credit:${s.customerId}:attributed`, Math.max(e.at, latest * DAY_MS), latest, value, orders, out);
+  // Caused when the attribution took hold, so it takes hold one settle delay after that.
+  const settled = settledAfter(e.applyAt, e.applyDay, parameters);
+  if (orders > 0) creditReferrer(s, `credit:${s.customerId}:attributed`, Math.max(e.at, latest * DAY_MS), latest, value, orders, settled, out);
 }
 
 /** A credit this referrer has applied before (the relay may deliver one twice), recognised by its source's sequence. */
@@ -255,6 +264,7 @@ function creditReferrer(
   day: number,
   valueMinor: number,
   purchases: number,
+  settled: Settled,
   out: ApplyOutput,
 ): void {
   if (s.referredBy === null) return;
@@ -264,6 +274,7 @@ function creditReferrer(
     customerId: s.referredBy,
     at,
     day,
+    ...settled,
     sourceCustomerId: s.customerId,
     valueMinor,
     firstPurchase: s.referralCreditedPurchases === 0,
@@ -271,6 +282,19 @@ function creditReferrer(
     sequence: s.referralCreditedPurchases + purchases,
   });
   s.referralCreditedPurchases += purchases;
+}
+
+interface Settled {
+  readonly applyAt: number;
+  readonly applyDay: number;
+}
+
+/** When an effect caused at (`at`, `day`) takes hold at its target: one settle delay later. */
+function settledAfter(at: number, day: number, parameters: DomainParameters): Settled {
+  // An input of an earlier release (applied on arrival) causes effects that take hold on arrival too.
+  if (at === -Infinity) return { applyAt: -Infinity, applyDay: day };
+  const days = parameters.referralSettleDays;
+  return { applyAt: at + days * DAY_MS, applyDay: day + days };
 }
 
 /** What one purchase earns its referrer. */

@@ -65,14 +65,27 @@ export interface InteractionInput extends InputBase {
   readonly resolved: boolean;
 }
 
+/**
+ * What every cross-customer input carries besides its cause's time: when it
+ * takes hold at its target (its cause's time plus the referral settle delay).
+ * The target applies it before its own events of that time or later, and after
+ * the earlier ones, whenever the internal topic delivered it.
+ */
+interface SettledInput extends InputBase {
+  /** Epoch milliseconds at which the input takes hold; -Infinity for records of earlier releases (applied on arrival). */
+  readonly applyAt: number;
+  /** Calendar day of `applyAt`. */
+  readonly applyDay: number;
+}
+
 /** Internal: tells the referred customer who referred them (routed by the runtime). */
-export interface ReferralAttributedInput extends InputBase {
+export interface ReferralAttributedInput extends SettledInput {
   readonly kind: 'referral_attributed';
   readonly referrerId: string;
 }
 
 /** Internal: credits a referrer with value earned by a referred customer's purchase. */
-export interface ReferralCreditInput extends InputBase {
+export interface ReferralCreditInput extends SettledInput {
   readonly kind: 'referral_credit';
   readonly sourceCustomerId: string;
   readonly valueMinor: number;

@@ -70,6 +70,14 @@ export interface DomainParameters {
   /** Share of a referred customer's purchase margin credited to the referrer. */
   readonly referralPurchaseShare: number;
   readonly referralWindowDays: number;
+  /**
+   * Days after its cause that a referral effect (an attribution, a credit)
+   * takes hold at its target: before the target's events from that time on, in
+   * the replay and the service alike. A fixed delay is what lets the service
+   * apply the internal topic in one order whatever its timing: a partition only
+   * needs the others to have passed `time − delay`, not `time` (at least 1).
+   */
+  readonly referralSettleDays: number;
   /** Simple CLV: expected lifetime = 1 / (1 − retention rate) years. */
   readonly retentionRate: number;
   readonly clvHorizonDays: number;
@@ -141,6 +149,7 @@ export const defaultDomainParameters: DomainParameters = {
   referralValueMinor: 0,
   referralPurchaseShare: 0.1,
   referralWindowDays: 365,
+  referralSettleDays: 1,
   retentionRate: 0.6,
   clvHorizonDays: 3 * 365,
   clvPeriodDays: 91,

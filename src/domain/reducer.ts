@@ -69,9 +69,9 @@ function reduceWith(
   draftOf: (s: CustomerState) => CustomerState,
 ): Reduction {
   const idHash = hashEventId(input.eventId);
-  // Internal inputs arrive whenever the internal topic delivers them, so they
-  // leave no trace in the arrival-ordered id memory; their repeats are
-  // recognised by their own rule (a credit's sequence; the first attribution wins).
+  // Internal inputs take hold in their own order (applyAt), not with the
+  // customer's events, so they leave no trace in the id memory; their repeats
+  // are recognised by their own rule (a credit's sequence; the first attribution wins).
   const byId = input.kind === 'referral_credit' ? input.sequence === null : input.kind !== 'referral_attributed';
   if (previous !== undefined && (byId ? seenRecently(previous.recentIds, idHash) : isRepeatedInternal(previous, input))) {
     return {
@@ -117,7 +117,7 @@ function reduceWith(
   return settle(s, Math.max(s.asOfDay, input.day), cause, input.at, ctx, out);
 }
 
-/** An attribution after the first (a repeat, or another referrer: the first wins), or a credit applied before. */
+/** An attribution after the first to take hold (a repeat, or a later referral), or a credit applied before. */
 function isRepeatedInternal(s: CustomerState, input: DomainInput): boolean {
   if (input.kind === 'referral_attributed') return s.referredBy !== null;
   return input.kind === 'referral_credit' && isRepeatedCredit(s, input);

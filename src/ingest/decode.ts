@@ -51,8 +51,9 @@ export function rejected(rejection: Rejection): EventDecoded {
   return { tag: 'rejected', rejection, at: null };
 }
 
+/** A cross-customer input sits in the merge at the time it takes hold, not at its cause's. */
 export function routed(input: CrossCustomerInput): Decoded {
-  return { tag: 'routed', input, at: input.at };
+  return { tag: 'routed', input, at: input.applyAt };
 }
 
 const reject = (code: DeadLetterCode, message: string, issues: FieldIssue[] = []): EventDecoded => rejected({ code, message, issues });

@@ -4,7 +4,7 @@
  * contracts/internal.ts).
  */
 import type { InboundEvent } from '../contracts/inbound.js';
-import { internalSchema, type InternalRecord, type Reroute } from '../contracts/internal.js';
+import { internalSchema, type InternalRecord, type PartitionProgress, type Reroute } from '../contracts/internal.js';
 import type { CrossCustomerInput } from '../domain/apply.js';
 import { DAY_MS, localDayOf } from '../domain/time.js';
 import { decodeValue, rejected, routed, utf8Text, type Decoded, type IngestRules } from './decode.js';
@@ -14,6 +14,7 @@ const MAX_OFFSET_MS = 14 * 60 * MINUTE_MS;
 
 export function internalRecordOf(input: CrossCustomerInput): InternalRecord {
   const occurred_at = isoOnDay(input.at, input.day);
+  const settled = input.applyAt === -Infinity ? {} : { apply_at: isoOnDay(input.applyAt, input.applyDay) };
   switch (input.kind) {
     case 'referral_attributed':
       return {
@@ -22,6 +23,7 @@ export function internalRecordOf(input: CrossCustomerInput): InternalRecord {
         target_customer_id: input.customerId,
         referrer_customer_id: input.referrerId,
         occurred_at,
+        ...settled,
       };
     case 'referral_credit':
       return {
@@ -34,8 +36,13 @@ export function internalRecordOf(input: CrossCustomerInput): InternalRecord {
         purchases: input.purchases,
         ...(input.sequence === null ? {} : { sequence: input.sequence }),
         occurred_at,
+        ...settled,
       };
   }
+}
+
+export function progressRecordOf(sourcePartition: number, position: number, initial: boolean): PartitionProgress {
+  return { kind: 'partition_progress', source_partition: sourcePartition, position, ...(initial ? { initial } : {}) };
 }
 
 export function rerouteRecordOf(event: InboundEvent, sourceTopic: string): Reroute {
@@ -61,13 +68,29 @@ export function isoOnDay(at: number, day: number): string {
   return `${local}${offset > 0 ? '+' : '-'}${hh}:${mm}`;
 }
 
+/** A partition's progress as read from the internal topic: for the merge's gate, never an input. */
+export interface ProgressDecoded {
+  readonly tag: 'progress';
+  readonly source: number;
+  readonly position: number;
+  readonly initial: boolean;
+}
+
+/** When a record that carries no apply time takes hold: on arrival. */
+const ON_ARRIVAL = -Infinity;
+
+function settledOf(record: { readonly apply_at?: string | undefined; readonly occurred_at: string }): { applyAt: number; applyDay: number } {
+  if (record.apply_at === undefined) return { applyAt: ON_ARRIVAL, applyDay: localDayOf(record.occurred_at) };
+  return { applyAt: Date.parse(record.apply_at), applyDay: localDayOf(record.apply_at) };
+}
+
 /**
  * Wire → domain for a record read from the internal topic: a referral effect
  * becomes the cross-customer input it encodes; a re-routed event is validated
  * again (the owner's rules decide, exactly as if it had arrived on its own
  * partition). A record that fails its contract is a rejection like any other.
  */
-export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: number): Decoded {
+export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: number): Decoded | ProgressDecoded {
   const text = utf8Text(bytes ?? Buffer.alloc(0));
   if (text === null) {
     const message = 'internal record is not valid UTF-8';
@@ -90,6 +113,8 @@ export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: 
   switch (record.kind) {
     case 'reroute':
       return decodeValue(record.payload, null, rules, nowMs);
+    case 'partition_progress':
+      return { tag: 'progress', source: record.source_partition, position: record.position, initial: record.initial === true };
     case 'referral_attributed':
       return routed({
         kind: 'referral_attributed',
@@ -98,6 +123,7 @@ export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: 
         referrerId: record.referrer_customer_id,
         at: Date.parse(record.occurred_at),
         day: localDayOf(record.occurred_at),
+        ...settledOf(record),
       });
     case 'referral_credit':
       return routed({
@@ -111,6 +137,7 @@ export function decodeInternal(bytes: Buffer | null, rules: IngestRules, nowMs: 
         sequence: record.sequence ?? null,
         at: Date.parse(record.occurred_at),
         day: localDayOf(record.occurred_at),
+        ...settledOf(record),
       });
   }
 }

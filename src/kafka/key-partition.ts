@@ -28,3 +28,26 @@ export const keyPartitioner: ICustomPartitioner = () => {
     return (murmur2(message.key) & 0x7fffffff) % count;
   };
 };
+
+const partitionKeys = new Map<string, string>();
+
+/**
+ * A key the partitioner sends to `partition` of `partitionCount`: records
+ * addressed to a partition rather than to a customer (a partition's progress,
+ * sent to each partition of the internal topic) go through the same keyed
+ * outbox and relay as every other record. Found by trying `<prefix>:<n>` for
+ * n = 0, 1, …; murmur2 spreads them, so a few tries per partition suffice.
+ */
+export function keyForPartition(prefix: string, partition: number, partitionCount: number): string {
+  const cacheKey = `${prefix}\u0000${partition}\u0000${partitionCount}`;
+  const known = partitionKeys.get(cacheKey);
+  if (known !== undefined) return known;
+  for (let n = 0; n < 1_000_000; n++) {
+    const key = `${prefix}:${n}`;
+    if (partitionOfKey(key, partitionCount) === partition) {
+      partitionKeys.set(cacheKey, key);
+      return key;
+    }
+  }
+  throw new RangeError(`no key of prefix ${prefix} for partition ${partition} of ${partitionCount}`);
+}

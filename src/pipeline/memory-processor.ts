@@ -3,18 +3,21 @@
  * runs, and the reference the streaming runtime is tested against.
  *
  * Time follows `TimedStates`, the rule the runtime's partition step shares.
- * Cross-customer inputs (referrals) are applied right after the input that
- * caused them, as the repartition topic would deliver them.
+ * Cross-customer inputs (referrals) take hold one settle delay after their
+ * cause (`applyAt`): each is applied before the first input of that time or
+ * later, in (applyAt, event id) order, which is the order the runtime's merge
+ * gives them whatever the internal topic's timing. `settle` applies what is
+ * still pending at the end.
  */
 import type { OutboundEvent } from '../contracts/outbound.js';
+import type { CrossCustomerInput } from '../domain/apply.js';
 import type { DomainInput } from '../domain/input.js';
 import { evaluate, type Profile } from '../domain/profile.js';
 import type { ReduceContext, Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
+import { MinHeap } from './min-heap.js';
+import { settlesBefore } from './settle-order.js';
 import { TimedStates } from './timed-states.js';
-
-/** Referral chains are one hop (referral → attribution → credit); a bound guards against loops. */
-const MAX_ROUTED_PER_INPUT = 10_000;
 
 export interface ProcessorObserver {
   onEmit?(event: OutboundEvent): void;
@@ -23,6 +26,10 @@ export interface ProcessorObserver {
 
 export class MemoryProcessor {
   private readonly timed: TimedStates;
+  /** Cross-customer inputs caused but not yet taken hold. */
+  private readonly pending = new MinHeap<CrossCustomerInput>(settlesBefore);
+  /** The latest input time applied: a late input goes after the effects that take hold by then (so does the merge). */
+  private latestAt = -Infinity;
 
   constructor(
     private readonly ctx: ReduceContext,
@@ -42,10 +49,13 @@ export class MemoryProcessor {
     return this.timed.watermark ?? Number.MIN_SAFE_INTEGER;
   }
 
-  /** Applies one validated input (and whatever it routes to other customers). */
+  /** Applies one validated input, after the cross-customer inputs that take hold before it. */
   apply(input: DomainInput): void {
+    this.settleBefore(input);
     this.timed.advanceTo(input.day);
-    this.route([input]);
+    this.hold(this.timed.reduce(input).internal);
+    // A late input may schedule a check the watermark has already passed.
+    this.timed.fireDue();
   }
 
   /**
@@ -55,21 +65,48 @@ export class MemoryProcessor {
    * for `clvstream replay`, where one bad input must not end the run.
    */
   tryApply(input: DomainInput): Error | null {
+    this.settleBefore(input);
     const outcome = this.timed.tryApply(input, () => undefined);
-    if (outcome instanceof Error) {
-      this.timed.fireDue();
-      return outcome;
-    }
-    this.route([...outcome.internal]);
+    this.timed.fireDue();
+    if (outcome instanceof Error) return outcome;
+    this.hold(outcome.internal);
     return null;
   }
 
-  private route(queue: DomainInput[]): void {
-    for (let routed = 0; queue.length > 0 && routed < MAX_ROUTED_PER_INPUT; routed++) {
-      queue.push(...this.timed.reduce(queue.shift() as DomainInput).internal);
+  /**
+   * Applies the pending cross-customer inputs that take hold by `untilMs`
+   * (all of them by default: the end of a replay), in order; what they cause
+   * in turn takes hold later and is applied too when that is still by `untilMs`.
+   */
+  settle(untilMs = Infinity): void {
+    let applied = false;
+    for (let next = this.pending.peek(); next !== undefined && next.applyAt <= untilMs; next = this.pending.peek()) {
+      this.pending.pop();
+      this.hold(this.timed.reduce(next).internal);
+      applied = true;
     }
-    // A late input may schedule a check the watermark has already passed.
-    this.timed.fireDue();
+    if (applied) this.timed.fireDue();
+  }
+
+  /** `settle` by calendar day: the pending inputs that take hold on `day` or before (a report as of that day). */
+  settleThroughDay(day: number): void {
+    let applied = false;
+    for (let next = this.pending.peek(); next !== undefined && next.applyDay <= day; next = this.pending.peek()) {
+      this.pending.pop();
+      this.hold(this.timed.reduce(next).internal);
+      applied = true;
+    }
+    if (applied) this.timed.fireDue();
+  }
+
+  /** What takes hold before `input`: the effects due by its time, or by the latest time applied when it is late. */
+  private settleBefore(input: DomainInput): void {
+    if (input.at > this.latestAt) this.latestAt = input.at;
+    this.settle(this.latestAt);
+  }
+
+  private hold(internal: readonly CrossCustomerInput[]): void {
+    for (const input of internal) this.pending.push(input);
   }
 
   /** Moves the watermark forward to `day` (never back) and fires every check due by then. */

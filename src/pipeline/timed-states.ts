@@ -71,7 +71,7 @@ export class TimedStates {
    */
   tryApply(input: DomainInput, check: (state: CustomerState) => void): Reduction | Error {
     this.advanceTo(input.day);
-    this.fireOwnChecks(input.customerId, input.day);
+    this.fireOwnChecks(input.customerId, clockDayOf(input));
     const owned = this.states.get(input.customerId);
     const before = owned === undefined ? undefined : cloneState(owned);
     const previousCheck = owned?.nextCheckDay ?? null;
@@ -93,7 +93,7 @@ export class TimedStates {
    * once the whole chain is done, as the repartition topic would deliver it).
    */
   reduce(input: DomainInput): Reduction {
-    this.fireOwnChecks(input.customerId, input.day);
+    this.fireOwnChecks(input.customerId, clockDayOf(input));
     const owned = this.states.get(input.customerId);
     const previousCheck = owned?.nextCheckDay ?? null; // read before the in-place change
     const reduction = reduceInPlace(owned, input, this.ctx);
@@ -134,4 +134,14 @@ export class TimedStates {
     }
     this.listener(input, reduction);
   }
+}
+
+/**
+ * The day a customer's clock stands at when the input is applied: its own day,
+ * or for a referral effect the day it takes hold (its checks due by then fire
+ * first, wherever the partition's watermark is).
+ */
+function clockDayOf(input: DomainInput): number {
+  if (input.kind === 'referral_attributed' || input.kind === 'referral_credit') return Math.max(input.day, input.applyDay);
+  return input.day;
 }

@@ -12,6 +12,7 @@ import type { Decoded } from '../ingest/decode.js';
 import { decodeInternal } from '../ingest/internal-wire.js';
 import { RegistryUnavailableError, type MessageDecoder } from '../ingest/message-decoder.js';
 import type { MergeRecord } from '../pipeline/partition-merge.js';
+import { settleTie } from '../pipeline/settle-order.js';
 import { Backoff } from './backoff.js';
 import { placeBatch } from './fetch-placement.js';
 import type { BatchRecord } from './partition-processor.js';
@@ -75,16 +76,19 @@ export class FetchIntake {
     task.gapSeen.delete(source.topic);
 
     const records: MergeRecord<BatchRecord>[] = [];
+    const progress: { source: number; position: number; initial: boolean }[] = [];
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
       if (offset < from) continue;
       const decoded = await this.decodeWithRetry(source, batch.partition, message, () => payload.heartbeat(), () => payload.isRunning() && !task.closed);
       if (decoded === null) return; // stopping or revoked: nothing resolved, nothing lost
-      records.push({ queue: source.queue, offset, time: decoded.time, item: { ...decoded.record, offset } });
+      if ('progress' in decoded) progress.push(decoded.progress);
+      else records.push({ queue: source.queue, offset, time: decoded.time, tie: tieOf(decoded.record.decoded), item: { ...decoded.record, offset } });
     }
     if (task.closed || options.task(batch.partition) !== task) return;
 
-    task.merge.push(source.queue, records, placement.next >= high);
+    task.merge.push(source.queue, records, placement.next >= high, placement.next);
+    for (const p of progress) task.merge.notePosition(p.source, p.position, p.initial);
     task.fetchNext.set(source.topic, placement.next);
     task.highWatermark.set(source.topic, high);
     if (records.length > 0) task.lastInputWallMs = options.scheduler.now();
@@ -115,7 +119,7 @@ export class FetchIntake {
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
     keepGoing: () => boolean,
-  ): Promise<{ time: number; record: Omit<BatchRecord, 'offset'> } | null> {
+  ): Promise<{ time: number; record: Omit<BatchRecord, 'offset'> } | { progress: { source: number; position: number; initial: boolean } } | null> {
     const { options } = this;
     const sourceMessage: SourceMessage = {
       topic: source.topic,
@@ -128,10 +132,12 @@ export class FetchIntake {
     };
     const result = await retry(
       async () => {
-        const decoded: Decoded =
+        const read =
           source.carries === 'internal'
             ? decodeInternal(message.value ?? null, options.decoder.rules, options.scheduler.now())
             : await options.decoder.decode(message.value ?? null, source.carries);
+        if (read.tag === 'progress') return { progress: { source: read.source, position: read.position, initial: read.initial } };
+        const decoded: Decoded = read;
         // A rejection has no event time to trust: it goes first, out of the merge's way.
         const time = decoded.at ?? -Infinity;
         return { time, record: { topic: source.topic, decoded, message: sourceMessage } };
@@ -152,4 +158,10 @@ export class FetchIntake {
     );
     return result.done ? result.value : null;
   }
+}
+
+/** Orders internal records of equal time in the merge as the replay does (settle-order.ts). */
+function tieOf(decoded: Decoded): string {
+  if (decoded.tag === 'routed') return settleTie(decoded.input);
+  return decoded.tag === 'rejected' ? '' : decoded.input.eventId;
 }

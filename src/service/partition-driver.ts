@@ -13,8 +13,8 @@ import type { Logger } from 'pino';
 import type { ReduceContext } from '../domain/reducer.js';
 import { DAY_MS } from '../domain/time.js';
 import { FencedError, OffsetOverlapError } from '../state/errors.js';
-import type { BatchOutcome, BatchRecord, SweepOutcome } from './partition-processor.js';
-import type { PartitionTask } from './partition-task.js';
+import type { BatchOutcome, BatchProgress, BatchRecord, SweepOutcome } from './partition-processor.js';
+import { positionTopic, type PartitionTask } from './partition-task.js';
 import { retry } from './retry.js';
 import type { RunnerObserver } from './runner-observer.js';
 import type { Scheduler } from './scheduler.js';
@@ -22,7 +22,8 @@ import type { Scheduler } from './scheduler.js';
 /** The part of PartitionProcessor the driver uses. */
 export interface BatchCommitter {
   context: ReduceContext;
-  processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome>;
+  processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], progress?: BatchProgress | null): Promise<BatchOutcome>;
+  announce(p: number, epoch: number, announcement: { position: number; initial: boolean }, positions: ReadonlyMap<string, bigint>): Promise<void>;
   sweep(p: number, epoch: number, watermarkDay: number, limit: number, storeWatermark: boolean): Promise<SweepOutcome>;
 }
 
@@ -45,6 +46,12 @@ export interface DriverPolicy {
   readonly sweepOnNewDay: boolean;
   /** Retry a commit that failed (the service), or pass the error on (the back-fill). */
   readonly retryCommits: boolean;
+  /**
+   * With a settle gate: announce the partition's position at least this often
+   * while it holds the partition (a partition that restarted learns the others'
+   * positions from these), and at most this often when only the clock moved it.
+   */
+  readonly announceIntervalMs: number;
 }
 
 export interface DriverOptions {
@@ -111,7 +118,7 @@ export class PartitionDriver {
       }
       if (batch.length === 0) return;
       const dayBefore = task.watermarkDay;
-      if (!(await this.commitBatch(task, batch))) return;
+      if (!(await this.commitBatch(task, batch, this.progressOf(task, now)))) return;
       this.options.committed?.(task);
       this.options.relay?.(task);
       // A new watermark day can make checks due: sweep them after this drain
@@ -128,7 +135,7 @@ export class PartitionDriver {
    * exact: the script stores a batch's states and offsets together or not at
    * all, so the next owner starts from whichever Redis holds.
    */
-  async commitBatch(task: PartitionTask, batch: BatchRecord[]): Promise<boolean> {
+  async commitBatch(task: PartitionTask, batch: BatchRecord[], progress: BatchProgress | null = null): Promise<boolean> {
     const p = task.partition;
     let records = batch;
     let started = 0;
@@ -137,7 +144,7 @@ export class PartitionDriver {
         started = performance.now();
         const processor = this.options.processor();
         processor.context = this.options.context();
-        return await processor.processBatch(p, task.epoch, task.watermarkDay, records);
+        return await processor.processBatch(p, task.epoch, task.watermarkDay, records, progress);
       },
       {
         active: () => !task.closed,
@@ -173,9 +180,11 @@ export class PartitionDriver {
       this.options.logger.warn({ partition: p, topic: failure.topic, offset: failure.offset.toString(), error: failure.message }, 'input failed to reduce or store; dead-lettered (processing_error)');
     }
     for (const r of records) {
+      if (r.topic === progress?.internalTopic) continue;
       const next = r.offset + 1n;
       if ((task.storedNext.get(r.topic) ?? -1n) < next) task.storedNext.set(r.topic, next);
     }
+    if (progress !== null) this.noteProgress(task, progress);
     this.options.observer?.batchCommitted?.(p, records, outcome, (performance.now() - started) / 1000);
     return true;
   }
@@ -197,6 +206,72 @@ export class PartitionDriver {
     for (const [topic, next] of storedNext) if ((task.storedNext.get(topic) ?? -1n) < next) task.storedNext.set(topic, next);
     for (const [topic, count] of dropped) this.options.observer?.recordsSkipped?.(topic, task.partition, 'already_stored', count);
     return kept;
+  }
+
+  /**
+   * What a batch taken now commits for the settle gate: the internal topic's
+   * resume offset when it moved, the partition's announcement when it says
+   * something new, and the other partitions' positions that moved since last
+   * stored (null without a gate).
+   */
+  progressOf(task: PartitionTask, nowMs: number): BatchProgress | null {
+    const internalQueue = task.merge.internalQueue;
+    if (internalQueue === null) return null;
+    const internalTopic = this.options.sources().find((s) => s.queue === internalQueue)?.topic;
+    if (internalTopic === undefined) return null;
+    const resume = task.merge.internalResumeOffset();
+    const announcement = task.merge.announcement(nowMs);
+    return {
+      internalTopic,
+      internalResume: resume !== null && resume > (task.storedNext.get(internalTopic) ?? -1n) ? resume : null,
+      announcement: announcement !== null && (announcement.initial || announcement.position > task.announcedPosition) ? announcement : null,
+      positions: positionsToStore(task),
+    };
+  }
+
+  private noteProgress(task: PartitionTask, progress: BatchProgress): void {
+    if (progress.internalResume !== null) task.storedNext.set(progress.internalTopic, progress.internalResume);
+    noteStored(task, progress.positions);
+    if (progress.announcement !== null) {
+      if (!progress.announcement.initial) task.announcedPosition = progress.announcement.position;
+      task.announcedAtMs = this.options.scheduler.now();
+    }
+  }
+
+  /**
+   * Queues an announcement of the partition's position (settle gate) when it
+   * is due: it moved and the last one is `announceIntervalMs` old, or nothing
+   * was announced for that long (a heartbeat for partitions that restarted).
+   */
+  scheduleAnnounce(task: PartitionTask): void {
+    if (task.merge.internalQueue === null) return;
+    void task
+      .enqueue('announce', async () => {
+        if (this.options.scheduler.now() - task.announcedAtMs >= this.options.policy.announceIntervalMs) await this.announce(task);
+      })
+      .catch((error: unknown) => {
+        this.options.noteError?.(error);
+        this.options.logger.warn({ partition: task.partition, err: error }, 'announcing the partition position failed; the next tick retries');
+      });
+  }
+
+  /** Announces the partition's position now (settle gate), unless nothing is known of it yet. Call it from the task's work queue. */
+  async announce(task: PartitionTask): Promise<void> {
+    const now = this.options.scheduler.now();
+    const announcement = task.merge.announcement(now);
+    if (announcement === null || task.closed) return;
+    const positions = positionsToStore(task);
+    try {
+      await this.options.processor().announce(task.partition, task.epoch, announcement, positions);
+    } catch (error) {
+      if (!(error instanceof FencedError)) throw error;
+      this.options.fenced(task, error);
+      return;
+    }
+    noteStored(task, positions);
+    if (!announcement.initial && announcement.position > task.announcedPosition) task.announcedPosition = announcement.position;
+    task.announcedAtMs = now;
+    this.options.relay?.(task);
   }
 
   /** Queues a sweep behind the partition's work; a round that leaves more due customers queues the next. */
@@ -254,4 +329,27 @@ export class PartitionDriver {
   caughtUp(task: PartitionTask): boolean {
     return this.options.sources().every((s) => task.merge.buffered(s.queue) === 0 && (task.fetchNext.get(s.topic) ?? 0n) >= (task.highWatermark.get(s.topic) ?? 0n));
   }
+}
+
+/** Positions that moved since they were last stored, as offsets of their pseudo topics (stored offsets only move forward). */
+function positionsToStore(task: PartitionTask): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  task.merge.knownPositions().forEach((position, source) => {
+    if (position === -Infinity) return;
+    // Compared as stored: a position past the largest storable one is stored once, not again with every commit.
+    const stored = Math.max(0, Math.min(position, Number.MAX_SAFE_INTEGER));
+    if (stored <= (task.storedPositions.get(source) ?? -Infinity)) return;
+    out.set(positionTopic(source), BigInt(stored));
+  });
+  return out;
+}
+
+/**
+ * After a commit that carried positions, applied or not: a commit found
+ * applied before (a retry after a lost reply) stored them too, and a later
+ * commit must not carry them again as its only offsets (it would be taken
+ * for a repeat and not applied).
+ */
+function noteStored(task: PartitionTask, positions: ReadonlyMap<string, bigint>): void {
+  for (const [topic, offset] of positions) task.storedPositions.set(Number(topic.slice(topic.indexOf(':') + 1)), Number(offset));
 }

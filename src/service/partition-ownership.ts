@@ -9,6 +9,7 @@
 import type { Admin, Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CO_PARTITION_ASSIGNER_NAME } from '../kafka/co-partition-assigner.js';
+import type { SettleGate } from '../pipeline/partition-merge.js';
 import type { PartitionStore } from '../state/store.js';
 import { FatalRunnerError } from './fatal-runner-error.js';
 import { PartitionTask } from './partition-task.js';
@@ -28,6 +29,8 @@ export interface OwnershipOptions {
   readonly store: Pick<PartitionStore, 'claim'>;
   /** The topics read (set once the runner has checked which exist). */
   readonly sources: () => readonly SourceTopic[];
+  /** How a new task's merge waits for the other partitions (known once the runner has read the topology). */
+  readonly gate: () => SettleGate | null;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly observer?: RunnerObserver;
@@ -148,7 +151,7 @@ export class PartitionOwnership {
   }
 
   private startTask(p: number): void {
-    const task = new PartitionTask(p, this.options.sources().length, this.options.mergeMaxWaitMs, this.options.scheduler.now(), this.options.scheduler);
+    const task = new PartitionTask(p, this.options.sources().length, this.options.mergeMaxWaitMs, this.options.scheduler.now(), this.options.scheduler, this.options.gate());
     this.tasks.set(p, task);
     void this.claim(task);
   }
@@ -190,6 +193,7 @@ export class PartitionOwnership {
         }
         task.epoch = claim.epoch;
         task.watermarkDay = claim.watermarkDay;
+        task.adoptStoredPositions(claim.nextOffsets);
         if (task.closed) return;
         this.seekTo(task, task.fetchNext);
         task.markReady(true);

@@ -32,13 +32,13 @@ import type { ReduceContext, Reduction } from '../domain/reducer.js';
 import type { CustomerState } from '../domain/state.js';
 import type { Decoded } from '../ingest/decode.js';
 import { deadLetterRecord, type SourceMessage } from '../ingest/dead-letter-record.js';
-import { partitionOfKey } from '../kafka/key-partition.js';
+import { keyForPartition, partitionOfKey } from '../kafka/key-partition.js';
 import { rescoreChunk } from '../pipeline/rescore-chunk.js';
 import { TimedStates } from '../pipeline/timed-states.js';
 import { encodeState } from '../state/codec.js';
 import { StateCodecError } from '../state/errors.js';
 import type { CommitResult, OutboxItem, PartitionStore } from '../state/store.js';
-import { internalRecordOf, rerouteRecordOf } from '../ingest/internal-wire.js';
+import { internalRecordOf, progressRecordOf, rerouteRecordOf } from '../ingest/internal-wire.js';
 
 export type OutputTopics = Pick<Settings, 'TOPIC_SEGMENT_CHANGED' | 'TOPIC_CHURN_RISK' | 'TOPIC_DEAD_LETTER' | 'TOPIC_INTERNAL'>;
 
@@ -91,6 +91,30 @@ export interface BatchRecord {
   readonly message: SourceMessage;
 }
 
+/**
+ * What a batch commits besides its records when the merge waits on the other
+ * partitions (partition-merge.ts, settle gate): where the internal topic
+ * resumes, and this partition's position for every partition.
+ */
+export interface BatchProgress {
+  readonly internalTopic: string;
+  /**
+   * The internal topic's offset a restart must read from (the smallest record
+   * still held), when it moved forward; the batch's own internal offsets say
+   * nothing, since held records are taken out of offset order. A record taken
+   * before one still held is read again after a restart, and recognised by the
+   * reducer as a repeat (a credit's sequence, the first attribution).
+   */
+  readonly internalResume: bigint | null;
+  /** This partition's announcement after the batch's records (merge.announcement), or null. */
+  readonly announcement: { readonly position: number; readonly initial: boolean } | null;
+  /** Positions of other partitions to store with the batch (those that moved), by their pseudo topic (partition-task.ts). */
+  readonly positions: ReadonlyMap<string, bigint>;
+}
+
+/** The key prefix of progress records: each goes to one internal partition. */
+const PROGRESS_KEY = '~partition-progress';
+
 export interface BatchOutcome extends CommitResult {
   /** The partition's watermark after the batch (carry it into the next batch). */
   readonly watermarkDay: number | null;
@@ -142,18 +166,32 @@ export class PartitionProcessor {
    * OffsetOverlapError when part of the records is stored already (nothing was
    * written: drop those and process the rest).
    */
-  async processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome> {
+  async processBatch(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], progress: BatchProgress | null = null): Promise<BatchOutcome> {
     try {
-      return await this.pass(p, epoch, watermarkDay, records, false);
+      return await this.pass(p, epoch, watermarkDay, records, false, progress);
     } catch (error) {
       const failure = error instanceof ReductionFailed ? error.failure : isUnstorable(error) ? error : null;
       if (failure === null) throw error;
       if (this.options.onProcessingError === 'stop') throw new ProcessingError(p, failure);
-      return await this.pass(p, epoch, watermarkDay, records, true);
+      return await this.pass(p, epoch, watermarkDay, records, true, progress);
     }
   }
 
-  private async pass(p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], guarded: boolean): Promise<BatchOutcome> {
+  /** Announces partition p's position to every partition (a progress record each), with nothing else: an idle or waiting partition's heartbeat. */
+  async announce(p: number, epoch: number, announcement: { position: number; initial: boolean }, positions: ReadonlyMap<string, bigint>): Promise<void> {
+    const work = new CommitDraft(this.options, this.context, null, this.now);
+    work.announce(p, announcement.position, announcement.initial);
+    await this.store.commit(p, epoch, { outbox: work.outbox, nextOffsets: positions });
+  }
+
+  private async pass(
+    p: number,
+    epoch: number,
+    watermarkDay: number | null,
+    records: readonly BatchRecord[],
+    guarded: boolean,
+    progress: BatchProgress | null,
+  ): Promise<BatchOutcome> {
     const work = new CommitDraft(this.options, this.context, watermarkDay, this.now);
     const nextOffsets = new Map<string, bigint>();
     const firstOffsets = new Map<string, bigint>();
@@ -189,6 +227,13 @@ export class PartitionProcessor {
       }
     }
 
+    if (progress !== null) {
+      nextOffsets.delete(progress.internalTopic);
+      firstOffsets.delete(progress.internalTopic);
+      if (progress.internalResume !== null) nextOffsets.set(progress.internalTopic, progress.internalResume);
+      for (const [topic, position] of progress.positions) nextOffsets.set(topic, position);
+      if (progress.announcement !== null) work.announce(p, progress.announcement.position, progress.announcement.initial);
+    }
     // With the first offsets, a batch that repeats stored records is refused
     // (OffsetOverlapError) instead of counted twice.
     const result = await this.store.commit(p, epoch, {
@@ -311,6 +356,15 @@ class CommitDraft {
   forward(targetCustomerId: string, id: string, value: InternalRecord): void {
     this.forwarded++;
     this.outbox.push({ id, topic: this.options.topics.TOPIC_INTERNAL, key: targetCustomerId, value: JSON.stringify(value) });
+  }
+
+  /** Partition p's position, one progress record for each partition, after everything else of the commit. */
+  announce(p: number, position: number, initial: boolean): void {
+    const value = JSON.stringify(progressRecordOf(p, Math.max(Number.MIN_SAFE_INTEGER, Math.min(position, Number.MAX_SAFE_INTEGER)), initial));
+    const count = this.options.partitionCount;
+    for (let target = 0; target < count; target++) {
+      this.outbox.push({ id: `progress:${p}:${target}`, topic: this.options.topics.TOPIC_INTERNAL, key: keyForPartition(PROGRESS_KEY, target, count), value });
+    }
   }
 
   dirty(): Map<string, CustomerState> {

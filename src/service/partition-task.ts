@@ -5,9 +5,21 @@
  * serial work chain — batches and sweeps of p load and write the same customers,
  * so they never overlap; different partitions run side by side.
  */
-import { PartitionMerge } from '../pipeline/partition-merge.js';
+import { PartitionMerge, type SettleGate } from '../pipeline/partition-merge.js';
 import type { BatchRecord } from './partition-processor.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
+
+/**
+ * The other partitions' positions a partition knows are stored with its
+ * commits as offsets of pseudo topics `~position:<partition>` (offsets only
+ * move forward, as positions do), so a partition that restarts still knows
+ * them while the others have nothing new to announce.
+ */
+const POSITION_TOPIC_PREFIX = '~position:';
+
+export function positionTopic(partition: number): string {
+  return `${POSITION_TOPIC_PREFIX}${partition}`;
+}
 
 export class PartitionTask {
   epoch = 0;
@@ -27,6 +39,11 @@ export class PartitionTask {
   readonly gapSeen = new Map<string, bigint>();
   /** Wall-clock ms of the last record taken in (idle detection for the wall-clock watermark). */
   lastInputWallMs: number;
+  /** The position last announced to the other partitions (settle gate), and when. */
+  announcedPosition = -Infinity;
+  announcedAtMs = -Infinity;
+  /** The other partitions' positions as stored with this partition's commits. */
+  readonly storedPositions = new Map<number, number>();
   /** Resolves true once claimed and positioned, false if the task was closed first. */
   readonly ready: Promise<boolean>;
   private settleReady!: (claimed: boolean) => void;
@@ -42,8 +59,9 @@ export class PartitionTask {
     mergeMaxWaitMs: number,
     nowMs: number,
     private readonly scheduler: Scheduler = systemScheduler(),
+    gate: SettleGate | null = null,
   ) {
-    this.merge = new PartitionMerge(queueCount, mergeMaxWaitMs);
+    this.merge = new PartitionMerge(queueCount, mergeMaxWaitMs, gate);
     this.lastInputWallMs = nowMs;
     this.ready = new Promise((resolve) => (this.settleReady = resolve));
   }
@@ -55,6 +73,18 @@ export class PartitionTask {
   /** Aborts backoffs and pending work of this ownership. */
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  /** Takes the positions a claim found stored (see positionTopic) into the merge. */
+  adoptStoredPositions(stored: ReadonlyMap<string, string>): void {
+    for (const [topic, value] of stored) {
+      if (!topic.startsWith(POSITION_TOPIC_PREFIX)) continue;
+      const source = Number(topic.slice(POSITION_TOPIC_PREFIX.length));
+      const position = Number(value);
+      if (!Number.isSafeInteger(source) || !Number.isFinite(position)) continue;
+      this.storedPositions.set(source, position);
+      this.merge.notePosition(source, position);
+    }
   }
 
   markReady(claimed: boolean): void {

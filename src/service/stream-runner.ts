@@ -23,6 +23,8 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ReduceContext } from '../domain/reducer.js';
+import { DAY_MS } from '../domain/time.js';
+import type { SettleGate } from '../pipeline/partition-merge.js';
 import { consumerStopMessage, isKafkaAuthorizationError } from '../kafka/authorization.js';
 import { coPartitionAssigner } from '../kafka/co-partition-assigner.js';
 import type { MessageDecoder } from '../ingest/message-decoder.js';
@@ -46,6 +48,8 @@ import { checkTopology, TopologyError, type Topology } from './topology.js';
 
 /** Due customers per sweep round (one load, reduce and commit). */
 const SWEEP_ROUND_CUSTOMERS = 500;
+/** How often a held partition announces its position at least (a heartbeat for partitions that restarted), and at most when only the clock moved it. */
+const ANNOUNCE_INTERVAL_MS = 5_000;
 
 export interface StreamRunnerOptions {
   readonly settings: RunnerSettings;
@@ -146,6 +150,7 @@ export class StreamRunner {
       admin: this.admin,
       store: options.store,
       sources: () => this.sources,
+      gate: () => this.settleGate(),
       scheduler: this.scheduler,
       logger: this.log,
       observer: options.observer,
@@ -167,6 +172,7 @@ export class StreamRunner {
         sweepRoundCustomers: SWEEP_ROUND_CUSTOMERS,
         sweepOnNewDay: true,
         retryCommits: true,
+        announceIntervalMs: ANNOUNCE_INTERVAL_MS,
       },
       scheduler: this.scheduler,
       sources: () => this.sources,
@@ -365,13 +371,28 @@ export class StreamRunner {
     await Promise.allSettled([this.consumer.disconnect(), this.relay.close(), this.admin.disconnect()]);
   }
 
-  /** Periodic: drain what waited on a slow fetch, sweep due checks (also the wall-clock fallback's), relay leftovers. */
+  /**
+   * How a partition's merge waits for the others (partition-merge.ts): every
+   * partition of the co-partitioned topics sends internal records. A caught-up
+   * partition's queues are expected to continue from half a settle delay
+   * before now, so live events never wait on an idle partition, and an event
+   * produced later than that is applied on arrival (docs/architecture.md).
+   */
+  private settleGate(): SettleGate | null {
+    const internal = this.sources.find((t) => t.carries === 'internal');
+    if (this.topology === null || internal === undefined) return null;
+    const settleMs = this.options.context().parameters.referralSettleDays * DAY_MS;
+    return { internalQueue: internal.queue, partitions: this.topology.partitionCount, settleMs, idlePosition: (nowMs) => nowMs - settleMs / 2 };
+  }
+
+  /** Periodic: drain what waited on a slow fetch or another partition, sweep due checks (also the wall-clock fallback's), announce the position, relay leftovers. */
   private tick(): void {
     if (this.state !== 'running') return;
     for (const task of this.ownership.tasks.values()) {
       if (task.epoch === 0 || task.closed) continue;
       this.driver.drainSoon(task);
       this.driver.scheduleSweep(task);
+      this.driver.scheduleAnnounce(task);
       this.rescorer?.poke(task);
       void this.relayOnce(task, task.signal);
     }

@@ -127,6 +127,21 @@ describe('replay', () => {
     expect(customers.find((c) => c.customer_id === 'dan')).toMatchObject({ referred_by: 'alice', relationship: 'prospect' });
   });
 
+  it("a referral's effects take hold one settle day after their cause, at the end of the file too, never after the as-of time", async () => {
+    const lines = [
+      ev({ type: 'referral', event_id: 'r1', customer_id: 'alice', occurred_at: '2026-01-02T10:00:00Z', referred_customer_id: 'dan' }),
+      p('d1', 'dan', '2026-01-03T12:00:00Z', '100.00'), // margin 30.00 × 0.1: a 3.00 credit taking hold 2026-01-04T12:00Z
+    ];
+    const at = async (asOf: string | null) => {
+      const { summary, customers } = await run(lines, asOf);
+      const alice = customers.find((c) => c.customer_id === 'alice');
+      return [summary.applied['referral_credit'] ?? 0, alice?.referral_value, alice?.successful_referrals];
+    };
+    expect(await at(null)).toEqual([1, '3.00', 1]); // the last event's credit is applied at the end
+    expect(await at('2026-01-04T11:59:59.999Z')).toEqual([0, '0.00', 0]);
+    expect(await at('2026-01-04T12:00:00.000Z')).toEqual([1, '3.00', 1]);
+  });
+
   it('without an as-of time evaluates at the watermark and applies everything', async () => {
     const { summary, customers } = await run(LINES, null);
     expect(summary.skipped_after_as_of).toBe(0);

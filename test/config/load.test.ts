@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadSettings } from '../../src/config/index.js';
+import { domainParametersFrom } from '../../src/config/runtime-parameters.js';
 
 function problems(env: Record<string, string>, file?: { path: string; text: string }): readonly string[] {
   try {
@@ -59,6 +60,16 @@ describe('loadSettings', () => {
     expect(problems({ REDIS_CLUSTER_NODES: 'a:7000' })).toEqual([]);
     expect(problems({ REDIS_URL: 'redis://r:6379' })).toEqual([]);
     expect(problems({ REDIS_URL: 'rediss://clv:pw@b:7001', REDIS_CLUSTER_NODES: 'a:7000,b:7001' })).toEqual([]);
+  });
+
+  it('REFERRAL_SETTLE_DAYS: referral effects take hold one day after their cause by default, never at once', () => {
+    expect(loadSettings({ env: {} }).REFERRAL_SETTLE_DAYS).toBe(1);
+    expect(domainParametersFrom(loadSettings({ env: {} })).referralSettleDays).toBe(1);
+    expect(domainParametersFrom(loadSettings({ env: { REFERRAL_SETTLE_DAYS: '3' } })).referralSettleDays).toBe(3);
+    expect(problems({ REFERRAL_SETTLE_DAYS: '0' })).toHaveLength(1);
+    expect(problems({ REFERRAL_SETTLE_DAYS: '0' })[0]).toMatch(/^REFERRAL_SETTLE_DAYS="0" is invalid/);
+    expect(problems({ REFERRAL_SETTLE_DAYS: '1.5' })[0]).toMatch(/^REFERRAL_SETTLE_DAYS="1.5" is invalid/);
+    expect(problems({ REFERRAL_SETTLE_DAYS: '-1' })).toHaveLength(1);
   });
 
   it('reports every invalid setting at once', () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { churnRiskSchema, segmentChangedSchema, type OutboundEvent } from '../../src/contracts/outbound.js';
 import { ACCOUNT_STATUSES, CHURN_LEVELS, RELATIONSHIP_LEVELS, RFM_SEGMENTS, VALUE_QUADRANTS } from '../../src/contracts/segments.js';
 import { defaultDomainParameters } from '../../src/domain/parameters.js';
+import type { CrossCustomerInput } from '../../src/domain/apply.js';
 import type { DomainInput } from '../../src/domain/input.js';
 import { UNFITTED_MODEL } from '../../src/domain/model-snapshot.js';
 import { evaluate, predictedClvMinor } from '../../src/domain/profile.js';
@@ -16,6 +17,7 @@ import { onTimer, reduce, type ReduceContext, type Reduction } from '../../src/d
 import type { CustomerState } from '../../src/domain/state.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { atOf, DAY0 } from './fixtures.js';
+import { settlesBefore } from '../../src/pipeline/settle-order.js';
 
 const ctx: ReduceContext = {
   model: UNFITTED_MODEL,
@@ -23,7 +25,7 @@ const ctx: ReduceContext = {
 };
 
 const BUYERS = ['a', 'b', 'c', 'r1', 'r2'] as const;
-/** r1 is only ever referred by a, r2 only by b (one referrer per customer: "first attribution wins" is arrival-dependent). */
+/** r1 is only ever referred by a, r2 only by b (one referrer per customer: which attribution takes hold first depends on arrival when a referral comes late). */
 const REFERRER = { r1: 'a', r2: 'b' } as const;
 const MAX_MINOR = 100_000_000_000; // 1e9 major units of a 2-decimal currency (the contract's maximum)
 const LAST_DAY = 300;
@@ -87,23 +89,40 @@ function runProcessor(inputs: readonly DomainInput[]) {
   const reductions: [DomainInput | null, Reduction][] = [];
   const p = new MemoryProcessor(ctx, { onEmit: (e) => emits.push(e), onReduction: (i, r) => reductions.push([i, r]) });
   for (const input of inputs) p.apply(input);
+  // What the last events caused takes hold after them (as at the end of `clvstream replay`).
+  p.settle();
   p.advanceTo(FINAL_DAY);
   return { processor: p, emits, reductions, states: Object.fromEntries(p.states) as Record<string, CustomerState> };
 }
 
 /**
  * The same time rule as MemoryProcessor (checks due by the watermark fire before an
- * event of that day, in (day, customer) order; routed inputs right after their cause),
- * over a store that is nothing but JSON-serialisable data: customer states and the watermark.
+ * event of that day, in (day, customer) order; a referral effect takes hold, after
+ * its customer's checks due by its apply day, before the first input at or after
+ * its apply time, in (apply time, event id) order, the rest at the end), over a
+ * store that is nothing but JSON-serialisable data: customer states, the
+ * watermark and the referral effects caused but not yet taken hold.
  */
 interface Saved {
   states: Record<string, CustomerState>;
   watermark: number;
+  pending: CrossCustomerInput[];
+  /** The latest input time applied: a late input goes after the effects that take hold by then. */
+  latestAt: number;
 }
+
+const settlesFirst = (a: CrossCustomerInput, b: CrossCustomerInput): number => (settlesBefore(a, b) ? -1 : settlesBefore(b, a) ? 1 : 0);
 
 function drive(saved: Saved, inputs: readonly DomainInput[], finalDay: number | null, emits: OutboundEvent[]): Saved {
   const states = saved.states;
+  const pending = saved.pending;
   let watermark = saved.watermark;
+  let latestAt = saved.latestAt;
+  const fire = (s: CustomerState) => {
+    const r = onTimer(s, s.nextCheckDay ?? 0, ctx);
+    states[r.state.customerId] = r.state;
+    emits.push(...r.emits);
+  };
   const fireDue = () => {
     for (;;) {
       let due: CustomerState | undefined;
@@ -111,29 +130,41 @@ function drive(saved: Saved, inputs: readonly DomainInput[], finalDay: number | 
         if (s.nextCheckDay === null || s.nextCheckDay > watermark) continue;
         if (due === undefined || s.nextCheckDay < (due.nextCheckDay ?? 0) || (s.nextCheckDay === due.nextCheckDay && s.customerId < due.customerId)) due = s;
       }
-      if (due === undefined || due.nextCheckDay === null) return;
-      const r = onTimer(due, due.nextCheckDay, ctx);
-      states[r.state.customerId] = r.state;
-      emits.push(...r.emits);
+      if (due === undefined) return;
+      fire(due);
     }
   };
+  const apply = (input: DomainInput, clockDay: number) => {
+    for (let s = states[input.customerId]; s !== undefined && s.nextCheckDay !== null && s.nextCheckDay <= clockDay; s = states[input.customerId]) fire(s);
+    const r = reduce(states[input.customerId], input, ctx);
+    states[r.state.customerId] = r.state;
+    emits.push(...r.emits);
+    pending.push(...r.internal);
+    pending.sort(settlesFirst);
+  };
+  const settle = (untilMs: number) => {
+    let applied = false;
+    for (let next = pending[0]; next !== undefined && next.applyAt <= untilMs; next = pending[0]) {
+      pending.shift();
+      apply(next, Math.max(next.day, next.applyDay));
+      applied = true;
+    }
+    if (applied) fireDue();
+  };
   for (const input of inputs) {
+    latestAt = Math.max(latestAt, input.at);
+    settle(latestAt);
     watermark = Math.max(watermark, input.day);
     fireDue();
-    const queue: DomainInput[] = [input];
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const r = reduce(states[next.customerId], next, ctx);
-      states[r.state.customerId] = r.state;
-      emits.push(...r.emits);
-      queue.push(...r.internal);
-    }
+    apply(input, input.day);
     fireDue();
   }
   if (finalDay !== null) {
+    settle(Infinity);
     watermark = Math.max(watermark, finalDay);
     fireDue();
   }
-  return { states, watermark };
+  return { states, watermark, pending, latestAt };
 }
 
 const SUM_FIELDS = [
@@ -172,10 +203,10 @@ describe('reducer invariants (property-based)', () => {
       fc.property(stream, fc.nat(), (inputs, at) => {
         const split = at % (inputs.length + 1);
         const onePass: OutboundEvent[] = [];
-        const whole = drive({ states: {}, watermark: Number.MIN_SAFE_INTEGER }, inputs, FINAL_DAY, onePass);
+        const whole = drive({ states: {}, watermark: Number.MIN_SAFE_INTEGER, pending: [], latestAt: -Infinity }, inputs, FINAL_DAY, onePass);
 
         const resumed: OutboundEvent[] = [];
-        const first = drive({ states: {}, watermark: Number.MIN_SAFE_INTEGER }, inputs.slice(0, split), null, resumed);
+        const first = drive({ states: {}, watermark: Number.MIN_SAFE_INTEGER, pending: [], latestAt: -Infinity }, inputs.slice(0, split), null, resumed);
         const saved = JSON.parse(JSON.stringify(first)) as Saved;
         const second = drive(saved, inputs.slice(split), FINAL_DAY, resumed);
 

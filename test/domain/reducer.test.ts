@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DomainInput, ReferralCreditInput, ReferralAttributedInput } from '../../src/domain/input.js';
 import { onTimer, onTimerInPlace, reduce, reduceInPlace } from '../../src/domain/reducer.js';
 import { cloneState, emptyState } from '../../src/domain/state.js';
-import { ctx, ctxWith, DAY0, feedback, fold, purchase, referral, returned } from './fixtures.js';
+import { DAY_MS } from '../../src/domain/time.js';
+import { atOf, ctx, ctxWith, DAY0, feedback, fold, purchase, referral, returned } from './fixtures.js';
 
 describe('duplicates', () => {
   const original = purchase('c', 0, 10_000, { eventId: 'dup' });
@@ -79,24 +80,54 @@ describe('purity and time', () => {
 describe('referrals', () => {
   const c = ctxWith({ referralValueMinor: 500 }); // share 0.1, window 365 days
 
+  /** Caused by a referral at DAY0 + 5 noon; takes hold one day later. */
+  const attributed: ReferralAttributedInput = {
+    kind: 'referral_attributed',
+    eventId: 'ref-1:attributed',
+    customerId: 'b',
+    at: atOf(5),
+    day: DAY0 + 5,
+    applyAt: atOf(6),
+    applyDay: DAY0 + 6,
+    referrerId: 'a',
+  };
+
   it('a referral credits the referrer with the configured value and attributes the referred customer', () => {
     const input = referral('a', 5, 'b', { eventId: 'ref-1' });
     const r = fold([input], c).last;
     expect(r.state.referralsMade).toBe(1);
     expect(r.state.referralValueMinor).toBe(500);
+    // It takes hold at the referred customer one settle delay (default 1 day) after the referral.
     expect(r.internal).toEqual([
-      { kind: 'referral_attributed', eventId: 'ref-1:attributed', customerId: 'b', at: input.at, day: DAY0 + 5, referrerId: 'a' },
+      {
+        kind: 'referral_attributed',
+        eventId: 'ref-1:attributed',
+        customerId: 'b',
+        at: input.at,
+        day: DAY0 + 5,
+        applyAt: input.at + DAY_MS,
+        applyDay: DAY0 + 6,
+        referrerId: 'a',
+      },
     ]);
   });
 
-  const attributed: ReferralAttributedInput = {
-    kind: 'referral_attributed',
-    eventId: 'ref-1:attributed',
-    customerId: 'b',
-    at: 0,
-    day: DAY0 + 5,
-    referrerId: 'a',
-  };
+  it('referral effects take hold referralSettleDays after their cause', () => {
+    const slow = ctxWith({ referralValueMinor: 500, referralSettleDays: 3 });
+    const ref = referral('a', 5, 'b', { eventId: 'ref-3' });
+    const [attribution] = fold([ref], slow).last.internal as [ReferralAttributedInput];
+    expect([attribution.applyAt - ref.at, attribution.applyDay - ref.day]).toEqual([3 * DAY_MS, 3]);
+    // a purchase after the attribution: its credit takes hold 3 days after the purchase
+    const p = purchase('b', 9, 10_000);
+    const [credit] = fold([attribution, p], slow).last.internal as [ReferralCreditInput];
+    expect([credit.at, credit.day, credit.applyAt, credit.applyDay]).toEqual([p.at, p.day, p.at + 3 * DAY_MS, p.day + 3]);
+  });
+
+  it('an effect caused by a record of an earlier release (no apply time) takes hold on arrival too', () => {
+    const old: ReferralAttributedInput = { ...attributed, applyAt: -Infinity, applyDay: DAY0 + 5 };
+    const [credit] = fold([purchase('b', 6, 10_000), old], c).last.internal as [ReferralCreditInput];
+    expect([credit.valueMinor, credit.applyAt, credit.applyDay]).toEqual([300, -Infinity, DAY0 + 5]);
+  });
 
   it("a referred customer's purchases inside the window credit round(margin × share); the first one is a success", () => {
     const { reductions, state } = fold(
@@ -119,6 +150,12 @@ describe('referrals', () => {
     ]);
     expect(new Set(credits.map((x) => x.eventId)).size).toBe(3);
     expect(credits.every((x) => x.eventId.startsWith('credit:b:'))).toBe(true);
+    // each takes hold at the referrer one settle delay (1 day) after its purchase
+    expect(credits.map((x) => [x.applyAt - x.at, x.applyDay - x.day])).toEqual([
+      [DAY_MS, 1],
+      [DAY_MS, 1],
+      [DAY_MS, 1],
+    ]);
   });
 
   it('a late attribution credits the purchases already made inside the window, in one credit', () => {
@@ -136,6 +173,8 @@ describe('referrals', () => {
     expect(credits.map((x) => [x.eventId, x.valueMinor, x.firstPurchase, x.purchases, x.sequence, x.day - DAY0])).toEqual([
       ['credit:b:attributed', 360, true, 2, 2, 8], // 10000 × 0.3 × 0.1 + 2000 × 0.3 × 0.1, dated on the latest purchase
     ]);
+    // caused when the attribution took hold (DAY0 + 6), so it takes hold one settle delay after that
+    expect(credits.map((x) => [x.applyAt, x.applyDay])).toEqual([[atOf(7), DAY0 + 7]]);
     expect(state.unattributedDays).toEqual([]);
     expect(state.referralCreditedPurchases).toBe(2);
   });
@@ -167,7 +206,7 @@ describe('referrals', () => {
     expect(once.creditSources).toHaveLength(1);
   });
 
-  it('the first attribution wins', () => {
+  it('the first attribution to take hold wins (the reducer ignores a later one)', () => {
     const { state, last } = fold([attributed, { ...attributed, eventId: 'ref-2:attributed', referrerId: 'z' }, purchase('b', 9, 100)], c);
     expect(state.referredBy).toBe('a');
     expect((last.internal[0] as ReferralCreditInput).customerId).toBe('a');
@@ -181,6 +220,8 @@ describe('referrals', () => {
       customerId: 'a',
       at: 0,
       day: DAY0,
+      applyAt: -Infinity,
+      applyDay: DAY0,
       sourceCustomerId: 'b',
       valueMinor,
       firstPurchase,

@@ -4,7 +4,7 @@ import type { DomainInput } from '../../src/domain/input.js';
 import type { Reduction } from '../../src/domain/reducer.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
 import { TimerHeap } from '../../src/pipeline/timer-heap.js';
-import { ctx, ctxWith, DAY0, feedback, purchase, referral } from '../domain/fixtures.js';
+import { atOf, ctx, ctxWith, DAY0, feedback, purchase, referral } from '../domain/fixtures.js';
 
 function processor(c = ctx) {
   const log: { input: DomainInput | null; reduction: Reduction }[] = [];
@@ -86,15 +86,164 @@ describe('MemoryProcessor', () => {
     expect(p.states.get('a')?.nextCheckDay).toBe(DAY0 + 36);
   });
 
-  it('routes referrals: attribution to the referred customer, credits back to the referrer', () => {
+  it('routes referrals: attribution to the referred customer, credits back to the referrer, each one settle delay after its cause', () => {
     const { p, log } = processor(ctxWith({ referralValueMinor: 500 }));
     p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+    expect(p.states.get('b')).toBeUndefined(); // the attribution takes hold at day 1
+    p.apply(purchase('b', 1, 10_000)); // one day after the referral: the attribution takes hold first
     expect(p.states.get('b')?.referredBy).toBe('a');
-    p.apply(purchase('b', 1, 10_000)); // margin 3000 × 0.1 = 300
+    expect(p.states.get('a')?.referralValueMinor).toBe(500); // the credit (margin 3000 × 0.1 = 300) takes hold at day 2
+    p.settle();
     const a = p.states.get('a');
     expect(a?.referralValueMinor).toBe(800); // 500 for the referral + 300
     expect(a?.successfulReferrals).toBe(1);
     expect(log.map((l) => l.input?.kind)).toEqual(['referral', 'referral_attributed', 'purchase', 'referral_credit']);
+  });
+
+  it.each([1, 3])('a credit takes hold exactly %i settle day(s) after the purchase: after the referrer\'s events before, before those at or after', (days) => {
+    const { p, log } = processor(ctxWith({ referralValueMinor: 500, referralSettleDays: days }));
+    p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+    p.apply(purchase('b', days, 10_000, { eventId: 'buy' })); // the attribution took hold at `days`, just before it
+    expect(p.states.get('b')?.referredBy).toBe('a');
+    p.apply(feedback('a', 2 * days, 9, { eventId: 'just-before', ms: -1 }));
+    expect(p.states.get('a')?.referralValueMinor).toBe(500);
+    p.apply(feedback('a', 2 * days, 9, { eventId: 'at' }));
+    expect(p.states.get('a')?.referralValueMinor).toBe(800);
+    expect(log.filter((l) => l.input !== null).map((l) => l.input?.eventId)).toEqual(['ref', 'ref:attributed', 'buy', 'just-before', expect.stringMatching(/^credit:b:/), 'at']);
+  });
+
+  it('a credit is applied before an event of any customer at its time, not only of the referrer', () => {
+    const { p, log } = processor(ctxWith({ referralValueMinor: 500 }));
+    p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+    p.apply(purchase('b', 1, 10_000, { eventId: 'buy' }));
+    p.apply(purchase('x', 2, 100, { eventId: 'other' }));
+    expect(p.states.get('a')?.referralValueMinor).toBe(800);
+    expect(log.filter((l) => l.input !== null).map((l) => l.input?.kind).slice(-2)).toEqual(['referral_credit', 'purchase']);
+  });
+
+  it('two referrals of the same customer: the earlier one wins, the later one\'s attribution is ignored', () => {
+    const { p, log } = processor(ctxWith({ referralValueMinor: 500 }));
+    p.apply(referral('a', 0, 'c', { eventId: 'ref-a' }));
+    p.apply(referral('z', 0, 'c', { eventId: 'ref-z', ms: 60_000 }));
+    p.apply(purchase('c', 5, 10_000));
+    p.settle();
+    expect(p.states.get('c')?.referredBy).toBe('a');
+    const attributions = log.filter((l) => l.input?.kind === 'referral_attributed');
+    expect(attributions.map((l) => [l.input?.eventId, l.reduction.applied])).toEqual([
+      ['ref-a:attributed', true],
+      ['ref-z:attributed', false],
+    ]);
+    expect([p.states.get('a')?.referralValueMinor, p.states.get('a')?.successfulReferrals]).toEqual([800, 1]);
+    expect([p.states.get('z')?.referralValueMinor, p.states.get('z')?.successfulReferrals]).toEqual([500, 0]);
+  });
+
+  it('the earlier referral wins even when it arrives after a later one (its attribution takes hold first)', () => {
+    const { p } = processor(ctxWith({ referralValueMinor: 500 }));
+    p.apply(referral('z', 3, 'c', { eventId: 'ref-z' })); // takes hold at day 4
+    p.apply(referral('a', 1, 'c', { eventId: 'ref-a' })); // late, but takes hold at day 2
+    p.apply(purchase('c', 5, 10_000));
+    p.settle();
+    expect(p.states.get('c')?.referredBy).toBe('a');
+    expect(p.states.get('a')?.referralValueMinor).toBe(800);
+    expect(p.states.get('z')?.referralValueMinor).toBe(500);
+  });
+
+  it('attributions that take hold at the same time are applied in event id order, whatever the arrival order', () => {
+    for (const order of [
+      ['ref-a', 'ref-z'],
+      ['ref-z', 'ref-a'],
+    ]) {
+      const { p } = processor();
+      for (const id of order) p.apply(referral(id === 'ref-a' ? 'a' : 'z', 0, 'c', { eventId: id }));
+      p.settle();
+      expect(p.states.get('c')?.referredBy).toBe('a');
+    }
+  });
+
+  it('settle() applies what is still pending at the end, including what the pending effects cause in turn', () => {
+    const { p, log } = processor(ctxWith({ referralValueMinor: 500 }));
+    p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+    p.apply(purchase('b', 0, 10_000, { ms: 1_000 })); // before the attribution takes hold: credited when it does
+    expect(p.states.get('b')?.referredBy).toBeNull();
+    p.settle(atOf(1) - 1);
+    expect(p.states.get('b')?.referredBy).toBeNull(); // nothing takes hold before day 1
+    p.settle(atOf(1));
+    expect(p.states.get('b')?.referredBy).toBe('a');
+    expect(p.states.get('a')?.referralValueMinor).toBe(500); // its credit takes hold one delay later, at day 2
+    p.settle();
+    expect(p.states.get('a')?.referralValueMinor).toBe(800);
+    expect(log.filter((l) => l.input?.kind === 'referral_credit').map((l) => l.input?.eventId)).toEqual(['credit:b:attributed']);
+    p.settle(); // nothing left
+    expect(log.filter((l) => l.input?.kind === 'referral_credit')).toHaveLength(1);
+  });
+
+  it('settleThroughDay applies what takes hold by the end of a day', () => {
+    const { p } = processor(ctxWith({ referralValueMinor: 500 }));
+    p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+    p.apply(purchase('b', 1, 10_000)); // credit takes hold at day 2 noon
+    p.settleThroughDay(DAY0 + 1);
+    expect(p.states.get('a')?.referralValueMinor).toBe(500);
+    p.settleThroughDay(DAY0 + 2);
+    expect(p.states.get('a')?.referralValueMinor).toBe(800);
+  });
+
+  it("a credit fires the referrer's own checks due by the day it takes hold before applying, wherever the watermark is", () => {
+    const { p, log, timers } = processor(ctxWith({ referralValueMinor: 500 }));
+    p.apply(purchase('a', 0, 100)); // one-time buyer: check at day 31
+    p.apply(referral('a', 0, 'b', { eventId: 'ref', ms: 1 }));
+    p.apply(purchase('b', 30, 10_000, { eventId: 'buy' })); // credit takes hold at day 31
+    expect(p.watermark).toBe(DAY0 + 30);
+    expect(timers()).toEqual([]);
+    p.settle();
+    expect(timers()).toEqual([['a', 31]]);
+    expect(log.slice(-2).map((l) => l.input?.kind ?? 'timer')).toEqual(['timer', 'referral_credit']);
+    expect(p.states.get('a')?.asOfDay).toBe(DAY0 + 31);
+  });
+
+  describe('every credit of a referred customer reaches the referrer, whatever order the credits take hold in', () => {
+    // A source's credits carry an increasing sequence, and the referrer drops one whose sequence is not
+    // above the last it applied (a repeat). Credits now take hold in (applyAt, event id) order, which need
+    // not be the order of their sequences.
+    it('a purchase exactly when the attribution takes hold: its credit ties with the attribution\'s aggregated credit', () => {
+      const { p, log } = processor(ctxWith({ referralValueMinor: 500 }));
+      p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+      p.apply(purchase('b', 0, 10_000, { eventId: 'b-0', ms: 1_000 })); // before the attribution takes hold: credited by it (sequence 1)
+      // At noon of day 1, just after the attribution took hold (sequence 2). Both credits take hold at noon of
+      // day 2; its id, credit:b:<order hash in base 36>, starts with a digit, so it comes before credit:b:attributed.
+      p.apply(purchase('b', 1, 10_000, { eventId: 'b-1' }));
+      p.settle();
+      const credits = log.filter((l) => l.input?.kind === 'referral_credit');
+      expect(credits).toHaveLength(2);
+      expect(credits.map((l) => l.reduction.applied)).toEqual([true, true]);
+      expect([p.states.get('a')?.referralValueMinor, p.states.get('a')?.successfulReferrals]).toEqual([500 + 300 + 300, 1]);
+    });
+
+    it('a late purchase: its credit takes hold before the credit of a purchase made after it but received first', () => {
+      const { p } = processor(ctxWith({ referralValueMinor: 500 }));
+      p.apply(referral('a', 0, 'b', { eventId: 'ref' }));
+      p.apply(purchase('b', 2, 10_000, { eventId: 'b-2' })); // credit sequence 1, takes hold at day 3
+      p.apply(purchase('b', 1, 10_000, { eventId: 'b-1', ms: 1 })); // late: credit sequence 2, takes hold at day 2 (first)
+      p.settle();
+      expect([p.states.get('a')?.referralValueMinor, p.states.get('a')?.successfulReferrals]).toEqual([500 + 300 + 300, 1]);
+    });
+  });
+
+  it('a duplicate event does not change when a pending referral effect takes hold', () => {
+    const run = (dup: boolean) => {
+      const { p, log, emits } = processor(ctxWith({ referralValueMinor: 500 }));
+      const first = purchase('b', 3, 10_000, { eventId: 'b-3' });
+      p.apply(first);
+      p.apply(referral('a', 0, 'b', { eventId: 'ref' })); // late referral: the attribution takes hold at day 1
+      if (dup) p.apply({ ...first }); // a duplicate of the day-3 purchase
+      p.apply(feedback('a', 0, 9, { eventId: 'a-late', ms: 5 }));
+      p.settle();
+      return { order: log.filter((l) => l.reduction.applied && l.input !== null).map((l) => l.input?.eventId), emits, states: p.states };
+    };
+    const clean = run(false);
+    const dirty = run(true);
+    expect(dirty.order).toEqual(clean.order);
+    expect(dirty.emits).toEqual(clean.emits);
+    expect(dirty.states).toEqual(clean.states);
   });
 
   it('reports duplicates to the observer and emits nothing for them', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ReduceContext } from '../../src/domain/reducer.js';
 import { PartitionDriver, type BatchCommitter, type DriverPolicy } from '../../src/service/partition-driver.js';
-import type { BatchOutcome, BatchRecord, SweepOutcome } from '../../src/service/partition-processor.js';
+import type { BatchOutcome, BatchProgress, BatchRecord, SweepOutcome } from '../../src/service/partition-processor.js';
+import type { SettleGate } from '../../src/pipeline/partition-merge.js';
 import { PartitionTask } from '../../src/service/partition-task.js';
 import type { Scheduler } from '../../src/service/scheduler.js';
 import { FencedError, OffsetOverlapError } from '../../src/state/errors.js';
@@ -43,7 +44,7 @@ class SteppedScheduler {
   }
 }
 
-type Commit = { epoch: number; watermarkDay: number | null; offsets: string[] };
+type Commit = { epoch: number; watermarkDay: number | null; offsets: string[]; progress: BatchProgress | null };
 
 /** The processor interface the driver needs, answering with scripted outcomes. */
 class ScriptedCommitter implements BatchCommitter {
@@ -56,10 +57,12 @@ class ScriptedCommitter implements BatchCommitter {
   nextWatermarkDay: number | null = null;
   sweepMore = false;
 
-  processBatch(_p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[]): Promise<BatchOutcome> {
+  readonly announcements: { position: number; initial: boolean; stored: string[] }[] = [];
+
+  processBatch(_p: number, epoch: number, watermarkDay: number | null, records: readonly BatchRecord[], progress: BatchProgress | null = null): Promise<BatchOutcome> {
     const failure = this.failures.shift();
     if (failure !== undefined) return Promise.reject(failure);
-    this.commits.push({ epoch, watermarkDay, offsets: records.map((r) => `${r.topic}@${r.offset}`) });
+    this.commits.push({ epoch, watermarkDay, offsets: records.map((r) => `${r.topic}@${r.offset}`), progress });
     return Promise.resolve({
       applied: true,
       staleTopics: [],
@@ -73,6 +76,11 @@ class ScriptedCommitter implements BatchCommitter {
     } as BatchOutcome);
   }
 
+  announce(_p: number, _epoch: number, announcement: { position: number; initial: boolean }, positions: ReadonlyMap<string, bigint>): Promise<void> {
+    this.announcements.push({ ...announcement, stored: [...positions].map(([topic, at]) => `${topic}=${at}`) });
+    return Promise.resolve();
+  }
+
   sweep(_p: number, _epoch: number, watermarkDay: number, limit: number, storeWatermark: boolean): Promise<SweepOutcome> {
     this.sweeps.push({ watermarkDay, limit, storeWatermark });
     return Promise.resolve({ customers: 1, timersFired: 1, outboxRecords: 0, emissions: [], more: this.sweepMore });
@@ -84,9 +92,12 @@ const SOURCES = [
   { topic: 'internal', queue: 1 },
 ];
 
-const POLICY: DriverPolicy = { batchMaxRecords: 3, lingerMs: 20, idleWatermarkMs: 0, sweepRoundCustomers: 7, sweepOnNewDay: true, retryCommits: true };
+const POLICY: DriverPolicy = { batchMaxRecords: 3, lingerMs: 20, idleWatermarkMs: 0, sweepRoundCustomers: 7, sweepOnNewDay: true, retryCommits: true, announceIntervalMs: 5_000 };
+const DAY = 86_400_000;
+/** Two partitions, internal records on queue 1, a settle delay of one day; caught-up queues expect nothing more. */
+const GATE: SettleGate = { internalQueue: 1, partitions: 2, settleMs: DAY, idlePosition: () => Infinity };
 
-function setUp(policy: Partial<DriverPolicy> = {}) {
+function setUp(policy: Partial<DriverPolicy> = {}, gate: SettleGate | null = null) {
   const clock = new SteppedScheduler();
   const processor = new ScriptedCommitter();
   const seen = { fenced: [] as FencedError[], failed: 0, skipped: [] as [string, number][], relayed: 0, committed: 0, swept: 0 };
@@ -112,7 +123,7 @@ function setUp(policy: Partial<DriverPolicy> = {}) {
       task.close();
     },
   });
-  const task = new PartitionTask(4, SOURCES.length, 1_000, 0, clock.scheduler);
+  const task = new PartitionTask(gate === null ? 4 : 1, SOURCES.length, 1_000, 0, clock.scheduler, gate);
   task.epoch = 9;
   for (const s of SOURCES) task.merge.setCaughtUp(s.queue, true);
   return { clock, processor, seen, driver, task, stop: () => (accepting = false) };
@@ -280,5 +291,59 @@ describe('PartitionDriver', () => {
     const { processor, driver, task } = setUp();
     expect(await driver.sweep(task)).toBeNull();
     expect(processor.sweeps).toEqual([]);
+  });
+
+  describe('with a settle gate (referral effects in one order whatever their timing)', () => {
+    it('takes nothing before every partition has announced, and announces its own head as initial', async () => {
+      const { processor, driver, task } = setUp({ lingerMs: 0 }, GATE);
+      push(task, 0, 'purchase', [[0, 10 * DAY]]);
+      await driver.drain(task);
+      expect(processor.commits).toEqual([]);
+      await driver.announce(task);
+      expect(processor.announcements).toEqual([{ position: 10 * DAY, initial: true, stored: [] }]);
+      expect(task.merge.waitingFor(0)).toEqual([0, 1]);
+    });
+
+    it('once the positions are known, commits the records with the internal resume offset, its position and the positions to store', async () => {
+      const { processor, driver, task } = setUp({ lingerMs: 0 }, GATE);
+      push(task, 0, 'purchase', [[0, 10 * DAY], [1, 12 * DAY]]);
+      task.merge.notePosition(0, 10 * DAY, true);
+      task.merge.notePosition(1, 11 * DAY + 5, true);
+      // Both heads known: the positions are the heads, capped at the smallest head plus the settle delay.
+      expect(task.merge.knownPositions()).toEqual([10 * DAY, 11 * DAY]);
+      // Internal records arrive out of their order of taking hold: offset 0 takes hold last.
+      push(task, 1, 'internal', [[0, 11 * DAY + 7], [1, 9 * DAY]]);
+      await driver.drain(task);
+      // 12·DAY waits: it needs every position past 11·DAY, and partition 1 stands at 11·DAY.
+      expect(processor.commits.map((c) => c.offsets)).toEqual([['internal@1', 'purchase@0']]);
+      const progress = processor.commits[0]?.progress;
+      // Offset 0 is still held: a restart must read the internal topic from there, not from 2.
+      expect(progress?.internalResume).toBe(0n);
+      expect(progress?.announcement).toEqual({ position: 11 * DAY, initial: false });
+      expect([...(progress?.positions ?? new Map<string, bigint>())]).toEqual([
+        ['~position:0', BigInt(10 * DAY)],
+        ['~position:1', BigInt(11 * DAY)],
+      ]);
+      expect(task.storedNext.get('internal')).toBe(0n);
+
+      task.merge.notePosition(1, 12 * DAY);
+      task.merge.notePosition(0, 12 * DAY);
+      await driver.drain(task);
+      expect(processor.commits.map((c) => c.offsets)).toEqual([['internal@1', 'purchase@0'], ['internal@0', 'purchase@1']]);
+      expect(processor.commits[1]?.progress?.internalResume).toBe(2n);
+      expect(task.storedNext.get('internal')).toBe(2n);
+      // Stored positions are not stored again.
+      expect([...(processor.commits[1]?.progress?.positions ?? new Map<string, bigint>())]).toEqual([
+        ['~position:0', BigInt(12 * DAY)],
+        ['~position:1', BigInt(12 * DAY)],
+      ]);
+    });
+
+    it('a claim hands the stored positions to the merge', () => {
+      const { task } = setUp({}, GATE);
+      task.adoptStoredPositions(new Map([['purchase', '7'], ['~position:0', String(3 * DAY)], ['~position:1', String(4 * DAY)]]));
+      expect(task.merge.knownPositions()).toEqual([3 * DAY, 4 * DAY]);
+      expect(task.storedPositions).toEqual(new Map([[0, 3 * DAY], [1, 4 * DAY]]));
+    });
   });
 });

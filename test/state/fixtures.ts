@@ -81,6 +81,8 @@ export function heavyState(customerId = 'C-9f8e7d6c-5b4a-3210-aaaa-bbbbccccdddd'
     customerId,
     at: at(1, 1_000),
     day: DAY0 + 1,
+    applyAt: at(2, 1_000),
+    applyDay: DAY0 + 2,
     referrerId: 'C-the-referrer-0001',
   });
   inputs.push({
@@ -89,6 +91,8 @@ export function heavyState(customerId = 'C-9f8e7d6c-5b4a-3210-aaaa-bbbbccccdddd'
     customerId,
     at: at(100, 1_000),
     day: DAY0 + 100,
+    applyAt: at(101, 1_000),
+    applyDay: DAY0 + 101,
     sourceCustomerId: 'friend-0',
     valueMinor: 700,
     firstPurchase: true,

@@ -24,7 +24,11 @@ import type { RelayThreadInit } from '../../src/service/relay-thread-protocol.js
 import type { RunnerObserver } from '../../src/service/runner-observer.js';
 import { StreamRunner } from '../../src/service/stream-runner.js';
 import { ThreadedRelay } from '../../src/service/threaded-relay.js';
+import type { CrossCustomerInput } from '../../src/domain/apply.js';
 import { MemoryProcessor } from '../../src/pipeline/memory-processor.js';
+import { settlesBefore } from '../../src/pipeline/settle-order.js';
+import { MinHeap } from '../../src/pipeline/min-heap.js';
+import { TimedStates } from '../../src/pipeline/timed-states.js';
 import { encodeState } from '../../src/state/codec.js';
 import { KeySpace } from '../../src/state/keys.js';
 import { PartitionStore, type RedisClient } from '../../src/state/store.js';
@@ -144,6 +148,10 @@ export function runtimeEnv(infra: InfraEndpoints, topics: TopicSet, redis: { url
     RUN_IDLE_WATERMARK_SECONDS: '0',
     RUN_BATCH_MAX_RECORDS: '500',
     RUN_SHUTDOWN_TIMEOUT_SECONDS: '20',
+    // The test streams are sparse (16 events a day over every partition), and each hop of the partitions'
+    // positions lets a backlog run one settle delay further (docs/architecture.md): a month keeps them quick.
+    // Exactness holds for any delay; the unit tests run the default.
+    REFERRAL_SETTLE_DAYS: '30',
     LOG_LEVEL: 'silent',
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
@@ -267,18 +275,19 @@ export interface Reference {
 }
 
 /**
- * The pure pipeline over the same input: per partition, one MemoryProcessor fed
- * the partition's valid events in event-time order (the merge's order when
- * event times are distinct and each topic-partition was produced in time order).
- * Referral effects cross partitions: with `perPartition: false` one processor
- * takes everything (timers then follow the global watermark, not each partition's).
+ * The pure pipeline over the same input, valid events in event-time order (the
+ * merge's order when each topic-partition was produced in time order), with
+ * referral effects taking hold in their settle order whatever partition they
+ * come from (MemoryProcessor's rule). With `perPartition` (the default) each
+ * partition keeps its own time rule, as the runtime does: its watermark is the
+ * latest day of what it applied, effects included, and its due checks follow
+ * it. Without, one processor takes everything (timers follow the global watermark).
  */
 export function reference(messages: readonly TestMessage[], settings: Settings, partitions: number, options: { perPartition?: boolean; model?: ModelSnapshot } = {}): Reference {
   const perPartition = options.perPartition ?? true;
   const ctx = options.model === undefined ? contextOf(settings) : { ...contextOf(settings), model: options.model };
   const rules = ingestRulesFrom(settings);
   const emissions = new Map<string, OutboundEvent>();
-  const processors = new Map<number, MemoryProcessor>();
   const decoded = [];
   let rejected = 0;
   for (const [index, m] of messages.entries()) {
@@ -290,17 +299,30 @@ export function reference(messages: readonly TestMessage[], settings: Settings, 
     decoded.push({ index, input: d.input, queue: INBOUND.indexOf(m.type) });
   }
   decoded.sort((a, b) => a.input.at - b.input.at || a.queue - b.queue || a.index - b.index);
-  for (const { input } of decoded) {
-    const p = perPartition ? partitionOfKey(input.customerId, partitions) : 0;
-    let processor = processors.get(p);
-    if (processor === undefined) {
-      processor = new MemoryProcessor(ctx, { onEmit: (e) => emissions.set(e.event_id, e) });
-      processors.set(p, processor);
-    }
-    processor.apply(input);
+  if (!perPartition) {
+    const processor = new MemoryProcessor(ctx, { onEmit: (e) => emissions.set(e.event_id, e) });
+    for (const { input } of decoded) processor.apply(input);
+    processor.settle();
+    return { states: new Map(processor.states), emissions, rejected };
   }
+  const owners = Array.from({ length: partitions }, () => new TimedStates(ctx, (_input, r) => {
+    if (r.applied) for (const e of r.emits) emissions.set(e.event_id, e);
+  }));
+  const owner = (customerId: string) => owners[partitionOfKey(customerId, partitions)] as TimedStates;
+  const pending = new MinHeap<CrossCustomerInput>(settlesBefore);
+  const settle = (untilMs: number) => {
+    for (let next = pending.peek(); next !== undefined && next.applyAt <= untilMs; next = pending.peek()) {
+      pending.pop();
+      for (const effect of owner(next.customerId).apply(next).internal) pending.push(effect);
+    }
+  };
+  for (const { input } of decoded) {
+    settle(input.at);
+    for (const effect of owner(input.customerId).apply(input).internal) pending.push(effect);
+  }
+  settle(Infinity);
   const states = new Map<string, CustomerState>();
-  for (const processor of processors.values()) for (const [id, s] of processor.states) states.set(id, s);
+  for (const timed of owners) for (const [id, s] of timed.states) states.set(id, s);
   return { states, emissions, rejected };
 }
 

@@ -67,7 +67,9 @@ describeWithInfra('runtime under faults', (infra: InfraEndpoints) => {
   });
 
   it('referrals across partitions are credited exactly once, across a processor restart', { timeout: 180_000 }, async () => {
-    const t = await setUp('referral', {}, { RUN_BATCH_MAX_RECORDS: '100', REFERRAL_VALUE: (REFERRAL_VALUE_MINOR / 100).toFixed(2), REFERRAL_PURCHASE_SHARE: '0.2' });
+    // A settle delay of 30 days: the stream is sparse (16 events a day over every partition), and each hop of the
+    // partitions' positions lets them run one settle delay further (docs/architecture.md, "Referrals across partitions").
+    const t = await setUp('referral', {}, { RUN_BATCH_MAX_RECORDS: '100', REFERRAL_VALUE: (REFERRAL_VALUE_MINOR / 100).toFixed(2), REFERRAL_PURCHASE_SHARE: '0.2', REFERRAL_SETTLE_DAYS: '30' });
     const messages = eventStream({ seed: 71, customers: 120, events: 12_000, referrals: true });
     await produceAll(t.producer, t.topics, messages);
     const expected = reference(messages, t.settings, PARTITIONS, { perPartition: false });
