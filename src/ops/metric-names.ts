@@ -13,6 +13,7 @@ export const METRIC_NAMES = [
   'clvstream_batch_duration_seconds',
   'clvstream_end_to_end_delay_seconds',
   'clvstream_outbox_depth',
+  'clvstream_partition_waiting_for',
   'clvstream_outbox_relayed_total',
   'clvstream_outbox_relay_errors_total',
   'clvstream_redis_command_duration_seconds',

@@ -72,6 +72,7 @@ export class RuntimeMetrics {
   private readonly batchDuration: Histogram;
   private readonly endToEndDelay: Histogram;
   private readonly outboxDepthGauge: Gauge<'partition'>;
+  private readonly partitionsWaitedFor: Gauge<'partition'>;
   private readonly outboxRelayed: Counter<'topic'>;
   private readonly outboxRelayErrors: Counter;
   private readonly redisDuration: Histogram<'command'>;
@@ -138,6 +139,12 @@ export class RuntimeMetrics {
     this.outboxDepthGauge = new Gauge({
       name: metric('clvstream_outbox_depth'),
       help: 'Records waiting in the partition outbox (Redis stream) for the relay.',
+      labelNames: ['partition'],
+      registers,
+    });
+    this.partitionsWaitedFor = new Gauge({
+      name: metric('clvstream_partition_waiting_for'),
+      help: 'Partitions whose announced position holds back this partition\'s next record (the settle gate of referral effects); 0 when it is not waiting.',
       labelNames: ['partition'],
       registers,
     });
@@ -352,6 +359,7 @@ export class RuntimeMetrics {
     for (const topic of this.lagTopics.get(partition) ?? []) this.consumerLag.remove({ topic, partition: label });
     this.lagTopics.delete(partition);
     this.outboxDepthGauge.remove({ partition: label });
+    this.partitionsWaitedFor.remove({ partition: label });
   }
 
   // ------------------------------------------------------------ emissions --
@@ -374,6 +382,11 @@ export class RuntimeMetrics {
   }
 
   // --------------------------------------------------------------- outbox --
+
+  /** How many partitions' positions hold back partition p's next record (0: not waiting). */
+  waitingFor(partition: number, partitions: number): void {
+    this.partitionsWaitedFor.set({ partition: String(partition) }, finiteNonNegative(partitions));
+  }
 
   /** Records waiting in partition p's outbox. */
   outboxDepth(partition: number, depth: number): void {

@@ -116,7 +116,11 @@ export class PartitionDriver {
         batch.push(next.item);
         if (batch.length >= max) break;
       }
-      if (batch.length === 0) return;
+      if (batch.length === 0) {
+        // Waiting (for a fetch or the other partitions): what the others wait for is our position, so say it when it moved.
+        await this.announceIfMoved(task);
+        return;
+      }
       const dayBefore = task.watermarkDay;
       if (!(await this.commitBatch(task, batch, this.progressOf(task, now)))) return;
       this.options.committed?.(task);
@@ -233,7 +237,8 @@ export class PartitionDriver {
     if (progress.internalResume !== null) task.storedNext.set(progress.internalTopic, progress.internalResume);
     noteStored(task, progress.positions);
     if (progress.announcement !== null) {
-      if (!progress.announcement.initial) task.announcedPosition = progress.announcement.position;
+      if (progress.announcement.initial) task.announcedInitial = Math.min(task.announcedInitial ?? Infinity, progress.announcement.position);
+      else task.announcedPosition = progress.announcement.position;
       task.announcedAtMs = this.options.scheduler.now();
     }
   }
@@ -269,9 +274,18 @@ export class PartitionDriver {
       return;
     }
     noteStored(task, positions);
-    if (!announcement.initial && announcement.position > task.announcedPosition) task.announcedPosition = announcement.position;
+    if (announcement.initial) task.announcedInitial = Math.min(task.announcedInitial ?? Infinity, announcement.position);
+    else if (announcement.position > task.announcedPosition) task.announcedPosition = announcement.position;
     task.announcedAtMs = now;
     this.options.relay?.(task);
+  }
+
+  /** Announces the partition's position if it says something not announced yet (settle gate; no-op without one). */
+  private async announceIfMoved(task: PartitionTask): Promise<void> {
+    const announcement = task.merge.announcement(this.options.scheduler.now());
+    if (announcement === null) return;
+    const moved = announcement.initial ? task.announcedInitial === null || announcement.position < task.announcedInitial : announcement.position > task.announcedPosition;
+    if (moved) await this.announce(task);
   }
 
   /** Queues a sweep behind the partition's work; a round that leaves more due customers queues the next. */

@@ -42,6 +42,8 @@ export class PartitionTask {
   /** The position last announced to the other partitions (settle gate), and when. */
   announcedPosition = -Infinity;
   announcedAtMs = -Infinity;
+  /** The smallest head announced initially (before any position was known), or null. */
+  announcedInitial: number | null = null;
   /** The other partitions' positions as stored with this partition's commits. */
   readonly storedPositions = new Map<number, number>();
   /** Resolves true once claimed and positioned, false if the task was closed first. */

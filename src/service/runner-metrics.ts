@@ -69,6 +69,9 @@ export function runnerMetrics(metrics: RuntimeMetrics): RunnerObserver {
     lag(topic, partition, lag) {
       metrics.lag(topic, partition, lag);
     },
+    waitingFor(partition, partitions) {
+      metrics.waitingFor(partition, partitions);
+    },
     // Relays are counted when the broker has acknowledged them (a record the
     // relay has to send twice after a crash is counted twice: at-least-once).
     relayed(_partition, records, ackedAtMs) {

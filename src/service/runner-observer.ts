@@ -23,4 +23,6 @@ export interface RunnerObserver extends RelayObserver, RescoreObserver {
   /** kafkajs gave up on the consumer after an error and starts it again (it rejoins the group). */
   consumerRestarted?(error: Error): void;
   lag?(topic: string, partition: number, lag: number): void;
+  /** How many partitions' positions hold back the partition's next record (0: not waiting), sampled each tick. */
+  waitingFor?(partition: number, partitions: number): void;
 }

@@ -393,6 +393,7 @@ export class StreamRunner {
       this.driver.drainSoon(task);
       this.driver.scheduleSweep(task);
       this.driver.scheduleAnnounce(task);
+      this.options.observer?.waitingFor?.(task.partition, task.merge.waitingFor(this.scheduler.now()).length);
       this.rescorer?.poke(task);
       void this.relayOnce(task, task.signal);
     }

@@ -41,6 +41,8 @@ describe('RuntimeMetrics', () => {
     m.lagFromOffsets('clv.returns', 1, 5n, 9n); // never negative
     m.outboxDepth(0, 7);
     m.outboxDepth(1, 2);
+    m.waitingFor(0, 3);
+    m.waitingFor(1, 0);
     expect(await samples(m, 'clvstream_consumer_lag')).toEqual([
       'clvstream_consumer_lag{topic="clv.purchases",partition="0"} 12',
       'clvstream_consumer_lag{topic="clv.returns",partition="0"} 3',
@@ -53,6 +55,7 @@ describe('RuntimeMetrics', () => {
       'clvstream_consumer_lag{topic="clv.returns",partition="1"} 0',
     ]);
     expect(await samples(m, 'clvstream_outbox_depth')).toEqual(['clvstream_outbox_depth{partition="1"} 2']);
+    expect(await samples(m, 'clvstream_partition_waiting_for')).toEqual(['clvstream_partition_waiting_for{partition="1"} 0']);
   });
 
   it('counts processed, rejected, emitted, relayed and group events', async () => {
