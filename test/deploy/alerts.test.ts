@@ -25,7 +25,7 @@ describe('alerting rules', { timeout: 300_000 }, () => {
 
   it('pass promtool check rules', () => {
     const run = promtool(['check', 'rules', RULES]);
-    expect(run.output).toContain('SUCCESS: 8 rules found');
+    expect(run.output).toContain('SUCCESS: 9 rules found');
     expect(run.status).toBe(0);
   });
 
@@ -45,6 +45,7 @@ describe('alerting rules', { timeout: 300_000 }, () => {
       'ClvstreamCommitFailures',
       'ClvstreamRecordsSkippedForRetention',
       'ClvstreamOutboxGrowing',
+      'ClvstreamPartitionWaiting',
       'ClvstreamDeadLetterRateHigh',
       'ClvstreamModelStale',
     ]);
