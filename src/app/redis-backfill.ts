@@ -87,7 +87,7 @@ const silent = pino({ enabled: false });
 
 /** Pages through an outbox, at most this many entries per read. */
 const OUTBOX_PAGE = 1_000;
-/** Rounds without progress (no batch, no record routed) before the back-fill gives up: a bug, never the data. */
+/** Rounds without progress (no batch, no effect routed, no position moved) before the back-fill gives up: a bug, never the data. */
 const MAX_IDLE_ROUNDS = 3;
 
 export async function backfill(options: BackfillOptions): Promise<BackfillSummary> {
@@ -133,7 +133,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     now: () => options.nowMs,
   });
   let batches = 0;
-  const queues = queuesOf(topic);
+  const sources = queuesOf(topic);
   // The file's queues are complete: a partition that has taken them all expects nothing more.
   const gate: SettleGate = { internalQueue: INTERNAL_QUEUE, partitions: options.partitionCount, settleMs: options.ctx.parameters.referralSettleDays * DAY_MS, idlePosition: () => Infinity };
   // Claiming fenced any earlier owner; being fenced in turn means a service started meanwhile.
@@ -154,7 +154,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
       announceIntervalMs: 0,
     },
     scheduler: { now: () => options.nowMs, after: noTimers, sleep: noTimers },
-    sources: () => queues,
+    sources: () => sources,
     logger: silent,
     observer: {
       batchCommitted(_p, records, outcome) {
@@ -174,11 +174,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   const tasks = new Map<number, PartitionTask>();
   for (let p = 0; p < options.partitionCount; p++) {
     const claim = await options.store.claim(p);
-    const task = new PartitionTask(p, queues.length, 0, options.nowMs, undefined, gate);
+    const task = new PartitionTask(p, sources.length, 0, options.nowMs, undefined, gate);
     task.epoch = claim.epoch;
     task.watermarkDay = claim.watermarkDay;
     task.adoptStoredPositions(claim.nextOffsets);
-    for (const { queue } of queues) task.merge.setCaughtUp(queue, true);
+    for (const { queue } of sources) task.merge.setCaughtUp(queue, true);
     tasks.set(p, task);
   }
   /** Drives p's merge as far as it goes now: batches in merge order, committed through the driver, then p's position. */
@@ -197,7 +197,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   // type queues takes events by event time, then type rank, then file order.
   for (const [p, queues] of byPartition) {
     const task = tasks.get(p) as PartitionTask;
-    for (const [queue, records] of queues) task.merge.push(queue, records.sort(byTimeThenOffset), true);
+    for (const [queue, records] of queues) task.merge.push(queue, inMergeOrder(records, sources[queue]?.topic ?? topic), true);
   }
 
   // Rounds: every partition goes as far as its merge lets it, then the
@@ -207,13 +207,17 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
   // were looked at already (they stay for the relay).
   let internalOffset = 0n;
   const readUpTo = new Map<number, string>();
+  // A round moves when it commits a batch, routes an effect, or moves a position (a gap of several settle
+  // delays in the file's event time is crossed one delay per round, without batches).
+  const positionsNow = () => [...tasks.values()].map((task) => task.merge.knownPositions().join(',')).join(';');
   for (let idle = 0; idle < MAX_IDLE_ROUNDS; ) {
     const batchesBefore = batches;
+    const positionsBefore = positionsNow();
     for (const p of tasks.keys()) await drive(p);
     const routed = await routeInternal();
     const buffered = [...tasks.values()].reduce((n, task) => n + driver.bufferedRecords(task), 0);
     if (buffered === 0 && routed.effects === 0) break;
-    idle = batches === batchesBefore && routed.effects === 0 ? idle + 1 : 0;
+    idle = batches === batchesBefore && routed.effects === 0 && positionsNow() === positionsBefore ? idle + 1 : 0;
   }
   const stuck = [...tasks.values()].filter((task) => driver.bufferedRecords(task) > 0).map((task) => task.partition);
   if (stuck.length > 0) throw new Error(`back-fill: partitions ${stuck.join(', ')} still hold records that wait for partitions ${[...new Set(stuck.flatMap((p) => (tasks.get(p) as PartitionTask).merge.waitingFor(options.nowMs)))].join(', ')}`);
@@ -271,6 +275,21 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
     summary.outbox_waiting += await options.store.outboxLength(p);
   }
   return summary;
+}
+
+/**
+ * A queue's records sorted by (event time, file order), each then numbered in
+ * that order under its queue's pseudo topic: the partition commits a queue's
+ * records in the order of these offsets, batch after batch, so the stored
+ * offset says exactly which are stored (a file not in time order would
+ * otherwise commit a later line before an earlier one, and the earlier one
+ * would be taken for stored). The dead-letter coordinates keep the line.
+ */
+function inMergeOrder(records: MergeRecord<BatchRecord>[], queueTopic: string): MergeRecord<BatchRecord>[] {
+  return records.sort(byTimeThenOffset).map((r, rank) => {
+    const offset = BigInt(rank);
+    return { ...r, offset, item: { ...r.item, topic: queueTopic, offset } };
+  });
 }
 
 function byTimeThenOffset(a: MergeRecord<BatchRecord>, b: MergeRecord<BatchRecord>): number {

@@ -49,7 +49,9 @@ describeWithInfra('replay --state: back-fill into Redis', (infra: InfraEndpoints
       const dir = mkdtempSync(join(tmpdir(), 'clvtest-fill-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       const file = join(dir, 'history.jsonl');
-      writeFileSync(file, [...messages.map((m) => m.value.toString()), '{"type":"purchase","broken":', ''].join('\n'));
+      // Newest first: the back-fill takes events by event time whatever the file's order (regression: a file not in
+      // time order committed a later line before an earlier one, and the earlier one was taken for stored).
+      writeFileSync(file, [...[...messages].reverse().map((m) => m.value.toString()), '{"type":"purchase","broken":', ''].join('\n'));
 
       const cli = (): Promise<{ stderr: string }> =>
         // With a cluster, --state names one of its nodes (it lends the cluster its credentials and TLS).
