@@ -17,9 +17,10 @@
  * - checks due by the end are swept, as the service's sweeper would.
  *
  * Emissions stay in the outbox for the service's relay to publish (with their
- * deterministic ids). Progress is stored as the offset of a pseudo topic named
- * after the file (`file:<name>`), so running the same back-fill twice is a
- * no-op. Claiming fences a processor that owns these partitions: run it while
+ * deterministic ids). Progress is stored as offsets of pseudo topics named
+ * after the file and the inbound type (`file:<name>:<type>`, each type's events
+ * numbered in the order they are committed), so running the same back-fill
+ * twice is a no-op. Claiming fences a processor that owns these partitions: run it while
  * the service is stopped.
  */
 import type { Readable } from 'node:stream';
@@ -43,7 +44,7 @@ import type { LineOutput } from './line-output.js';
 
 export interface BackfillOptions {
   readonly input: Readable;
-  /** Names the pseudo topic progress is stored under (`file:<sourceName>`). */
+  /** Names the pseudo topics progress is stored under (`file:<sourceName>:<type>`). */
   readonly sourceName: string;
   readonly store: PartitionStore;
   readonly partitionCount: number;
