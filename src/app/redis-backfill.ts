@@ -32,7 +32,7 @@ import { decodeBytes, type IngestRules } from '../ingest/decode.js';
 import { partitionOfKey } from '../kafka/key-partition.js';
 import { decodeInternal } from '../ingest/internal-wire.js';
 import type { MergeRecord, SettleGate } from '../pipeline/partition-merge.js';
-import { settleTie } from '../pipeline/settle-order.js';
+import { tieOf } from '../service/fetch-intake.js';
 import { DAY_MS } from '../domain/time.js';
 import { PartitionDriver, type DriverSource } from '../service/partition-driver.js';
 import { PartitionProcessor, type BatchRecord, type OutputTopics } from '../service/partition-processor.js';
@@ -245,9 +245,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
           }
           effects++;
           const message = { topic: internalTopicOf(topic), partition: target, offset: offset.toString(), timestamp: null, key: Buffer.from(entry.key), value: entry.value, headers: undefined };
-          const tie = decoded.tag === 'routed' ? settleTie(decoded.input) : decoded.tag === 'rejected' ? '' : decoded.input.eventId;
           const list = routed.get(target) ?? [];
-          list.push({ queue: INTERNAL_QUEUE, offset, time: decoded.at ?? -Infinity, tie, item: { topic: internalTopicOf(topic), offset, decoded, message } });
+          list.push({ queue: INTERNAL_QUEUE, offset, time: decoded.at ?? -Infinity, tie: tieOf(decoded), item: { topic: internalTopicOf(topic), offset, decoded, message } });
           routed.set(target, list);
         }
         await options.store.ackOutbox(

@@ -79,19 +79,18 @@ export class MemoryProcessor {
    * in turn takes hold later and is applied too when that is still by `untilMs`.
    */
   settle(untilMs = Infinity): void {
-    let applied = false;
-    for (let next = this.pending.peek(); next !== undefined && next.applyAt <= untilMs; next = this.pending.peek()) {
-      this.pending.pop();
-      this.hold(this.timed.reduce(next).internal);
-      applied = true;
-    }
-    if (applied) this.timed.fireDue();
+    this.settleWhile((next) => next.applyAt <= untilMs);
   }
 
   /** `settle` by calendar day: the pending inputs that take hold on `day` or before (a report as of that day). */
   settleThroughDay(day: number): void {
+    this.settleWhile((next) => next.applyDay <= day);
+  }
+
+  /** Applies the pending inputs, earliest first, while `due` holds for the next one. */
+  private settleWhile(due: (next: CrossCustomerInput) => boolean): void {
     let applied = false;
-    for (let next = this.pending.peek(); next !== undefined && next.applyDay <= day; next = this.pending.peek()) {
+    for (let next = this.pending.peek(); next !== undefined && due(next); next = this.pending.peek()) {
       this.pending.pop();
       this.hold(this.timed.reduce(next).internal);
       applied = true;

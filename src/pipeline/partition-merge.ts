@@ -68,8 +68,6 @@ export class PartitionMerge<T> {
   private readonly queues: Queue<T>[];
   /** Times a queue was passed over after `maxWaitMs` (order may then depend on timing). */
   passedOver = 0;
-  /** Times the merge had a record to take but waited for another partition's position. */
-  gateWaits = 0;
   private readonly held = new MinHeap<MergeRecord<T>>(settlesFirst);
   /** Offsets of held internal records in arrival (offset) order, with those taken since: the smallest still held is the resume offset. */
   private readonly heldOffsets: bigint[] = [];
@@ -244,9 +242,9 @@ export class PartitionMerge<T> {
     const inbound = this.inboundHead(nowMs, true);
     const held = this.held.peek();
     // An effect goes before inbound records of its time or later.
-    if (held !== undefined && held.time <= inbound.bound) return this.admits(held.time) ? { record: held, held: true } : this.waitGate();
+    if (held !== undefined && held.time <= inbound.bound) return this.admits(held.time) ? { record: held, held: true } : undefined;
     if (inbound.record === undefined) return undefined;
-    return this.admits(inbound.record.time) ? { record: inbound.record, held: false } : this.waitGate();
+    return this.admits(inbound.record.time) ? { record: inbound.record, held: false } : undefined;
   }
 
   /**
@@ -257,22 +255,22 @@ export class PartitionMerge<T> {
   private inboundHead(nowMs: number, count: boolean): { record: MergeRecord<T> | undefined; bound: number } {
     let best: MergeRecord<T> | undefined;
     let waiting = false;
-    this.queues.forEach((q, index) => {
-      if (index === this.gate?.internalQueue) return;
+    const internalQueue = this.gate?.internalQueue;
+    // A plain loop: this runs for every record taken.
+    for (let index = 0; index < this.queues.length; index++) {
+      if (index === internalQueue) continue;
+      const q = this.queues[index] as Queue<T>;
       const head = q.records[q.head];
       if (head === undefined) {
-        if (q.caughtUp) return;
+        if (q.caughtUp) continue;
         q.waitingSince ??= nowMs;
-        if (nowMs - q.waitingSince < this.maxWaitMs) {
-          waiting = true;
-          return;
-        }
-        if (count) this.passedOver++;
-        return;
+        if (nowMs - q.waitingSince < this.maxWaitMs) waiting = true;
+        else if (count) this.passedOver++;
+        continue;
       }
       q.waitingSince = null;
       if (best === undefined || before(head, best)) best = head;
-    });
+    }
     if (waiting) return { record: undefined, bound: this.gate === null ? -Infinity : this.lastTakenTime };
     // A late head goes after the effects that take hold by the latest time taken (as the replay does).
     return { record: best, bound: best === undefined ? Infinity : Math.max(best.time, this.lastTakenTime) };
@@ -285,11 +283,6 @@ export class PartitionMerge<T> {
     const limit = time - gate.settleMs;
     for (const at of this.positions) if (at <= limit) return false;
     return true;
-  }
-
-  private waitGate(): undefined {
-    this.gateWaits++;
-    return undefined;
   }
 
   /** Forgets everything buffered (the partition was revoked). */

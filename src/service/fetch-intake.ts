@@ -160,8 +160,8 @@ export class FetchIntake {
   }
 }
 
-/** Orders internal records of equal time in the merge as the replay does (settle-order.ts). */
-function tieOf(decoded: Decoded): string {
+/** Orders internal records of equal time in the merge as the replay does (settle-order.ts); the back-fill uses it too. */
+export function tieOf(decoded: Decoded): string {
   if (decoded.tag === 'routed') return settleTie(decoded.input);
   return decoded.tag === 'rejected' ? '' : decoded.input.eventId;
 }

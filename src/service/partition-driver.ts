@@ -14,7 +14,7 @@ import type { ReduceContext } from '../domain/reducer.js';
 import { DAY_MS } from '../domain/time.js';
 import { FencedError, OffsetOverlapError } from '../state/errors.js';
 import type { BatchOutcome, BatchProgress, BatchRecord, SweepOutcome } from './partition-processor.js';
-import { positionTopic, type PartitionTask } from './partition-task.js';
+import { positionTopic, sourceOfPositionTopic, type PartitionTask } from './partition-task.js';
 import { retry } from './retry.js';
 import type { RunnerObserver } from './runner-observer.js';
 import type { Scheduler } from './scheduler.js';
@@ -236,11 +236,7 @@ export class PartitionDriver {
   private noteProgress(task: PartitionTask, progress: BatchProgress): void {
     if (progress.internalResume !== null) task.storedNext.set(progress.internalTopic, progress.internalResume);
     noteStored(task, progress.positions);
-    if (progress.announcement !== null) {
-      if (progress.announcement.initial) task.announcedInitial = Math.min(task.announcedInitial ?? Infinity, progress.announcement.position);
-      else task.announcedPosition = progress.announcement.position;
-      task.announcedAtMs = this.options.scheduler.now();
-    }
+    if (progress.announcement !== null) noteAnnounced(task, progress.announcement, this.options.scheduler.now());
   }
 
   /**
@@ -274,9 +270,7 @@ export class PartitionDriver {
       return;
     }
     noteStored(task, positions);
-    if (announcement.initial) task.announcedInitial = Math.min(task.announcedInitial ?? Infinity, announcement.position);
-    else if (announcement.position > task.announcedPosition) task.announcedPosition = announcement.position;
-    task.announcedAtMs = now;
+    noteAnnounced(task, announcement, now);
     this.options.relay?.(task);
   }
 
@@ -352,10 +346,16 @@ function positionsToStore(task: PartitionTask): Map<string, bigint> {
     if (position === -Infinity) return;
     // Compared as stored: a position past the largest storable one is stored once, not again with every commit.
     const stored = Math.max(0, Math.min(position, Number.MAX_SAFE_INTEGER));
-    if (stored <= (task.storedPositions.get(source) ?? -Infinity)) return;
-    out.set(positionTopic(source), BigInt(stored));
+    if (stored > (task.storedPositions.get(source) ?? -Infinity)) out.set(positionTopic(source), BigInt(stored));
   });
   return out;
+}
+
+/** What the task last announced, and when. */
+function noteAnnounced(task: PartitionTask, announcement: { position: number; initial: boolean }, nowMs: number): void {
+  if (announcement.initial) task.announcedInitial = Math.min(task.announcedInitial ?? Infinity, announcement.position);
+  else if (announcement.position > task.announcedPosition) task.announcedPosition = announcement.position;
+  task.announcedAtMs = nowMs;
 }
 
 /**
@@ -365,5 +365,8 @@ function positionsToStore(task: PartitionTask): Map<string, bigint> {
  * for a repeat and not applied).
  */
 function noteStored(task: PartitionTask, positions: ReadonlyMap<string, bigint>): void {
-  for (const [topic, offset] of positions) task.storedPositions.set(Number(topic.slice(topic.indexOf(':') + 1)), Number(offset));
+  for (const [topic, offset] of positions) {
+    const source = sourceOfPositionTopic(topic);
+    if (source !== undefined) task.storedPositions.set(source, Number(offset));
+  }
 }

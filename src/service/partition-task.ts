@@ -21,6 +21,13 @@ export function positionTopic(partition: number): string {
   return `${POSITION_TOPIC_PREFIX}${partition}`;
 }
 
+/** The partition a position pseudo topic names, or undefined for any other topic. */
+export function sourceOfPositionTopic(topic: string): number | undefined {
+  if (!topic.startsWith(POSITION_TOPIC_PREFIX)) return undefined;
+  const source = Number(topic.slice(POSITION_TOPIC_PREFIX.length));
+  return Number.isSafeInteger(source) ? source : undefined;
+}
+
 export class PartitionTask {
   epoch = 0;
   watermarkDay: number | null = null;
@@ -80,10 +87,9 @@ export class PartitionTask {
   /** Takes the positions a claim found stored (see positionTopic) into the merge. */
   adoptStoredPositions(stored: ReadonlyMap<string, string>): void {
     for (const [topic, value] of stored) {
-      if (!topic.startsWith(POSITION_TOPIC_PREFIX)) continue;
-      const source = Number(topic.slice(POSITION_TOPIC_PREFIX.length));
+      const source = sourceOfPositionTopic(topic);
       const position = Number(value);
-      if (!Number.isSafeInteger(source) || !Number.isFinite(position)) continue;
+      if (source === undefined || !Number.isFinite(position)) continue;
       this.storedPositions.set(source, position);
       this.merge.notePosition(source, position);
     }
